@@ -1,0 +1,54 @@
+// `npm run bench`: throughput and memory figures, each part in its own process so that peak RSS
+// belongs to that part alone. Targets (issue 2) are printed beside each figure; nothing here fails
+// a build: speed is measured, not asserted.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, resolve } from "node:path";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const realDir = resolve(here, "../../shared/data/bars/1min/2024q2");
+
+interface PartResult {
+  label: string;
+  rows: number;
+  parseRowsPerSec: number;
+  cacheLoadRowsPerSec: number;
+  engineBarsPerSec: number;
+  endToEndBarsPerSec: number;
+  endToEndMs: number;
+  peakRssMb: number;
+  trades: number;
+  extra?: Record<string, number | string>;
+}
+
+function runPart(args: string[]): PartResult {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", resolve(here, "bench-part.ts"), ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`bench part ${args.join(" ")} failed (exit ${r.status})`);
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  return JSON.parse(line) as PartResult;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+const parts: PartResult[] = [];
+if (existsSync(realDir)) parts.push(runPart(["real", realDir]));
+else console.log(`skipping the real-bar benchmark: ${realDir} is absent`);
+if (!process.argv.includes("--real-only")) parts.push(runPart(["generated", String(20_000_000)]));
+
+for (const p of parts) {
+  console.log(`\n${p.label}: ${fmt(p.rows)} bars, ${p.trades} trades`);
+  console.log(`  parse CSV.gz        ${fmt(p.parseRowsPerSec).padStart(14)} rows/s   (target >= 3,000,000)`);
+  console.log(`  load binary cache   ${fmt(p.cacheLoadRowsPerSec).padStart(14)} rows/s   (target >= 40,000,000)`);
+  console.log(`  engine (in memory)  ${fmt(p.engineBarsPerSec).padStart(14)} bars/s   (target >= 10,000,000)`);
+  console.log(`  end to end          ${fmt(p.endToEndBarsPerSec).padStart(14)} bars/s   (${(p.endToEndMs / 1000).toFixed(2)} s)`);
+  console.log(`  peak RSS            ${p.peakRssMb.toFixed(0).padStart(14)} MB       (target <= 400 for 20M)`);
+  for (const [k, v] of Object.entries(p.extra ?? {})) console.log(`  ${k.padEnd(19)} ${typeof v === "number" ? fmt(v).padStart(14) : v}`);
+}
+if (parts.length === 2) {
+  const ratio = parts[1].endToEndMs / parts[0].endToEndMs;
+  console.log(`\nscaling: ${fmt(parts[1].rows)} bars took ${ratio.toFixed(1)}x the time of ${fmt(parts[0].rows)} (target <= 30x; bar ratio ${(parts[1].rows / parts[0].rows).toFixed(1)}x)`);
+}

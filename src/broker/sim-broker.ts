@@ -1,0 +1,171 @@
+import type { BarView } from "../core/bars.ts";
+import type { Fill, OrderIntent } from "../core/types.ts";
+import { buyLimitFill, buyStopFill, sellLimitFill, sellStopFill, withFriction } from "./fill-model.ts";
+
+const BAR_MS = 60_000;
+
+/** A venue's answer to a submission: accepted (maybe already filled) or rejected with a reason. */
+export type SubmitResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
+
+interface WorkingOrder {
+  readonly intent: OrderIntent;
+  active: boolean;
+}
+
+export interface SimBrokerOptions {
+  readonly initialCashUsd: number;
+  readonly frictionPerSide: number;
+  /** Buying power = equity x this - long market value (1 = cash account). */
+  readonly buyingPowerMultiple: number;
+}
+
+/**
+ * A simulated broker for backtests: cash, long positions, working orders and the shared fill
+ * model. Orders only fill against bars that arrive for their symbol, never against a bar that
+ * does not exist. Fills are reported synchronously through `onFill`, which may submit or cancel
+ * orders re-entrantly (e.g. a target fill moves the stop).
+ */
+export class SimBroker {
+  cashUsd: number;
+  readonly qty: Float64Array;
+  readonly lastClose: Float64Array;
+  private readonly working: WorkingOrder[][];
+  private readonly workingCount: Int32Array;
+  private readonly byId = new Map<string, WorkingOrder>();
+  private readonly usedIds = new Set<string>();
+  /** The bar being processed, when a submission happens during it. */
+  private current: BarView | null = null;
+
+  constructor(
+    readonly symbols: readonly string[],
+    private readonly opts: SimBrokerOptions,
+    private readonly onFill: (fill: Fill) => void,
+  ) {
+    this.cashUsd = opts.initialCashUsd;
+    this.qty = new Float64Array(symbols.length);
+    this.lastClose = new Float64Array(symbols.length).fill(NaN);
+    this.working = symbols.map(() => []);
+    this.workingCount = new Int32Array(symbols.length);
+  }
+
+  equityUsd(): number {
+    let e = this.cashUsd;
+    for (let s = 0; s < this.qty.length; s++) if (this.qty[s] !== 0) e += this.qty[s] * this.lastClose[s];
+    return e;
+  }
+
+  longMarketValueUsd(): number {
+    let v = 0;
+    for (let s = 0; s < this.qty.length; s++) if (this.qty[s] !== 0) v += this.qty[s] * this.lastClose[s];
+    return v;
+  }
+
+  buyingPowerUsd(): number {
+    return Math.max(0, this.equityUsd() * this.opts.buyingPowerMultiple - this.longMarketValueUsd());
+  }
+
+  hasWork(symId: number): boolean {
+    return this.workingCount[symId] !== 0;
+  }
+
+  /** Sets the bar that market orders with timing "bar_close" fill against. */
+  setCurrentBar(bar: BarView | null): void {
+    this.current = bar;
+  }
+
+  submit(intent: OrderIntent): SubmitResult {
+    if (this.usedIds.has(intent.clientOrderId)) return { accepted: false, reason: "client_order_id must be unique" };
+    if (!(intent.qtyShares > 0) || !Number.isInteger(intent.qtyShares)) return { accepted: false, reason: `bad quantity ${intent.qtyShares}` };
+    this.usedIds.add(intent.clientOrderId);
+    const cur = this.current;
+    if (intent.type === "market" && intent.timing !== "next_open" && cur !== null && cur.symId === intent.symId) {
+      return this.execute(intent, cur.close, cur.tMs + BAR_MS);
+    }
+    const w: WorkingOrder = { intent, active: true };
+    this.working[intent.symId].push(w);
+    this.workingCount[intent.symId]++;
+    this.byId.set(intent.clientOrderId, w);
+    return { accepted: true };
+  }
+
+  cancel(clientOrderId: string): boolean {
+    const w = this.byId.get(clientOrderId);
+    if (!w || !w.active) return false;
+    this.deactivate(w);
+    return true;
+  }
+
+  /** Evaluates the symbol's working orders against a bar that just arrived, then marks its close. */
+  processBar(bar: BarView): void {
+    const s = bar.symId;
+    if (this.workingCount[s] !== 0) {
+      const list = this.working[s];
+      // Market orders first (they were waiting for this open), then stops before limits: when one
+      // bar could hit both, assuming the stop came first is the conservative reading.
+      for (const kind of ORDER_PRIORITY) {
+        // Orders placed by a fill in this pass (a moved stop) wait for the next bar.
+        const n = list.length;
+        for (let i = 0; i < n; i++) {
+          const w = list[i];
+          if (!w.active || w.intent.type !== kind) continue;
+          const px = fillPrice(w.intent, bar);
+          if (Number.isNaN(px)) continue;
+          this.deactivate(w);
+          this.execute(w.intent, px, px === bar.open ? bar.tMs : bar.tMs + BAR_MS);
+        }
+      }
+      if (this.workingCount[s] === 0) list.length = 0;
+    }
+    this.lastClose[s] = bar.close;
+  }
+
+  /** Fills a sell of the whole position at a given price (end of data: no later bar exists). */
+  liquidate(symId: number, priceUsd: number, timeMs: number, clientOrderId: string, purpose: string): void {
+    const q = this.qty[symId];
+    if (q <= 0) return;
+    const intent: OrderIntent = { clientOrderId, symbol: this.symbols[symId], symId, side: "sell", type: "market", qtyShares: q, purpose };
+    this.usedIds.add(clientOrderId);
+    this.execute(intent, priceUsd, timeMs);
+  }
+
+  private deactivate(w: WorkingOrder): void {
+    w.active = false;
+    this.workingCount[w.intent.symId]--;
+    this.byId.delete(w.intent.clientOrderId);
+  }
+
+  private execute(intent: OrderIntent, rawPriceUsd: number, timeMs: number): SubmitResult {
+    const s = intent.symId;
+    const price = withFriction(intent.side, rawPriceUsd, this.opts.frictionPerSide);
+    let q = intent.qtyShares;
+    if (intent.side === "buy") {
+      const cost = q * price;
+      const bp = this.buyingPowerUsd();
+      if (cost > bp + 1e-9) return { accepted: false, reason: `insufficient buying power: need $${cost.toFixed(2)}, have $${bp.toFixed(2)}` };
+      this.cashUsd -= cost;
+      this.qty[s] += q;
+    } else {
+      // Long-only venue: a sell never exceeds the position (an exit racing another exit is cut).
+      q = Math.min(q, this.qty[s]);
+      if (q <= 0) return { accepted: false, reason: "no position to sell" };
+      this.cashUsd += q * price;
+      this.qty[s] -= q;
+    }
+    this.lastClose[s] = Number.isNaN(this.lastClose[s]) ? rawPriceUsd : this.lastClose[s];
+    this.onFill({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, symId: s, side: intent.side, qtyShares: q, priceUsd: price, timeMs, purpose: intent.purpose });
+    return { accepted: true };
+  }
+}
+
+const ORDER_PRIORITY = ["market", "stop", "limit"] as const;
+
+function fillPrice(o: OrderIntent, bar: BarView): number {
+  switch (o.type) {
+    case "market":
+      return bar.open;
+    case "stop":
+      return o.side === "sell" ? sellStopFill(o.stopPriceUsd ?? NaN, bar.open, bar.low) : buyStopFill(o.stopPriceUsd ?? NaN, bar.open, bar.high);
+    case "limit":
+      return o.side === "sell" ? sellLimitFill(o.limitPriceUsd ?? NaN, bar.open, bar.high) : buyLimitFill(o.limitPriceUsd ?? NaN, bar.open, bar.low);
+  }
+}

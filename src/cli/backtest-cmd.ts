@@ -1,0 +1,119 @@
+import type { Command } from "commander";
+import Table from "cli-table3";
+import { resolveConfig } from "../config/load.ts";
+import { runBacktest, tradeListJson } from "../backtest/run.ts";
+import type { Metrics } from "../backtest/metrics.ts";
+import { loadBars, type BarInputOptions } from "./load-bars.ts";
+import { progressBar, type Progress } from "./progress.ts";
+
+export interface BacktestCliOptions extends BarInputOptions {
+  config?: string;
+  json?: boolean;
+}
+
+/** Adds the options every bar-consuming command shares. */
+export function withBarInputs(cmd: Command): Command {
+  return cmd
+    .option("--data <dir>", "folder of SYMBOL.csv, SYMBOL.csv.gz or SYMBOL.json Alpaca bar files (generated data when omitted)")
+    .option("--symbols <list>", "comma-separated symbols to use (default: every file)")
+    .option("--from <date>", "first New York trading date, YYYY-MM-DD")
+    .option("--to <date>", "last New York trading date, YYYY-MM-DD (inclusive)")
+    .option("--state <dir>", "state folder; parsed bars are cached in <state>/cache", "state")
+    .option("--no-cache", "parse the files again instead of using the binary cache")
+    .option("--seed <n>", "seed of the generated data", "42")
+    .option("--gen-symbols <n>", "symbols of generated data", "20")
+    .option("--gen-days <n>", "trading days of generated data", "60");
+}
+
+export function registerBacktest(program: Command): void {
+  withBarInputs(
+    program
+      .command("backtest")
+      .description("Backtest the Bear Trap strategy with the configured sizing on bar files and print its metrics."),
+  )
+    .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
+    .option("--json", "print one JSON object on stdout instead of tables")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx sizewise backtest --data ../shared/data/bars/1min/2024q2
+  $ npx sizewise backtest --data ../shared/data/bars/1min/2024q2 --symbols GME,AMC --from 2024-05-01 --json
+  $ npx sizewise backtest --gen-symbols 10 --gen-days 120 --seed 7`,
+    )
+    .action((o: BacktestCliOptions) => backtestCommand(o));
+}
+
+export function backtestCommand(o: BacktestCliOptions): void {
+  const t0 = performance.now();
+  const config = resolveConfig(o.config);
+  let fileBar: Progress | null = null;
+  const loaded = loadBars(o, (done, total) => {
+    fileBar ??= progressBar("loading", total, !o.json);
+    fileBar.update(done);
+  });
+  (fileBar as Progress | null)?.stop();
+  const bar = progressBar("backtest", loaded.rows, !o.json);
+  const run = runBacktest({ config, source: loaded.source, onProgress: (n) => bar.update(n) });
+  bar.stop();
+  const elapsedMs = performance.now() - t0;
+  const e = run.engine;
+  if (o.json) {
+    const out = {
+      bars: e.bars,
+      symbols: loaded.source.symbols,
+      trades: e.trades.length,
+      rejectedRows: loaded.rejects?.count ?? 0,
+      elapsedMs: round(elapsedMs, 1),
+      barsPerSec: Math.round((e.bars / elapsedMs) * 1000),
+      loadMs: round(loaded.loadMs, 1),
+      engineMs: round(run.elapsedMs, 1),
+      engineBarsPerSec: Math.round(run.barsPerSec),
+      signals: e.signals,
+      rejectedSignals: e.rejections,
+      rejectedRowSamples: loaded.rejects?.samples.slice(0, 20) ?? [],
+      sizingMode: config.sizing.mode,
+      metrics: run.metrics,
+      tradeList: tradeListJson(e.trades),
+    };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
+  const lines = [
+    `data: ${loaded.origin} | symbols: ${loaded.source.symbols.length} | bars: ${e.bars} (${e.barsUsed} in regular hours)`,
+    `signals: ${e.signals} | trades: ${e.trades.length} | sizing: ${config.sizing.mode} | elapsed ${(elapsedMs / 1000).toFixed(2)} s (engine ${Math.round(run.barsPerSec).toLocaleString("en-US")} bars/s)`,
+  ];
+  const rej = Object.entries(e.rejections);
+  if (rej.length) lines.push(`signals not taken: ${rej.map(([k, v]) => `${v} x ${k}`).join("; ")}`);
+  if (loaded.rejects && loaded.rejects.count > 0) {
+    lines.push(`rejected input rows: ${loaded.rejects.count} (${[...loaded.rejects.byReason].map(([k, v]) => `${v} ${k}`).join(", ")})`);
+    for (const s of loaded.rejects.samples.slice(0, 5)) lines.push(`  ${s.file}:${s.line}: ${s.reason}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n${metricsTable(run.metrics)}\n`);
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+export function metricsTable(m: Metrics): string {
+  const t = new Table({ head: ["metric", "value"] });
+  const rows: [string, string][] = [
+    ["total return", `${m.totalReturnPct.toFixed(2)} %`],
+    ["CAGR", `${m.cagrPct.toFixed(2)} %`],
+    ["Sharpe (daily, x sqrt 252)", m.sharpe.toFixed(2)],
+    ["Sortino", m.sortino.toFixed(2)],
+    ["max drawdown", `${m.maxDrawdownPct.toFixed(2)} %`],
+    ["MAR", m.mar.toFixed(2)],
+    ["win rate", `${(m.winRate * 100).toFixed(1)} %`],
+    ["profit factor", m.profitFactor.toFixed(2)],
+    ["expectancy", `${m.expectancyR.toFixed(3)} R`],
+    ["trade P/L std", `$${m.pnlStd.toFixed(2)}`],
+    ["worst trade", `$${m.worstTrade.toFixed(2)}`],
+    ["worst 10 trades", `$${m.worst10.toFixed(2)}`],
+    ["exposure", `${m.exposurePct.toFixed(2)} %`],
+  ];
+  for (const r of rows) t.push(r);
+  return t.toString();
+}

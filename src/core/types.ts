@@ -1,0 +1,117 @@
+/**
+ * Domain values that flow between stages: Signal -> SizingDecision -> OrderIntent -> Fill ->
+ * TradeRecord. Plain immutable data, created only when something happens (never per bar).
+ */
+
+/** A strategy's entry proposal at a bar's close. Prices in USD per share. */
+export interface Signal {
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly symId: number;
+  /** Start of the decision bar (UTC ms). The decision is made at that bar's close. */
+  readonly barTimeMs: number;
+  readonly etDay: number;
+  /** Reference entry price: the decision bar's close. */
+  readonly refPriceUsd: number;
+  readonly stopPriceUsd: number;
+  /** The support the stop is built from (session low at the reclaim). */
+  readonly supportUsd: number;
+  /** The broken level the reclaim closed back above. */
+  readonly reclaimedLevelUsd: number;
+  readonly sessionHighUsd: number;
+  readonly atrUsd: number;
+  readonly dayChangePct: number;
+  readonly lowerWickRatio: number;
+  readonly bodyRatio: number;
+  readonly volumeRatio: number;
+}
+
+/** One layer's contribution to a size, with the reason a person can read. */
+export interface SizingFactor {
+  readonly name: string;
+  readonly factor: number;
+  readonly reason: string;
+}
+
+/** The full explanation of one position size. */
+export interface SizingDecision {
+  readonly mode: string;
+  readonly equityUsd: number;
+  /** Risk per share: entry - stop. */
+  readonly rPerShareUsd: number;
+  /** Risk of the final size as % of equity. */
+  readonly riskPct: number;
+  readonly qtyShares: number;
+  readonly factors: readonly SizingFactor[];
+  /** The cap that bound the size, or null. */
+  readonly cap: string | null;
+  /** e.g. "risk 1% x ... -> 1.00% -> 412 sh (cap: none)". */
+  readonly summary: string;
+}
+
+export type Side = "buy" | "sell";
+export type OrderType = "market" | "limit" | "stop";
+
+/** When a simulated market order may fill: at the bar being processed, or at the next bar's open. */
+export type MarketTiming = "bar_close" | "next_open";
+
+export interface OrderIntent {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly symId: number;
+  readonly side: Side;
+  readonly type: OrderType;
+  readonly qtyShares: number;
+  readonly limitPriceUsd?: number;
+  readonly stopPriceUsd?: number;
+  /** Only the simulated venue reads this; a real venue fills market orders when it can. */
+  readonly timing?: MarketTiming;
+  /** Why the order exists: entry, stop, tp1, tp2, time_stop, eod, ... */
+  readonly purpose: string;
+}
+
+export interface Fill {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly symId: number;
+  readonly side: Side;
+  readonly qtyShares: number;
+  /** Price after friction. */
+  readonly priceUsd: number;
+  readonly timeMs: number;
+  readonly purpose: string;
+}
+
+export interface ExitLeg {
+  readonly timeMs: number;
+  readonly qtyShares: number;
+  readonly priceUsd: number;
+  readonly reason: string;
+}
+
+/** One round trip, entry to flat, with everything needed to explain and audit it. */
+export interface TradeRecord {
+  readonly id: string;
+  readonly strategyId: string;
+  readonly symbol: string;
+  readonly entryTimeMs: number;
+  readonly exitTimeMs: number;
+  readonly entryTime: string;
+  readonly exitTime: string;
+  readonly entryPriceUsd: number;
+  /** Quantity-weighted average exit price. */
+  readonly exitPriceUsd: number;
+  readonly shares: number;
+  readonly initialStopUsd: number;
+  readonly rPerShareUsd: number;
+  readonly rMultiple: number;
+  readonly pnlUsd: number;
+  /** Reason of the exit that closed the position. */
+  readonly exitReason: string;
+  readonly exits: readonly ExitLeg[];
+  readonly sizing: SizingDecision;
+  readonly signal: Signal;
+}
+
+export type RiskVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+export const APPROVED: RiskVerdict = Object.freeze({ ok: true });

@@ -1,0 +1,351 @@
+import type { BarBatch, BarView } from "../core/bars.ts";
+import { createBarView } from "../core/bars.ts";
+import { NyTime, etDayToIso, hhmmToMinute, ET_MINUTE } from "../core/ny-time.ts";
+import type { Strategy } from "../core/strategy.ts";
+import type { Fill, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
+import type { Config } from "../config/schema.ts";
+import { SimBroker } from "../broker/sim-broker.ts";
+import { frictionPerSide, withFriction } from "../broker/fill-model.ts";
+import { SymbolIndicators } from "../indicators/indicator-set.ts";
+import { checkEntry, dailyLossHit } from "../risk/gates.ts";
+import type { Sizer } from "../sizing/sizer.ts";
+import { OpenPosition } from "./position.ts";
+import type { EngineEvents, EngineResult } from "./events.ts";
+
+const DAY_MS = 86_400_000;
+const MIN_MS = 60_000;
+const SESSION_MINUTES = ET_MINUTE.close - ET_MINUTE.open;
+
+export interface EngineDeps<S> {
+  readonly config: Config;
+  readonly symbols: readonly string[];
+  readonly strategy: Strategy<S>;
+  readonly sizer: Sizer;
+  readonly events?: EngineEvents;
+}
+
+/**
+ * The one event loop: bar -> broker (working orders) -> indicators -> position management ->
+ * strategy -> risk -> sizing -> order intents -> fills. Backtests feed it merged bar batches; the
+ * daemon feeds it one bar at a time through the same `onBar`. Per-bar work allocates nothing:
+ * objects are created only when something happens (a signal, an order, a fill).
+ */
+export class Engine<S> {
+  readonly broker: SimBroker;
+  private readonly cfg: Config;
+  private readonly strategy: Strategy<S>;
+  private readonly sizer: Sizer;
+  private readonly events: EngineEvents;
+  private readonly ny = new NyTime();
+  private readonly view: BarView = createBarView();
+  private readonly indicators: SymbolIndicators[];
+  private readonly states: S[];
+  private readonly positions: (OpenPosition | null)[];
+  private readonly pendingEntry: ({ signal: Signal; orderId: string; sizing: SizingDecision } | null)[];
+  private readonly flattenMinute: number;
+  private readonly rthOnly: boolean;
+  private readonly friction: number;
+
+  private curDay = -1;
+  private days = 0;
+  private seq = 0;
+  private openCount = 0;
+  private entriesToday = 0;
+  private dayPnlUsd = 0;
+  private startOfDayEquityUsd: number;
+  private halted: string | null = null;
+  private exposedSinceMs = NaN;
+  private lastBarMs = NaN;
+
+  readonly result: EngineResult;
+
+  constructor(deps: EngineDeps<S>) {
+    this.cfg = deps.config;
+    this.strategy = deps.strategy;
+    this.sizer = deps.sizer;
+    this.events = deps.events ?? {};
+    const st = deps.config.strategy;
+    const ex = deps.config.execution;
+    this.flattenMinute = hhmmToMinute(st.flattenAt);
+    this.rthOnly = st.regularHoursOnly;
+    this.friction = frictionPerSide(ex.frictionRoundTripPct);
+    this.broker = new SimBroker(
+      deps.symbols,
+      { initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple },
+      (f) => this.onFill(f),
+    );
+    this.indicators = deps.symbols.map(
+      (s) => new SymbolIndicators(s, { atrPeriod: st.atrPeriod, volumeAvgPeriod: st.volumeAvgPeriod }),
+    );
+    this.states = deps.symbols.map(() => deps.strategy.createState());
+    this.positions = deps.symbols.map(() => null);
+    this.pendingEntry = deps.symbols.map(() => null);
+    this.startOfDayEquityUsd = ex.initialEquityUsd;
+    this.result = {
+      bars: 0,
+      barsUsed: 0,
+      signals: 0,
+      rejections: {},
+      strategyErrors: 0,
+      trades: [],
+      daily: [],
+      exposedMs: 0,
+      marketMs: 0,
+      firstBarMs: NaN,
+      lastBarMs: NaN,
+      finalEquityUsd: ex.initialEquityUsd,
+    };
+  }
+
+  /** Feeds a merged batch; the hot loop. */
+  runBatch(b: BarBatch): void {
+    const n = b.length;
+    const { symId, tMs, open, high, low, close, volume } = b;
+    for (let i = 0; i < n; i++) this.onBar(symId[i], tMs[i], open[i], high[i], low[i], close[i], volume[i]);
+  }
+
+  /** Feeds one bar (bars must arrive in time order across symbols). */
+  onBar(sym: number, t: number, o: number, h: number, l: number, c: number, v: number): void {
+    const r = this.result;
+    r.bars++;
+    const local = this.ny.localMs(t);
+    const etDay = Math.floor(local / DAY_MS);
+    const etMinute = Math.floor((local - etDay * DAY_MS) / MIN_MS);
+    if (this.rthOnly && (etMinute < ET_MINUTE.open || etMinute >= ET_MINUTE.close)) return;
+    if (etDay !== this.curDay) this.rollDay(etDay, t);
+    r.barsUsed++;
+    this.lastBarMs = t;
+    const bar = this.view;
+    bar.symId = sym;
+    bar.tMs = t;
+    bar.open = o;
+    bar.high = h;
+    bar.low = l;
+    bar.close = c;
+    bar.volume = v;
+    bar.etDay = etDay;
+    bar.etMinute = etMinute;
+
+    const broker = this.broker;
+    broker.setCurrentBar(bar);
+    if (broker.hasWork(sym)) broker.processBar(bar);
+    else broker.lastClose[sym] = c;
+
+    const ind = this.indicators[sym];
+    ind.update(bar);
+    const pos = this.positions[sym];
+    if (pos !== null && !pos.closing) this.manage(pos, bar);
+
+    let sig: Signal | null = null;
+    try {
+      sig = this.strategy.onBar(this.states[sym], ind, bar);
+    } catch (e) {
+      r.strategyErrors++;
+      this.events.error?.(`strategy ${this.strategy.id} failed on ${ind.symbol} at ${new Date(t).toISOString()}: ${(e as Error).message}`);
+    }
+    if (sig !== null) this.onSignal(sig, bar);
+    broker.setCurrentBar(null);
+  }
+
+  /** Closes what is still open at the last known prices and returns the result. */
+  finish(): EngineResult {
+    const t = this.lastBarMs;
+    for (const pos of this.positions) {
+      if (pos === null) continue;
+      this.cancelOrders(pos);
+      this.broker.liquidate(pos.symId, this.broker.lastClose[pos.symId], t + MIN_MS, this.nextId(pos.signal.symbol), "end_of_data");
+    }
+    if (this.curDay >= 0) this.markDay();
+    const r = this.result;
+    r.lastBarMs = t;
+    r.marketMs = this.days * SESSION_MINUTES * MIN_MS;
+    r.finalEquityUsd = this.broker.equityUsd();
+    return r;
+  }
+
+  private rollDay(etDay: number, t: number): void {
+    if (this.curDay >= 0) {
+      this.markDay();
+      // No bar came at the flatten time (a gap in the data): leave at the next price that exists.
+      for (const pos of this.positions) {
+        if (pos === null || pos.closing) continue;
+        this.exitPosition(pos, "eod_gap", "next_open");
+      }
+      for (let s = 0; s < this.pendingEntry.length; s++) {
+        const p = this.pendingEntry[s];
+        if (p === null) continue;
+        this.broker.cancel(p.orderId);
+        this.pendingEntry[s] = null;
+        this.reject(p.signal, "entry not filled before the session ended");
+      }
+    } else {
+      this.result.firstBarMs = t;
+    }
+    this.curDay = etDay;
+    this.days++;
+    this.entriesToday = 0;
+    this.dayPnlUsd = 0;
+    this.startOfDayEquityUsd = this.broker.equityUsd();
+    this.halted = null;
+  }
+
+  private markDay(): void {
+    const equity = this.broker.equityUsd();
+    this.result.daily.push({ day: etDayToIso(this.curDay), equityUsd: equity });
+    this.events.dayEnd?.(etDayToIso(this.curDay), equity);
+  }
+
+  private manage(pos: OpenPosition, bar: BarView): void {
+    const plan = pos.plan;
+    if (plan.trailBars > 0) pos.recordLow(bar.low);
+    const closeMs = bar.tMs + MIN_MS;
+    if (closeMs >= pos.entryTimeMs + plan.timeStopMinutes * MIN_MS) return this.exitPosition(pos, "time_stop", "bar_close");
+    if (bar.etMinute + 1 >= this.flattenMinute) return this.exitPosition(pos, "eod", "bar_close");
+    if (pos.stopMoved && plan.trailBars > 0) {
+      const trail = pos.trailingLow();
+      if (trail > pos.stopUsd) this.replaceStop(pos, trail);
+    }
+  }
+
+  private onSignal(sig: Signal, bar: BarView): void {
+    this.result.signals++;
+    this.events.signal?.(sig);
+    const sym = sig.symId;
+    const verdict = checkEntry(
+      {
+        entriesToday: this.entriesToday,
+        openPositions: this.openCount,
+        dayPnlUsd: this.dayPnlUsd,
+        startOfDayEquityUsd: this.startOfDayEquityUsd,
+        halted: this.halted,
+        hasPositionInSymbol: this.positions[sym] !== null || this.pendingEntry[sym] !== null,
+      },
+      this.cfg.risk,
+    );
+    if (!verdict.ok) return this.reject(sig, verdict.reason);
+    const ex = this.cfg.execution;
+    const expectedEntry = withFriction("buy", bar.close, this.friction);
+    const decision = this.sizer.size({
+      signal: sig,
+      entryPriceUsd: expectedEntry,
+      stopUsd: sig.stopPriceUsd,
+      equityUsd: this.broker.equityUsd(),
+      buyingPowerUsd: this.broker.buyingPowerUsd(),
+      openPositions: this.openCount,
+    });
+    this.events.sizing?.(sig, decision);
+    if (decision.qtyShares < 1) return this.reject(sig, `size 0 (${decision.cap ?? "no risk budget"})`);
+    const orderId = this.nextId(sig.symbol);
+    this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision };
+    const res = this.broker.submit({
+      clientOrderId: orderId,
+      symbol: sig.symbol,
+      symId: sym,
+      side: "buy",
+      type: "market",
+      qtyShares: decision.qtyShares,
+      timing: ex.entryFill === "next_open" ? "next_open" : "bar_close",
+      purpose: "entry",
+    });
+    if (!res.accepted) {
+      this.pendingEntry[sym] = null;
+      this.reject(sig, `order rejected: ${res.reason}`);
+    }
+  }
+
+  private onFill(f: Fill): void {
+    this.events.fill?.(f);
+    const sym = f.symId;
+    if (f.purpose === "entry") return this.openPosition(f);
+    const pos = this.positions[sym];
+    if (pos === null) return;
+    pos.addExit({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
+    this.dayPnlUsd += f.qtyShares * (f.priceUsd - pos.entryPriceUsd);
+    if (this.halted === null && dailyLossHit({ dayPnlUsd: this.dayPnlUsd, startOfDayEquityUsd: this.startOfDayEquityUsd }, this.cfg.risk)) {
+      this.halted = `daily loss limit ${this.cfg.risk.dailyLossLimitPct}%`;
+      this.events.halt?.(this.halted, f.timeMs);
+    }
+    const ti = pos.plan.targets.findIndex((t) => t.label === f.purpose);
+    if (ti >= 0) pos.targetOrderIds[ti] = null;
+    if (f.purpose === "stop") pos.stopOrderId = null;
+    if (pos.qtyShares <= 0) return this.closePosition(pos);
+    const move = pos.plan.stopMoveAfter;
+    if (move !== null && move.label === f.purpose) {
+      pos.stopMoved = true;
+      if (move.stopUsd > pos.stopUsd) return this.replaceStop(pos, move.stopUsd);
+    }
+    // Keep the stop's quantity equal to what is left, as a real venue requires.
+    if (pos.stopOrderId !== null && !pos.closing) this.replaceStop(pos, pos.stopUsd);
+  }
+
+  private openPosition(f: Fill): void {
+    const sym = f.symId;
+    const pending = this.pendingEntry[sym];
+    this.pendingEntry[sym] = null;
+    if (pending === null) return;
+    const plan = this.strategy.exitPlan(pending.signal, f.priceUsd);
+    const pos = new OpenPosition(f.clientOrderId, sym, pending.signal, pending.sizing, plan, f.timeMs, f.priceUsd, f.qtyShares);
+    this.positions[sym] = pos;
+    this.entriesToday++;
+    if (this.openCount++ === 0) this.exposedSinceMs = f.timeMs;
+    // An entry that filled at or below its stop (a gap through it) is stopped out at once.
+    if (f.priceUsd <= plan.stopUsd) return this.exitPosition(pos, "gap_below_stop", "bar_close");
+    this.placeStop(pos, plan.stopUsd);
+    for (let i = 0; i < plan.targets.length; i++) {
+      const tgt = plan.targets[i];
+      const q = Math.floor(pos.entryQtyShares * tgt.fraction);
+      if (q < 1) continue;
+      const id = this.nextId(pending.signal.symbol);
+      const res = this.broker.submit({ clientOrderId: id, symbol: pending.signal.symbol, symId: sym, side: "sell", type: "limit", qtyShares: q, limitPriceUsd: tgt.priceUsd, purpose: tgt.label });
+      if (res.accepted) pos.targetOrderIds[i] = id;
+    }
+  }
+
+  private placeStop(pos: OpenPosition, stopUsd: number): void {
+    pos.stopUsd = stopUsd;
+    const id = this.nextId(pos.signal.symbol);
+    const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "stop", qtyShares: pos.qtyShares, stopPriceUsd: stopUsd, purpose: "stop" });
+    pos.stopOrderId = res.accepted ? id : null;
+  }
+
+  private replaceStop(pos: OpenPosition, stopUsd: number): void {
+    if (pos.stopOrderId !== null) this.broker.cancel(pos.stopOrderId);
+    this.placeStop(pos, stopUsd);
+  }
+
+  private cancelOrders(pos: OpenPosition): void {
+    if (pos.stopOrderId !== null) this.broker.cancel(pos.stopOrderId);
+    pos.stopOrderId = null;
+    for (let i = 0; i < pos.targetOrderIds.length; i++) {
+      const id = pos.targetOrderIds[i];
+      if (id !== null) this.broker.cancel(id);
+      pos.targetOrderIds[i] = null;
+    }
+  }
+
+  private exitPosition(pos: OpenPosition, reason: string, timing: "bar_close" | "next_open"): void {
+    this.cancelOrders(pos);
+    pos.closing = true;
+    this.broker.submit({ clientOrderId: this.nextId(pos.signal.symbol), symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });
+  }
+
+  private closePosition(pos: OpenPosition): void {
+    this.cancelOrders(pos);
+    this.positions[pos.symId] = null;
+    const trade: TradeRecord = pos.toTradeRecord();
+    this.result.trades.push(trade);
+    this.events.trade?.(trade);
+    if (--this.openCount === 0) this.result.exposedMs += trade.exitTimeMs - this.exposedSinceMs;
+  }
+
+  private reject(sig: Signal, reason: string): void {
+    const key = reason.replace(/\$[\d.,]+/g, "$").replace(/\d+(\.\d+)?%/g, "N%");
+    const r = this.result.rejections;
+    r[key] = (r[key] ?? 0) + 1;
+    this.events.rejected?.(sig, reason);
+  }
+
+  private nextId(symbol: string): string {
+    return `sw-${symbol}-${etDayToIso(this.curDay).replaceAll("-", "")}-${++this.seq}`;
+  }
+}

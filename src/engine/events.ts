@@ -1,0 +1,32 @@
+import type { DailyEquityPoint } from "../backtest/metrics.ts";
+import type { Fill, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
+
+/** Optional observers of what the engine decides (the journal and the CLI listen here). */
+export interface EngineEvents {
+  signal?(s: Signal): void;
+  sizing?(s: Signal, d: SizingDecision): void;
+  rejected?(s: Signal, reason: string): void;
+  fill?(f: Fill): void;
+  trade?(t: TradeRecord): void;
+  halt?(reason: string, timeMs: number): void;
+  dayEnd?(day: string, equityUsd: number): void;
+  error?(message: string): void;
+}
+
+export interface EngineResult {
+  /** Bars received, including those outside regular hours. */
+  bars: number;
+  /** Bars that reached indicators and the strategy. */
+  barsUsed: number;
+  signals: number;
+  /** Rejected signals by reason (numbers folded so reasons group). */
+  rejections: Record<string, number>;
+  strategyErrors: number;
+  trades: TradeRecord[];
+  daily: DailyEquityPoint[];
+  exposedMs: number;
+  marketMs: number;
+  firstBarMs: number;
+  lastBarMs: number;
+  finalEquityUsd: number;
+}
