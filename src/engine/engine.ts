@@ -14,7 +14,11 @@ import type { EngineEvents, EngineResult } from "./events.ts";
 
 const DAY_MS = 86_400_000;
 const MIN_MS = 60_000;
-const SESSION_MINUTES = ET_MINUTE.close - ET_MINUTE.open;
+// Copied into module constants: reading them through an imported object costs a property load
+// (a getter under the tsx loader) on every bar.
+const RTH_OPEN_MINUTE: number = ET_MINUTE.open;
+const RTH_CLOSE_MINUTE: number = ET_MINUTE.close;
+const SESSION_MINUTES = RTH_CLOSE_MINUTE - RTH_OPEN_MINUTE;
 
 export interface EngineDeps<S> {
   readonly config: Config;
@@ -74,6 +78,8 @@ export class Engine<S> {
       { initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple },
       (f) => this.onFill(f),
     );
+    // The broker prices "bar_close" market orders off the engine's reused bar view.
+    this.broker.setCurrentBar(this.view);
     this.indicators = deps.symbols.map(
       (s) => new SymbolIndicators(s, { atrPeriod: st.atrPeriod, volumeAvgPeriod: st.volumeAvgPeriod }),
     );
@@ -111,7 +117,7 @@ export class Engine<S> {
     const local = this.ny.localMs(t);
     const etDay = Math.floor(local / DAY_MS);
     const etMinute = Math.floor((local - etDay * DAY_MS) / MIN_MS);
-    if (this.rthOnly && (etMinute < ET_MINUTE.open || etMinute >= ET_MINUTE.close)) return;
+    if (this.rthOnly && (etMinute < RTH_OPEN_MINUTE || etMinute >= RTH_CLOSE_MINUTE)) return;
     if (etDay !== this.curDay) this.rollDay(etDay, t);
     r.barsUsed++;
     this.lastBarMs = t;
@@ -127,7 +133,6 @@ export class Engine<S> {
     bar.etMinute = etMinute;
 
     const broker = this.broker;
-    broker.setCurrentBar(bar);
     if (broker.hasWork(sym)) broker.processBar(bar);
     else broker.lastClose[sym] = c;
 
@@ -144,7 +149,6 @@ export class Engine<S> {
       this.events.error?.(`strategy ${this.strategy.id} failed on ${ind.symbol} at ${new Date(t).toISOString()}: ${(e as Error).message}`);
     }
     if (sig !== null) this.onSignal(sig, bar);
-    broker.setCurrentBar(null);
   }
 
   /** Closes what is still open at the last known prices and returns the result. */

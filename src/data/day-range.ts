@@ -1,0 +1,58 @@
+import type { BarSeries } from "../core/bars.ts";
+import { etToUtcMs, isoToEtDay } from "../core/ny-time.ts";
+
+export interface TimeRange {
+  /** First instant kept (inclusive), epoch ms. */
+  readonly fromMs: number;
+  /** First instant dropped (exclusive), epoch ms. */
+  readonly toMs: number;
+}
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+function etDayOf(name: string, iso: string): number {
+  // isoToEtDay goes through Date.parse, which rolls 2024-02-30 over to March; insist on a real date.
+  if (!ISO_DAY.test(iso) || new Date(`${iso}T00:00:00Z`).toISOString().slice(0, 10) !== iso) {
+    throw new Error(`${name} must be a date as YYYY-MM-DD (got ${JSON.stringify(iso)})`);
+  }
+  return isoToEtDay(iso);
+}
+
+/**
+ * The UTC instants covering New York calendar days `fromDay..toDay` (inclusive, either may be
+ * open), or null when neither is given. Midnight to midnight New York time, DST included.
+ */
+export function dayRangeMs(fromDay?: string, toDay?: string): TimeRange | null {
+  if (fromDay === undefined && toDay === undefined) return null;
+  const fromMs = fromDay === undefined ? -Infinity : etToUtcMs(etDayOf("fromDay", fromDay), 0);
+  const toMs = toDay === undefined ? Infinity : etToUtcMs(etDayOf("toDay", toDay) + 1, 0);
+  if (fromMs >= toMs) throw new Error(`fromDay ${fromDay} is after toDay ${toDay}`);
+  return { fromMs, toMs };
+}
+
+/** First index whose time is >= t in an ascending array (length when none). */
+export function lowerBound(tMs: Float64Array, t: number, lo = 0, hi = tMs.length): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tMs[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The bars with fromMs <= t < toMs, as views on the same storage. */
+export function sliceSeries(s: BarSeries, fromMs: number, toMs: number): BarSeries {
+  const a = lowerBound(s.tMs, fromMs, 0, s.length);
+  const b = lowerBound(s.tMs, toMs, a, s.length);
+  if (a === 0 && b === s.length) return s;
+  return {
+    symbol: s.symbol,
+    length: b - a,
+    tMs: s.tMs.subarray(a, b),
+    open: s.open.subarray(a, b),
+    high: s.high.subarray(a, b),
+    low: s.low.subarray(a, b),
+    close: s.close.subarray(a, b),
+    volume: s.volume.subarray(a, b),
+  };
+}

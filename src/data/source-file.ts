@@ -1,0 +1,67 @@
+import { basename } from "node:path";
+import { constants, gunzipSync } from "node:zlib";
+
+export type BarFileFormat = "csv" | "json";
+
+/** A bar file name the loader understands: `SYM.csv`, `SYM.csv.gz`, `SYM.json`, `SYM.json.gz`. */
+export interface BarFileName {
+  readonly symbol: string;
+  readonly format: BarFileFormat;
+  readonly gzip: boolean;
+}
+
+const BAR_FILE = /^(.+)\.(csv|json)(\.gz)?$/i;
+
+export function parseBarFileName(file: string): BarFileName | null {
+  const m = BAR_FILE.exec(basename(file));
+  if (!m) return null;
+  return { symbol: m[1], format: m[2].toLowerCase() as BarFileFormat, gzip: m[3] !== undefined };
+}
+
+/** `dir/AMC.csv.gz` -> `AMC`; names that are not bar files give their base name without extensions. */
+export function symbolFromFileName(file: string): string {
+  const parsed = parseBarFileName(file);
+  if (parsed) return parsed.symbol;
+  const base = basename(file);
+  const dot = base.indexOf(".");
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+/** Content decides, not the name: a `.csv` that is really gzip still loads. */
+export function isGzip(buf: Uint8Array): boolean {
+  return buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+}
+
+const MIN_CHUNK = 64 * 1024;
+const MAX_CHUNK = 256 * 1024 * 1024;
+
+function chunkSizeFor(buf: Uint8Array): number {
+  const n = buf.length;
+  const isize = n >= 18 ? (buf[n - 4] | (buf[n - 3] << 8) | (buf[n - 2] << 16) | (buf[n - 1] << 24)) >>> 0 : 0;
+  return Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, isize + 1));
+}
+
+/**
+ * Gunzips when the bytes are gzip, else returns them unchanged; zlib's error on bad gzip data.
+ * The output chunk is sized from the gzip trailer (uncompressed size mod 2^32), so zlib writes one
+ * buffer instead of concatenating many 16 KiB pieces, which is about a third faster.
+ */
+export function gunzipIfNeeded(buf: Uint8Array): Uint8Array {
+  if (!isGzip(buf)) return buf;
+  return gunzipSync(buf, { chunkSize: chunkSizeFor(buf) });
+}
+
+/**
+ * Like {@link gunzipIfNeeded}, but a stream that stops early (an interrupted download) yields what
+ * it holds, flagged `truncated`, instead of an error: for line-based data the rows before the cut
+ * are still good. Corrupt data still throws.
+ */
+export function gunzipKeepingTruncated(buf: Uint8Array): { data: Uint8Array; truncated: boolean } {
+  if (!isGzip(buf)) return { data: buf, truncated: false };
+  try {
+    return { data: gunzipSync(buf, { chunkSize: chunkSizeFor(buf) }), truncated: false };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "Z_BUF_ERROR") throw e;
+    return { data: gunzipSync(buf, { finishFlush: constants.Z_SYNC_FLUSH }), truncated: true };
+  }
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { generateSeries } from "../../src/data/generator.ts";
+import { seriesSource } from "../../src/data/merge-source.ts";
+import { runBacktest } from "../../src/backtest/run.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import type { BarSeries } from "../../src/core/bars.ts";
+import type { Config } from "../../src/config/schema.ts";
+import type { Fill, Signal } from "../../src/core/types.ts";
+import { SeededRng } from "../../src/core/rng.ts";
+
+const base = generateSeries({ seed: 11, symbols: 6, days: 30, selloffProb: 0.15 });
+const allTimes = base.flatMap((s) => [...s.tMs]).sort((a, b) => a - b);
+
+function record(series: BarSeries[], config: Config) {
+  const signals: Signal[] = [];
+  const fills: Fill[] = [];
+  const run = runBacktest({ config, source: seriesSource(series), events: { signal: (s) => signals.push(s), fill: (f) => fills.push(f) } });
+  return { signals, fills, run };
+}
+
+/** Keeps bars before T. */
+function truncate(series: BarSeries[], T: number): BarSeries[] {
+  return series.map((s) => {
+    let n = 0;
+    while (n < s.length && s.tMs[n] < T) n++;
+    return { symbol: s.symbol, length: n, tMs: s.tMs.slice(0, n), open: s.open.slice(0, n), high: s.high.slice(0, n), low: s.low.slice(0, n), close: s.close.slice(0, n), volume: s.volume.slice(0, n) };
+  });
+}
+
+/** Rewrites every bar at or after T with a different, still valid bar. */
+function scramble(series: BarSeries[], T: number, seed: number): BarSeries[] {
+  const rng = new SeededRng(seed);
+  return series.map((s) => {
+    const c = { symbol: s.symbol, length: s.length, tMs: s.tMs.slice(), open: s.open.slice(), high: s.high.slice(), low: s.low.slice(), close: s.close.slice(), volume: s.volume.slice() };
+    for (let i = 0; i < c.length; i++) {
+      if (c.tMs[i] < T) continue;
+      const o = c.open[i] * (0.8 + 0.4 * rng.next());
+      const cl = o * (0.9 + 0.2 * rng.next());
+      c.open[i] = o;
+      c.close[i] = cl;
+      c.high[i] = Math.max(o, cl) * (1 + 0.02 * rng.next());
+      c.low[i] = Math.min(o, cl) * (1 - 0.02 * rng.next());
+      c.volume[i] = Math.round(c.volume[i] * 3 * rng.next());
+    }
+    return c;
+  });
+}
+
+const before = (T: number) => ({
+  signals: (xs: Signal[]) => xs.filter((s) => s.barTimeMs < T),
+  fills: (xs: Fill[]) => xs.filter((f) => f.timeMs < T && f.purpose !== "end_of_data"),
+});
+
+describe("no look-ahead", () => {
+  for (const entryFill of ["signal_close", "next_open"] as const) {
+    const config = parseConfig({ strategy: { minDayChangePct: -10 }, execution: { entryFill } });
+    const full = record(base, config);
+
+    it(`the generated set has enough activity to make the test meaningful (${entryFill})`, () => {
+      expect(full.signals.length).toBeGreaterThan(10);
+      expect(full.fills.length).toBeGreaterThan(20);
+    });
+
+    for (const q of [0.25, 0.5, 0.75]) {
+      const T = allTimes[Math.floor(allTimes.length * q)];
+      it(`cutting the future at ${new Date(T).toISOString()} changes no earlier signal or fill (${entryFill})`, () => {
+        const cut = record(truncate(base, T), config);
+        expect(before(T).signals(cut.signals)).toEqual(before(T).signals(full.signals));
+        expect(before(T).fills(cut.fills)).toEqual(before(T).fills(full.fills));
+      });
+      it(`rewriting every bar after ${new Date(T).toISOString()} changes no earlier signal or fill (${entryFill})`, () => {
+        const alt = record(scramble(base, T, 99), config);
+        expect(before(T).signals(alt.signals)).toEqual(before(T).signals(full.signals));
+        expect(before(T).fills(alt.fills)).toEqual(before(T).fills(full.fills));
+        // And the rewrite did change what came after, or the test proves nothing.
+        expect(alt.fills.length === full.fills.length && JSON.stringify(alt.fills) === JSON.stringify(full.fills)).toBe(false);
+      });
+    }
+  }
+});
