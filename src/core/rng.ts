@@ -9,12 +9,14 @@ export interface Rng {
  * (not for cryptography). Same seed, same sequence, on every platform.
  */
 export class SeededRng implements Rng {
+  // Kept as a signed int32 so V8 stores it as a small integer: an unsigned value above 2^31
+  // would be a heap number, and every call would allocate.
   private state: number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.state = seed | 0;
   }
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

@@ -94,7 +94,10 @@ function writeBar(out: Cols, i: number): void {
 
 /** The symbols to generate, sorted: the given names (deduplicated) or `n` invented 4-letter ones. */
 export function generatorSymbols(symbols: readonly string[] | number): string[] {
-  if (typeof symbols !== "number") return [...new Set(symbols)].sort();
+  if (typeof symbols !== "number") {
+    if (symbols.length === 0) throw new Error("no symbols to generate");
+    return [...new Set(symbols)].sort();
+  }
   if (!Number.isInteger(symbols) || symbols < 1 || symbols > 65_535) throw new Error(`symbols must be 1..65535 (got ${symbols})`);
   const names: string[] = [];
   // 7919 is coprime with 26^4, so distinct indexes give distinct names.
@@ -367,6 +370,7 @@ function prepare(opts: GeneratorOptions): { names: string[]; days: number[]; sim
     trapProb: opts.trapProb ?? 0.25,
     missingProb: opts.missingProb ?? 0.01,
   };
+  for (const [k, v] of Object.entries(o)) if (typeof v === "number" && !(v >= 0 && v <= 1)) throw new Error(`${k} must be within 0..1 (got ${v})`);
   const sims = names.map((n) => new SymbolSim(opts.seed, o, n));
   return { names, days, sims, perDay: RTH + (o.extendedHours ? PRE + POST : 0) };
 }

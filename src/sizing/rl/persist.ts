@@ -1,0 +1,215 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+import { z } from "zod";
+import type { RlConfig } from "./config.ts";
+import { rlBucketsSchema } from "./config.ts";
+import { QTable } from "./q-table.ts";
+
+/**
+ * The Q-table on disk: versioned JSON, validated with zod on load.
+ *
+ * Errors: `loadQTable` throws a `QTableFileError` (never anything else) whose message names the
+ * file and what is wrong; `tryLoadQTable` returns the same error as a value for callers that
+ * prefer a Result. Either way the caller decides (e.g. fall back to a fresh table) and is never
+ * crashed by a bad file. `saveQTable` writes atomically (temp file, fsync, rename), so a crash
+ * mid-write leaves the previous table intact.
+ */
+
+export const QTABLE_FORMAT = "sizewise.qtable";
+export const QTABLE_VERSION = 1;
+
+export type QTableFileErrorKind = "missing" | "io" | "json" | "format" | "version" | "schema" | "incompatible";
+
+export class QTableFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly kind: QTableFileErrorKind,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${detail}`, options);
+    this.name = "QTableFileError";
+  }
+}
+
+const entrySchema = z
+  .object({
+    state: z.string().min(1),
+    q: z.array(z.number().finite()),
+    n: z.array(z.number().int().min(0)),
+  })
+  .strict();
+
+export const qTableFileSchema = z
+  .object({
+    format: z.literal(QTABLE_FORMAT),
+    version: z.literal(QTABLE_VERSION),
+    createdAt: z.string().optional(),
+    actions: z
+      .array(z.number().finite().positive())
+      .min(1)
+      .refine((xs) => xs.every((x, i) => i === 0 || x > xs[i - 1]), { message: "actions must be strictly increasing" }),
+    bucketEdges: rlBucketsSchema,
+    alpha: z.number().gt(0).max(1),
+    initialQ: z.number().finite(),
+    epsilon: z
+      .object({
+        start: z.number().min(0).max(1),
+        min: z.number().min(0).max(1),
+        decay: z.enum(["linear", "exponential"]),
+        decayUpdates: z.number().int().min(1),
+        /** Informational: recomputed from the schedule and `updates` on load. */
+        current: z.number().min(0).max(1),
+      })
+      .strict(),
+    updates: z.number().int().min(0),
+    rewardSum: z.number().finite(),
+    entries: z.array(entrySchema),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    const seen = new Set<string>();
+    f.entries.forEach((e, i) => {
+      if (e.q.length !== f.actions.length) ctx.addIssue({ code: "custom", path: ["entries", i, "q"], message: `expected ${f.actions.length} values (one per action), got ${e.q.length}` });
+      if (e.n.length !== f.actions.length) ctx.addIssue({ code: "custom", path: ["entries", i, "n"], message: `expected ${f.actions.length} counts (one per action), got ${e.n.length}` });
+      if (seen.has(e.state)) ctx.addIssue({ code: "custom", path: ["entries", i, "state"], message: `duplicate state ${e.state}` });
+      seen.add(e.state);
+    });
+  });
+
+export type QTableFile = z.infer<typeof qTableFileSchema>;
+
+export function serializeQTable(table: QTable): QTableFile {
+  const s = table.schedule;
+  return {
+    format: QTABLE_FORMAT,
+    version: QTABLE_VERSION,
+    ...(table.createdAt !== undefined ? { createdAt: table.createdAt } : {}),
+    actions: [...table.actions],
+    bucketEdges: table.bucketEdges,
+    alpha: table.alpha,
+    initialQ: table.initialQ,
+    epsilon: { start: s.start, min: s.min, decay: s.decay, decayUpdates: s.decayUpdates, current: table.epsilon },
+    updates: table.totalUpdates,
+    rewardSum: table.totalReward,
+    entries: table.entryList().map((e) => ({ state: e.state, q: [...e.q], n: [...e.n] })),
+  };
+}
+
+function describeIssues(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
+    .concat(err.issues.length > 5 ? [`... ${err.issues.length - 5} more`] : [])
+    .join("; ");
+}
+
+/** Builds a table from parsed JSON; `source` names the file (or lowdb key) in errors. */
+export function parseQTable(raw: unknown, source: string): QTable {
+  // Format and version first, so a file from another tool or build gets that message rather
+  // than a list of schema differences.
+  const head = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>) : undefined;
+  if (!head || head.format !== QTABLE_FORMAT) {
+    throw new QTableFileError(source, "format", `not a Q-table file (format ${JSON.stringify(head?.format)}, expected "${QTABLE_FORMAT}")`);
+  }
+  if (head.version !== QTABLE_VERSION) {
+    throw new QTableFileError(source, "version", `unsupported Q-table version ${JSON.stringify(head.version)} (this build reads version ${QTABLE_VERSION})`);
+  }
+  const parsed = qTableFileSchema.safeParse(raw);
+  if (!parsed.success) throw new QTableFileError(source, "schema", `malformed Q-table: ${describeIssues(parsed.error)}`);
+  const f = parsed.data;
+  const table = new QTable({
+    actions: f.actions,
+    alpha: f.alpha,
+    initialQ: f.initialQ,
+    schedule: { start: f.epsilon.start, min: f.epsilon.min, decay: f.epsilon.decay, decayUpdates: f.epsilon.decayUpdates },
+    bucketEdges: f.bucketEdges,
+    createdAt: f.createdAt,
+  });
+  table.restore(f.entries, f.updates, f.rewardSum);
+  return table;
+}
+
+/** Throws QTableFileError (kind "missing" when the file does not exist). */
+export function loadQTable(path: string): QTable {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
+    throw new QTableFileError(path, missing ? "missing" : "io", missing ? "no Q-table file" : `cannot read: ${(e as Error).message}`, { cause: e });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new QTableFileError(path, "json", `not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+  return parseQTable(raw, path);
+}
+
+export type LoadResult = { ok: true; table: QTable } | { ok: false; error: QTableFileError };
+
+export function tryLoadQTable(path: string): LoadResult {
+  try {
+    return { ok: true, table: loadQTable(path) };
+  } catch (e) {
+    if (e instanceof QTableFileError) return { ok: false, error: e };
+    return { ok: false, error: new QTableFileError(path, "io", String(e), { cause: e }) };
+  }
+}
+
+let tmpCounter = 0;
+
+/** Atomic write: temp file in the same directory, fsync, rename over the target. */
+export function saveQTable(path: string, table: QTable): void {
+  const bytes = Buffer.from(`${JSON.stringify(serializeQTable(table), null, 1)}\n`, "utf8");
+  // pid + counter makes the temp name unique without touching any random source.
+  const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;
+  let fd: number | undefined;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    fd = openSync(tmp, "w");
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw new QTableFileError(path, "io", `cannot write: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Why a stored table cannot serve `cfg` (state keys or action indices would mean other things). */
+export function compatibilityProblems(table: QTable, cfg: RlConfig): string[] {
+  const out: string[] = [];
+  const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (!same(table.actions, cfg.actions)) out.push(`actions [${table.actions.join(", ")}] differ from config [${cfg.actions.join(", ")}]`);
+  for (const k of ["volatility", "trend", "confidence", "drawdownPct"] as const) {
+    if (!same(table.bucketEdges[k], cfg.buckets[k])) {
+      out.push(`bucket edges ${k} [${table.bucketEdges[k].join(", ")}] differ from config [${cfg.buckets[k].join(", ")}]`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Startup helper: the stored table when the file exists and matches the config's actions and
+ * buckets (alpha and the epsilon schedule then follow the config, the update count carries on),
+ * a fresh table when there is no file. Throws QTableFileError for a bad or incompatible file:
+ * silently starting over would throw away learning, so that is the caller's explicit choice.
+ */
+export function openQTable(path: string, cfg: RlConfig): { table: QTable; source: "file" | "new" } {
+  const r = tryLoadQTable(path);
+  if (!r.ok) {
+    if (r.error.kind === "missing") return { table: QTable.fromConfig(cfg), source: "new" };
+    throw r.error;
+  }
+  const problems = compatibilityProblems(r.table, cfg);
+  if (problems.length > 0) throw new QTableFileError(path, "incompatible", `Q-table does not match config: ${problems.join("; ")}`);
+  r.table.setLearning(cfg.alpha, { start: cfg.epsilonStart, min: cfg.epsilonMin, decay: cfg.epsilonDecay, decayUpdates: cfg.epsilonDecayUpdates });
+  return { table: r.table, source: "file" };
+}
