@@ -1,15 +1,19 @@
 import type { BarSource } from "../core/bars.ts";
 import type { Config } from "../config/schema.ts";
-import type { TradeRecord } from "../core/types.ts";
+import type { SizingDecision, TradeRecord } from "../core/types.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EngineEvents, EngineResult } from "../engine/events.ts";
-import { createFixedFractionSizer } from "../sizing/fixed-fraction.ts";
+import { createSizer } from "../sizing/pipeline.ts";
 import type { Sizer } from "../sizing/sizer.ts";
+import { LearningState } from "../engine/learning.ts";
+import { SeededRng } from "../core/rng.ts";
+import type { QTable } from "../sizing/rl/index.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import { computeMetrics, type Metrics } from "./metrics.ts";
 
 export interface BacktestRun {
   readonly engine: EngineResult;
+  readonly learning: LearningState;
   readonly metrics: Metrics;
   readonly elapsedMs: number;
   readonly barsPerSec: number;
@@ -20,6 +24,8 @@ export interface RunOptions {
   readonly source: BarSource;
   readonly sizer?: Sizer;
   readonly events?: EngineEvents;
+  /** Start the RL layer from this table (e.g. one trained by train-rl) instead of an empty one. */
+  readonly qTable?: QTable | null;
   /** Called after each batch with the bars consumed so far. */
   readonly onProgress?: (bars: number) => void;
 }
@@ -27,12 +33,14 @@ export interface RunOptions {
 /** Runs the engine over a bar source to the end and measures the result. Deterministic. */
 export function runBacktest(opts: RunOptions): BacktestRun {
   const { config, source } = opts;
+  const learning = new LearningState(config, new SeededRng(config.execution.seed), opts.qTable ?? null);
   const engine = new Engine({
     config,
     symbols: source.symbols,
     strategy: createBearTrap(config.strategy),
-    sizer: opts.sizer ?? createFixedFractionSizer(config.sizing, config.risk),
+    sizer: opts.sizer ?? createSizer({ sizing: config.sizing, risk: config.risk }),
     events: opts.events,
+    learning,
   });
   const t0 = performance.now();
   for (let b = source.nextBatch(); b !== null; b = source.nextBatch()) {
@@ -51,7 +59,7 @@ export function runBacktest(opts: RunOptions): BacktestRun {
     startMs: result.firstBarMs,
     endMs: result.lastBarMs,
   });
-  return { engine: result, metrics, elapsedMs, barsPerSec: elapsedMs > 0 ? (result.bars / elapsedMs) * 1000 : 0 };
+  return { engine: result, learning, metrics, elapsedMs, barsPerSec: elapsedMs > 0 ? (result.bars / elapsedMs) * 1000 : 0 };
 }
 
 /** The trade list as the JSON output shows it: numbers rounded for reading, reasons kept whole. */
@@ -71,8 +79,11 @@ export function tradeListJson(trades: readonly TradeRecord[]): object[] {
     r: r4(t.rMultiple),
     pnl: r2(t.pnlUsd),
     exitReason: t.exitReason,
+    template: t.template,
+    entries: t.entries.map((e) => ({ time: new Date(e.timeMs).toISOString(), shares: e.qtyShares, price: r4(e.priceUsd), reason: e.reason })),
     exits: t.exits.map((e) => ({ time: new Date(e.timeMs).toISOString(), shares: e.qtyShares, price: r4(e.priceUsd), reason: e.reason })),
-    sizing: t.sizing,
+    sizing: sizingJson(t.sizing),
+    addSizing: t.addSizing.map(sizingJson),
     signal: {
       dayChangePct: r2(t.signal.dayChangePct),
       support: r4(t.signal.supportUsd),
@@ -83,4 +94,18 @@ export function tradeListJson(trades: readonly TradeRecord[]): object[] {
       volumeRatio: r4(t.signal.volumeRatio),
     },
   }));
+}
+
+/** A sizing decision as the trade list shows it: every factor and reason, the cap, the summary. */
+function sizingJson(d: SizingDecision): object {
+  return {
+    mode: d.mode,
+    summary: d.summary,
+    qtyShares: d.qtyShares,
+    riskPct: Math.round(d.riskPct * 10_000) / 10_000,
+    cap: d.cap,
+    factors: d.factors,
+    template: d.template?.name ?? null,
+    probability: d.probability ?? null,
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rlConfigSchema } from "../sizing/rl/config.ts";
 
 /**
  * The one config schema. Every default number of SPEC lives here with a description, so
@@ -53,6 +54,149 @@ export const riskSchema = z
   })
   .strict();
 
+/** Kelly layer: closed-trade statistics in R multiples, shrunk toward a prior while the sample is small. */
+export const kellySchema = z
+  .object({
+    window: z.number().int().min(1).max(10_000).default(50).describe("Rolling window: the last N closed trades feed the statistics."),
+    minSample: z
+      .number()
+      .int()
+      .min(0)
+      .default(20)
+      .describe("Below this many closed trades Kelly answers neutral (factor 1.0: base risk)."),
+    scope: z
+      .enum(["strategy", "symbol", "all"])
+      .default("strategy")
+      .describe("Which history feeds Kelly: the signal's strategy on all symbols, that strategy on this symbol only, or every trade."),
+    priorWinRate: z.number().gt(0).lt(1).default(0.5).describe("Prior win rate W the estimate is shrunk toward."),
+    priorPayoff: z.number().positive().default(1.5).describe("Prior payoff B = average win R / average loss R the estimate is shrunk toward."),
+    priorStrength: z
+      .number()
+      .min(0)
+      .default(20)
+      .describe("The prior counts as this many trades: the observed W and B get weight n / (n + priorStrength)."),
+    fraction: z.number().gt(0).max(1).default(0.25).describe("Fractional Kelly: the share of full Kelly that is bet (0.25 = quarter Kelly)."),
+    floorFactor: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.25)
+      .describe("Smallest Kelly factor; used when Kelly <= 0 (no edge) so trading, and so the statistics, never stop."),
+  })
+  .strict()
+  .refine((k) => k.minSample <= k.window, { message: "minSample must not exceed window (Kelly would never engage)", path: ["minSample"] });
+
+const ladderRung = z
+  .object({
+    minProbability: pct01.describe("Win probability at or above which this rung applies."),
+    factor: z.number().min(0).max(10).describe("Size multiplier of this rung."),
+  })
+  .strict();
+
+/** Confidence layer: a calibrated win probability mapped through a ladder. */
+export const confidenceSchema = z
+  .object({
+    minSamples: z
+      .number()
+      .int()
+      .min(1)
+      .default(30)
+      .describe("Below this many training trades the model is not used and the layer answers neutral (1.0)."),
+    l2: z.number().min(0).default(1).describe("L2 penalty on the standardized logistic-regression weights (not the intercept)."),
+    ladder: z
+      .array(ladderRung)
+      .min(1)
+      .max(20)
+      .refine((xs) => xs.every((x, i) => i === 0 || (x.minProbability < xs[i - 1].minProbability && x.factor <= xs[i - 1].factor)), {
+        message: "rungs must be ordered by strictly decreasing minProbability with non-increasing factors (size is monotone in p)",
+      })
+      .default(() => [
+        { minProbability: 0.85, factor: 2 },
+        { minProbability: 0.75, factor: 1.5 },
+        { minProbability: 0.65, factor: 1 },
+      ])
+      .describe("Rungs from the highest probability down; the first rung whose minProbability p reaches gives the factor."),
+    belowFactor: z.number().min(0).max(10).default(0.5).describe("Factor when p is below every rung."),
+  })
+  .strict()
+  .refine((c) => c.belowFactor <= c.ladder[c.ladder.length - 1].factor, {
+    message: "belowFactor must not exceed the lowest rung's factor (size is monotone in p)",
+    path: ["belowFactor"],
+  });
+
+/** Volatility layer: ATR relative to its own average. */
+export const volatilitySchema = z
+  .object({
+    elevatedRatio: z.number().positive().default(1.2).describe("ATR / its average strictly above this is elevated."),
+    elevatedFactor: z.number().min(0).max(1).default(0.85).describe("Factor for elevated volatility."),
+    highRatio: z.number().positive().default(1.5).describe("ATR / its average strictly above this is high."),
+    highFactor: z.number().min(0).max(1).default(0.7).describe("Factor for high volatility."),
+  })
+  .strict()
+  .refine((c) => c.highRatio > c.elevatedRatio, { message: "highRatio must exceed elevatedRatio", path: ["highRatio"] });
+
+const drawdownRung = z
+  .object({
+    atPct: z.number().gt(0).max(100).describe("Drawdown % from the equity high-water mark at or beyond which this rung applies."),
+    factor: z.number().min(0).max(1).describe("Size multiplier once this rung is reached."),
+  })
+  .strict();
+
+/** Drawdown cutbacks: a ladder on the drawdown from the high-water mark and an emergency halt. */
+export const drawdownSchema = z
+  .object({
+    ladder: z
+      .array(drawdownRung)
+      .max(20)
+      .refine((xs) => xs.every((x, i) => i === 0 || (x.atPct > xs[i - 1].atPct && x.factor <= xs[i - 1].factor)), {
+        message: "rungs must be ordered by strictly increasing atPct with non-increasing factors",
+      })
+      .default(() => [{ atPct: 10, factor: 0.5 }])
+      .describe("Rungs by increasing drawdown; the deepest rung reached applies."),
+    haltAtPct: z.number().gt(0).max(100).default(20).describe("At or beyond this drawdown % new entries are halted (factor 0)."),
+  })
+  .strict();
+
+const rStep = z
+  .object({
+    atR: z.number().gt(0).max(100).describe("Trigger in R multiples of the initial risk (price = entry + atR x R)."),
+    fraction: z.number().gt(0).max(10).describe("Fraction: of the full size for an add, of the position for a target."),
+  })
+  .strict();
+
+const increasingR = (xs: readonly { atR: number }[]) => xs.every((x, i) => i === 0 || x.atR > xs[i - 1].atR);
+
+/** A scaling template: how much of the full size to enter, when to add, where to take profits. */
+export const templateSchema = z
+  .object({
+    initialFraction: z.number().gt(0).max(10).describe("Initial entry as a fraction of the full size (1.5 = 1.5x base)."),
+    adds: z.array(rStep).max(10).refine(increasingR, { message: "adds must have strictly increasing atR" }).describe("Adds: +fraction of the full size when price reaches atR."),
+    maxFraction: z.number().gt(0).max(10).describe("Most of the full size the position may ever reach."),
+    targets: z
+      .array(rStep)
+      .min(1)
+      .max(10)
+      .refine(increasingR, { message: "targets must have strictly increasing atR" })
+      .refine((xs) => xs.reduce((a, x) => a + x.fraction, 0) <= 1 + 1e-9, { message: "target fractions must sum to at most 1" })
+      .describe("Profit targets: sell this fraction of the position at atR."),
+    earlyExitR: z.number().gt(0).max(100).optional().describe("Optional: close whatever is still open at this R (the early-exit variant)."),
+  })
+  .strict()
+  .refine((t) => t.initialFraction + t.adds.reduce((a, x) => a + x.fraction, 0) <= t.maxFraction + 1e-9, {
+    message: "initialFraction plus all adds must not exceed maxFraction",
+    path: ["maxFraction"],
+  });
+
+const templateName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, "a template name (letters, digits, _ or -)");
+
+export const regimeTemplatesSchema = z
+  .object({
+    ADD_ALLOWED: templateName.default("aggressive").describe("Template used when the regime model says ADD_ALLOWED."),
+    ADD_NEUTRAL: templateName.default("normal").describe("Template for ADD_NEUTRAL, and the fail-safe NORMAL when no regime call exists."),
+    NO_ADD: templateName.default("conservative").describe("Template used when the regime model says NO_ADD."),
+  })
+  .strict();
+
 export const sizingSchema = z
   .object({
     mode: z
@@ -60,10 +204,46 @@ export const sizingSchema = z
       .default("fixed")
       .describe("Sizing pipeline mode. Switching needs no code change."),
     riskPct: z.number().min(0).max(100).default(1).describe("Base risk per trade, % of equity."),
-    minRiskPct: z.number().min(0).max(100).default(0.2).describe("Cap: smallest risk per trade, % of equity (below it the trade is skipped)."),
+    minRiskPct: z.number().min(0).max(100).default(0.2).describe("Cap: smallest risk per trade, % of equity: a smaller positive target from the layers is raised to it (sizing never vetoes an entry)."),
     maxRiskPct: z.number().min(0).max(100).default(5).describe("Cap: largest risk per trade, % of equity."),
+    kelly: kellySchema.default(() => kellySchema.parse({})).describe("Kelly layer (modes kelly, kelly_confidence, full)."),
+    confidence: confidenceSchema
+      .default(() => confidenceSchema.parse({}))
+      .describe("Confidence layer: logistic win probability -> ladder (modes kelly_confidence, full)."),
+    volatility: volatilitySchema.default(() => volatilitySchema.parse({})).describe("Volatility layer (mode full only)."),
+    drawdown: drawdownSchema.default(() => drawdownSchema.parse({})).describe("Drawdown cutbacks (every mode)."),
+    templates: z
+      .record(templateName, templateSchema)
+      .default(() => ({
+        conservative: { initialFraction: 0.5, adds: [], maxFraction: 0.5, targets: [{ atR: 0.8, fraction: 0.5 }, { atR: 1.5, fraction: 0.5 }] },
+        conservative_early_exit: {
+          initialFraction: 0.5,
+          adds: [],
+          maxFraction: 0.5,
+          targets: [{ atR: 0.8, fraction: 0.5 }, { atR: 1.5, fraction: 0.5 }],
+          earlyExitR: 1,
+        },
+        normal: { initialFraction: 0.5, adds: [{ atR: 0.5, fraction: 0.25 }], maxFraction: 0.75, targets: [{ atR: 1, fraction: 0.4 }, { atR: 2, fraction: 0.6 }] },
+        aggressive: {
+          initialFraction: 0.33,
+          adds: [{ atR: 0.5, fraction: 0.33 }, { atR: 1, fraction: 0.34 }],
+          maxFraction: 1,
+          targets: [{ atR: 1.5, fraction: 0.3 }, { atR: 3, fraction: 0.7 }],
+        },
+      }))
+      .describe("Scaling templates by name (modes regime_template, full). Add your own; map them in regimeTemplates."),
+    regimeTemplates: regimeTemplatesSchema.default(() => regimeTemplatesSchema.parse({})).describe("Which template each regime class uses."),
+    rl: rlConfigSchema.default(() => rlConfigSchema.parse({})).describe("RL size multiplier: tabular Q-learning (modes rl, full)."),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.minRiskPct > s.maxRiskPct) ctx.addIssue({ code: "custom", path: ["minRiskPct"], message: "minRiskPct must not exceed maxRiskPct" });
+    for (const [regime, name] of Object.entries(s.regimeTemplates)) {
+      if (!Object.hasOwn(s.templates, name)) {
+        ctx.addIssue({ code: "custom", path: ["regimeTemplates", regime], message: `no template named "${name}" in sizing.templates` });
+      }
+    }
+  });
 
 export const executionSchema = z
   .object({
@@ -73,7 +253,8 @@ export const executionSchema = z
       .describe("Backtest entry price: the reclaim bar's close, or the next bar's open."),
     frictionRoundTripPct: z.number().min(0).max(10).default(0.125).describe("Round-trip friction %; half is charged on each side."),
     initialEquityUsd: z.number().positive().default(100_000).describe("Starting cash of a backtest or the local exchange."),
-    buyingPowerMultiple: z.number().min(0).max(4).default(1).describe("Buying power = cash x this (1 = cash account, 4 = day-trading margin)."),
+    buyingPowerMultiple: z.number().min(0).max(4).default(1).describe("Buying power = equity x this - long market value (1 = cash account, 4 = day-trading margin)."),
+    seed: z.number().int().default(1).describe("Seed of every random choice in a run (RL exploration), so backtests are reproducible."),
   })
   .strict();
 
@@ -90,4 +271,10 @@ export type Config = z.infer<typeof configSchema>;
 export type BearTrapConfig = z.infer<typeof bearTrapSchema>;
 export type RiskConfig = z.infer<typeof riskSchema>;
 export type SizingConfig = z.infer<typeof sizingSchema>;
+export type KellyConfig = z.infer<typeof kellySchema>;
+export type ConfidenceConfig = z.infer<typeof confidenceSchema>;
+export type VolatilityConfig = z.infer<typeof volatilitySchema>;
+export type DrawdownConfig = z.infer<typeof drawdownSchema>;
+export type TemplateConfig = z.infer<typeof templateSchema>;
+export type RegimeTemplatesConfig = z.infer<typeof regimeTemplatesSchema>;
 export type ExecutionConfig = z.infer<typeof executionSchema>;

@@ -21,6 +21,8 @@ export interface SymbolSnapshot {
   readonly volumeAvg: number;
   /** Percentile rank (0..100) of the current ATR among the recent ATR values. */
   readonly atrPercentile: number;
+  /** ATR / its recent mean (> 1: more volatile than usual). */
+  readonly atrRatio: number;
   /** Fraction (0..1) of the last N bars whose high exceeded the previous bar's high. */
   readonly trendStrength: number;
   /** ADX (Wilder, 14). */

@@ -6,7 +6,16 @@ import type { Signal } from "./types.ts";
 export interface ExitTarget {
   readonly label: string;
   readonly priceUsd: number;
+  /** Of the shares entered so far (initial plus adds). */
   readonly fraction: number;
+  /** Sell everything still held (the last target of a template, or an early exit). */
+  readonly rest?: boolean;
+}
+
+/** A scale-in: when a bar closes at or above `priceUsd`, add a position sized by the pipeline then. */
+export interface ExitAdd {
+  readonly index: number;
+  readonly priceUsd: number;
 }
 
 /** How a position is managed after its entry fills. */
@@ -19,6 +28,10 @@ export interface ExitPlan {
   /** Once the stop has moved, it also trails at the lowest low of the last N bars (0 = off). */
   readonly trailBars: number;
   readonly timeStopMinutes: number;
+  /** Scale-ins (template modes only); ascending. */
+  readonly adds?: readonly ExitAdd[];
+  /** The template the plan came from, if any (adds are sized with it pinned). */
+  readonly templateName?: string;
 }
 
 /**

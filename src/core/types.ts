@@ -33,6 +33,14 @@ export interface SizingFactor {
   readonly reason: string;
 }
 
+/** A scaling template as the position manager needs it (R multiples of the initial risk). */
+export interface ScalePlan {
+  readonly name: string;
+  readonly adds: readonly { readonly atR: number; readonly fraction: number }[];
+  readonly targets: readonly { readonly atR: number; readonly fraction: number }[];
+  readonly earlyExitR?: number;
+}
+
 /** The full explanation of one position size. */
 export interface SizingDecision {
   readonly mode: string;
@@ -47,6 +55,12 @@ export interface SizingDecision {
   readonly cap: string | null;
   /** e.g. "risk 1% x ... -> 1.00% -> 412 sh (cap: none)". */
   readonly summary: string;
+  /** The scaling template chosen (template modes): the position manager takes adds and targets from it. */
+  readonly template?: ScalePlan | null;
+  /** What the RL learner needs back when the trade closes (rl and full modes). */
+  readonly rl?: { readonly action: number; readonly stateKey: string } | null;
+  /** The confidence model's win probability, when one was computed. */
+  readonly probability?: number | null;
 }
 
 export type Side = "buy" | "sell";
@@ -99,7 +113,7 @@ export interface TradeRecord {
   readonly entryTime: string;
   readonly exitTime: string;
   readonly entryPriceUsd: number;
-  /** Quantity-weighted average exit price. */
+  /** Quantity-weighted average exit price (the entry price is likewise averaged over scale-ins). */
   readonly exitPriceUsd: number;
   readonly shares: number;
   readonly initialStopUsd: number;
@@ -109,7 +123,13 @@ export interface TradeRecord {
   /** Reason of the exit that closed the position. */
   readonly exitReason: string;
   readonly exits: readonly ExitLeg[];
+  /** The initial entry and every scale-in (reason "entry", "add1", ...). */
+  readonly entries: readonly ExitLeg[];
+  /** The scaling template that managed the trade, or null (the strategy's own exit plan). */
+  readonly template: string | null;
   readonly sizing: SizingDecision;
+  /** Sizing decisions of the scale-ins, in order. */
+  readonly addSizing: readonly SizingDecision[];
   readonly signal: Signal;
 }
 

@@ -8,8 +8,12 @@ import { SimBroker } from "../broker/sim-broker.ts";
 import { frictionPerSide, withFriction } from "../broker/fill-model.ts";
 import { SymbolIndicators } from "../indicators/indicator-set.ts";
 import { checkEntry, dailyLossHit } from "../risk/gates.ts";
-import type { Sizer } from "../sizing/sizer.ts";
+import type { Sizer, SizingInput } from "../sizing/sizer.ts";
+import { FAIL_SAFE_REGIME_CALL, type RegimeCall } from "../sizing/regime-port.ts";
+import { INITIAL_STAGE, type SizingStage } from "../sizing/template.ts";
 import { OpenPosition } from "./position.ts";
+import type { LearningState } from "./learning.ts";
+import { templateExitPlan } from "./template-plan.ts";
 import type { EngineEvents, EngineResult } from "./events.ts";
 
 const DAY_MS = 86_400_000;
@@ -26,6 +30,8 @@ export interface EngineDeps<S> {
   readonly strategy: Strategy<S>;
   readonly sizer: Sizer;
   readonly events?: EngineEvents;
+  /** Kelly statistics, confidence model and RL table, fed by closed trades; none = every layer neutral. */
+  readonly learning?: LearningState;
 }
 
 /**
@@ -45,7 +51,11 @@ export class Engine<S> {
   private readonly indicators: SymbolIndicators[];
   private readonly states: S[];
   private readonly positions: (OpenPosition | null)[];
-  private readonly pendingEntry: ({ signal: Signal; orderId: string; sizing: SizingDecision } | null)[];
+  private readonly pendingEntry: ({ signal: Signal; orderId: string; sizing: SizingDecision; equityUsd: number } | null)[];
+  private readonly learning: LearningState | null;
+  /** Equity at each position's entry, for the RL reward (% of equity). */
+  private readonly entryEquity: number[];
+  private hwmUsd: number;
   private readonly flattenMinute: number;
   private readonly rthOnly: boolean;
   private readonly friction: number;
@@ -87,6 +97,9 @@ export class Engine<S> {
     this.positions = deps.symbols.map(() => null);
     this.pendingEntry = deps.symbols.map(() => null);
     this.startOfDayEquityUsd = ex.initialEquityUsd;
+    this.hwmUsd = ex.initialEquityUsd;
+    this.learning = deps.learning ?? null;
+    this.entryEquity = deps.symbols.map(() => ex.initialEquityUsd);
     this.result = {
       bars: 0,
       barsUsed: 0,
@@ -194,7 +207,7 @@ export class Engine<S> {
   }
 
   private markDay(): void {
-    const equity = this.broker.equityUsd();
+    const equity = this.equityNow();
     this.result.daily.push({ day: etDayToIso(this.curDay), equityUsd: equity });
     this.events.dayEnd?.(etDayToIso(this.curDay), equity);
   }
@@ -209,6 +222,7 @@ export class Engine<S> {
       const trail = pos.trailingLow();
       if (trail > pos.stopUsd) this.replaceStop(pos, trail);
     }
+    this.maybeAdd(pos, bar);
   }
 
   private onSignal(sig: Signal, bar: BarView): void {
@@ -228,19 +242,12 @@ export class Engine<S> {
     );
     if (!verdict.ok) return this.reject(sig, verdict.reason);
     const ex = this.cfg.execution;
-    const expectedEntry = withFriction("buy", bar.close, this.friction);
-    const decision = this.sizer.size({
-      signal: sig,
-      entryPriceUsd: expectedEntry,
-      stopUsd: sig.stopPriceUsd,
-      equityUsd: this.broker.equityUsd(),
-      buyingPowerUsd: this.broker.buyingPowerUsd(),
-      openPositions: this.openCount,
-    });
+    const equity = this.equityNow();
+    const decision = this.sizer.size(this.sizingInput(sig, bar, sig.stopPriceUsd, equity, INITIAL_STAGE));
     this.events.sizing?.(sig, decision);
     if (decision.qtyShares < 1) return this.reject(sig, `size 0 (${decision.cap ?? "no risk budget"})`);
     const orderId = this.nextId(sig.symbol);
-    this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision };
+    this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision, equityUsd: equity };
     const res = this.broker.submit({
       clientOrderId: orderId,
       symbol: sig.symbol,
@@ -257,12 +264,44 @@ export class Engine<S> {
     }
   }
 
+  private equityNow(): number {
+    const e = this.broker.equityUsd();
+    if (e > this.hwmUsd) this.hwmUsd = e;
+    return e;
+  }
+
+  private sizingInput(sig: Signal, bar: BarView, stopUsd: number, equityUsd: number, stage: SizingStage): SizingInput {
+    const ind = this.indicators[sig.symId];
+    const decisionMs = bar.tMs + MIN_MS;
+    return {
+      signal: sig,
+      entryPriceUsd: withFriction("buy", bar.close, this.friction),
+      stopUsd,
+      equityUsd,
+      buyingPowerUsd: this.broker.buyingPowerUsd(),
+      openPositions: this.openCount,
+      highWaterMarkUsd: this.hwmUsd,
+      halted: this.halted,
+      regime: this.regimeCall(),
+      volatilityRatio: ind.atrRatio,
+      trendStrength: ind.trendStrength,
+      stage,
+      context: this.learning?.context(sig.strategyId, sig.symbol, decisionMs),
+    };
+  }
+
+  /** The regime model arrives with its own issue; until then the fail-safe NORMAL call. */
+  private regimeCall(): RegimeCall {
+    return FAIL_SAFE_REGIME_CALL;
+  }
+
   private onFill(f: Fill): void {
     this.events.fill?.(f);
     const sym = f.symId;
     if (f.purpose === "entry") return this.openPosition(f);
     const pos = this.positions[sym];
     if (pos === null) return;
+    if (f.side === "buy") return this.onAddFill(pos, f);
     pos.addExit({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
     this.dayPnlUsd += f.qtyShares * (f.priceUsd - pos.entryPriceUsd);
     if (this.halted === null && dailyLossHit({ dayPnlUsd: this.dayPnlUsd, startOfDayEquityUsd: this.startOfDayEquityUsd }, this.cfg.risk)) {
@@ -287,22 +326,70 @@ export class Engine<S> {
     const pending = this.pendingEntry[sym];
     this.pendingEntry[sym] = null;
     if (pending === null) return;
-    const plan = this.strategy.exitPlan(pending.signal, f.priceUsd);
+    const strategyPlan = this.strategy.exitPlan(pending.signal, f.priceUsd);
+    const template = pending.sizing.template;
+    const plan = template ? templateExitPlan(template, strategyPlan, f.priceUsd) : strategyPlan;
     const pos = new OpenPosition(f.clientOrderId, sym, pending.signal, pending.sizing, plan, f.timeMs, f.priceUsd, f.qtyShares);
     this.positions[sym] = pos;
+    this.entryEquity[sym] = pending.equityUsd;
     this.entriesToday++;
     if (this.openCount++ === 0) this.exposedSinceMs = f.timeMs;
     // An entry that filled at or below its stop (a gap through it) is stopped out at once.
     if (f.priceUsd <= plan.stopUsd) return this.exitPosition(pos, "gap_below_stop", "bar_close");
     this.placeStop(pos, plan.stopUsd);
-    for (let i = 0; i < plan.targets.length; i++) {
-      const tgt = plan.targets[i];
-      const q = Math.floor(pos.entryQtyShares * tgt.fraction);
+    this.placeTargets(pos, new Array<boolean>(plan.targets.length).fill(true));
+  }
+
+  /**
+   * (Re)places the working targets flagged in `which`, sized on the shares entered so far: after
+   * a scale-in the unfilled targets are cancelled and placed again for the larger position.
+   */
+  private placeTargets(pos: OpenPosition, which: readonly boolean[]): void {
+    const targets = pos.plan.targets;
+    for (let i = 0; i < targets.length; i++) {
+      if (!which[i]) continue;
+      const tgt = targets[i];
+      const q = tgt.rest ? pos.qtyShares : Math.min(pos.qtyShares, Math.floor(pos.enteredQtyShares * tgt.fraction));
       if (q < 1) continue;
-      const id = this.nextId(pending.signal.symbol);
-      const res = this.broker.submit({ clientOrderId: id, symbol: pending.signal.symbol, symId: sym, side: "sell", type: "limit", qtyShares: q, limitPriceUsd: tgt.priceUsd, purpose: tgt.label });
+      const id = this.nextId(pos.signal.symbol);
+      const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "limit", qtyShares: q, limitPriceUsd: tgt.priceUsd, purpose: tgt.label });
       if (res.accepted) pos.targetOrderIds[i] = id;
     }
+  }
+
+  /** A scale-in filled: grow the position, resize the stop and the unfilled targets. */
+  private onAddFill(pos: OpenPosition, f: Fill): void {
+    pos.addPending = false;
+    pos.addEntry({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
+    const unfilled = pos.targetOrderIds.map((id) => id !== null);
+    for (let i = 0; i < pos.targetOrderIds.length; i++) {
+      const id = pos.targetOrderIds[i];
+      if (id !== null) this.broker.cancel(id);
+      pos.targetOrderIds[i] = null;
+    }
+    this.replaceStop(pos, pos.stopUsd);
+    this.placeTargets(pos, unfilled);
+  }
+
+  /**
+   * Template scale-ins: when a bar CLOSES at or above the next add's trigger, the add is sized by
+   * the pipeline at that moment (with its caps) and bought at that close. Triggering on the close
+   * keeps it a bar-close decision, like the entry, with nothing read from inside the bar.
+   */
+  private maybeAdd(pos: OpenPosition, bar: BarView): void {
+    const adds = pos.plan.adds;
+    if (adds === undefined || pos.addPending || pos.nextAdd >= adds.length) return;
+    const add = adds[pos.nextAdd];
+    if (bar.close < add.priceUsd) return;
+    pos.nextAdd++;
+    const stage: SizingStage = { kind: "add", index: add.index, template: pos.plan.templateName };
+    const decision = this.sizer.size(this.sizingInput(pos.signal, bar, pos.stopUsd, this.equityNow(), stage));
+    pos.addSizing.push(decision);
+    this.events.sizing?.(pos.signal, decision);
+    if (decision.qtyShares < 1) return;
+    pos.addPending = true;
+    const res = this.broker.submit({ clientOrderId: this.nextId(pos.signal.symbol), symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares: decision.qtyShares, timing: "bar_close", purpose: `add${add.index + 1}` });
+    if (!res.accepted) pos.addPending = false;
   }
 
   private placeStop(pos: OpenPosition, stopUsd: number): void {
@@ -339,6 +426,11 @@ export class Engine<S> {
     const trade: TradeRecord = pos.toTradeRecord();
     this.result.trades.push(trade);
     this.events.trade?.(trade);
+    if (this.learning !== null) {
+      const equity = this.equityNow();
+      const ddPct = this.hwmUsd > 0 ? Math.max(0, (1 - equity / this.hwmUsd) * 100) : 0;
+      this.learning.onTradeClosed(trade, this.entryEquity[pos.symId], ddPct);
+    }
     if (--this.openCount === 0) this.result.exposedMs += trade.exitTimeMs - this.exposedSinceMs;
   }
 

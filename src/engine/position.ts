@@ -15,6 +15,17 @@ export class OpenPosition {
   closing = false;
   proceedsUsd = 0;
   readonly exits: ExitLeg[] = [];
+  readonly entries: ExitLeg[] = [];
+  /** Sizing decisions of the adds, in order (the initial one is `sizing`). */
+  readonly addSizing: SizingDecision[] = [];
+  /** Shares bought so far (initial plus adds) and what they cost, friction included. */
+  enteredQtyShares: number;
+  costUsd: number;
+  /** Dollars at risk to the initial stop over every entry. */
+  riskUsd: number;
+  /** Index of the next template add to watch for; an add waiting for its fill blocks the next. */
+  nextAdd = 0;
+  addPending = false;
   /** Ring of recent lows for the trailing stop. */
   private readonly lows: Float64Array;
   private lowsSeen = 0;
@@ -30,9 +41,22 @@ export class OpenPosition {
     readonly entryQtyShares: number,
   ) {
     this.qtyShares = entryQtyShares;
+    this.enteredQtyShares = entryQtyShares;
+    this.costUsd = entryQtyShares * entryPriceUsd;
+    this.riskUsd = entryQtyShares * (entryPriceUsd - plan.stopUsd);
+    this.entries.push({ timeMs: entryTimeMs, qtyShares: entryQtyShares, priceUsd: entryPriceUsd, reason: "entry" });
     this.stopUsd = plan.stopUsd;
     this.targetOrderIds = plan.targets.map(() => null);
     this.lows = new Float64Array(Math.max(1, plan.trailBars));
+  }
+
+  /** Records a scale-in fill. */
+  addEntry(leg: ExitLeg): void {
+    this.entries.push(leg);
+    this.qtyShares += leg.qtyShares;
+    this.enteredQtyShares += leg.qtyShares;
+    this.costUsd += leg.qtyShares * leg.priceUsd;
+    this.riskUsd += leg.qtyShares * Math.max(0, leg.priceUsd - this.plan.stopUsd);
   }
 
   /** Risk per share at entry, friction included. */
@@ -61,9 +85,10 @@ export class OpenPosition {
 
   toTradeRecord(): TradeRecord {
     const last = this.exits[this.exits.length - 1];
-    const sold = this.entryQtyShares - this.qtyShares;
-    const pnl = this.proceedsUsd - sold * this.entryPriceUsd;
-    const risk = this.rPerShareUsd * this.entryQtyShares;
+    const sold = this.enteredQtyShares - this.qtyShares;
+    const avgEntry = this.costUsd / this.enteredQtyShares;
+    const pnl = this.proceedsUsd - sold * avgEntry;
+    const risk = this.riskUsd;
     return {
       id: this.id,
       strategyId: this.signal.strategyId,
@@ -72,16 +97,19 @@ export class OpenPosition {
       exitTimeMs: last.timeMs,
       entryTime: new Date(this.entryTimeMs).toISOString(),
       exitTime: new Date(last.timeMs).toISOString(),
-      entryPriceUsd: this.entryPriceUsd,
+      entryPriceUsd: avgEntry,
       exitPriceUsd: sold > 0 ? this.proceedsUsd / sold : NaN,
-      shares: this.entryQtyShares,
+      shares: this.enteredQtyShares,
       initialStopUsd: this.plan.stopUsd,
       rPerShareUsd: this.rPerShareUsd,
       rMultiple: risk > 0 ? pnl / risk : 0,
       pnlUsd: pnl,
       exitReason: last.reason,
       exits: this.exits,
+      entries: this.entries,
+      template: this.plan.templateName ?? null,
       sizing: this.sizing,
+      addSizing: this.addSizing,
       signal: this.signal,
     };
   }

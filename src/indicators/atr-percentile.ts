@@ -77,6 +77,17 @@ export class AtrPercentile implements StreamingIndicator {
     return (this.cached = (100 * le) / n);
   }
 
+  /** Latest ATR / mean ATR of the window (the volatility layer's ratio); NaN below minSamples. O(window), read at signal time. */
+  ratioToMean(): number {
+    const n = this.count;
+    if (n < this.minSamples) return NaN;
+    const ring = this.ring;
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += ring[k];
+    const latest = ring[this.idx === 0 ? this.window - 1 : this.idx - 1];
+    return sum > 0 ? (latest * n) / sum : NaN;
+  }
+
   get value(): number | null {
     const p = this.percentile();
     return p === p ? p : null;

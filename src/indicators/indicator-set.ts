@@ -70,6 +70,11 @@ export class SymbolIndicators implements SymbolSnapshot {
     return this.atrPctInd.percentile();
   }
 
+  /** ATR / its mean over the percentile window: the volatility layer's input. Lazy, like the rank. */
+  get atrRatio(): number {
+    return this.atrPctInd.ratioToMean();
+  }
+
   update(bar: Readonly<BarView>): void {
     const s = this.sessionInd;
     s.step(bar);

@@ -1,6 +1,28 @@
 import type { Signal, SizingDecision } from "../core/types.ts";
+import type { ConfidenceModel } from "./logistic.ts";
+import type { KellySnapshot } from "./kelly-stats.ts";
+import type { RegimeCall } from "./regime-port.ts";
+import type { RlPolicy } from "./rl-port.ts";
+import type { SizingStage } from "./template.ts";
 
-/** Everything a sizer may look at, taken at the decision bar. */
+/**
+ * What the pipeline reads besides the prices: learned state, passed in so sizing stays a pure
+ * function of its arguments (the engine owns the stores and takes snapshots as of the decision).
+ */
+export interface SizingContext {
+  /** Closed-trade statistics as of the decision (see kellySnapshotFor); null or absent = none yet. */
+  readonly kelly?: KellySnapshot | null;
+  /** Trained only on trades closed before the signal; null or absent = not trained. */
+  readonly confidenceModel?: ConfidenceModel | null;
+  /** Overrides the sizer's default policy (NeutralRlPolicy unless createSizer got one). */
+  readonly rlPolicy?: RlPolicy;
+}
+
+/**
+ * Everything a sizer may look at, taken at the decision bar. The first six fields are the
+ * original contract; the rest are optional so existing callers keep working, and a missing one
+ * makes its layer neutral (with a reason saying so), never a guess.
+ */
 export interface SizingInput {
   readonly signal: Signal;
   /** Expected entry price per share, friction included. */
@@ -9,6 +31,21 @@ export interface SizingInput {
   readonly equityUsd: number;
   readonly buyingPowerUsd: number;
   readonly openPositions: number;
+  /** Equity high-water mark; absent = current equity (no drawdown). */
+  readonly highWaterMarkUsd?: number;
+  /** A halt reason (daily loss limit, manual) or null: size 0 in every mode. */
+  readonly halted?: string | null;
+  /** The regime model's call at entry; absent = fail-safe NORMAL. */
+  readonly regime?: RegimeCall | null;
+  /** ATR / its average at the decision bar; absent or NaN = unknown. */
+  readonly volatilityRatio?: number;
+  /** Trend strength for the RL state; absent or NaN = unknown. */
+  readonly trendStrength?: number;
+  /** Entry features in the confidence model's featureNames order; absent = ENTRY_FEATURES from the signal. */
+  readonly features?: ArrayLike<number> | null;
+  /** Initial entry (default) or the n-th add of a scaling template. */
+  readonly stage?: SizingStage;
+  readonly context?: SizingContext;
 }
 
 /**

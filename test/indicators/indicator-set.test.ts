@@ -14,7 +14,7 @@ import { randomBars } from "./bars.ts";
 
 const nan = (x: number | null): number => (x === null ? Number.NaN : x);
 
-type Row = Omit<SymbolSnapshot, "symbol">;
+type Row = Omit<SymbolSnapshot, "symbol" | "atrRatio">;
 
 function snapshot(s: SymbolSnapshot): Row {
   return {
@@ -102,5 +102,22 @@ describe("SymbolIndicators", () => {
     const own = Object.keys(set);
     for (const k of Object.keys(snapshot(set))) if (k !== "atrPercentile") expect(own).toContain(k);
     expect(set.symbol).toBe("XYZ");
+  });
+});
+
+describe("SymbolIndicators.atrRatio", () => {
+  it("is the latest ATR over the mean of the ATR window, NaN until the window has enough samples", () => {
+    const bars = randomBars(500, 3);
+    const s = new SymbolIndicators("X", { atrPercentileWindow: 100, atrPercentileMinSamples: 30 });
+    const atr = new Atr(14);
+    const hist: number[] = [];
+    for (const b of bars) {
+      s.update(b);
+      const a = atr.update(b);
+      if (a !== null) hist.push(a);
+      const win = hist.slice(-100);
+      if (win.length < 30) expect(s.atrRatio).toBeNaN();
+      else expect(s.atrRatio).toBeCloseTo(win[win.length - 1] / (win.reduce((x, y) => x + y, 0) / win.length), 9);
+    }
   });
 });

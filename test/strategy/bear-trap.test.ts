@@ -9,7 +9,7 @@ type Snap = { -readonly [K in keyof SymbolSnapshot]: SymbolSnapshot[K] };
 function snap(over: Partial<Snap> = {}): Snap {
   return {
     symbol: "XYZ", etDay: 19800, sessionBars: 60, sessionOpen: 10, sessionHigh: 10.2, sessionLow: 8.0, priorSessionLow: 8.1,
-    dayChangePct: -16, atr: 0.1, volumeAvg: 1000, atrPercentile: 50, trendStrength: 0.5, adx: 20, ...over,
+    dayChangePct: -16, atr: 0.1, volumeAvg: 1000, atrPercentile: 50, atrRatio: 1, trendStrength: 0.5, adx: 20, ...over,
   };
 }
 

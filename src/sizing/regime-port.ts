@@ -1,0 +1,42 @@
+/**
+ * The seam to the regime model (src/regime/, another issue). The sizing pipeline never calls the
+ * classifier itself: the engine classifies at entry and passes the call in, so sizing stays a pure
+ * function of its arguments.
+ */
+
+export type Regime = "ADD_ALLOWED" | "ADD_NEUTRAL" | "NO_ADD";
+
+export const REGIMES: readonly Regime[] = ["ADD_ALLOWED", "ADD_NEUTRAL", "NO_ADD"];
+
+/** One classification with its top-class probability and a readable reason. */
+export interface RegimeCall {
+  readonly regime: Regime;
+  readonly probability: number;
+  readonly reason: string;
+}
+
+/** Entry-time features by name; names travel with values so a model can check it got what it was trained on. */
+export interface NamedFeatures {
+  readonly names: readonly string[];
+  readonly values: ArrayLike<number>;
+}
+
+export interface RegimeClassifier {
+  classify(features: NamedFeatures): RegimeCall;
+}
+
+/**
+ * The fail-safe default until a trained model exists: always ADD_NEUTRAL, which maps to the
+ * NORMAL template. SPEC requires NORMAL whenever the model is missing, so this is not a guess.
+ */
+export const FAIL_SAFE_REGIME_CALL: RegimeCall = Object.freeze({
+  regime: "ADD_NEUTRAL",
+  probability: 1,
+  reason: "regime model not available yet: fail-safe NORMAL",
+});
+
+export class NeutralRegimeStub implements RegimeClassifier {
+  classify(_features: NamedFeatures): RegimeCall {
+    return FAIL_SAFE_REGIME_CALL;
+  }
+}
