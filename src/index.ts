@@ -1,12 +1,38 @@
 /**
- * The library face of sizewise: the pieces another bot can import. The full sizing pipeline
- * (`createSizer`) lands with the sizing issue; today the fixed-fraction sizer and the engine are exported.
+ * The library face of sizewise: size your own signals with the same transparent pipeline the bot
+ * uses. Everything here is a pure function of its arguments, except the stores you own and feed.
+ *
+ *   import { createSizer, defaultConfig } from "sizewise";
+ *   const sizer = createSizer(defaultConfig());
+ *   const d = sizer.size({ signal, entryPriceUsd: 10.01, stopUsd: 9.6, equityUsd: 100_000, buyingPowerUsd: 100_000, openPositions: 0 });
+ *   d.qtyShares; d.summary; // "risk 1% x dd 1.0 -> 1.00% -> 2439 sh (cap: none)"
  */
+import type { Config } from "./config/schema.ts";
+import { createSizer as createPipelineSizer, type PipelineSizer, type SizerDeps } from "./sizing/pipeline.ts";
+
+/** A sizer for a config's `sizing.mode` (switch modes by config, not code). */
+export function createSizer(config: Pick<Config, "sizing" | "risk">, deps: SizerDeps = {}): PipelineSizer {
+  return createPipelineSizer({ sizing: config.sizing, risk: config.risk }, deps);
+}
+
+export type { PipelineSizer, PipelineDecision, SizingMode, SizerDeps } from "./sizing/pipeline.ts";
+export { MODE_LAYERS } from "./sizing/pipeline.ts";
+export type { Sizer, SizingInput, SizingContext } from "./sizing/sizer.ts";
 export { createFixedFractionSizer } from "./sizing/fixed-fraction.ts";
-export type { Sizer, SizingInput } from "./sizing/sizer.ts";
+export { KellyStatsStore } from "./sizing/kelly-stats.ts";
+export type { KellySnapshot } from "./sizing/kelly-stats.ts";
+export { kellyFraction, kellyFractions } from "./sizing/kelly.ts";
+export { trainConfidenceModel, predict } from "./sizing/logistic.ts";
+export type { ConfidenceModel } from "./sizing/logistic.ts";
+export { calibrationTable } from "./sizing/calibration.ts";
+export { ENTRY_FEATURES, entryFeatures } from "./sizing/entry-features.ts";
+export { QLearningPolicy, NeutralRlPolicy, QTable, loadQTable, saveQTable } from "./sizing/rl/index.ts";
+export { NeutralRegimeStub, FAIL_SAFE_REGIME_CALL } from "./sizing/regime-port.ts";
+export type { RegimeCall, RegimeClassifier, Regime } from "./sizing/regime-port.ts";
 export type { Signal, SizingDecision, SizingFactor, TradeRecord, Fill, OrderIntent } from "./core/types.ts";
 export { parseConfig, defaultConfig, loadConfigFile, ConfigError } from "./config/load.ts";
 export type { Config } from "./config/schema.ts";
 export { Engine } from "./engine/engine.ts";
 export { runBacktest } from "./backtest/run.ts";
+export { compareModes } from "./backtest/compare.ts";
 export { createBearTrap } from "../strategies/bear-trap.ts";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { BarSource, RejectLog } from "../core/bars.ts";
+import type { BarSeries, BarSource, RejectLog } from "../core/bars.ts";
 import { loadBarDir } from "../data/load-dir.ts";
 import { seriesSource } from "../data/merge-source.ts";
 import { generateSeries } from "../data/generator.ts";
@@ -30,6 +30,23 @@ function positiveInt(name: string, v: string): number {
   return n;
 }
 
+/** Bars as whole series (for commands that run the same bars several times). */
+export function loadSeries(o: BarInputOptions): { series: BarSeries[]; rejects: RejectLog | null } {
+  const symbols = o.symbols ? o.symbols.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean) : undefined;
+  if (o.data) {
+    const r = loadBarDir(o.data, { symbols, fromDay: o.from, toDay: o.to, cacheDir: o.cache ? join(o.state, "cache") : null });
+    if (r.series.length === 0) throw new Error(`no bar files for ${symbols ? symbols.join(",") : "any symbol"} in ${o.data}`);
+    return { series: r.series, rejects: r.rejects };
+  }
+  return { series: generated(o, symbols), rejects: null };
+}
+
+function generated(o: BarInputOptions, symbols: string[] | undefined): BarSeries[] {
+  const seed = Number(o.seed);
+  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer (got ${JSON.stringify(o.seed)})`);
+  return generateSeries({ seed, symbols: symbols ?? positiveInt("--gen-symbols", o.genSymbols), days: positiveInt("--gen-days", o.genDays), startDay: o.from });
+}
+
 /** Bars from `--data DIR` (cached binary after the first parse), or generated ones when no dir is given. */
 export function loadBars(o: BarInputOptions, onFile?: (done: number, total: number) => void): LoadedBars {
   const t0 = performance.now();
@@ -45,14 +62,7 @@ export function loadBars(o: BarInputOptions, onFile?: (done: number, total: numb
     if (r.series.length === 0) throw new Error(`no bar files for ${symbols ? symbols.join(",") : "any symbol"} in ${o.data}`);
     return { source: seriesSource(r.series), rows: r.rows, rejects: r.rejects, loadMs: performance.now() - t0, origin: o.data };
   }
-  const seed = Number(o.seed);
-  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer (got ${JSON.stringify(o.seed)})`);
-  const series = generateSeries({
-    seed,
-    symbols: symbols ?? positiveInt("--gen-symbols", o.genSymbols),
-    days: positiveInt("--gen-days", o.genDays),
-    startDay: o.from,
-  });
+  const series = generated(o, symbols);
   const rows = series.reduce((a, s) => a + s.length, 0);
-  return { source: seriesSource(series), rows, rejects: null, loadMs: performance.now() - t0, origin: `generated (seed ${seed})` };
+  return { source: seriesSource(series), rows, rejects: null, loadMs: performance.now() - t0, origin: `generated (seed ${o.seed})` };
 }

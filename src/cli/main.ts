@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { registerBacktest } from "./backtest-cmd.ts";
+import { registerCompare } from "./compare-cmd.ts";
+import { registerTrainRl } from "./train-rl-cmd.ts";
 import { registerGenerate } from "./generate-cmd.ts";
 import { registerStart } from "./start-cmd.ts";
 
@@ -11,6 +13,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   registerBacktest(program);
+  registerCompare(program);
+  registerTrainRl(program);
   registerGenerate(program);
   registerStart(program);
   try {

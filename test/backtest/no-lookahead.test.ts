@@ -52,23 +52,24 @@ const before = (T: number) => ({
 });
 
 describe("no look-ahead", () => {
-  for (const entryFill of ["signal_close", "next_open"] as const) {
-    const config = parseConfig({ strategy: { minDayChangePct: -10 }, execution: { entryFill } });
+  // "full" sizing learns from closed trades (Kelly, confidence, RL): its sizes must not peek either.
+  for (const [entryFill, mode] of [["signal_close", "fixed"], ["next_open", "fixed"], ["signal_close", "full"]] as const) {
+    const config = parseConfig({ strategy: { minDayChangePct: -10 }, execution: { entryFill }, sizing: { mode } });
     const full = record(base, config);
 
-    it(`the generated set has enough activity to make the test meaningful (${entryFill})`, () => {
+    it(`the generated set has enough activity to make the test meaningful (${entryFill}, ${mode})`, () => {
       expect(full.signals.length).toBeGreaterThan(10);
       expect(full.fills.length).toBeGreaterThan(20);
     });
 
     for (const q of [0.25, 0.5, 0.75]) {
       const T = allTimes[Math.floor(allTimes.length * q)];
-      it(`cutting the future at ${new Date(T).toISOString()} changes no earlier signal or fill (${entryFill})`, () => {
+      it(`cutting the future at ${new Date(T).toISOString()} changes no earlier signal or fill (${entryFill}, ${mode})`, () => {
         const cut = record(truncate(base, T), config);
         expect(before(T).signals(cut.signals)).toEqual(before(T).signals(full.signals));
         expect(before(T).fills(cut.fills)).toEqual(before(T).fills(full.fills));
       });
-      it(`rewriting every bar after ${new Date(T).toISOString()} changes no earlier signal or fill (${entryFill})`, () => {
+      it(`rewriting every bar after ${new Date(T).toISOString()} changes no earlier signal or fill (${entryFill}, ${mode})`, () => {
         const alt = record(scramble(base, T, 99), config);
         expect(before(T).signals(alt.signals)).toEqual(before(T).signals(full.signals));
         expect(before(T).fills(alt.fills)).toEqual(before(T).fills(full.fills));

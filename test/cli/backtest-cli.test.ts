@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -27,7 +27,6 @@ describe("sizewise backtest (CLI)", () => {
   const dir = mkdtempSync(join(tmpdir(), "sw-cli-"));
   const data = join(dir, "bars");
   const series = generateSeries({ seed: 5, symbols: 3, days: 15, selloffProb: 0.2 });
-  const { mkdirSync } = require("node:fs") as typeof import("node:fs");
   mkdirSync(data);
   const [a, b, c] = series;
   writeFileSync(join(data, `${a.symbol}.csv.gz`), gzipSync(seriesToAlpacaCsv(a)));

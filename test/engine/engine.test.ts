@@ -3,6 +3,7 @@ import { Engine } from "../../src/engine/engine.ts";
 import { defaultConfig, parseConfig } from "../../src/config/load.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import { createFixedFractionSizer } from "../../src/sizing/fixed-fraction.ts";
+import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { decline, flat, rise, sessionBatch, type Ohlcv } from "./scenario.ts";
 
@@ -11,7 +12,7 @@ function run(bars: Ohlcv[], config: Config = defaultConfig(), startMinute = 570)
     config,
     symbols: ["TRAP"],
     strategy: createBearTrap(config.strategy),
-    sizer: createFixedFractionSizer(config.sizing, config.risk),
+    sizer: config.sizing.mode === "fixed" ? createFixedFractionSizer(config.sizing, config.risk) : createSizer({ sizing: config.sizing, risk: config.risk }),
   });
   engine.runBatch(sessionBatch("2024-05-15", startMinute, bars));
   return engine.finish();
@@ -99,5 +100,35 @@ describe("engine on a hand-written Bear Trap session", () => {
     const res = run([...selloff(), ...flat(8.3, 5)], defaultConfig(), 8 * 60);
     expect(res.signals).toBe(0);
     expect(res.barsUsed).toBe(0);
+  });
+});
+
+describe("engine with a scaling template (regime_template mode, fail-safe NORMAL)", () => {
+  it("enters half size, adds a quarter on a close at +0.5R, and takes 40% at 1R and the rest at 2R", () => {
+    const cfg = parseConfig({ sizing: { mode: "regime_template" }, risk: { maxNotionalUsd: 1e9 }, execution: { buyingPowerMultiple: 4 } });
+    const res = run([...selloff(), ...rise(8.3, 9.3, 30), ...flat(9.3, 5)], cfg);
+    const t = res.trades[0];
+    expect(t.template).toBe("normal");
+    const f = 0.125 / 200;
+    const entry = t.entries[0].priceUsd;
+    const r = entry - t.initialStopUsd;
+    expect(t.entries.map((e) => e.reason)).toEqual(["entry", "add1"]);
+    // Sizes: initial = 0.5 x (1% of $100k / R); the add = 0.25 x (1% of equity then / its own R).
+    expect(t.sizing.factors.map((x) => x.name)).toEqual(["risk", "dd", "tmpl"]);
+    expect(t.entries[0].qtyShares).toBe(Math.floor((0.005 * 100_000) / r));
+    expect(t.addSizing[0].factors.find((x) => x.name === "tmpl")!.factor).toBe(0.25);
+    // The add happened at the close of the first bar closing at or above entry + 0.5R.
+    expect(t.entries[1].priceUsd / (1 + f)).toBeGreaterThanOrEqual(entry + 0.5 * r - 1e-9);
+    // Targets: 40% of everything entered at entry + 1R, the rest at entry + 2R.
+    const total = t.entries[0].qtyShares + t.entries[1].qtyShares;
+    expect(t.shares).toBe(total);
+    expect(t.exits.map((e) => e.reason)).toEqual(["t1_1R", "t2_2R"]);
+    expect(t.exits[0].qtyShares).toBe(Math.floor(total * 0.4));
+    expect(t.exits[0].priceUsd).toBeCloseTo((entry + r) * (1 - f), 8);
+    expect(t.exits[1].qtyShares).toBe(total - Math.floor(total * 0.4));
+    expect(t.exits[1].priceUsd).toBeCloseTo((entry + 2 * r) * (1 - f), 8);
+    // R multiple over every entry's risk to the stop.
+    const risk = t.entries.reduce((a, e) => a + e.qtyShares * (e.priceUsd - t.initialStopUsd), 0);
+    expect(t.rMultiple).toBeCloseTo(t.pnlUsd / risk, 10);
   });
 });

@@ -1,0 +1,112 @@
+import type { Command } from "commander";
+import Table from "cli-table3";
+import { resolveConfig } from "../config/load.ts";
+import { ALL_MODES, compareModes, type Comparison } from "../backtest/compare.ts";
+import { tradeListJson } from "../backtest/run.ts";
+import { loadSeries } from "./load-bars.ts";
+import { withBarInputs } from "./backtest-cmd.ts";
+import type { SizingMode } from "../sizing/pipeline.ts";
+import { loadQTable } from "../sizing/rl/index.ts";
+import type { BarInputOptions } from "./load-bars.ts";
+
+interface CompareOptions extends BarInputOptions {
+  modes: string;
+  config?: string;
+  json?: boolean;
+  rlTable?: string;
+}
+
+export function registerCompare(program: Command): void {
+  withBarInputs(program.command("compare").description("Run every sizing mode on the same bars and signals and compare them side by side, with the research criteria against fixed."))
+    .option("--modes <list>", "comma-separated sizing modes", ALL_MODES.join(","))
+    .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
+    .option("--rl-table <file>", "start the RL layer from this Q-table (from train-rl) instead of an empty one")
+    .option("--json", "print one JSON object on stdout")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx sizewise compare --data ../shared/data/bars/1min/2024q2
+  $ npx sizewise compare --data ../shared/data/bars/1min/2024q2 --modes fixed,kelly,full --json`,
+    )
+    .action((o: CompareOptions) => compareCommand(o));
+}
+
+function compareCommand(o: CompareOptions): void {
+  const config = resolveConfig(o.config);
+  const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
+  for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
+  const loaded = loadSeries(o);
+  const rlTable = o.rlTable;
+  const cmp = compareModes({
+    config,
+    series: loaded.series,
+    modes: modes as SizingMode[],
+    qTable: rlTable ? () => loadQTable(rlTable) : undefined,
+    onMode: (m, i) => {
+      if (!o.json && process.stderr.isTTY) process.stderr.write(`running ${m} (${i + 1}/${modes.length})...\n`);
+    },
+  });
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(compareJson(cmp, loaded.rejects?.count ?? 0))}\n`);
+    return;
+  }
+  process.stdout.write(`${compareTables(cmp)}\n`);
+}
+
+export function compareJson(cmp: Comparison, rejectedRows: number): object {
+  const modes: Record<string, object> = {};
+  for (const r of cmp.modes) {
+    modes[r.mode] = {
+      trades: r.run.engine.trades.length,
+      metrics: r.run.metrics,
+      signals: r.run.engine.signals,
+      rejectedSignals: r.run.engine.rejections,
+      sizeDistribution: r.sizes,
+      calibration: r.calibration,
+      kelly: r.kelly.map((k) => ({ strategy: k.strategyId, symbol: k.symbol, n: k.n, winRate: k.winRate, payoff: Number.isFinite(k.payoff) ? k.payoff : null, fullKelly: k.fullKelly, halfKelly: k.halfKelly, quarterKelly: k.quarterKelly })),
+      tradeList: tradeListJson(r.run.engine.trades),
+    };
+  }
+  return { bars: cmp.modes[0]?.run.engine.bars ?? 0, rejectedRows, modes, criteria: cmp.criteria };
+}
+
+const pct = (x: number): string => `${x.toFixed(2)}%`;
+
+export function compareTables(cmp: Comparison): string {
+  const names = cmp.modes.map((r) => r.mode);
+  const m = new Table({ head: ["metric", ...names] });
+  const row = (label: string, f: (r: (typeof cmp.modes)[number]) => string): void => {
+    m.push([label, ...cmp.modes.map(f)]);
+  };
+  row("trades", (r) => String(r.run.engine.trades.length));
+  row("total return", (r) => pct(r.run.metrics.totalReturnPct));
+  row("CAGR", (r) => pct(r.run.metrics.cagrPct));
+  row("Sharpe (daily)", (r) => r.run.metrics.sharpe.toFixed(2));
+  row("Sortino", (r) => r.run.metrics.sortino.toFixed(2));
+  row("max drawdown", (r) => pct(r.run.metrics.maxDrawdownPct));
+  row("MAR", (r) => r.run.metrics.mar.toFixed(2));
+  row("win rate", (r) => pct(r.run.metrics.winRate * 100));
+  row("profit factor", (r) => r.run.metrics.profitFactor.toFixed(2));
+  row("expectancy (R)", (r) => r.run.metrics.expectancyR.toFixed(3));
+  row("trade P/L std", (r) => `$${r.run.metrics.pnlStd.toFixed(0)}`);
+  row("worst trade", (r) => `$${r.run.metrics.worstTrade.toFixed(0)}`);
+  row("worst 10", (r) => `$${r.run.metrics.worst10.toFixed(0)}`);
+  row("exposure", (r) => pct(r.run.metrics.exposurePct));
+  const c = new Table({ head: ["vs fixed", ...names] });
+  const crit = (label: string, k: "varianceReductionPct" | "worst10ImprovementPct" | "sharpeImprovementPct" | "returnImprovementPct"): void => {
+    c.push([label, ...names.map((n) => pct(cmp.criteria[n][k]))]);
+  };
+  crit("variance reduction", "varianceReductionPct");
+  crit("worst-10 improvement", "worst10ImprovementPct");
+  crit("Sharpe improvement", "sharpeImprovementPct");
+  crit("return improvement", "returnImprovementPct");
+  const s = new Table({ head: ["risk at entry", ...names.map((n) => `${n}: share / win`)] });
+  for (let i = 0; i < cmp.modes[0].sizes.length; i++) {
+    s.push([cmp.modes[0].sizes[i].bracket, ...cmp.modes.map((r) => {
+      const b = r.sizes[i];
+      return `${b.sharePct.toFixed(0)}% / ${b.winRate === null ? "-" : pct(b.winRate * 100)}`;
+    })]);
+  }
+  return [m.toString(), "Research criteria against fixed:", c.toString(), "Size distribution and win rate by size bracket:", s.toString()].join("\n");
+}

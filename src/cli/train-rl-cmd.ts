@@ -1,0 +1,44 @@
+import type { Command } from "commander";
+import Table from "cli-table3";
+import { resolveConfig } from "../config/load.ts";
+import { trainRl } from "../backtest/train-rl.ts";
+import { loadQTable, saveQTable } from "../sizing/rl/index.ts";
+import { loadSeries, type BarInputOptions } from "./load-bars.ts";
+import { withBarInputs } from "./backtest-cmd.ts";
+import { progressBar } from "./progress.ts";
+
+interface TrainRlOptions extends BarInputOptions {
+  passes: string;
+  out?: string;
+  resume?: boolean;
+  config?: string;
+  json?: boolean;
+}
+
+export function registerTrainRl(program: Command): void {
+  withBarInputs(program.command("train-rl").description("Train the RL size multiplier (tabular Q-learning) on backtest episodes and save the Q-table."))
+    .option("--passes <n>", "passes over the bars (episodes)", "20")
+    .option("--out <file>", "where to write the Q-table (default: sizing.rl.tablePath from config)")
+    .option("--resume", "continue from the table already at --out")
+    .option("--config <file>", "config file")
+    .option("--json", "print the per-pass convergence as JSON")
+    .addHelpText("after", "\nExample:\n  $ npx sizewise train-rl --data ../shared/data/bars/1min/2024q2 --passes 30 --out state/rl-qtable.json")
+    .action((o: TrainRlOptions) => {
+      const config = resolveConfig(o.config);
+      const out = o.out ?? config.sizing.rl.tablePath;
+      const passes = Number(o.passes);
+      if (!Number.isInteger(passes) || passes < 1) throw new Error(`--passes must be a positive integer (got ${JSON.stringify(o.passes)})`);
+      const { series } = loadSeries(o);
+      const bar = progressBar("training", passes, !o.json);
+      const res = trainRl({ config, series, passes, table: o.resume ? loadQTable(out) : undefined, onPass: (p) => bar.update(p.pass) });
+      bar.stop();
+      saveQTable(out, res.table);
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ out, passes: res.passes, greedy: res.table.stats().greedy })}\n`);
+        return;
+      }
+      const t = new Table({ head: ["pass", "trades", "return %", "epsilon", "states", "updates", "mean reward"] });
+      for (const p of res.passes) t.push([p.pass, p.trades, p.totalReturnPct.toFixed(2), p.epsilon.toFixed(3), p.states, p.totalUpdates, p.meanReward.toFixed(3)]);
+      process.stdout.write(`${t.toString()}\nQ-table written to ${out}\n`);
+    });
+}
