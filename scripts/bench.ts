@@ -19,10 +19,11 @@ interface PartResult {
   endToEndMs: number;
   peakRssMb: number;
   trades: number;
+  engineFullBarsPerSec?: number;
   extra?: Record<string, number | string>;
 }
 
-function runPart(args: string[]): PartResult {
+function runPart<T = PartResult>(args: string[]): T {
   const r = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", resolve(here, "bench-part.ts"), ...args], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -30,10 +31,12 @@ function runPart(args: string[]): PartResult {
   });
   if (r.status !== 0) throw new Error(`bench part ${args.join(" ")} failed (exit ${r.status})`);
   const line = r.stdout.trim().split("\n").pop() ?? "";
-  return JSON.parse(line) as PartResult;
+  return JSON.parse(line) as T;
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
+const sizing = runPart<{ fixed: number; full: number }>(["sizing"]);
+console.log(`sizing decisions (one core): fixed ${fmt(sizing.fixed)}/s, full ${fmt(sizing.full)}/s (target >= 1,000,000/s in full mode)`);
 const parts: PartResult[] = [];
 if (existsSync(realDir)) parts.push(runPart(["real", realDir]));
 else console.log(`skipping the real-bar benchmark: ${realDir} is absent`);
@@ -46,6 +49,10 @@ for (const p of parts) {
   console.log(`  engine (in memory)  ${fmt(p.engineBarsPerSec).padStart(14)} bars/s   (target >= 10,000,000)`);
   console.log(`  end to end          ${fmt(p.endToEndBarsPerSec).padStart(14)} bars/s   (${(p.endToEndMs / 1000).toFixed(2)} s)`);
   console.log(`  peak RSS            ${p.peakRssMb.toFixed(0).padStart(14)} MB       (target <= 400 for 20M)`);
+  if (p.engineFullBarsPerSec !== undefined) {
+    const drop = (1 - p.engineFullBarsPerSec / p.engineBarsPerSec) * 100;
+    console.log(`  engine, full mode   ${fmt(p.engineFullBarsPerSec).padStart(14)} bars/s   (${drop.toFixed(1)}% below fixed; target <= 20%)`);
+  }
   for (const [k, v] of Object.entries(p.extra ?? {})) console.log(`  ${k.padEnd(19)} ${typeof v === "number" ? fmt(v).padStart(14) : v}`);
 }
 if (parts.length === 2) {

@@ -22,25 +22,13 @@ export interface IndicatorOptions {
  * All indicators of one symbol behind one `update(bar)`, exposing the values a strategy reads as
  * plain numeric fields (NaN while warming up). This is the per-bar hot path, so the shape is
  * fixed at construction (every field initialised in the constructor, numbers only), the
- * sub-indicators are concrete classes (monomorphic call sites), and values are copied from their
- * numeric `current` fields after `step` (see Atr for why).
+ * sub-indicators are concrete classes (monomorphic call sites), and the snapshot's values are
+ * getters over their numeric `current` fields (see Atr for why `step`/`current`).
  *
- * `atrPercentile` is the one getter: ranking is O(window), so it is computed on first read after a
- * bar (and cached), which in practice means only at signal time.
+ * `atrPercentile` and `atrRatio` are O(window): computed on first read after a bar (and cached),
+ * which in practice means only at signal time.
  */
 export class SymbolIndicators implements SymbolSnapshot {
-  etDay = -1;
-  sessionBars = 0;
-  sessionOpen = NaN;
-  sessionHigh = NaN;
-  sessionLow = NaN;
-  priorSessionLow = NaN;
-  dayChangePct = NaN;
-  atr = NaN;
-  volumeAvg = NaN;
-  trendStrength = NaN;
-  adx = NaN;
-
   private readonly sessionInd: SessionStats;
   private readonly dayChangeInd: DayChange;
   private readonly atrInd: Atr;
@@ -66,6 +54,43 @@ export class SymbolIndicators implements SymbolSnapshot {
     this.adxInd = new Adx(opts.adxPeriod ?? 14);
   }
 
+  // The snapshot reads straight through to the sub-indicators. Copying every value into fields of
+  // this object on each bar cost a boxed-double write per field per bar (V8 keeps double fields
+  // as heap numbers); getters on a monomorphic receiver inline to the same single load.
+  get etDay(): number {
+    return this.sessionInd.etDay;
+  }
+  get sessionBars(): number {
+    return this.sessionInd.bars;
+  }
+  get sessionOpen(): number {
+    return this.sessionInd.open;
+  }
+  get sessionHigh(): number {
+    return this.sessionInd.high;
+  }
+  get sessionLow(): number {
+    return this.sessionInd.low;
+  }
+  get priorSessionLow(): number {
+    return this.sessionInd.priorLow;
+  }
+  get dayChangePct(): number {
+    return this.dayChangeInd.current;
+  }
+  get atr(): number {
+    return this.atrInd.current;
+  }
+  get volumeAvg(): number {
+    return this.volumeInd.current;
+  }
+  get trendStrength(): number {
+    return this.trendInd.current;
+  }
+  get adx(): number {
+    return this.adxInd.current;
+  }
+
   get atrPercentile(): number {
     return this.atrPctInd.percentile();
   }
@@ -76,29 +101,13 @@ export class SymbolIndicators implements SymbolSnapshot {
   }
 
   update(bar: Readonly<BarView>): void {
-    const s = this.sessionInd;
-    s.step(bar);
-    this.etDay = s.etDay;
-    this.sessionBars = s.bars;
-    this.sessionOpen = s.open;
-    this.sessionHigh = s.high;
-    this.sessionLow = s.low;
-    this.priorSessionLow = s.priorLow;
-
+    this.sessionInd.step(bar);
     this.dayChangeInd.step(bar);
-    this.dayChangePct = this.dayChangeInd.current;
-
-    const atr = this.atrInd;
-    atr.step(bar);
-    this.atr = atr.current;
+    this.atrInd.step(bar);
     this.atrPctInd.sample();
-
     this.volumeInd.step(bar);
-    this.volumeAvg = this.volumeInd.current;
     this.trendInd.step(bar);
-    this.trendStrength = this.trendInd.current;
     this.adxInd.step(bar);
-    this.adx = this.adxInd.current;
   }
 
   reset(): void {
@@ -109,16 +118,5 @@ export class SymbolIndicators implements SymbolSnapshot {
     this.volumeInd.reset();
     this.trendInd.reset();
     this.adxInd.reset();
-    this.etDay = -1;
-    this.sessionBars = 0;
-    this.sessionOpen = NaN;
-    this.sessionHigh = NaN;
-    this.sessionLow = NaN;
-    this.priorSessionLow = NaN;
-    this.dayChangePct = NaN;
-    this.atr = NaN;
-    this.volumeAvg = NaN;
-    this.trendStrength = NaN;
-    this.adx = NaN;
   }
 }

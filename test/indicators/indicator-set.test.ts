@@ -97,10 +97,13 @@ describe("SymbolIndicators", () => {
     expect(run()).toEqual(first);
   });
 
-  it("satisfies SymbolSnapshot with own enumerable numeric fields (no getter calls) except atrPercentile", () => {
+  it("satisfies SymbolSnapshot: every value readable as a number (NaN before any bar, etDay -1)", () => {
     const set = new SymbolIndicators("XYZ");
-    const own = Object.keys(set);
-    for (const k of Object.keys(snapshot(set))) if (k !== "atrPercentile") expect(own).toContain(k);
+    const row = snapshot(set);
+    for (const [k, v] of Object.entries(row)) expect(typeof v, k).toBe("number");
+    expect(row.etDay).toBe(-1);
+    expect(row.sessionBars).toBe(0);
+    expect(row.atr).toBeNaN();
     expect(set.symbol).toBe("XYZ");
   });
 });
