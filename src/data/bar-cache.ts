@@ -210,14 +210,7 @@ function parseLayout(bytes: Uint8Array, metaLen: number, fileBytes: number, path
  * may have moved since it was parsed).
  */
 export function readBarCache(path: string, sourcePath?: string): CacheEntry | null {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return null;
-  }
-  try {
-    const size = fstatSync(fd).size;
+  return withCacheFile(path, (fd, size) => {
     if (size < HEADER_BYTES) return null;
     const all = new Uint8Array(new ArrayBuffer(size));
     if (readFully(fd, all, 0) !== size) return null;
@@ -234,13 +227,11 @@ export function readBarCache(path: string, sourcePath?: string): CacheEntry | nu
       series.push({ symbol: s.symbol, length: s.rows, tMs, open: col(1), high: col(2), low: col(3), close: col(4), volume: col(5) });
     }
     return { series, rejects: layout.rejects };
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
-/** Reads only a cache file's header and layout (for streaming its columns); null when not a valid cache file. */
-export function readBarCacheLayout(path: string, sourcePath?: string): CacheLayout | null {
+/** Opens a cache file and hands its descriptor and size to `read`; a missing file is null, like any untrusted one. */
+function withCacheFile<T>(path: string, read: (fd: number, size: number) => T | null): T | null {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -248,7 +239,15 @@ export function readBarCacheLayout(path: string, sourcePath?: string): CacheLayo
     return null;
   }
   try {
-    const size = fstatSync(fd).size;
+    return read(fd, fstatSync(fd).size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads only a cache file's header and layout (for streaming its columns); null when not a valid cache file. */
+export function readBarCacheLayout(path: string, sourcePath?: string): CacheLayout | null {
+  return withCacheFile(path, (fd, size) => {
     const fixed = new Uint8Array(HEADER_BYTES);
     if (readFully(fd, fixed, 0) !== HEADER_BYTES) return null;
     const metaLen = fixedHeaderMetaLen(fixed, size);
@@ -256,7 +255,5 @@ export function readBarCacheLayout(path: string, sourcePath?: string): CacheLayo
     const head = new Uint8Array(HEADER_BYTES + metaLen);
     if (readFully(fd, head, 0) !== head.length) return null;
     return parseLayout(head, metaLen, size, path, sourcePath);
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
