@@ -86,7 +86,7 @@ export function compareModes(opts: {
       run,
       sizes: sizeBrackets(run.engine.trades),
       calibration: calibrationTable(run.learning.predictions),
-      kelly: Number.isFinite(endMs) ? run.learning.kelly.snapshots(endMs) : [],
+      kelly: Number.isFinite(endMs) ? sortKelly(run.learning.kelly.snapshots(endMs)) : [],
     };
   });
   const base = reports.find((r) => r.mode === "fixed")!.run.metrics;
@@ -101,4 +101,10 @@ function withMode(config: Config, mode: SizingMode): Config {
 
 export function metricsOf(r: ModeReport): Metrics {
   return r.run.metrics;
+}
+
+/** Aggregates first (every trade, then per strategy), then symbols alphabetically. */
+function sortKelly(rows: KellySnapshot[]): KellySnapshot[] {
+  const rank = (k: KellySnapshot): string => `${k.strategyId === "*" ? 0 : 1}${k.symbol === "*" ? 0 : 1}${k.strategyId}/${k.symbol}`;
+  return rows.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }

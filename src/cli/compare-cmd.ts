@@ -108,5 +108,22 @@ export function compareTables(cmp: Comparison): string {
       return `${b.sharePct.toFixed(0)}% / ${b.winRate === null ? "-" : pct(b.winRate * 100)}`;
     })]);
   }
-  return [m.toString(), "Research criteria against fixed:", c.toString(), "Size distribution and win rate by size bracket:", s.toString()].join("\n");
+  const out = [m.toString(), "Research criteria against fixed:", c.toString(), "Size distribution and win rate by size bracket:", s.toString()];
+  const fixed = cmp.modes.find((r) => r.mode === "fixed");
+  if (fixed && fixed.kelly.length > 0) {
+    const k = new Table({ head: ["Kelly (R multiples)", "trades", "win rate", "payoff", "full", "half", "quarter"] });
+    for (const x of fixed.kelly) {
+      const who = `${x.strategyId === "*" ? "all" : x.strategyId} / ${x.symbol === "*" ? "all" : x.symbol}`;
+      k.push([who, x.n, pct(x.winRate * 100), Number.isFinite(x.payoff) ? x.payoff.toFixed(2) : "-", pct(x.fullKelly * 100), pct(x.halfKelly * 100), pct(x.quarterKelly * 100)]);
+    }
+    out.push("Kelly by strategy and symbol (fixed run's closed trades):", k.toString());
+  }
+  for (const r of cmp.modes) {
+    const rows = r.calibration.filter((x) => x.n > 0);
+    if (rows.length === 0) continue;
+    const t = new Table({ head: ["predicted p", "trades", "mean predicted", "observed win rate"] });
+    for (const x of rows) t.push([`${x.bucketLo.toFixed(1)}-${x.bucketHi.toFixed(1)}`, x.n, pct((x.meanPredicted ?? 0) * 100), pct((x.observedWinRate ?? 0) * 100)]);
+    out.push(`Confidence calibration (${r.mode}): predicted vs observed win rate`, t.toString());
+  }
+  return out.join("\n");
 }

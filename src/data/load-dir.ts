@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { BarFormatError } from "./bar-format-error.ts";
 import type { BarSeries } from "../core/bars.ts";
 import { RejectLog } from "../core/bars.ts";
 import { cacheFilePath, defaultCacheDir, readBarCache, writeBarCache } from "./bar-cache.ts";
@@ -30,6 +31,8 @@ export interface LoadDirResult {
   readonly files: number;
   readonly parsedFiles: number;
   readonly cachedFiles: number;
+  /** Files refused whole (not bars at all); each is also one entry in `rejects`. */
+  readonly badFiles: number;
   /** Bars across `series`, after the date filter. */
   readonly rows: number;
   /** Requested symbols that no file provided. */
@@ -155,8 +158,9 @@ export function loadBarFile(file: BarFile, cacheDir: string | null, memo: Source
 /**
  * Loads every `SYM.csv[.gz]` / `SYM.json[.gz]` in `dir`: through the binary cache when enabled (a
  * second run skips parsing), filtered by symbol and by New York calendar dates (views, no copy).
- * A missing folder, an unreadable file, a file that is not bars at all, or two files giving the same
- * symbol throw an error naming the path; bad rows are only counted in `rejects`.
+ * A missing folder, an unreadable file or two files giving the same symbol throw an error naming the
+ * path. A file that is not bars at all is refused (counted in `badFiles` and `rejects`, line 0, and
+ * named in `warnings`) and the others load; bad rows are only counted in `rejects`.
  */
 export function loadBarDir(dir: string, opts: LoadDirOptions = {}): LoadDirResult {
   const wanted = opts.symbols ? new Set(opts.symbols.map((s) => s.toUpperCase())) : undefined;
@@ -170,8 +174,21 @@ export function loadBarDir(dir: string, opts: LoadDirOptions = {}): LoadDirResul
   const bySymbol = new Map<string, { series: BarSeries; path: string }>();
   let parsedFiles = 0;
   let cachedFiles = 0;
+  let badFiles = 0;
   files.forEach((file, i) => {
-    const r = loadBarFile(file, cacheDir, memo, reader);
+    let r: FileLoad;
+    try {
+      r = loadBarFile(file, cacheDir, memo, reader);
+    } catch (e) {
+      // One file that is not bars at all (wrong columns, corrupt gzip, bad JSON) is refused,
+      // counted and named; the other symbols still run.
+      if (!(e instanceof BarFormatError)) throw e;
+      badFiles++;
+      rejects.add(file.path, 0, `file refused: ${e.message}`);
+      warnings.push(e.message);
+      opts.onFile?.(i + 1, files.length);
+      return;
+    }
     if (r.fromCache) cachedFiles++;
     else parsedFiles++;
     rejects.merge(r.rejects);
@@ -196,5 +213,5 @@ export function loadBarDir(dir: string, opts: LoadDirOptions = {}): LoadDirResul
   }
   const found = new Set([...bySymbol.keys()].map((s) => s.toUpperCase()));
   const missingSymbols = wanted ? [...wanted].filter((s) => !found.has(s)).sort() : [];
-  return { series, rejects, files: files.length, parsedFiles, cachedFiles, rows, missingSymbols, warnings };
+  return { series, rejects, files: files.length, parsedFiles, cachedFiles, badFiles, rows, missingSymbols, warnings };
 }

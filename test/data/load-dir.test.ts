@@ -66,6 +66,19 @@ describe("loadBarDir", () => {
     expect(() => loadBarDir(dir, { cacheDir: null })).toThrow(`cannot read bar file ${join(dir, "X.csv")}`);
   });
 
+  it("refuses a file that is not bars at all, names and counts it, and loads the others", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "AMC.csv"), toCsv(makeSeries("AMC", 3)));
+    writeFileSync(join(dir, "GME.csv"), "name,price\nfoo,1\n");
+    writeFileSync(join(dir, "HOOD.csv.gz"), Buffer.from([0x1f, 0x8b, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    const r = loadBarDir(dir, { cacheDir: null });
+    expect(r.series.map((s) => s.symbol)).toEqual(["AMC"]);
+    expect(r.badFiles).toBe(2);
+    expect(r.rejects.samples.map((x) => `${x.file}:${x.line}`)).toEqual([`${join(dir, "GME.csv")}:0`, `${join(dir, "HOOD.csv.gz")}:0`]);
+    for (const x of r.rejects.samples) expect(x.reason).toMatch(/^file refused: /);
+    expect(r.warnings).toHaveLength(2);
+  });
+
   it("refuses a symbol given by two files, and a bad date", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "AMC.csv"), toCsv(makeSeries("AMC", 3)));
