@@ -7,7 +7,6 @@ import { RejectLog, type BarBatch } from "../src/core/bars.ts";
 import { defaultConfig } from "../src/config/load.ts";
 import { Engine } from "../src/engine/engine.ts";
 import { createBearTrap } from "../strategies/bear-trap.ts";
-import { createFixedFractionSizer } from "../src/sizing/fixed-fraction.ts";
 import { loadBarDir } from "../src/data/load-dir.ts";
 import { cachedFilesSource, seriesSource } from "../src/data/merge-source.ts";
 import { parseBarsCsv } from "../src/data/csv-bars.ts";
@@ -26,7 +25,7 @@ const stateDir = resolve(fileURLToPath(import.meta.url), "../../state/bench");
 const config = defaultConfig();
 
 function newEngine(cfg: Config, symbols: readonly string[]): Engine<unknown> {
-  const sizer = cfg.sizing.mode === "fixed" ? createFixedFractionSizer(cfg.sizing, cfg.risk) : createSizer({ sizing: cfg.sizing, risk: cfg.risk });
+  const sizer = createSizer({ sizing: cfg.sizing, risk: cfg.risk });
   const learning = cfg.sizing.mode === "fixed" ? undefined : new LearningState(cfg, new SeededRng(cfg.execution.seed));
   return new Engine<unknown>({ config: cfg, symbols, strategy: createBearTrap(cfg.strategy) as never, sizer, learning });
 }

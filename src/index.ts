@@ -18,7 +18,6 @@ export function createSizer(config: Pick<Config, "sizing" | "risk">, deps: Sizer
 export type { PipelineSizer, PipelineDecision, SizingMode, SizerDeps } from "./sizing/pipeline.ts";
 export { MODE_LAYERS } from "./sizing/pipeline.ts";
 export type { Sizer, SizingInput, SizingContext } from "./sizing/sizer.ts";
-export { createFixedFractionSizer } from "./sizing/fixed-fraction.ts";
 export { KellyStatsStore } from "./sizing/kelly-stats.ts";
 export type { KellySnapshot } from "./sizing/kelly-stats.ts";
 export { kellyFraction, kellyFractions } from "./sizing/kelly.ts";

@@ -1,6 +1,6 @@
 /**
  * Base layer: a fixed fraction of equity at risk per trade. The configured % is clamped into
- * [minRiskPct, maxRiskPct] exactly as the fixed-fraction baseline always did, so `fixed` mode and
+ * [minRiskPct, maxRiskPct] exactly as fixed-fraction risk does, so `fixed` mode and
  * the baseline agree share for share.
  */
 export function baseRiskPct(riskPct: number, minRiskPct: number, maxRiskPct: number): number {

@@ -102,7 +102,7 @@ export function applyCaps(c: CapInput, caps: RiskCaps): CapResult {
     riskPct = caps.maxRiskPct;
     cap = `max risk ${caps.maxRiskPct}%`;
   }
-  // baseQuantity evaluates exactly as the fixed-fraction baseline does, so neutral modes match it.
+  // One formula for every mode, so a mode whose layers are all neutral reproduces `fixed` exactly.
   let qty = Math.floor(baseQuantity(e, riskPct, r));
   if (qty > 0 && ((qty * r) / e) * 100 > caps.maxRiskPct) qty--;
   const capped = capShares(qty, px, { maxNotionalUsd: caps.maxNotionalUsd, buyingPowerUsd: c.buyingPowerUsd });

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { Engine } from "../../src/engine/engine.ts";
 import { defaultConfig, parseConfig } from "../../src/config/load.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
-import { createFixedFractionSizer } from "../../src/sizing/fixed-fraction.ts";
 import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { decline, flat, rise, sessionBatch, type Ohlcv } from "./scenario.ts";
@@ -12,7 +11,7 @@ function run(bars: Ohlcv[], config: Config = defaultConfig(), startMinute = 570)
     config,
     symbols: ["TRAP"],
     strategy: createBearTrap(config.strategy),
-    sizer: config.sizing.mode === "fixed" ? createFixedFractionSizer(config.sizing, config.risk) : createSizer({ sizing: config.sizing, risk: config.risk }),
+    sizer: createSizer({ sizing: config.sizing, risk: config.risk }),
   });
   engine.runBatch(sessionBatch("2024-05-15", startMinute, bars));
   return engine.finish();

@@ -1,0 +1,116 @@
+/**
+ * Wire shapes of the local paper exchange. They mirror Alpaca's REST/stream JSON (snake_case,
+ * numbers as strings) so the official SDK parses them unchanged.
+ */
+
+export type OrderSide = "buy" | "sell";
+export type OrderType = "market" | "limit" | "stop";
+export type TimeInForce = "day" | "gtc";
+export type OrderStatus = "new" | "partially_filled" | "filled" | "canceled" | "expired";
+
+/** An Alpaca order object as sent over REST and inside trade updates. */
+export interface AlpacaOrder {
+  id: string;
+  client_order_id: string;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string;
+  filled_at: string | null;
+  expired_at: string | null;
+  canceled_at: string | null;
+  failed_at: string | null;
+  replaced_at: string | null;
+  replaced_by: string | null;
+  replaces: string | null;
+  asset_id: string;
+  symbol: string;
+  asset_class: "us_equity";
+  notional: string | null;
+  qty: string;
+  filled_qty: string;
+  filled_avg_price: string | null;
+  order_class: "simple";
+  order_type: OrderType;
+  type: OrderType;
+  side: OrderSide;
+  position_intent: "buy_to_open" | "sell_to_close";
+  time_in_force: TimeInForce;
+  limit_price: string | null;
+  stop_price: string | null;
+  status: OrderStatus;
+  extended_hours: boolean;
+  legs: null;
+  trail_percent: null;
+  trail_price: null;
+  hwm: null;
+}
+
+export type TradeEvent = "new" | "fill" | "partial_fill" | "canceled" | "expired";
+
+/** The `data` of a `trade_updates` stream message. */
+export interface TradeUpdate {
+  event: TradeEvent;
+  order: AlpacaOrder;
+  timestamp: string;
+  /** Present on fills only: this execution's price and size, and the position after it. */
+  price?: string;
+  qty?: string;
+  position_qty?: string;
+  execution_id?: string;
+}
+
+/** An order request as the REST body carries it (numbers may arrive as strings). */
+export interface OrderRequest {
+  symbol?: unknown;
+  qty?: unknown;
+  notional?: unknown;
+  side?: unknown;
+  type?: unknown;
+  time_in_force?: unknown;
+  limit_price?: unknown;
+  stop_price?: unknown;
+  client_order_id?: unknown;
+  extended_hours?: unknown;
+  order_class?: unknown;
+}
+
+/** One bar as the book sees it: epoch ms of the bar start, USD prices. */
+export interface ExBar {
+  symbol: string;
+  tMs: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+/** An Alpaca error: HTTP status plus the `{code, message}` envelope (and optional extra fields). */
+export class ExchangeError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number,
+    message: string,
+    readonly extra: Readonly<Record<string, string>> = {},
+  ) {
+    super(message);
+    this.name = "ExchangeError";
+  }
+
+  body(): Record<string, string | number> {
+    return { ...this.extra, code: this.code, message: this.message };
+  }
+}
+
+/** Alpaca's error codes, named so call sites read as intent. */
+export const ERR = {
+  invalid: 40010001,
+  forbidden: 40310000,
+  notFound: 40410000,
+  unprocessable: 42210000,
+} as const;
+
+/** Prices and quantities go out as strings without float noise (at most 6 decimals). */
+export function numStr(x: number): string {
+  return String(Number(x.toFixed(6)));
+}

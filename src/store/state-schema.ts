@@ -1,0 +1,157 @@
+import { z } from "zod";
+import { qTableFileSchema } from "../sizing/rl/persist.ts";
+
+/**
+ * The daemon's state file: only what is needed to resume (open positions, working orders,
+ * learners, limits). History is the journal's job, so nothing here grows with past trades.
+ */
+
+export const STATE_SCHEMA_VERSION = 1;
+
+const finite = z.number().finite();
+const jsonValue: z.ZodType<unknown> = z.json();
+
+export const orderIntentSchema = z
+  .object({
+    clientOrderId: z.string().min(1),
+    symbol: z.string().min(1),
+    symId: z.number().int(),
+    side: z.enum(["buy", "sell"]),
+    type: z.enum(["market", "limit", "stop"]),
+    qtyShares: finite.positive(),
+    limitPriceUsd: finite.optional(),
+    stopPriceUsd: finite.optional(),
+    timing: z.enum(["bar_close", "next_open"]).optional(),
+    purpose: z.string().min(1),
+  })
+  .strict();
+
+/**
+ * Ledger states. `intended` is written BEFORE the POST so a crash between POST and response is
+ * detectable on restart (reconcile by client_order_id instead of posting again).
+ */
+export const ORDER_STATUSES = ["intended", "submitted", "acknowledged", "partially_filled", "filled", "canceled", "rejected", "expired"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(["filled", "canceled", "rejected", "expired"]);
+
+export const orderRecordSchema = z
+  .object({
+    intent: orderIntentSchema,
+    status: z.enum(ORDER_STATUSES),
+    brokerId: z.string().nullable(),
+    recordedAt: z.string(),
+    submittedAt: z.string().nullable(),
+    updatedAt: z.string(),
+    updatedAtMs: finite,
+    reason: z.string().nullable(),
+  })
+  .strict();
+
+export const legSchema = z
+  .object({ timeMs: finite, qtyShares: finite.positive(), priceUsd: finite, reason: z.string() })
+  .strict();
+
+export const openPositionSchema = z
+  .object({
+    id: z.string().min(1),
+    symbol: z.string().min(1),
+    strategyId: z.string().min(1),
+    template: z.string().nullable(),
+    /** Template stage: how many adds/targets have executed, as the position manager counts them. */
+    stage: z.number().int().min(0),
+    entries: z.array(legSchema),
+    stopUsd: finite,
+    targets: z.array(z.object({ priceUsd: finite, qtyShares: finite.positive(), label: z.string() }).strict()),
+    /** Working orders (stop, targets, pending adds) by client order id. */
+    orderIds: z.array(z.string()),
+  })
+  .strict();
+
+export const dailySchema = z
+  .object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), realizedPnlUsd: finite, haltedReason: z.string().nullable() })
+  .strict();
+
+const kellySchema = z
+  .object({
+    version: z.literal(1),
+    window: z.number().int().positive(),
+    series: z.array(
+      z.object({ strategyId: z.string(), symbol: z.string(), closeTimeMs: z.array(finite), rMultiple: z.array(finite) }).strict(),
+    ),
+  })
+  .strict();
+
+export const stateSchema = z
+  .object({
+    schemaVersion: z.literal(STATE_SCHEMA_VERSION),
+    positions: z.record(z.string(), openPositionSchema),
+    orders: z.record(z.string(), orderRecordSchema),
+    strategyState: z.record(z.string(), jsonValue),
+    kelly: kellySchema.nullable(),
+    qtable: qTableFileSchema.nullable(),
+    equityHighWaterUsd: finite.nullable(),
+    daily: dailySchema.nullable(),
+    lastBarTimeMs: z.record(z.string(), finite),
+  })
+  .strict();
+
+export type StoreState = z.infer<typeof stateSchema>;
+export type OpenPosition = z.infer<typeof openPositionSchema>;
+export type OrderRecord = z.infer<typeof orderRecordSchema>;
+export type DailyState = z.infer<typeof dailySchema>;
+
+export function emptyState(): StoreState {
+  return {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    positions: {},
+    orders: {},
+    strategyState: {},
+    kelly: null,
+    qtable: null,
+    equityHighWaterUsd: null,
+    daily: null,
+    lastBarTimeMs: {},
+  };
+}
+
+export type StateFileErrorKind = "io" | "json" | "version" | "schema";
+
+export class StateFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly kind: StateFileErrorKind,
+    detail: string,
+    /** Where the bad file was moved, when it was. */
+    readonly movedTo: string | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(`${file}: ${detail}${movedTo !== null ? ` (moved aside to ${movedTo})` : ""}`, options);
+    this.name = "StateFileError";
+  }
+}
+
+function describeIssues(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
+    .concat(err.issues.length > 5 ? [`... ${err.issues.length - 5} more`] : [])
+    .join("; ");
+}
+
+/** Text -> validated state; throws StateFileError naming the offending key. */
+export function parseState(text: string, source: string): StoreState {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new StateFileError(source, "json", `not valid JSON: ${(e as Error).message}`, null, { cause: e });
+  }
+  // Version first so a future file gets "unsupported version", not a list of schema differences.
+  const version = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>).schemaVersion : undefined;
+  if (version !== STATE_SCHEMA_VERSION) {
+    throw new StateFileError(source, "version", `unsupported schemaVersion ${JSON.stringify(version) ?? "undefined"} (expected ${STATE_SCHEMA_VERSION})`);
+  }
+  const parsed = stateSchema.safeParse(raw);
+  if (!parsed.success) throw new StateFileError(source, "schema", `invalid state: ${describeIssues(parsed.error)}`);
+  return parsed.data;
+}
