@@ -4,8 +4,9 @@ import { buyLimitFill, buyStopFill, sellLimitFill, sellStopFill, withFriction } 
 
 const BAR_MS = 60_000;
 
-/** A venue's answer to a submission: accepted (maybe already filled) or rejected with a reason. */
-export type SubmitResult = { readonly accepted: true } | { readonly accepted: false; readonly reason: string };
+import type { SubmitResult, Venue, VenueFactory } from "./venue.ts";
+
+export type { SubmitResult } from "./venue.ts";
 
 interface WorkingOrder {
   readonly intent: OrderIntent;
@@ -25,7 +26,7 @@ export interface SimBrokerOptions {
  * does not exist. Fills are reported synchronously through `onFill`, which may submit or cancel
  * orders re-entrantly (e.g. a target fill moves the stop).
  */
-export class SimBroker {
+export class SimBroker implements Venue {
   cashUsd: number;
   readonly qty: Float64Array;
   readonly lastClose: Float64Array;
@@ -62,6 +63,15 @@ export class SimBroker {
 
   buyingPowerUsd(): number {
     return Math.max(0, this.equityUsd() * this.opts.buyingPowerMultiple - this.longMarketValueUsd());
+  }
+
+  onBar(bar: BarView): void {
+    if (this.workingCount[bar.symId] !== 0) this.processBar(bar);
+    else this.lastClose[bar.symId] = bar.close;
+  }
+
+  lastPriceUsd(symId: number): number {
+    return this.lastClose[symId];
   }
 
   hasWork(symId: number): boolean {
@@ -168,4 +178,13 @@ function fillPrice(o: OrderIntent, bar: BarView): number {
     case "limit":
       return o.side === "sell" ? sellLimitFill(o.limitPriceUsd ?? NaN, bar.open, bar.high) : buyLimitFill(o.limitPriceUsd ?? NaN, bar.open, bar.low);
   }
+}
+
+/** The backtest venue: a SimBroker with the run's money and friction. */
+export function simVenue(opts: SimBrokerOptions): VenueFactory {
+  return (symbols, onFill, currentBar) => {
+    const b = new SimBroker(symbols, opts, onFill);
+    b.setCurrentBar(currentBar);
+    return b;
+  };
 }

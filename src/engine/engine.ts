@@ -4,7 +4,8 @@ import { NyTime, etDayToIso, hhmmToMinute, ET_MINUTE } from "../core/ny-time.ts"
 import type { Strategy } from "../core/strategy.ts";
 import type { Fill, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
-import { SimBroker } from "../broker/sim-broker.ts";
+import { simVenue } from "../broker/sim-broker.ts";
+import type { Venue, VenueFactory } from "../broker/venue.ts";
 import { frictionPerSide, withFriction } from "../broker/fill-model.ts";
 import { SymbolIndicators } from "../indicators/indicator-set.ts";
 import { checkEntry, dailyLossHit } from "../risk/gates.ts";
@@ -32,6 +33,8 @@ export interface EngineDeps<S> {
   readonly events?: EngineEvents;
   /** Kelly statistics, confidence model and RL table, fed by closed trades; none = every layer neutral. */
   readonly learning?: LearningState;
+  /** Where orders go; a simulated broker with the config's cash and friction when absent. */
+  readonly venue?: VenueFactory;
 }
 
 /**
@@ -41,7 +44,7 @@ export interface EngineDeps<S> {
  * objects are created only when something happens (a signal, an order, a fill).
  */
 export class Engine<S> {
-  readonly broker: SimBroker;
+  readonly broker: Venue;
   private readonly cfg: Config;
   private readonly strategy: Strategy<S>;
   private readonly sizer: Sizer;
@@ -83,13 +86,10 @@ export class Engine<S> {
     this.flattenMinute = hhmmToMinute(st.flattenAt);
     this.rthOnly = st.regularHoursOnly;
     this.friction = frictionPerSide(ex.frictionRoundTripPct);
-    this.broker = new SimBroker(
-      deps.symbols,
-      { initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple },
-      (f) => this.onFill(f),
-    );
-    // The broker prices "bar_close" market orders off the engine's reused bar view.
-    this.broker.setCurrentBar(this.view);
+    const makeVenue =
+      deps.venue ?? simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple });
+    // The venue prices "bar_close" market orders off the engine's reused bar view.
+    this.broker = makeVenue(deps.symbols, (f) => this.onFill(f), this.view);
     this.indicators = deps.symbols.map(
       (s) => new SymbolIndicators(s, { atrPeriod: st.atrPeriod, volumeAvgPeriod: st.volumeAvgPeriod }),
     );
@@ -145,9 +145,7 @@ export class Engine<S> {
     bar.etDay = etDay;
     bar.etMinute = etMinute;
 
-    const broker = this.broker;
-    if (broker.hasWork(sym)) broker.processBar(bar);
-    else broker.lastClose[sym] = c;
+    this.broker.onBar(bar);
 
     const ind = this.indicators[sym];
     ind.update(bar);
@@ -170,7 +168,7 @@ export class Engine<S> {
     for (const pos of this.positions) {
       if (pos === null) continue;
       this.cancelOrders(pos);
-      this.broker.liquidate(pos.symId, this.broker.lastClose[pos.symId], t + MIN_MS, this.nextId(pos.signal.symbol), "end_of_data");
+      this.broker.liquidate(pos.symId, this.broker.lastPriceUsd(pos.symId), t + MIN_MS, this.nextId(pos.signal.symbol), "end_of_data");
     }
     if (this.curDay >= 0) this.markDay();
     const r = this.result;
@@ -295,7 +293,8 @@ export class Engine<S> {
     return FAIL_SAFE_REGIME_CALL;
   }
 
-  private onFill(f: Fill): void {
+  /** A fill from the venue: at once in simulation, later from a real broker's order updates. */
+  onFill(f: Fill): void {
     this.events.fill?.(f);
     const sym = f.symId;
     if (f.purpose === "entry") return this.openPosition(f);

@@ -120,7 +120,7 @@ export class StateFileError extends Error {
   constructor(
     readonly file: string,
     readonly kind: StateFileErrorKind,
-    detail: string,
+    readonly detail: string,
     /** Where the bad file was moved, when it was. */
     readonly movedTo: string | null = null,
     options?: { cause?: unknown },

@@ -1,0 +1,324 @@
+import { randomUUID } from "node:crypto";
+import { buyLimitFill, buyStopFill, frictionPerSide, sellLimitFill, sellStopFill, withFriction } from "../broker/fill-model.ts";
+import { ET_MINUTE, etToUtcMs, NyTime } from "../core/ny-time.ts";
+import { SeededRng } from "../core/rng.ts";
+import type { AlpacaOrder, ExBar, OrderRequest, OrderSide, OrderType, TimeInForce, TradeEvent, TradeUpdate } from "./types.ts";
+import { ERR, ExchangeError, numStr } from "./types.ts";
+
+/**
+ * The pure in-memory order book and cash account of the local paper exchange: no IO, no timers.
+ * The caller owns the replay clock (`advanceTo`) and feeds bars (`onBar`); every state change is
+ * reported to the listeners as an Alpaca trade update.
+ *
+ * Fill timing: an order is only evaluated against bars that START at or after the order arrived,
+ * so nothing fills on prices it could not have seen. The one exception is a market order that
+ * arrived while a bar was forming (bar start < arrival): it fills at that bar's close, the first
+ * price after it arrived. With the server's discrete clock (it sits at the end of the last bar)
+ * market orders therefore fill at the next bar's open. Stops and limits use the shared fill model.
+ */
+
+export interface BookOptions {
+  readonly initialCashUsd: number;
+  /** Round-trip friction in percent, half charged on each fill (see fill-model `frictionPerSide`). */
+  readonly frictionPctRoundTrip: number;
+  /** Tradable symbols; others are refused. Undefined accepts any symbol. */
+  readonly symbols?: readonly string[];
+  /** Deterministic partial fills: this fraction of market orders fills in two pieces on consecutive bars. */
+  readonly partialFill?: { readonly fraction: number; readonly seed: number };
+  /** Start of the replay clock (epoch ms). */
+  readonly startMs?: number;
+}
+
+export interface Position {
+  readonly symbol: string;
+  qty: number;
+  avgEntryUsd: number;
+}
+
+/** Market buys are valued above the last price for the buying-power check, as Alpaca does (2.5-4%). */
+const MARKET_BUY_CUSHION = 1.03;
+
+interface Working {
+  order: AlpacaOrder;
+  qty: number;
+  filledQty: number;
+  filledNotional: number;
+  limit: number;
+  stop: number;
+  arrivalMs: number;
+  /** Seeded at submission: fill this market order in two pieces. */
+  split: boolean;
+  /** When a day order expires (epoch ms); Infinity for gtc. */
+  expiryMs: number;
+}
+
+export class Book {
+  cashUsd: number;
+  nowMs: number;
+  private readonly positions = new Map<string, Position>();
+  private readonly orders = new Map<string, Working>();
+  private readonly byClientId = new Map<string, string>();
+  private readonly lastPrice = new Map<string, number>();
+  private readonly listeners = new Set<(u: TradeUpdate) => void>();
+  private readonly friction: number;
+  private readonly symbols: ReadonlySet<string> | null;
+  private readonly rng: SeededRng | null;
+  private readonly ny = new NyTime();
+
+  constructor(private readonly opts: BookOptions) {
+    this.cashUsd = opts.initialCashUsd;
+    this.nowMs = opts.startMs ?? 0;
+    this.friction = frictionPerSide(opts.frictionPctRoundTrip);
+    this.symbols = opts.symbols ? new Set(opts.symbols) : null;
+    this.rng = opts.partialFill ? new SeededRng(opts.partialFill.seed) : null;
+  }
+
+  onUpdate(fn: (u: TradeUpdate) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  get initialCashUsd(): number {
+    return this.opts.initialCashUsd;
+  }
+
+  price(symbol: string): number | undefined {
+    return this.lastPrice.get(symbol);
+  }
+
+  position(symbol: string): Position | undefined {
+    return this.positions.get(symbol);
+  }
+
+  allPositions(): Position[] {
+    return [...this.positions.values()].sort((a, b) => a.symbol.localeCompare(b.symbol));
+  }
+
+  /** Cash less what open buy orders would spend (a cash account: multiplier 1). */
+  buyingPowerUsd(): number {
+    let reserved = 0;
+    for (const w of this.orders.values()) {
+      if (isOpen(w.order) && w.order.side === "buy") reserved += (w.qty - w.filledQty) * this.reservePrice(w);
+    }
+    return this.cashUsd - reserved;
+  }
+
+  equityUsd(): number {
+    let eq = this.cashUsd;
+    for (const p of this.positions.values()) eq += p.qty * (this.lastPrice.get(p.symbol) ?? p.avgEntryUsd);
+    return eq;
+  }
+
+  order(id: string): AlpacaOrder | undefined {
+    return this.orders.get(id)?.order;
+  }
+
+  orderByClientId(clientOrderId: string): AlpacaOrder | undefined {
+    const id = this.byClientId.get(clientOrderId);
+    return id === undefined ? undefined : this.order(id);
+  }
+
+  /** All orders, newest first. */
+  allOrders(): AlpacaOrder[] {
+    return [...this.orders.values()].map((w) => w.order).reverse();
+  }
+
+  submit(req: OrderRequest): AlpacaOrder {
+    const symbol = str(req.symbol, "symbol").toUpperCase();
+    if (this.symbols && !this.symbols.has(symbol)) throw new ExchangeError(422, ERR.invalid, `asset "${symbol}" not found`);
+    if (req.notional !== undefined && req.notional !== null) throw invalid("notional orders are not supported by the local exchange");
+    if (req.order_class !== undefined && req.order_class !== "simple" && req.order_class !== "") throw invalid("only simple orders are supported");
+    const qty = positiveNum(req.qty, "qty");
+    if (!Number.isInteger(qty)) throw invalid("fractional qty is not supported by the local exchange");
+    const side = oneOf<OrderSide>(req.side, ["buy", "sell"], "side");
+    const type = oneOf<OrderType>(req.type ?? "market", ["market", "limit", "stop"], "type");
+    const tif = oneOf<TimeInForce>(req.time_in_force, ["day", "gtc"], "time_in_force");
+    const limit = type === "limit" ? positiveNum(req.limit_price, "limit_price") : NaN;
+    const stop = type === "stop" ? positiveNum(req.stop_price, "stop_price") : NaN;
+    const cid = req.client_order_id === undefined || req.client_order_id === null || req.client_order_id === "" ? randomUUID() : str(req.client_order_id, "client_order_id");
+    if (cid.length > 128) throw invalid("client_order_id must be no more than 128 characters");
+    // Unique across every order ever, filled and canceled ones included: reuse is refused, never replayed.
+    if (this.byClientId.has(cid)) throw invalid("client_order_id must be unique");
+    const w: Working = { order: null as unknown as AlpacaOrder, qty, filledQty: 0, filledNotional: 0, limit, stop, arrivalMs: this.nowMs, split: false, expiryMs: tif === "day" ? this.dayExpiry(this.nowMs) : Infinity };
+    const ts = this.iso();
+    w.order = {
+      id: randomUUID(), client_order_id: cid, created_at: ts, updated_at: ts, submitted_at: ts,
+      filled_at: null, expired_at: null, canceled_at: null, failed_at: null, replaced_at: null, replaced_by: null, replaces: null,
+      asset_id: assetId(symbol), symbol, asset_class: "us_equity", notional: null, qty: String(qty), filled_qty: "0",
+      filled_avg_price: null, order_class: "simple", order_type: type, type, side,
+      position_intent: side === "buy" ? "buy_to_open" : "sell_to_close", time_in_force: tif,
+      limit_price: type === "limit" ? numStr(limit) : null, stop_price: type === "stop" ? numStr(stop) : null,
+      status: "new", extended_hours: false, legs: null, trail_percent: null, trail_price: null, hwm: null,
+    };
+    if (side === "buy") this.checkBuyingPower(w);
+    else this.checkSellable(symbol, qty);
+    if (type === "market" && qty >= 2 && this.rng && this.opts.partialFill) w.split = this.rng.next() < this.opts.partialFill.fraction;
+    this.orders.set(w.order.id, w);
+    this.byClientId.set(cid, w.order.id);
+    this.emit("new", w);
+    return w.order;
+  }
+
+  cancel(id: string): AlpacaOrder {
+    const w = this.orders.get(id);
+    if (!w) throw new ExchangeError(404, ERR.notFound, "order not found");
+    if (!isOpen(w.order)) throw new ExchangeError(422, ERR.unprocessable, `order is not cancelable (status ${w.order.status})`);
+    this.close(w, "canceled");
+    return w.order;
+  }
+
+  openOrderIds(): string[] {
+    return [...this.orders.values()].filter((w) => isOpen(w.order)).map((w) => w.order.id);
+  }
+
+  /** Moves the replay clock forward, expiring day orders whose session has closed. */
+  advanceTo(tMs: number): void {
+    if (tMs < this.nowMs) return;
+    this.nowMs = tMs;
+    for (const w of [...this.orders.values()]) {
+      if (isOpen(w.order) && tMs >= w.expiryMs) this.close(w, "expired");
+    }
+  }
+
+  /** A day order lives until the 16:00 New York close of its day, or of the next weekday when it arrived after the close. */
+  private dayExpiry(arrivalMs: number): number {
+    let day = this.ny.etDay(arrivalMs);
+    if (this.ny.etMinute(arrivalMs) >= ET_MINUTE.close) day++;
+    // etDay 0 was a Thursday: (day + 4) % 7 is 0 on Sundays, 6 on Saturdays.
+    while ((day + 4) % 7 === 0 || (day + 4) % 7 === 6) day++;
+    return etToUtcMs(day, ET_MINUTE.close);
+  }
+
+  /** A new bar of `bar.symbol` has completed: fill what it fills, in order of arrival. */
+  onBar(bar: ExBar): void {
+    // A snapshot: orders placed by listeners while this bar fills arrived after it, so it cannot fill them.
+    for (const w of [...this.orders.values()]) {
+      if (w.order.symbol !== bar.symbol || !isOpen(w.order)) continue;
+      const raw = this.rawFill(w, bar);
+      if (Number.isNaN(raw)) continue;
+      const remaining = w.qty - w.filledQty;
+      const qty = w.split && w.filledQty === 0 ? Math.floor(w.qty / 2) : remaining;
+      this.fill(w, qty, withFriction(w.order.side, raw, this.friction), bar);
+    }
+    this.lastPrice.set(bar.symbol, bar.close);
+  }
+
+  private rawFill(w: Working, bar: ExBar): number {
+    const side = w.order.side;
+    if (bar.tMs < w.arrivalMs) return w.order.type === "market" && w.filledQty === 0 ? bar.close : NaN;
+    switch (w.order.type) {
+      case "market":
+        return bar.open;
+      case "limit":
+        return side === "buy" ? buyLimitFill(w.limit, bar.open, bar.low) : sellLimitFill(w.limit, bar.open, bar.high);
+      case "stop":
+        return side === "buy" ? buyStopFill(w.stop, bar.open, bar.high) : sellStopFill(w.stop, bar.open, bar.low);
+    }
+  }
+
+  private fill(w: Working, qty: number, priceUsd: number, bar: ExBar): void {
+    const sym = w.order.symbol;
+    const pos = this.positions.get(sym) ?? { symbol: sym, qty: 0, avgEntryUsd: 0 };
+    if (w.order.side === "buy") {
+      this.cashUsd -= qty * priceUsd;
+      pos.avgEntryUsd = (pos.qty * pos.avgEntryUsd + qty * priceUsd) / (pos.qty + qty);
+      pos.qty += qty;
+      this.positions.set(sym, pos);
+    } else {
+      this.cashUsd += qty * priceUsd;
+      pos.qty -= qty;
+      if (pos.qty <= 0) this.positions.delete(sym);
+    }
+    w.filledQty += qty;
+    w.filledNotional += qty * priceUsd;
+    const o = w.order;
+    const done = w.filledQty >= w.qty;
+    o.status = done ? "filled" : "partially_filled";
+    o.filled_qty = String(w.filledQty);
+    o.filled_avg_price = numStr(w.filledNotional / w.filledQty);
+    o.updated_at = this.iso();
+    if (done) o.filled_at = o.updated_at;
+    this.lastPrice.set(sym, bar.close);
+    this.emit(done ? "fill" : "partial_fill", w, {
+      price: numStr(priceUsd),
+      qty: String(qty),
+      position_qty: String(this.positions.get(sym)?.qty ?? 0),
+      execution_id: randomUUID(),
+    });
+  }
+
+  private close(w: Working, status: "canceled" | "expired"): void {
+    const ts = this.iso();
+    w.order.status = status;
+    w.order.updated_at = ts;
+    if (status === "canceled") w.order.canceled_at = ts;
+    else w.order.expired_at = ts;
+    this.emit(status, w);
+  }
+
+  private reservePrice(w: Working): number {
+    if (w.order.type === "limit") return w.limit;
+    if (w.order.type === "stop") return w.stop * (1 + this.friction);
+    return (this.lastPrice.get(w.order.symbol) ?? 0) * MARKET_BUY_CUSHION * (1 + this.friction);
+  }
+
+  private checkBuyingPower(w: Working): void {
+    if (w.order.type === "market" && !this.lastPrice.has(w.order.symbol)) {
+      // No price yet (before its first bar): the order could not be valued.
+      throw new ExchangeError(403, ERR.forbidden, "insufficient buying power", { buying_power: numStr(this.buyingPowerUsd()), cost_basis: "0" });
+    }
+    const cost = w.qty * this.reservePrice(w);
+    const bp = this.buyingPowerUsd();
+    if (cost > bp) throw new ExchangeError(403, ERR.forbidden, "insufficient buying power", { buying_power: numStr(bp), cost_basis: numStr(cost) });
+  }
+
+  /** A cash account: sells may only close shares held and not already promised to open sell orders. */
+  private checkSellable(symbol: string, qty: number): void {
+    let promised = 0;
+    for (const w of this.orders.values()) {
+      if (isOpen(w.order) && w.order.side === "sell" && w.order.symbol === symbol) promised += w.qty - w.filledQty;
+    }
+    const available = (this.positions.get(symbol)?.qty ?? 0) - promised;
+    if (qty > available) throw new ExchangeError(403, ERR.forbidden, `insufficient qty available for order (requested: ${qty}, available: ${available})`);
+  }
+
+  private emit(event: TradeEvent, w: Working, fill?: Pick<TradeUpdate, "price" | "qty" | "position_qty" | "execution_id">): void {
+    // Listeners get a snapshot: the live order keeps changing after the event.
+    const u: TradeUpdate = { event, order: { ...w.order }, timestamp: this.iso(), ...fill };
+    for (const fn of this.listeners) fn(u);
+  }
+
+  private iso(): string {
+    return new Date(this.nowMs).toISOString();
+  }
+}
+
+export function isOpen(o: AlpacaOrder): boolean {
+  return o.status === "new" || o.status === "partially_filled";
+}
+
+/** A stable per-symbol asset id (a deterministic UUID-shaped string), so repeated calls agree. */
+function assetId(symbol: string): string {
+  const hex = Buffer.from(symbol.padEnd(16, "_").slice(0, 16)).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+function invalid(message: string): ExchangeError {
+  return new ExchangeError(422, ERR.invalid, message);
+}
+
+function str(v: unknown, field: string): string {
+  if (typeof v !== "string" || v === "") throw invalid(`${field} is required`);
+  return v;
+}
+
+function positiveNum(v: unknown, field: string): number {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw invalid(`invalid ${field}`);
+  return n;
+}
+
+function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: string): T {
+  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+  throw invalid(`invalid ${field}: ${JSON.stringify(v)}`);
+}
