@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { Engine } from "../../src/engine/engine.ts";
+import { defaultConfig } from "../../src/config/load.ts";
+import { createBearTrap } from "../../strategies/bear-trap.ts";
+import { createSizer } from "../../src/sizing/pipeline.ts";
+import type { Venue, VenueFactory } from "../../src/broker/venue.ts";
+import type { Fill, OrderIntent } from "../../src/core/types.ts";
+import { decline, flat, sessionBatch } from "./scenario.ts";
+
+/** A venue like a real broker's: it acknowledges orders and reports fills later, when told to. */
+function deferredVenue(log: OrderIntent[]): { factory: VenueFactory; fill: (id: string, price: number, timeMs: number) => void } {
+  let onFill: (f: Fill) => void = () => {};
+  const byId = new Map<string, OrderIntent>();
+  const venue: Venue = {
+    onBar: () => {},
+    submit: (i) => {
+      log.push(i);
+      byId.set(i.clientOrderId, i);
+      return { accepted: true };
+    },
+    cancel: (id) => byId.delete(id),
+    equityUsd: () => 100_000,
+    buyingPowerUsd: () => 100_000,
+    lastPriceUsd: () => NaN,
+    liquidate: () => {},
+  };
+  return {
+    factory: (_symbols, cb) => {
+      onFill = cb;
+      return venue;
+    },
+    fill: (id, price, timeMs) => {
+      const i = byId.get(id)!;
+      onFill({ clientOrderId: id, symbol: i.symbol, symId: i.symId, side: i.side, qtyShares: i.qtyShares, priceUsd: price, timeMs, purpose: i.purpose });
+    },
+  };
+}
+
+describe("the engine behind a venue that fills later (the daemon's path)", () => {
+  it("sends the entry, waits for its fill, then rests the stop and the targets at the venue", () => {
+    const config = defaultConfig();
+    const orders: OrderIntent[] = [];
+    const v = deferredVenue(orders);
+    const engine = new Engine({ config, symbols: ["TRAP"], strategy: createBearTrap(config.strategy), sizer: createSizer(config), venue: v.factory });
+    engine.runBatch(sessionBatch("2024-05-15", 570, [...decline(10, 8.3, 60), [8.26, 8.32, 8.15, 8.3, 3000]]));
+    expect(orders.map((o) => o.purpose)).toEqual(["entry"]);
+    const entry = orders[0];
+    expect(entry).toMatchObject({ side: "buy", type: "market", symbol: "TRAP" });
+    // Nothing else happens until the broker reports the fill.
+    engine.runBatch(sessionBatch("2024-05-15", 631, flat(8.3, 2)));
+    expect(orders).toHaveLength(1);
+    v.fill(entry.clientOrderId, 8.31, Date.parse("2024-05-15T14:33:10Z"));
+    expect(orders.map((o) => [o.purpose, o.type, o.side])).toEqual([
+      ["entry", "market", "buy"],
+      ["stop", "stop", "sell"],
+      ["tp1", "limit", "sell"],
+      ["tp2", "limit", "sell"],
+    ]);
+    expect(orders[1].qtyShares).toBe(entry.qtyShares);
+    // Client order ids are unique per intent.
+    expect(new Set(orders.map((o) => o.clientOrderId)).size).toBe(orders.length);
+  });
+});
