@@ -189,8 +189,13 @@ export class Book {
     return etToUtcMs(day, ET_MINUTE.close);
   }
 
-  /** A new bar of `bar.symbol` has completed: fill what it fills, in order of arrival. */
-  onBar(bar: ExBar): void {
+  /**
+   * A new bar of `bar.symbol` has completed: fill what it fills, in order of arrival. Fills are
+   * stamped `atMs` (the server passes the bar's end: a fill is only known once its bar is), which
+   * moves the clock without expiring anything, so a day order can still fill on the session's last bar.
+   */
+  onBar(bar: ExBar, atMs = this.nowMs): void {
+    this.nowMs = Math.max(this.nowMs, atMs);
     // A snapshot: orders placed by listeners while this bar fills arrived after it, so it cannot fill them.
     for (const w of [...this.orders.values()]) {
       if (w.order.symbol !== bar.symbol || !isOpen(w.order)) continue;
@@ -298,7 +303,7 @@ export function isOpen(o: AlpacaOrder): boolean {
 }
 
 /** A stable per-symbol asset id (a deterministic UUID-shaped string), so repeated calls agree. */
-function assetId(symbol: string): string {
+export function assetId(symbol: string): string {
   const hex = Buffer.from(symbol.padEnd(16, "_").slice(0, 16)).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,0 +1,212 @@
+import { ET_MINUTE, etDayToIso, etToUtcMs, NyTime } from "../core/ny-time.ts";
+import type { Book, Position } from "./book.ts";
+import { assetId, isOpen } from "./book.ts";
+import type { AlpacaOrder, ExBar, OrderRequest } from "./types.ts";
+import { ERR, ExchangeError, numStr } from "./types.ts";
+
+/** What the REST routes read: the book, the bars replayed so far, and the replay clock. */
+export interface RestContext {
+  readonly book: Book;
+  /** Per symbol, the bars already replayed (never a future bar: REST must not leak the replay). */
+  readonly history: ReadonlyMap<string, readonly ExBar[]>;
+  readonly accountId: string;
+}
+
+export interface RestResult {
+  readonly status: number;
+  /** undefined means no body (204). */
+  readonly body?: unknown;
+}
+
+const ny = new NyTime();
+
+/** Routes one authenticated request. Throws ExchangeError for Alpaca-style failures. */
+export function route(ctx: RestContext, method: string, url: URL, body: unknown): RestResult {
+  const p = url.pathname;
+  const q = url.searchParams;
+  const { book } = ctx;
+  if (method === "GET" && p === "/v2/account") return ok(account(ctx));
+  if (method === "GET" && p === "/v2/positions") return ok(book.allPositions().map((x) => position(book, x)));
+  if (method === "GET" && p.startsWith("/v2/positions/")) {
+    const sym = decodeURIComponent(p.slice("/v2/positions/".length)).toUpperCase();
+    const pos = book.position(sym);
+    if (!pos) throw new ExchangeError(404, ERR.notFound, "position does not exist");
+    return ok(position(book, pos));
+  }
+  if (method === "POST" && p === "/v2/orders") {
+    if (typeof body !== "object" || body === null) throw new ExchangeError(422, ERR.invalid, "request body must be a JSON object");
+    return ok(book.submit(body as OrderRequest));
+  }
+  if (method === "GET" && p === "/v2/orders") return ok(listOrders(book, q));
+  if (method === "DELETE" && p === "/v2/orders") {
+    // 207 Multi-Status: one entry per open order, canceled or not.
+    const out = book.openOrderIds().map((id) => {
+      book.cancel(id);
+      return { id, status: 200 };
+    });
+    return { status: 207, body: out };
+  }
+  if (method === "GET" && p === "/v2/orders:by_client_order_id") {
+    const o = book.orderByClientId(q.get("client_order_id") ?? "");
+    if (!o) throw notFound();
+    return ok(o);
+  }
+  if (p.startsWith("/v2/orders/")) {
+    const id = decodeURIComponent(p.slice("/v2/orders/".length));
+    if (method === "GET") {
+      const o = book.order(id);
+      if (!o) throw notFound();
+      return ok(o);
+    }
+    if (method === "DELETE") {
+      book.cancel(id);
+      return { status: 204 };
+    }
+  }
+  if (method === "GET" && p === "/v2/clock") return ok(clock(book.nowMs));
+  if (method === "GET" && p === "/v2/calendar") return ok(calendar(q, book.nowMs));
+  if (method === "GET" && p === "/v2/stocks/bars") return ok(stockBars(ctx, q));
+  throw new ExchangeError(404, ERR.notFound, "endpoint not found");
+}
+
+function ok(body: unknown): RestResult {
+  return { status: 200, body };
+}
+
+function notFound(): ExchangeError {
+  return new ExchangeError(404, ERR.notFound, "order not found");
+}
+
+function account(ctx: RestContext): Record<string, unknown> {
+  const b = ctx.book;
+  const equity = b.equityUsd();
+  const long = equity - b.cashUsd;
+  const bp = numStr(b.buyingPowerUsd());
+  return {
+    id: ctx.accountId, account_number: "PA0LOCAL0001", status: "ACTIVE", crypto_status: "INACTIVE", currency: "USD",
+    cash: numStr(b.cashUsd), equity: numStr(equity), last_equity: numStr(b.initialCashUsd), portfolio_value: numStr(equity),
+    buying_power: bp, regt_buying_power: bp, daytrading_buying_power: "0", non_marginable_buying_power: bp,
+    effective_buying_power: bp, options_buying_power: "0", multiplier: "1", long_market_value: numStr(long), short_market_value: "0",
+    position_market_value: numStr(long), initial_margin: "0", maintenance_margin: "0", last_maintenance_margin: "0", sma: "0",
+    pattern_day_trader: false, daytrade_count: 0, trading_blocked: false, transfers_blocked: false, account_blocked: false,
+    trade_suspended_by_user: false, shorting_enabled: false, accrued_fees: "0", pending_transfer_in: "0",
+    created_at: "2024-01-01T00:00:00Z", balance_asof: etDayToIso(ny.etDay(b.nowMs)),
+  };
+}
+
+function position(book: Book, x: Position): Record<string, unknown> {
+  const px = book.price(x.symbol) ?? x.avgEntryUsd;
+  const mv = x.qty * px;
+  const cost = x.qty * x.avgEntryUsd;
+  const pl = mv - cost;
+  const plpc = cost > 0 ? pl / cost : 0;
+  return {
+    asset_id: assetId(x.symbol), symbol: x.symbol, exchange: "NASDAQ",
+    asset_class: "us_equity", asset_marginable: false, avg_entry_price: numStr(x.avgEntryUsd), qty: String(x.qty),
+    qty_available: String(x.qty), side: "long", market_value: numStr(mv), cost_basis: numStr(cost), unrealized_pl: numStr(pl),
+    unrealized_plpc: numStr(plpc), unrealized_intraday_pl: numStr(pl), unrealized_intraday_plpc: numStr(plpc),
+    current_price: numStr(px), lastday_price: numStr(px), change_today: "0",
+  };
+}
+
+function listOrders(book: Book, q: URLSearchParams): AlpacaOrder[] {
+  const status = q.get("status") ?? "open";
+  if (status !== "open" && status !== "closed" && status !== "all") throw new ExchangeError(422, ERR.invalid, `invalid status: ${status}`);
+  const limit = Math.min(500, Math.max(1, Number(q.get("limit") ?? 50) || 50));
+  const symbols = q.get("symbols")?.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  let out = book.allOrders().filter((o) => status === "all" || (status === "open") === isOpen(o));
+  if (symbols?.length) out = out.filter((o) => symbols.includes(o.symbol));
+  if (q.get("direction") === "asc") out.reverse();
+  return out.slice(0, limit);
+}
+
+function clock(nowMs: number): Record<string, unknown> {
+  const day = ny.etDay(nowMs);
+  const minute = ny.etMinute(nowMs);
+  const open = isWeekday(day) && minute >= ET_MINUTE.open && minute < ET_MINUTE.close;
+  let d = day;
+  if (!isWeekday(d) || minute >= ET_MINUTE.open) d = nextWeekday(d);
+  let c = day;
+  if (!isWeekday(c) || minute >= ET_MINUTE.close) c = nextWeekday(c);
+  return { timestamp: etIso(nowMs), is_open: open, next_open: etIso(etToUtcMs(d, ET_MINUTE.open)), next_close: etIso(etToUtcMs(c, ET_MINUTE.close)) };
+}
+
+/** Weekdays only: the replay data has no holiday calendar, so none is invented here. */
+function calendar(q: URLSearchParams, nowMs: number): Record<string, string>[] {
+  const start = parseDay(q.get("start")) ?? ny.etDay(nowMs);
+  const end = parseDay(q.get("end")) ?? start + 30;
+  const out: Record<string, string>[] = [];
+  for (let d = start; d <= end && out.length < 1000; d++) {
+    if (!isWeekday(d)) continue;
+    const date = etDayToIso(d);
+    const compact = date.replaceAll("-", "");
+    out.push({ date, open: "09:30", close: "16:00", session_open: "0400", session_close: "2000", settlement_date: compact });
+  }
+  return out;
+}
+
+interface PageToken {
+  readonly offset: number;
+}
+
+function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown> {
+  const symbols = (q.get("symbols") ?? "").split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (symbols.length === 0) throw new ExchangeError(422, ERR.invalid, "symbols is required");
+  const tf = q.get("timeframe") ?? "";
+  if (!/^1(Min|T)$/.test(tf)) throw new ExchangeError(422, ERR.unprocessable, `unsupported timeframe: ${tf} (the local exchange serves 1Min bars)`);
+  const startMs = q.get("start") ? Date.parse(q.get("start") ?? "") : -Infinity;
+  const endMs = q.get("end") ? Date.parse(q.get("end") ?? "") : Infinity;
+  if (Number.isNaN(startMs) || Number.isNaN(endMs)) throw new ExchangeError(422, ERR.invalid, "invalid start or end");
+  const limit = Math.min(10_000, Math.max(1, Number(q.get("limit") ?? 1000) || 1000));
+  // The limit is applied across all symbols, in symbol-then-time order; the token is the offset into that list.
+  const token = q.get("page_token");
+  let offset = 0;
+  if (token) {
+    try {
+      offset = (JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as PageToken).offset;
+    } catch {
+      throw new ExchangeError(422, ERR.invalid, "invalid page_token");
+    }
+    if (!Number.isInteger(offset) || offset < 0) throw new ExchangeError(422, ERR.invalid, "invalid page_token");
+  }
+  const all: ExBar[] = [];
+  for (const s of [...symbols].sort()) {
+    for (const b of ctx.history.get(s) ?? []) if (b.tMs >= startMs && b.tMs <= endMs) all.push(b);
+  }
+  const page = all.slice(offset, offset + limit);
+  const bars: Record<string, unknown[]> = {};
+  for (const b of page) {
+    (bars[b.symbol] ??= []).push({
+      t: new Date(b.tMs).toISOString().replace(".000Z", "Z"), o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume,
+      n: 0, vw: (b.high + b.low + b.close) / 3,
+    });
+  }
+  const more = offset + limit < all.length;
+  return { bars, next_page_token: more ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64url") : null };
+}
+
+function parseDay(s: string | null): number | null {
+  if (!s) return null;
+  const ms = Date.parse(s);
+  return Number.isFinite(ms) ? ny.etDay(ms) : null;
+}
+
+function isWeekday(etDay: number): boolean {
+  const dow = (etDay + 4) % 7; // etDay 0 was a Thursday
+  return dow !== 0 && dow !== 6;
+}
+
+function nextWeekday(etDay: number): number {
+  let d = etDay + 1;
+  while (!isWeekday(d)) d++;
+  return d;
+}
+
+/** RFC-3339 with the New York offset, as Alpaca's clock reports. */
+function etIso(tMs: number): string {
+  const offMin = Math.round((ny.localMs(tMs) - tMs) / 60_000);
+  const local = new Date(tMs + offMin * 60_000).toISOString().slice(0, 19);
+  const sign = offMin < 0 ? "-" : "+";
+  const a = Math.abs(offMin);
+  return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+}
