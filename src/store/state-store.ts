@@ -3,12 +3,15 @@ import { join } from "node:path";
 import { Low } from "lowdb";
 import type { Adapter } from "lowdb";
 import type { OrderIntent } from "../core/types.ts";
+import { BaseStateStore } from "./state-base.ts";
+import type { StoreOptions } from "./state-base.ts";
 import type { KellyStatsJson } from "../sizing/kelly-stats.ts";
 import type { QTableFile } from "../sizing/rl/persist.ts";
 import { DIR_MODE, fileStamp, removeStrayTemps, writeFileAtomic } from "./atomic-file.ts";
-import { emptyState, orderIntentSchema, parseState, StateFileError, TERMINAL_STATUSES } from "./state-schema.ts";
+import { emptyState, parseState, StateFileError } from "./state-schema.ts";
 import type { DailyState, OpenPosition, OrderRecord, OrderStatus, StoreState } from "./state-schema.ts";
 
+export type { StoreOptions } from "./state-base.ts";
 export { StateFileError } from "./state-schema.ts";
 export type { DailyState, OpenPosition, OrderRecord, OrderStatus, StoreState } from "./state-schema.ts";
 
@@ -45,205 +48,10 @@ export interface StateStore {
   commit(): Promise<void>;
 }
 
-export interface StoreOptions {
-  /** "fail" (default): throw StateFileError and leave the file alone. "reset": move it aside and start empty. */
-  onCorrupt?: "fail" | "reset";
-  now?: () => number;
-  /** Finished orders kept for late broker updates; older ones are pruned on commit. */
-  maxTerminalOrders?: number;
-}
-
 /** `issue` is set when a bad file was moved aside (only with onCorrupt "reset"): journal it. */
 export interface OpenResult<S> {
   store: S;
   issue: StateFileError | null;
-}
-
-const DEFAULT_MAX_TERMINAL = 200;
-
-abstract class BaseStateStore implements StateStore {
-  protected dirty = false;
-  private chain: Promise<void> = Promise.resolve();
-  protected readonly now: () => number;
-  private readonly maxTerminal: number;
-
-  protected constructor(
-    protected data: StoreState,
-    opts: StoreOptions,
-  ) {
-    this.now = opts.now ?? Date.now;
-    this.maxTerminal = opts.maxTerminalOrders ?? DEFAULT_MAX_TERMINAL;
-  }
-
-  /** Writes `text` durably; calls are serialized by `commit`. */
-  protected abstract persist(text: string): Promise<void>;
-
-  snapshot(): StoreState {
-    return structuredClone(this.data);
-  }
-
-  getPosition(id: string): OpenPosition | undefined {
-    const p = this.data.positions[id];
-    return p === undefined ? undefined : structuredClone(p);
-  }
-
-  listPositions(): OpenPosition[] {
-    return Object.values(this.data.positions).map((p) => structuredClone(p));
-  }
-
-  upsertPosition(p: OpenPosition): void {
-    this.data.positions[p.id] = structuredClone(p);
-    this.dirty = true;
-  }
-
-  closePosition(id: string): boolean {
-    if (this.data.positions[id] === undefined) return false;
-    delete this.data.positions[id];
-    this.dirty = true;
-    return true;
-  }
-
-  getOrder(clientOrderId: string): OrderRecord | undefined {
-    const o = this.data.orders[clientOrderId];
-    return o === undefined ? undefined : structuredClone(o);
-  }
-
-  listOrders(filter?: (o: OrderRecord) => boolean): OrderRecord[] {
-    const all = Object.values(this.data.orders).map((o) => structuredClone(o));
-    return filter === undefined ? all : all.filter(filter);
-  }
-
-  recordIntent(clientOrderId: string, intent: OrderIntent): { created: boolean; order: OrderRecord } {
-    if (intent.clientOrderId !== clientOrderId) throw new Error(`recordIntent: id ${clientOrderId} differs from intent.clientOrderId ${intent.clientOrderId}`);
-    // Validate now, not at the next load: a bad intent must not poison the state file.
-    const parsed = orderIntentSchema.parse(intent);
-    const existing = this.data.orders[clientOrderId];
-    if (existing !== undefined) {
-      if (JSON.stringify(existing.intent) !== JSON.stringify(parsed)) throw new Error(`recordIntent: ${clientOrderId} already recorded with a different intent`);
-      return { created: false, order: structuredClone(existing) };
-    }
-    const ms = this.now();
-    const iso = new Date(ms).toISOString();
-    const order: OrderRecord = { intent: parsed, status: "intended", brokerId: null, recordedAt: iso, submittedAt: null, updatedAt: iso, updatedAtMs: ms, reason: null };
-    this.data.orders[clientOrderId] = order;
-    this.dirty = true;
-    return { created: true, order: structuredClone(order) };
-  }
-
-  private order(clientOrderId: string): OrderRecord {
-    const o = this.data.orders[clientOrderId];
-    if (o === undefined) throw new Error(`unknown client order id ${clientOrderId} (recordIntent first)`);
-    return o;
-  }
-
-  private touch(o: OrderRecord): void {
-    const ms = this.now();
-    o.updatedAtMs = ms;
-    o.updatedAt = new Date(ms).toISOString();
-    this.dirty = true;
-  }
-
-  markSubmitted(clientOrderId: string): boolean {
-    const o = this.order(clientOrderId);
-    if (o.status !== "intended") return false;
-    o.status = "submitted";
-    o.submittedAt = new Date(this.now()).toISOString();
-    this.touch(o);
-    return true;
-  }
-
-  markAcknowledged(clientOrderId: string, brokerId: string): void {
-    const o = this.order(clientOrderId);
-    if (o.brokerId !== null && o.brokerId !== brokerId) throw new Error(`${clientOrderId}: broker id ${brokerId} conflicts with ${o.brokerId}`);
-    o.brokerId = brokerId;
-    // An ack may arrive for an order whose markSubmitted was lost in a crash; later states stay.
-    if (o.status === "intended" || o.status === "submitted") {
-      if (o.submittedAt === null) o.submittedAt = new Date(this.now()).toISOString();
-      o.status = "acknowledged";
-    }
-    this.touch(o);
-  }
-
-  markRejected(clientOrderId: string, reason: string): void {
-    this.markOrderStatus(clientOrderId, "rejected", reason);
-  }
-
-  markOrderStatus(clientOrderId: string, status: OrderStatus, reason: string | null = null): void {
-    const o = this.order(clientOrderId);
-    if (TERMINAL_STATUSES.has(o.status) && o.status !== status) throw new Error(`${clientOrderId}: already ${o.status}, cannot become ${status}`);
-    o.status = status;
-    o.reason = reason;
-    this.touch(o);
-  }
-
-  getStrategyState(symbol: string): unknown {
-    const v = this.data.strategyState[symbol];
-    return v === undefined ? undefined : structuredClone(v);
-  }
-
-  setStrategyState(symbol: string, value: unknown): void {
-    // Round-trip through JSON so what is kept is exactly what a reload would see.
-    this.data.strategyState[symbol] = JSON.parse(JSON.stringify(value ?? null)) as unknown;
-    this.dirty = true;
-  }
-
-  setKelly(json: KellyStatsJson | null): void {
-    this.data.kelly = json === null ? null : (JSON.parse(JSON.stringify(json)) as StoreState["kelly"]);
-    this.dirty = true;
-  }
-
-  setQTable(file: QTableFile | null): void {
-    this.data.qtable = file === null ? null : structuredClone(file);
-    this.dirty = true;
-  }
-
-  raiseEquityHighWater(equityUsd: number): number {
-    if (!Number.isFinite(equityUsd)) throw new Error(`equity ${equityUsd} is not finite`);
-    const hwm = this.data.equityHighWaterUsd;
-    if (hwm === null || equityUsd > hwm) {
-      this.data.equityHighWaterUsd = equityUsd;
-      this.dirty = true;
-    }
-    return this.data.equityHighWaterUsd ?? equityUsd;
-  }
-
-  setDaily(daily: DailyState | null): void {
-    this.data.daily = daily === null ? null : { ...daily };
-    this.dirty = true;
-  }
-
-  lastBarTime(symbol: string): number | undefined {
-    return this.data.lastBarTimeMs[symbol];
-  }
-
-  setLastBarTime(symbol: string, timeMs: number): void {
-    this.data.lastBarTimeMs[symbol] = timeMs;
-    this.dirty = true;
-  }
-
-  /** Keeps only the newest `maxTerminal` finished orders; working ones are never pruned. */
-  private prune(): void {
-    const done = Object.entries(this.data.orders).filter(([, o]) => TERMINAL_STATUSES.has(o.status));
-    if (done.length <= this.maxTerminal) return;
-    done.sort((a, b) => b[1].updatedAtMs - a[1].updatedAtMs);
-    for (const [id] of done.slice(this.maxTerminal)) delete this.data.orders[id];
-  }
-
-  commit(): Promise<void> {
-    if (!this.dirty) return this.chain;
-    this.dirty = false;
-    this.prune();
-    // Serialize now: the write reflects every change made before this call, even if an earlier
-    // write is still in flight. Chaining keeps renames in commit order.
-    const text = `${JSON.stringify(this.data)}\n`;
-    const next = this.chain.catch(() => undefined).then(() => this.persist(text));
-    this.chain = next;
-    next.catch(() => {
-      // A failed write leaves the change unsaved: mark dirty so the next commit retries it.
-      this.dirty = true;
-    });
-    return next;
-  }
 }
 
 /** lowdb adapter: validated reads, atomic 0600 writes (see atomic-file.ts for why not JSONFile). */
