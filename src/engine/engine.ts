@@ -297,8 +297,9 @@ export class Engine<S> {
   onFill(f: Fill): void {
     this.events.fill?.(f);
     const sym = f.symId;
-    if (f.purpose === "entry") return this.openPosition(f);
     const pos = this.positions[sym];
+    // A real broker may fill an entry in pieces: the first piece opens the position, later ones grow it.
+    if (f.purpose === "entry") return pos === null ? this.openPosition(f) : this.onAddFill(pos, f);
     if (pos === null) return;
     if (f.side === "buy") return this.onAddFill(pos, f);
     pos.addExit({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });

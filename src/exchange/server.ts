@@ -28,6 +28,8 @@ export interface ExchangeOptions {
   readonly partialFill?: { readonly fraction: number; readonly seed: number };
   /** Start replaying at `speed` right away. Default false: call `play()` or step by hand. */
   readonly autoPlay?: boolean;
+  /** Told how many bars each replayed minute published (a lock-step driver waits for that many). */
+  readonly onMinute?: (bars: number) => void;
 }
 
 export interface Exchange {
@@ -124,6 +126,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     book.advanceTo(m.tMs);
     for (const b of m.bars) history.get(b.symbol)?.push(b);
     stocks.publish(m.bars);
+    opts.onMinute?.(m.bars.length);
     const endMs = m.tMs + 60_000;
     for (const b of m.bars) book.onBar(b, endMs);
     book.advanceTo(endMs);

@@ -1,0 +1,29 @@
+import { Alpaca } from "@alpacahq/alpaca-trade-api";
+
+export interface AlpacaClientOptions {
+  readonly keyId: string;
+  readonly secretKey: string;
+  /** http://127.0.0.1:PORT of a local exchange; absent = Alpaca's own paper and data hosts. */
+  readonly baseUrl?: string;
+}
+
+/**
+ * The official SDK, unchanged. SDK 4.x has no base-URL option, so a local exchange is reached by
+ * rewriting its hosts in `fetchApi` (alpaca-protocol.md: "Pointing SDK 4.x at another host").
+ */
+export function createAlpacaClient(o: AlpacaClientOptions): Alpaca {
+  const base = o.baseUrl;
+  if (base === undefined) return new Alpaca({ keyId: o.keyId, secret: o.secretKey, paper: true });
+  const rewrite = (u: string): string => u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, base);
+  return new Alpaca({
+    keyId: o.keyId,
+    secret: o.secretKey,
+    paper: true,
+    // The local exchange answers at once; retries would only hide its errors.
+    retry: false,
+    rateLimit: false,
+    fetchApi: (u: string, i?: RequestInit) => fetch(rewrite(u), i),
+  });
+}
+
+export type AlpacaClient = Alpaca;

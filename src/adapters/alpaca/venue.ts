@@ -1,0 +1,146 @@
+import type { BarView } from "../../core/bars.ts";
+import type { Fill, OrderIntent } from "../../core/types.ts";
+import type { SubmitResult, Venue, VenueFactory } from "../../broker/venue.ts";
+import type { AlpacaClient } from "./client.ts";
+
+/** What the venue reports besides fills: the daemon journals these. */
+export interface VenueObserver {
+  submitted?(intent: OrderIntent): void;
+  acknowledged?(intent: OrderIntent, brokerId: string): void;
+  rejected?(intent: OrderIntent, reason: string): void;
+  update?(event: string, clientOrderId: string, detail: Readonly<Record<string, unknown>>): void;
+}
+
+/** The subset of a trade_updates message the venue reads (the SDK's TradeUpdate has these). */
+export interface TradeUpdateLike {
+  readonly event: string;
+  readonly timestamp?: Date;
+  readonly price?: string;
+  readonly qty?: string;
+  readonly order: { readonly clientOrderId?: string; readonly id?: string };
+}
+
+/**
+ * The engine's venue on Alpaca (paper or the local exchange) through the official SDK. Orders are
+ * POSTed asynchronously; fills come back from the trading stream and reach the engine as they
+ * arrive. Equity and buying power are the account's, refreshed after every fill.
+ */
+export class AlpacaVenue implements Venue {
+  private readonly intents = new Map<string, OrderIntent>();
+  private readonly brokerIds = new Map<string, string>();
+  private readonly cancelWhenAcked = new Set<string>();
+  private readonly last: Float64Array;
+  private equity = 0;
+  private buyingPower = 0;
+  /** REST calls under way; the replay driver waits for zero before the next minute. */
+  inflight = 0;
+  updatesSeen = 0;
+
+  constructor(
+    private readonly alpaca: AlpacaClient,
+    readonly symbols: readonly string[],
+    private readonly onFill: (f: Fill) => void,
+    private readonly observer: VenueObserver = {},
+  ) {
+    this.last = new Float64Array(symbols.length).fill(NaN);
+  }
+
+  static factory(alpaca: AlpacaClient, observer: VenueObserver, ref: { venue?: AlpacaVenue }): VenueFactory {
+    return (symbols, onFill) => (ref.venue = new AlpacaVenue(alpaca, symbols, onFill, observer));
+  }
+
+  async refreshAccount(): Promise<void> {
+    this.inflight++;
+    try {
+      const a = await this.alpaca.trading.account.getAccount();
+      this.equity = Number(a.equity);
+      this.buyingPower = Number(a.buyingPower);
+    } finally {
+      this.inflight--;
+    }
+  }
+
+  onBar(bar: BarView): void {
+    this.last[bar.symId] = bar.close;
+  }
+
+  equityUsd(): number {
+    return this.equity;
+  }
+
+  buyingPowerUsd(): number {
+    return this.buyingPower;
+  }
+
+  lastPriceUsd(symId: number): number {
+    return this.last[symId];
+  }
+
+  submit(intent: OrderIntent): SubmitResult {
+    if (this.intents.has(intent.clientOrderId)) return { accepted: false, reason: "client_order_id must be unique" };
+    this.intents.set(intent.clientOrderId, intent);
+    this.observer.submitted?.(intent);
+    this.inflight++;
+    this.post(intent)
+      .then((o) => {
+        const id = o.id ?? "";
+        this.brokerIds.set(intent.clientOrderId, id);
+        this.observer.acknowledged?.(intent, id);
+        if (this.cancelWhenAcked.delete(intent.clientOrderId)) this.cancel(intent.clientOrderId);
+      })
+      .catch((e: unknown) => this.observer.rejected?.(intent, e instanceof Error ? e.message : String(e)))
+      .finally(() => this.inflight--);
+    return { accepted: true };
+  }
+
+  cancel(clientOrderId: string): boolean {
+    if (!this.intents.has(clientOrderId)) return false;
+    const id = this.brokerIds.get(clientOrderId);
+    if (id === undefined) {
+      // Not acknowledged yet: cancel as soon as the broker has an id for it.
+      this.cancelWhenAcked.add(clientOrderId);
+      return true;
+    }
+    this.inflight++;
+    this.alpaca.trading.orders
+      .deleteOrderByOrderID({ orderId: id })
+      .catch((e: unknown) => this.observer.update?.("cancel_failed", clientOrderId, { reason: e instanceof Error ? e.message : String(e) }))
+      .finally(() => this.inflight--);
+    return true;
+  }
+
+  liquidate(symId: number, _priceUsd: number, _timeMs: number, clientOrderId: string, purpose: string): void {
+    this.observer.update?.("liquidate_skipped", clientOrderId, { symbol: this.symbols[symId], purpose, why: "a live venue closes positions with orders at the flatten, not at the end of a replay" });
+  }
+
+  /** A trade_updates message from the trading stream. */
+  onTradeUpdate(u: TradeUpdateLike): void {
+    this.updatesSeen++;
+    const coid = u.order.clientOrderId ?? "";
+    const intent = this.intents.get(coid);
+    this.observer.update?.(u.event, coid, { price: u.price, qty: u.qty });
+    if (intent === undefined || (u.event !== "fill" && u.event !== "partial_fill")) return;
+    const qty = Number(u.qty);
+    const price = Number(u.price);
+    if (!(qty > 0) || !(price > 0)) return;
+    this.onFill({
+      clientOrderId: coid,
+      symbol: intent.symbol,
+      symId: intent.symId,
+      side: intent.side,
+      qtyShares: qty,
+      priceUsd: price,
+      timeMs: u.timestamp?.getTime() ?? Date.now(),
+      purpose: intent.purpose,
+    });
+    void this.refreshAccount();
+  }
+
+  private post(i: OrderIntent): Promise<{ id?: string }> {
+    const common = { symbol: i.symbol, qty: i.qtyShares, side: i.side, timeInForce: "day" as const, clientOrderId: i.clientOrderId };
+    const o = this.alpaca.trading.orders;
+    if (i.type === "limit") return o.limit({ ...common, limitPrice: i.limitPriceUsd ?? NaN });
+    if (i.type === "stop") return o.stop({ ...common, stopPrice: i.stopPriceUsd ?? NaN });
+    return o.market(common);
+  }
+}

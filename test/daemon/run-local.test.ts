@@ -1,0 +1,39 @@
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { runLocal } from "../../src/daemon/run-local.ts";
+import { generateSeries } from "../../src/data/generator.ts";
+import { defaultConfig } from "../../src/config/load.ts";
+import { readJournal } from "../../src/store/journal.ts";
+
+describe("the daemon on the embedded local exchange (through the official SDK)", () => {
+  it("trades a replay, journals every order once, and writes private state", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), "sw-daemon-"));
+    const series = generateSeries({ seed: 42, symbols: 20, days: 20 });
+    const r = await runLocal({ config: defaultConfig(), series, stateDir, log: pino({ level: "silent" }) });
+    expect(r.minutes).toBe(20 * 390);
+    expect(r.bars).toBe(series.reduce((a, s) => a + s.length, 0));
+    expect(r.trades.length).toBeGreaterThan(0);
+    for (const t of r.trades) expect(Number.isFinite(t.pnlUsd)).toBe(true);
+
+    const days = readdirSync(join(stateDir, "journal")).filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f));
+    expect(days).toHaveLength(20);
+    const events = days.flatMap((f) => readJournal(stateDir, f.slice(0, 10)));
+    for (const e of events) expect(typeof e.type === "string" && typeof e.ts === "string").toBe(true);
+    const submitted = events.filter((e) => e.type === "order_submitted").map((e) => e.clientOrderId as string);
+    expect(submitted.length).toBeGreaterThan(0);
+    expect(new Set(submitted).size).toBe(submitted.length);
+    // Every fill the engine saw is in the journal.
+    const fills = events.filter((e) => e.type === "fill");
+    expect(fills.length).toBe(r.trades.reduce((a, t) => a + t.entries.length + t.exits.length, 0));
+    expect(events.filter((e) => e.type === "exit")).toHaveLength(r.trades.length);
+
+    const state = join(stateDir, "state.json");
+    expect(statSync(state).mode & 0o777).toBe(0o600);
+    // The per-run local key never reaches the disk.
+    const text = readFileSync(state, "utf8") + days.map((f) => readFileSync(join(stateDir, "journal", f), "utf8")).join("");
+    expect(text).not.toMatch(/local-[0-9a-f]{12}/);
+  }, 60_000);
+});
