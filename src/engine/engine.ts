@@ -65,7 +65,6 @@ export class Engine<S> {
 
   private curDay = -1;
   private days = 0;
-  private seq = 0;
   private openCount = 0;
   private entriesToday = 0;
   private dayPnlUsd = 0;
@@ -168,7 +167,7 @@ export class Engine<S> {
     for (const pos of this.positions) {
       if (pos === null) continue;
       this.cancelOrders(pos);
-      this.broker.liquidate(pos.symId, this.broker.lastPriceUsd(pos.symId), t + MIN_MS, this.nextId(pos.signal.symbol), "end_of_data");
+      this.broker.liquidate(pos.symId, this.broker.lastPriceUsd(pos.symId), t + MIN_MS, this.legId(pos, "end_of_data"), "end_of_data");
     }
     if (this.curDay >= 0) this.markDay();
     const r = this.result;
@@ -244,7 +243,7 @@ export class Engine<S> {
     const decision = this.sizer.size(this.sizingInput(sig, bar, sig.stopPriceUsd, equity, INITIAL_STAGE));
     this.events.sizing?.(sig, decision);
     if (decision.qtyShares < 1) return this.reject(sig, `size 0 (${decision.cap ?? "no risk budget"})`);
-    const orderId = this.nextId(sig.symbol);
+    const orderId = intentId(sig, "entry");
     this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision, equityUsd: equity };
     const res = this.broker.submit({
       clientOrderId: orderId,
@@ -351,7 +350,7 @@ export class Engine<S> {
       const tgt = targets[i];
       const q = tgt.rest ? pos.qtyShares : Math.min(pos.qtyShares, Math.floor(pos.enteredQtyShares * tgt.fraction));
       if (q < 1) continue;
-      const id = this.nextId(pos.signal.symbol);
+      const id = this.legId(pos, tgt.label);
       const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "limit", qtyShares: q, limitPriceUsd: tgt.priceUsd, purpose: tgt.label });
       if (res.accepted) pos.targetOrderIds[i] = id;
     }
@@ -388,13 +387,13 @@ export class Engine<S> {
     this.events.sizing?.(pos.signal, decision);
     if (decision.qtyShares < 1) return;
     pos.addPending = true;
-    const res = this.broker.submit({ clientOrderId: this.nextId(pos.signal.symbol), symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares: decision.qtyShares, timing: "bar_close", purpose: `add${add.index + 1}` });
+    const res = this.broker.submit({ clientOrderId: this.legId(pos, `add${add.index + 1}`), symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares: decision.qtyShares, timing: "bar_close", purpose: `add${add.index + 1}` });
     if (!res.accepted) pos.addPending = false;
   }
 
   private placeStop(pos: OpenPosition, stopUsd: number): void {
     pos.stopUsd = stopUsd;
-    const id = this.nextId(pos.signal.symbol);
+    const id = this.legId(pos, "stop");
     const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "stop", qtyShares: pos.qtyShares, stopPriceUsd: stopUsd, purpose: "stop" });
     pos.stopOrderId = res.accepted ? id : null;
   }
@@ -417,7 +416,7 @@ export class Engine<S> {
   private exitPosition(pos: OpenPosition, reason: string, timing: "bar_close" | "next_open"): void {
     this.cancelOrders(pos);
     pos.closing = true;
-    this.broker.submit({ clientOrderId: this.nextId(pos.signal.symbol), symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });
+    this.broker.submit({ clientOrderId: this.legId(pos, reason), symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });
   }
 
   private closePosition(pos: OpenPosition): void {
@@ -441,7 +440,18 @@ export class Engine<S> {
     this.events.rejected?.(sig, reason);
   }
 
-  private nextId(symbol: string): string {
-    return `sw-${symbol}-${etDayToIso(this.curDay).replaceAll("-", "")}-${++this.seq}`;
+  /** The id of a position's next order leg: its entry's id, the leg, and the leg's sequence in the position. */
+  private legId(pos: OpenPosition, leg: string): string {
+    return `${pos.id}.${leg}.${++pos.legSeq}`;
   }
+}
+
+/**
+ * A deterministic client_order_id for an intent: strategy, symbol, signal bar time and leg. The
+ * same decision always gets the same id, so after a crash the broker can be asked whether that
+ * order exists instead of sending it again (Alpaca refuses a reused id; 128 characters at most).
+ */
+export function intentId(sig: Signal, leg: string): string {
+  const t = new Date(sig.barTimeMs).toISOString().slice(0, 16).replace(/[-:]/g, "");
+  return `${sig.strategyId}.${sig.symbol}.${t}.${leg}`;
 }

@@ -25,6 +25,8 @@ export class OpenPosition {
   riskUsd: number;
   /** Index of the next template add to watch for; an add waiting for its fill blocks the next. */
   nextAdd = 0;
+  /** Orders placed for this position so far: the sequence part of their client order ids. */
+  legSeq = 0;
   addPending = false;
   /** Ring of recent lows for the trailing stop. */
   private readonly lows: Float64Array;

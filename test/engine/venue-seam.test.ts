@@ -57,7 +57,12 @@ describe("the engine behind a venue that fills later (the daemon's path)", () =>
       ["tp2", "limit", "sell"],
     ]);
     expect(orders[1].qtyShares).toBe(entry.qtyShares);
-    // Client order ids are unique per intent.
-    expect(new Set(orders.map((o) => o.clientOrderId)).size).toBe(orders.length);
+    // Client order ids are deterministic per intent: strategy, symbol, signal bar time, leg.
+    expect(orders.map((o) => o.clientOrderId)).toEqual([
+      "bear-trap.TRAP.20240515T1430.entry",
+      "bear-trap.TRAP.20240515T1430.entry.stop.1",
+      "bear-trap.TRAP.20240515T1430.entry.tp1.2",
+      "bear-trap.TRAP.20240515T1430.entry.tp2.3",
+    ]);
   });
 });
