@@ -47,11 +47,19 @@ Examples:
       }
       const config = resolveConfig(o.config);
       const { series } = loadSeries({ ...o, cache: true });
-      const r = await runLocal({ config, series, stateDir: o.state, log });
+      // SIGINT/SIGTERM: stop taking new minutes, flush state and journal, close the sockets, exit 0.
+      const stop = new AbortController();
+      const onSignal = (sig: string): void => {
+        log.warn({ signal: sig }, "stopping: no new bars, flushing state");
+        stop.abort();
+      };
+      process.once("SIGINT", onSignal);
+      process.once("SIGTERM", onSignal);
+      const r = await runLocal({ config, series, stateDir: o.state, log, signal: stop.signal });
       const t = new Table({ head: ["symbol", "entry", "exit", "shares", "R", "P/L", "exit reason"] });
       for (const x of r.trades) t.push([x.symbol, x.entryTime, x.exitTime, x.shares, x.rMultiple.toFixed(2), x.pnlUsd.toFixed(2), x.exitReason]);
       process.stdout.write(
-        `${t.toString()}\nreplayed ${r.minutes} minutes, ${r.bars} bars over the Alpaca protocol; ${r.trades.length} trades; equity $${r.finalEquityUsd.toFixed(2)}\n` +
+        `${t.toString()}\n${r.stoppedEarly ? "stopped by signal after" : "replayed"} ${r.minutes} minutes, ${r.bars} bars over the Alpaca protocol; ${r.trades.length} trades; equity $${r.finalEquityUsd.toFixed(2)}\n` +
           `journal: ${o.state}/journal/ (${r.journalDays.length} days), state: ${o.state}/state.json\n`,
       );
     });

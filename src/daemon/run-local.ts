@@ -21,6 +21,8 @@ export interface LocalRunOptions {
   readonly series: readonly BarSeries[];
   readonly stateDir: string;
   readonly log: Logger;
+  /** Aborting stops the replay after the current minute; state and journal are flushed, sockets closed. */
+  readonly signal?: AbortSignal;
 }
 
 export interface LocalRunResult {
@@ -29,6 +31,7 @@ export interface LocalRunResult {
   readonly minutes: number;
   readonly finalEquityUsd: number;
   readonly journalDays: readonly string[];
+  readonly stoppedEarly: boolean;
 }
 
 /** Resolves when `cond` holds, checking after each turn of the event loop (bounded, so a stuck stream fails loudly). */
@@ -141,7 +144,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     await trading.whenAuthenticated();
     // The subscription acks land after authentication; give them a moment before the first bar.
     await new Promise((r) => setTimeout(r, 200));
-    while (!ex.done) {
+    while (!ex.done && !o.signal?.aborted) {
       ex.stepBars(1);
       minutes++;
       await settle(
@@ -154,7 +157,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     trading.disconnect();
   }
   const result = engine.finish();
-  journal.append(today(), "shutdown", { reason: "replay ended", trades: result.trades.length, equityUsd: venue.equityUsd() });
+  journal.append(today(), "shutdown", { reason: o.signal?.aborted ? "signal" : "replay ended", trades: result.trades.length, equityUsd: venue.equityUsd() });
   await store.commit();
   journal.close();
   await ex.close();
@@ -164,5 +167,6 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     minutes,
     finalEquityUsd: venue.equityUsd(),
     journalDays: [...new Set(result.daily.map((d) => d.day))],
+    stoppedEarly: o.signal?.aborted ?? false,
   };
 }
