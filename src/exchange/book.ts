@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { buyLimitFill, buyStopFill, frictionPerSide, sellLimitFill, sellStopFill, withFriction } from "../broker/fill-model.ts";
 import { ET_MINUTE, etToUtcMs, NyTime } from "../core/ny-time.ts";
 import { SeededRng } from "../core/rng.ts";
-import type { AlpacaOrder, ExBar, OrderRequest, OrderSide, OrderType, TimeInForce, TradeEvent, TradeUpdate } from "./types.ts";
+import type { ParsedOrder, Working } from "./order-classes.ts";
+import { cancelGroup, invalid, linkExitPair, ocoPick, parseOrder } from "./order-classes.ts";
+import type { AlpacaOrder, ExBar, OrderRequest, OrderStatus, TradeEvent, TradeUpdate } from "./types.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
 
 /**
@@ -37,20 +39,6 @@ export interface Position {
 
 /** Market buys are valued above the last price for the buying-power check, as Alpaca does (2.5-4%). */
 const MARKET_BUY_CUSHION = 1.03;
-
-interface Working {
-  order: AlpacaOrder;
-  qty: number;
-  filledQty: number;
-  filledNotional: number;
-  limit: number;
-  stop: number;
-  arrivalMs: number;
-  /** Seeded at submission: fill this market order in two pieces. */
-  split: boolean;
-  /** When a day order expires (epoch ms); Infinity for gtc. */
-  expiryMs: number;
-}
 
 export class Book {
   cashUsd: number;
@@ -124,49 +112,78 @@ export class Book {
   }
 
   submit(req: OrderRequest): AlpacaOrder {
-    const symbol = str(req.symbol, "symbol").toUpperCase();
-    if (this.symbols && !this.symbols.has(symbol)) throw new ExchangeError(422, ERR.invalid, `asset "${symbol}" not found`);
-    if (req.notional !== undefined && req.notional !== null) throw invalid("notional orders are not supported by the local exchange");
-    if (req.order_class !== undefined && req.order_class !== "simple" && req.order_class !== "") throw invalid("only simple orders are supported");
-    const qty = positiveNum(req.qty, "qty");
-    if (!Number.isInteger(qty)) throw invalid("fractional qty is not supported by the local exchange");
-    const side = oneOf<OrderSide>(req.side, ["buy", "sell"], "side");
-    const type = oneOf<OrderType>(req.type ?? "market", ["market", "limit", "stop"], "type");
-    const tif = oneOf<TimeInForce>(req.time_in_force, ["day", "gtc"], "time_in_force");
-    const limit = type === "limit" ? positiveNum(req.limit_price, "limit_price") : NaN;
-    const stop = type === "stop" ? positiveNum(req.stop_price, "stop_price") : NaN;
-    const cid = req.client_order_id === undefined || req.client_order_id === null || req.client_order_id === "" ? randomUUID() : str(req.client_order_id, "client_order_id");
-    if (cid.length > 128) throw invalid("client_order_id must be no more than 128 characters");
+    const p = parseOrder(req);
+    if (this.symbols && !this.symbols.has(p.symbol)) throw new ExchangeError(422, ERR.invalid, `asset "${p.symbol}" not found`);
+    const cid = p.cid ?? randomUUID();
     // Unique across every order ever, filled and canceled ones included: reuse is refused, never replayed.
     if (this.byClientId.has(cid)) throw invalid("client_order_id must be unique");
-    const w: Working = { order: null as unknown as AlpacaOrder, qty, filledQty: 0, filledNotional: 0, limit, stop, arrivalMs: this.nowMs, split: false, expiryMs: tif === "day" ? this.dayExpiry(this.nowMs) : Infinity };
-    const ts = this.iso();
-    w.order = {
-      id: randomUUID(), client_order_id: cid, created_at: ts, updated_at: ts, submitted_at: ts,
-      filled_at: null, expired_at: null, canceled_at: null, failed_at: null, replaced_at: null, replaced_by: null, replaces: null,
-      asset_id: assetId(symbol), symbol, asset_class: "us_equity", notional: null, qty: String(qty), filled_qty: "0",
-      filled_avg_price: null, order_class: "simple", order_type: type, type, side,
-      position_intent: side === "buy" ? "buy_to_open" : "sell_to_close", time_in_force: tif,
-      limit_price: type === "limit" ? numStr(limit) : null, stop_price: type === "stop" ? numStr(stop) : null,
-      status: "new", extended_hours: false, legs: null, trail_percent: null, trail_price: null, hwm: null,
-    };
-    if (side === "buy") this.checkBuyingPower(w);
-    else this.checkSellable(symbol, qty);
-    if (type === "market" && qty >= 2 && this.rng && this.opts.partialFill) w.split = this.rng.next() < this.opts.partialFill.fraction;
-    this.orders.set(w.order.id, w);
-    this.byClientId.set(cid, w.order.id);
+    const w = this.working(p, cid, "new");
+    if (p.side === "buy") this.checkBuyingPower(w);
+    else this.checkSellable(p.symbol, p.qty);
+    if (p.type === "market" && p.qty >= 2 && this.rng && this.opts.partialFill) w.split = this.rng.next() < this.opts.partialFill.fraction;
+    const legs = p.cls === "simple" ? [] : this.exitLegs(w, p);
+    for (const x of [w, ...legs]) {
+      this.orders.set(x.order.id, x);
+      this.byClientId.set(x.order.client_order_id, x.order.id);
+    }
     this.emit("new", w);
     return w.order;
   }
 
+  private working(p: ParsedOrder, cid: string, status: OrderStatus): Working {
+    const expiryMs = p.tif === "day" ? this.dayExpiry(this.nowMs) : Infinity;
+    const w: Working = { order: null as unknown as AlpacaOrder, qty: p.qty, filledQty: 0, filledNotional: 0, limit: p.limit, stop: p.stop, arrivalMs: this.nowMs, split: false, expiryMs, legs: [], reserves: true };
+    const ts = this.iso();
+    const { symbol, side, type } = p;
+    w.order = {
+      id: randomUUID(), client_order_id: cid, created_at: ts, updated_at: ts, submitted_at: ts,
+      filled_at: null, expired_at: null, canceled_at: null, failed_at: null, replaced_at: null, replaced_by: null, replaces: null,
+      asset_id: assetId(symbol), symbol, asset_class: "us_equity", notional: null, qty: String(p.qty), filled_qty: "0",
+      filled_avg_price: null, order_class: p.cls, order_type: type, type, side,
+      position_intent: side === "buy" ? "buy_to_open" : "sell_to_close", time_in_force: p.tif,
+      limit_price: type === "limit" ? numStr(p.limit) : null, stop_price: type === "stop" ? numStr(p.stop) : null,
+      status, extended_hours: false, legs: null, trail_percent: null, trail_price: null, hwm: null,
+    };
+    return w;
+  }
+
+  /**
+   * The exit legs of an oco (parent = limit leg, one stop leg) or a bracket (parent = entry, a
+   * take-profit limit and a stop-loss stop, held until the entry fills). Legs share the parent's tif.
+   */
+  private exitLegs(parent: Working, p: ParsedOrder): Working[] {
+    const leg = (type: "limit" | "stop", status: OrderStatus): Working =>
+      this.working({ ...p, side: "sell", type, limit: type === "limit" ? p.takeProfit : NaN, stop: type === "stop" ? p.stopLoss : NaN }, randomUUID(), status);
+    const stop = leg("stop", p.cls === "oco" ? "new" : "held");
+    linkExitPair(parent, p.cls === "oco" ? parent : leg("limit", "held"), stop);
+    return parent.legs;
+  }
+
+  /** A bracket entry filled (some more): its exits become active and cover everything filled so far. */
+  private armExits(entry: Working): void {
+    for (const l of entry.legs) {
+      if (!isOpen(l.order)) continue;
+      l.qty = entry.filledQty;
+      l.order.qty = String(l.qty);
+      if (l.order.status !== "held") continue;
+      // Active from the end of the entry's bar: the bar that filled the entry cannot also fill an exit.
+      l.arrivalMs = this.nowMs;
+      l.order.status = "new";
+      l.order.updated_at = this.iso();
+      this.emit("new", l);
+    }
+  }
+
+  /** Cancels an order and what goes with it (see `cancelGroup`). */
   cancel(id: string): AlpacaOrder {
     const w = this.orders.get(id);
     if (!w) throw new ExchangeError(404, ERR.notFound, "order not found");
     if (!isOpen(w.order)) throw new ExchangeError(422, ERR.unprocessable, `order is not cancelable (status ${w.order.status})`);
-    this.close(w, "canceled");
+    for (const x of cancelGroup(w)) if (isOpen(x.order)) this.close(x, "canceled");
     return w.order;
   }
 
+  /** Parents before their legs (insertion order), so canceling all goes parent first. */
   openOrderIds(): string[] {
     return [...this.orders.values()].filter((w) => isOpen(w.order)).map((w) => w.order.id);
   }
@@ -198,12 +215,15 @@ export class Book {
     this.nowMs = Math.max(this.nowMs, atMs);
     // A snapshot: orders placed by listeners while this bar fills arrived after it, so it cannot fill them.
     for (const w of [...this.orders.values()]) {
-      if (w.order.symbol !== bar.symbol || !isOpen(w.order)) continue;
-      const raw = this.rawFill(w, bar);
-      if (Number.isNaN(raw)) continue;
-      const remaining = w.qty - w.filledQty;
-      const qty = w.split && w.filledQty === 0 ? Math.floor(w.qty / 2) : remaining;
-      this.fill(w, qty, withFriction(w.order.side, raw, this.friction), bar);
+      if (w.order.symbol !== bar.symbol || !isOpen(w.order) || w.order.status === "held") continue;
+      const peer = w.peer && isOpen(w.peer.order) ? w.peer : undefined;
+      const pick = peer ? ocoPick([[w, this.rawFill(w, bar)], [peer, this.rawFill(peer, bar)]]) : ([w, this.rawFill(w, bar)] as const);
+      if (!pick || Number.isNaN(pick[1])) continue;
+      const [x, raw] = pick;
+      const qty = x.split && x.filledQty === 0 ? Math.floor(x.qty / 2) : x.qty - x.filledQty;
+      this.fill(x, qty, withFriction(x.order.side, raw, this.friction), bar);
+      if (peer) this.close(x === w ? peer : w, "canceled");
+      if (x.order.side === "buy" && x.legs.length > 0) this.armExits(x);
     }
     this.lastPrice.set(bar.symbol, bar.close);
   }
@@ -281,7 +301,8 @@ export class Book {
   private checkSellable(symbol: string, qty: number): void {
     let promised = 0;
     for (const w of this.orders.values()) {
-      if (isOpen(w.order) && w.order.side === "sell" && w.order.symbol === symbol) promised += w.qty - w.filledQty;
+      // Held bracket exits promise nothing yet: their shares are not bought.
+      if (isOpen(w.order) && w.order.status !== "held" && w.reserves && w.order.side === "sell" && w.order.symbol === symbol) promised += w.qty - w.filledQty;
     }
     const available = (this.positions.get(symbol)?.qty ?? 0) - promised;
     if (qty > available) throw new ExchangeError(403, ERR.forbidden, `insufficient qty available for order (requested: ${qty}, available: ${available})`);
@@ -289,7 +310,8 @@ export class Book {
 
   private emit(event: TradeEvent, w: Working, fill?: Pick<TradeUpdate, "price" | "qty" | "position_qty" | "execution_id">): void {
     // Listeners get a snapshot: the live order keeps changing after the event.
-    const u: TradeUpdate = { event, order: { ...w.order }, timestamp: this.iso(), ...fill };
+    const order = { ...w.order, legs: w.order.legs?.map((l) => ({ ...l })) ?? null };
+    const u: TradeUpdate = { event, order, timestamp: this.iso(), ...fill };
     for (const fn of this.listeners) fn(u);
   }
 
@@ -299,31 +321,11 @@ export class Book {
 }
 
 export function isOpen(o: AlpacaOrder): boolean {
-  return o.status === "new" || o.status === "partially_filled";
+  return o.status === "new" || o.status === "held" || o.status === "partially_filled";
 }
 
 /** A stable per-symbol asset id (a deterministic UUID-shaped string), so repeated calls agree. */
 export function assetId(symbol: string): string {
   const hex = Buffer.from(symbol.padEnd(16, "_").slice(0, 16)).toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
-
-function invalid(message: string): ExchangeError {
-  return new ExchangeError(422, ERR.invalid, message);
-}
-
-function str(v: unknown, field: string): string {
-  if (typeof v !== "string" || v === "") throw invalid(`${field} is required`);
-  return v;
-}
-
-function positiveNum(v: unknown, field: string): number {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n <= 0) throw invalid(`invalid ${field}`);
-  return n;
-}
-
-function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: string): T {
-  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
-  throw invalid(`invalid ${field}: ${JSON.stringify(v)}`);
 }

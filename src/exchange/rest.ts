@@ -41,7 +41,9 @@ export function route(ctx: RestContext, method: string, url: URL, body: unknown)
   if (method === "DELETE" && p === "/v2/orders") {
     // 207 Multi-Status: one entry per open order, canceled or not.
     const out = book.openOrderIds().map((id) => {
-      book.cancel(id);
+      // Canceling an earlier order may already have canceled this one (its OCO peer).
+      const o = book.order(id);
+      if (o && isOpen(o)) book.cancel(id);
       return { id, status: 200 };
     });
     return { status: 207, body: out };
@@ -114,7 +116,15 @@ function listOrders(book: Book, q: URLSearchParams): AlpacaOrder[] {
   if (status !== "open" && status !== "closed" && status !== "all") throw new ExchangeError(422, ERR.invalid, `invalid status: ${status}`);
   const limit = Math.min(500, Math.max(1, Number(q.get("limit") ?? 50) || 50));
   const symbols = q.get("symbols")?.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
-  let out = book.allOrders().filter((o) => status === "all" || (status === "open") === isOpen(o));
+  const matches = (o: AlpacaOrder): boolean => status === "all" || (status === "open") === isOpen(o);
+  let out: AlpacaOrder[];
+  if (q.get("nested") === "true") {
+    // Rolled up as Alpaca does: legs only inside their parent, which is listed while any of the group matches.
+    const legIds = new Set(book.allOrders().flatMap((o) => o.legs ?? []).map((l) => l.id));
+    out = book.allOrders().filter((o) => !legIds.has(o.id) && (matches(o) || (o.legs ?? []).some(matches)));
+  } else {
+    out = book.allOrders().filter(matches).map((o) => ({ ...o, legs: null }));
+  }
   if (symbols?.length) out = out.filter((o) => symbols.includes(o.symbol));
   if (q.get("direction") === "asc") out.reverse();
   return out.slice(0, limit);

@@ -6,7 +6,9 @@
 export type OrderSide = "buy" | "sell";
 export type OrderType = "market" | "limit" | "stop";
 export type TimeInForce = "day" | "gtc";
-export type OrderStatus = "new" | "partially_filled" | "filled" | "canceled" | "expired";
+/** "held": a bracket exit leg waiting for its entry to fill (Alpaca's name for it). */
+export type OrderStatus = "new" | "held" | "partially_filled" | "filled" | "canceled" | "expired";
+export type OrderClass = "simple" | "oco" | "bracket";
 
 /** An Alpaca order object as sent over REST and inside trade updates. */
 export interface AlpacaOrder {
@@ -29,7 +31,7 @@ export interface AlpacaOrder {
   qty: string;
   filled_qty: string;
   filled_avg_price: string | null;
-  order_class: "simple";
+  order_class: OrderClass;
   order_type: OrderType;
   type: OrderType;
   side: OrderSide;
@@ -39,7 +41,8 @@ export interface AlpacaOrder {
   stop_price: string | null;
   status: OrderStatus;
   extended_hours: boolean;
-  legs: null;
+  /** The exit legs of an oco (the stop leg) or bracket (take-profit, stop-loss) parent; null otherwise. */
+  legs: AlpacaOrder[] | null;
   trail_percent: null;
   trail_price: null;
   hwm: null;
@@ -72,6 +75,10 @@ export interface OrderRequest {
   client_order_id?: unknown;
   extended_hours?: unknown;
   order_class?: unknown;
+  /** oco and bracket only: `{limit_price}`. */
+  take_profit?: unknown;
+  /** oco and bracket only: `{stop_price, limit_price?}`. */
+  stop_loss?: unknown;
 }
 
 /** One bar as the book sees it: epoch ms of the bar start, USD prices. */

@@ -1,13 +1,12 @@
 import { networkInterfaces } from "node:os";
 import { connect } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Alpaca, ApiError, AuthError, NotFoundError, PermissionError, TimeFrame, ValidationError } from "@alpacahq/alpaca-trade-api";
+import type { Alpaca } from "@alpacahq/alpaca-trade-api";
+import { AuthError, NotFoundError, PermissionError, TimeFrame, ValidationError } from "@alpacahq/alpaca-trade-api";
 import type { Exchange, ExchangeOptions } from "../../src/exchange/server.ts";
 import { startExchange } from "../../src/exchange/server.ts";
 import { MIN, OPEN_MS, series } from "./helpers.ts";
-
-const KEY = "PKTESTKEY";
-const SECRET = "test-secret";
+import { apiError, client, idOf, KEY, SECRET } from "./sdk-helpers.ts";
 
 const ABC = series("ABC", [
   [10, 10.2, 9.9, 10.1],
@@ -18,31 +17,6 @@ const ABC = series("ABC", [
   [9.2, 9.4, 9.1, 9.3],
 ]);
 const XYZ = series("XYZ", [[50, 51, 49, 50.5], [50.5, 52, 50, 51]]);
-
-/** The official SDK, unchanged, with its hosts rewritten to the local exchange. */
-function client(ex: Exchange, keyId = KEY, secret = SECRET): Alpaca {
-  const rewrite = (u: string): string => u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, ex.url);
-  return new Alpaca({
-    keyId, secret, paper: true, retry: false, rateLimit: false,
-    fetchApi: (u, i) => fetch(rewrite(u), i),
-  });
-}
-
-async function apiError(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiError) return e;
-    throw e;
-  }
-  throw new Error("expected an ApiError");
-}
-
-/** The SDK types order ids as optional; every order this exchange returns has one. */
-function idOf(o: { id?: string }): string {
-  if (!o.id) throw new Error("order without an id");
-  return o.id;
-}
 
 async function until(cond: () => boolean, ms = 3000): Promise<void> {
   const t0 = Date.now();

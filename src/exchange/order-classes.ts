@@ -1,0 +1,159 @@
+import type { AlpacaOrder, OrderClass, OrderRequest, OrderSide, OrderType, TimeInForce } from "./types.ts";
+import { ERR, ExchangeError } from "./types.ts";
+
+/**
+ * Validation of POST /v2/orders bodies, including the oco and bracket order classes, and the
+ * OCO fill rule. Kept apart from the book so the book stays about state and fills.
+ *
+ * Shapes accepted (numbers as strings or numbers, as Alpaca accepts both):
+ * - oco: side "sell", type "limit", qty, time_in_force, take_profit.limit_price (or limit_price),
+ *   stop_loss.stop_price. The parent order is the limit leg; its `legs` hold the stop leg.
+ * - bracket: side "buy", type "market" or "limit" (with limit_price), qty, time_in_force,
+ *   take_profit.limit_price, stop_loss.stop_price. The parent is the entry; its `legs` hold the
+ *   take-profit limit sell and the stop-loss stop sell.
+ */
+
+/** A validated order request. NaN marks a price the order does not use. */
+export interface ParsedOrder {
+  readonly symbol: string;
+  readonly qty: number;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  readonly tif: TimeInForce;
+  readonly limit: number;
+  readonly stop: number;
+  /** null: the exchange assigns one. */
+  readonly cid: string | null;
+  readonly cls: OrderClass;
+  /** oco and bracket: the take-profit limit and the stop-loss stop of the exit pair. */
+  readonly takeProfit: number;
+  readonly stopLoss: number;
+}
+
+/** An order as the book tracks it. */
+export interface Working {
+  order: AlpacaOrder;
+  qty: number;
+  filledQty: number;
+  filledNotional: number;
+  limit: number;
+  stop: number;
+  arrivalMs: number;
+  /** Seeded at submission: fill this market order in two pieces. */
+  split: boolean;
+  /** When a day order expires (epoch ms); Infinity for gtc. */
+  expiryMs: number;
+  /** The other leg of an OCO exit pair: when one fills, the other is canceled. */
+  peer?: Working;
+  /** Leg orders point at their parent (the OCO limit leg, or the bracket entry). */
+  parent?: Working;
+  legs: Working[];
+  /** false for the stop leg of an exit pair: the pair promises its shares once, through its limit leg. */
+  reserves: boolean;
+}
+
+export function parseOrder(req: OrderRequest): ParsedOrder {
+  const symbol = str(req.symbol, "symbol").toUpperCase();
+  if (req.notional !== undefined && req.notional !== null) throw invalid("notional orders are not supported by the local exchange");
+  const rawCls = req.order_class === undefined || req.order_class === null || req.order_class === "" ? "simple" : req.order_class;
+  if (rawCls === "oto") throw invalid("order_class oto is not supported by the local exchange (use simple, oco or bracket)");
+  const cls = oneOf<OrderClass>(rawCls, ["simple", "oco", "bracket"], "order_class");
+  const qty = positiveNum(req.qty, "qty");
+  if (!Number.isInteger(qty)) throw invalid("fractional qty is not supported by the local exchange");
+  const side = oneOf<OrderSide>(req.side, ["buy", "sell"], "side");
+  const type = oneOf<OrderType>(req.type ?? "market", ["market", "limit", "stop"], "type");
+  const tif = oneOf<TimeInForce>(req.time_in_force, ["day", "gtc"], "time_in_force");
+  const cid = req.client_order_id === undefined || req.client_order_id === null || req.client_order_id === "" ? null : str(req.client_order_id, "client_order_id");
+  if (cid !== null && cid.length > 128) throw invalid("client_order_id must be no more than 128 characters");
+  const tp = legObject(req.take_profit, "take_profit");
+  const sl = legObject(req.stop_loss, "stop_loss");
+  const base = { symbol, qty, side, type, tif, cid, cls };
+  if (cls === "simple") {
+    // Silently dropping exits would leave a position unprotected that the caller believes protected.
+    if (tp || sl) throw invalid("take_profit and stop_loss require order_class bracket or oco");
+    const limit = type === "limit" ? positiveNum(req.limit_price, "limit_price") : NaN;
+    const stop = type === "stop" ? positiveNum(req.stop_price, "stop_price") : NaN;
+    return { ...base, limit, stop, takeProfit: NaN, stopLoss: NaN };
+  }
+  if (!sl) throw invalid(`${cls} orders require stop_loss.stop_price`);
+  if (sl.limit_price !== undefined && sl.limit_price !== null && sl.limit_price !== "") {
+    throw invalid("stop_loss.limit_price (a stop-limit exit) is not supported by the local exchange");
+  }
+  const stopLoss = positiveNum(sl.stop_price, "stop_loss.stop_price");
+  if (cls === "oco") {
+    // The exchange models long positions only, so an OCO is always the exit pair of a long.
+    if (side !== "sell") throw invalid("oco orders must be side sell (exits of a long position) on the local exchange");
+    if (type !== "limit") throw invalid("oco orders must be type limit");
+    const takeProfit = positiveNum(tp?.limit_price ?? req.limit_price, "take_profit.limit_price");
+    if (req.limit_price !== undefined && req.limit_price !== null && positiveNum(req.limit_price, "limit_price") !== takeProfit) {
+      throw invalid("limit_price and take_profit.limit_price differ");
+    }
+    if (takeProfit <= stopLoss) throw invalid("take_profit.limit_price must be greater than stop_loss.stop_price");
+    return { ...base, limit: takeProfit, stop: NaN, takeProfit, stopLoss };
+  }
+  if (side !== "buy") throw invalid("bracket orders must be side buy (long entries) on the local exchange");
+  if (type === "stop") throw invalid("bracket entries must be type market or limit");
+  if (!tp) throw invalid("bracket orders require take_profit.limit_price");
+  const takeProfit = positiveNum(tp.limit_price, "take_profit.limit_price");
+  if (takeProfit <= stopLoss) throw invalid("take_profit.limit_price must be greater than stop_loss.stop_price");
+  const limit = type === "limit" ? positiveNum(req.limit_price, "limit_price") : NaN;
+  return { ...base, limit, stop: NaN, takeProfit, stopLoss };
+}
+
+/**
+ * Which leg of an OCO pair fills on a bar, given each leg's raw fill price (NaN: no fill).
+ * When both could fill, the stop wins: a bar does not tell whether its high or its low came
+ * first, so the exchange assumes the worse one, the same rule as the simulated broker.
+ */
+export function ocoPick<T extends { readonly order: { readonly type: OrderType } }>(legs: readonly (readonly [T, number])[]): readonly [T, number] | null {
+  const fillable = legs.filter(([, raw]) => !Number.isNaN(raw));
+  return fillable.find(([w]) => w.order.type === "stop") ?? fillable[0] ?? null;
+}
+
+/**
+ * Links an exit pair under its parent: for an oco the parent IS the limit leg; for a bracket the
+ * parent is the entry and both exits are legs. The stop leg reserves nothing: the pair sells its
+ * shares once, so it promises them once (through the limit leg).
+ */
+export function linkExitPair(parent: Working, limit: Working, stop: Working): void {
+  stop.reserves = false;
+  stop.peer = limit;
+  limit.peer = stop;
+  parent.legs = limit === parent ? [stop] : [limit, stop];
+  for (const l of parent.legs) l.parent = parent;
+  parent.order.legs = parent.legs.map((l) => l.order);
+}
+
+/**
+ * What canceling `w` cancels: `w`, its OCO peer (one-cancels-other, either way round) and, for a
+ * bracket entry, its still-held exits. Exits already armed stay: they protect the filled part.
+ */
+export function cancelGroup(w: Working): Set<Working> {
+  return new Set([w, ...(w.peer ? [w.peer] : []), ...w.legs.filter((l) => l.order.status === "held")]);
+}
+
+export function invalid(message: string): ExchangeError {
+  return new ExchangeError(422, ERR.invalid, message);
+}
+
+function legObject(v: unknown, field: string): Record<string, unknown> | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v !== "object" || Array.isArray(v)) throw invalid(`${field} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+function str(v: unknown, field: string): string {
+  if (typeof v !== "string" || v === "") throw invalid(`${field} is required`);
+  return v;
+}
+
+function positiveNum(v: unknown, field: string): number {
+  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw invalid(`invalid ${field}`);
+  return n;
+}
+
+function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: string): T {
+  if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+  throw invalid(`invalid ${field}: ${JSON.stringify(v)}`);
+}

@@ -1,0 +1,30 @@
+import { Alpaca, ApiError } from "@alpacahq/alpaca-trade-api";
+import type { Exchange } from "../../src/exchange/server.ts";
+
+export const KEY = "PKTESTKEY";
+export const SECRET = "test-secret";
+
+/** The official SDK, unchanged, with its hosts rewritten to the local exchange. */
+export function client(ex: Exchange, keyId = KEY, secret = SECRET): Alpaca {
+  const rewrite = (u: string): string => u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, ex.url);
+  return new Alpaca({
+    keyId, secret, paper: true, retry: false, rateLimit: false,
+    fetchApi: (u, i) => fetch(rewrite(u), i),
+  });
+}
+
+export async function apiError(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ApiError) return e;
+    throw e;
+  }
+  throw new Error("expected an ApiError");
+}
+
+/** The SDK types order ids as optional; every order this exchange returns has one. */
+export function idOf(o: { id?: string }): string {
+  if (!o.id) throw new Error("order without an id");
+  return o.id;
+}
