@@ -1,5 +1,6 @@
 // One part of `npm run bench`, run in its own process by scripts/bench.ts so that its peak RSS is
 // its own. Prints one JSON line. Parts: `real DIR` (the 2024q2 minute bars) and `generated N`.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -114,7 +115,7 @@ async function generatedPart(target: number): Promise<object> {
   const daysEach = Math.ceil(target / symbols / 386);
   const csvDir = join(stateDir, "gen-csv");
   const cacheDir = join(stateDir, "gen-cache");
-  let files = ensureGeneratedCsv(csvDir, symbols, daysEach);
+  const files = ensureGeneratedCsv(csvDir, symbols, daysEach);
   let genMs = 0;
   if (files.length === 0) {
     process.stderr.write(`bench: writing the generated set (${symbols} symbols x ${daysEach} days) to ${csvDir} once...\n`);
@@ -127,8 +128,37 @@ async function generatedPart(target: number): Promise<object> {
     }
     const { writeFileSync } = await import("node:fs");
     writeFileSync(join(csvDir, `.complete-${symbols}x${daysEach}`), "");
-    files = ensureGeneratedCsv(csvDir, symbols, daysEach);
   }
+  const parse = child<{ rows: number; parseRowsPerSec: number; cacheLoadRowsPerSec: number; peakRssMb: number }>(["generated-parse", csvDir, cacheDir]);
+  const run = child<{ trades: number; bars: number; engineBarsPerSec: number; endToEndBarsPerSec: number; endToEndMs: number; peakRssMb: number }>(["generated-run", cacheDir]);
+  return {
+    label: `generated minute bars (${symbols} symbols x ${daysEach} days)`,
+    rows: parse.rows,
+    trades: run.trades,
+    parseRowsPerSec: parse.parseRowsPerSec,
+    cacheLoadRowsPerSec: parse.cacheLoadRowsPerSec,
+    engineBarsPerSec: run.engineBarsPerSec,
+    endToEndBarsPerSec: run.endToEndBarsPerSec,
+    endToEndMs: run.endToEndMs,
+    endToEndCachedMs: run.endToEndMs,
+    peakRssMb: run.peakRssMb,
+    extra: {
+      ...(genMs > 0 ? { generator: `${((parse.rows / genMs) * 1000 / 1e6).toFixed(1)} M bars/s` } : {}),
+      "peak RSS, parse": `${parse.peakRssMb.toFixed(0)} MB (CSV.gz -> cache, one 1M-row file at a time)`,
+    },
+  };
+}
+
+/** Runs a phase in its own process so that each phase's peak RSS is its own. */
+function child<T>(args: string[]): T {
+  const r = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", fileURLToPath(import.meta.url), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  if (r.status !== 0) throw new Error(`bench phase ${args[0]} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as T;
+}
+
+/** Parses every generated CSV.gz (one at a time) into the binary cache, then times loading the cache. */
+function generatedParse(csvDir: string, cacheDir: string): object {
+  const files = readdirSync(csvDir).filter((f) => f.endsWith(".csv.gz")).sort().map((f) => join(csvDir, f));
   rmSync(cacheDir, { recursive: true, force: true });
   mkdirSync(cacheDir, { recursive: true });
   // Parse every file (one at a time, so memory holds one symbol), writing its cache entry untimed.
@@ -148,10 +178,20 @@ async function generatedPart(target: number): Promise<object> {
     gc();
   }
   let cacheRows = 0;
-  const tc = performance.now();
-  for (const f of cacheFiles) cacheRows += readBarCache(f)?.series[0]?.length ?? 0;
-  const cacheMs = performance.now() - tc;
-  gc();
+  let cacheMs = 0;
+  for (const f of cacheFiles) {
+    const tc = performance.now();
+    cacheRows += readBarCache(f)?.series[0]?.length ?? 0;
+    cacheMs += performance.now() - tc;
+    // Untimed: drop each loaded file before the next, as a streaming reader would.
+    gc();
+  }
+  return { rows, parseRowsPerSec: (rows / parseMs) * 1000, cacheLoadRowsPerSec: (cacheRows / cacheMs) * 1000, peakRssMb: peakRssMb() };
+}
+
+/** Streams the cached set through the engine (bounded memory), timing the engine's share alone. */
+function generatedRun(cacheDir: string): object {
+  const cacheFiles = readdirSync(cacheDir).filter((f) => f.endsWith(".bars")).sort().map((f) => join(cacheDir, f));
   // Stream the whole set through the engine from the cache files, timing the engine's share alone.
   const t0 = performance.now();
   const src = cachedFilesSource(cacheFiles);
@@ -164,24 +204,21 @@ async function generatedPart(target: number): Promise<object> {
   }
   const res = e.finish();
   const endToEndMs = performance.now() - t0;
-  return {
-    label: `generated minute bars (${symbols} symbols x ${daysEach} days)`,
-    rows,
-    trades: res.trades.length,
-    parseRowsPerSec: (rows / parseMs) * 1000,
-    cacheLoadRowsPerSec: (cacheRows / cacheMs) * 1000,
-    engineBarsPerSec: (res.bars / engineMs) * 1000,
-    endToEndBarsPerSec: (res.bars / endToEndMs) * 1000,
-    endToEndMs,
-    endToEndCachedMs: endToEndMs,
-    peakRssMb: peakRssMb(),
-    extra: genMs > 0 ? { "generator": `${((rows / genMs) * 1000 / 1e6).toFixed(1)} M bars/s` } : {},
-  };
+  return { trades: res.trades.length, bars: res.bars, engineBarsPerSec: (res.bars / engineMs) * 1000, endToEndBarsPerSec: (res.bars / endToEndMs) * 1000, endToEndMs, peakRssMb: peakRssMb() };
 }
 
 const [part, arg] = process.argv.slice(2);
 // Sizing runs in a process of its own: after the engine's loops, the pipeline's call sites see
 // other shapes and run several times slower, which would measure the benchmark, not the sizer.
+const rest = process.argv.slice(4);
 const out =
-  part === "real" ? realPart(arg) : part === "sizing" ? { fixed: bestSizing("fixed"), full: bestSizing("full") } : await generatedPart(Number(arg));
+  part === "real"
+    ? realPart(arg)
+    : part === "sizing"
+      ? { fixed: bestSizing("fixed"), full: bestSizing("full") }
+      : part === "generated-parse"
+        ? generatedParse(arg, rest[0])
+        : part === "generated-run"
+          ? generatedRun(arg)
+          : await generatedPart(Number(arg));
 process.stdout.write(`${JSON.stringify(out)}\n`);
