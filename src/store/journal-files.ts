@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { fileStamp, writeFileAtomicSync } from "./atomic-file.ts";
+import { fileStamp, writeFileAtomicSync } from "../io/atomic-file.ts";
 
 /**
  * On-disk layout of one trading day:

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { DIR_MODE, FILE_MODE, removeStrayTemps } from "./atomic-file.ts";
+import { DIR_MODE, FILE_MODE, removeStrayTemps } from "../io/atomic-file.ts";
 import { compactDay, DATE_RE, dayFile, JournalError, readDayFiles, segmentFile } from "./journal-files.ts";
 import type { CompactReport, JournalEvent } from "./journal-files.ts";
 import { Redactor } from "./redact.ts";

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { qTableFileSchema } from "../sizing/rl/persist.ts";
+import { describeZodIssues } from "../config/zod-issues.ts";
 
 /**
  * The daemon's state file: only what is needed to resume (open positions, working orders,
@@ -130,13 +131,6 @@ export class StateFileError extends Error {
   }
 }
 
-function describeIssues(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
-    .concat(err.issues.length > 5 ? [`... ${err.issues.length - 5} more`] : [])
-    .join("; ");
-}
 
 /** Text -> validated state; throws StateFileError naming the offending key. */
 export function parseState(text: string, source: string): StoreState {
@@ -152,6 +146,6 @@ export function parseState(text: string, source: string): StoreState {
     throw new StateFileError(source, "version", `unsupported schemaVersion ${JSON.stringify(version) ?? "undefined"} (expected ${STATE_SCHEMA_VERSION})`);
   }
   const parsed = stateSchema.safeParse(raw);
-  if (!parsed.success) throw new StateFileError(source, "schema", `invalid state: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new StateFileError(source, "schema", `invalid state: ${describeZodIssues(parsed.error)}`);
   return parsed.data;
 }

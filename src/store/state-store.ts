@@ -7,7 +7,7 @@ import { BaseStateStore } from "./state-base.ts";
 import type { StoreOptions } from "./state-base.ts";
 import type { KellyStatsJson } from "../sizing/kelly-stats.ts";
 import type { QTableFile } from "../sizing/rl/persist.ts";
-import { DIR_MODE, fileStamp, removeStrayTemps, writeFileAtomic } from "./atomic-file.ts";
+import { DIR_MODE, fileStamp, removeStrayTemps, writeFileAtomic } from "../io/atomic-file.ts";
 import { emptyState, parseState, StateFileError } from "./state-schema.ts";
 import type { DailyState, OpenPosition, OrderRecord, OrderStatus, StoreState } from "./state-schema.ts";
 
@@ -54,7 +54,7 @@ export interface OpenResult<S> {
   issue: StateFileError | null;
 }
 
-/** lowdb adapter: validated reads, atomic 0600 writes (see atomic-file.ts for why not JSONFile). */
+/** lowdb adapter: validated reads, atomic 0600 writes (see src/io/atomic-file.ts for why not JSONFile). */
 class AtomicStateFile implements Adapter<StoreState> {
   constructor(readonly file: string) {}
 

@@ -1,9 +1,10 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { RlConfig } from "./config.ts";
 import { rlBucketsSchema } from "./config.ts";
 import { QTable } from "./q-table.ts";
+import { describeZodIssues } from "../../config/zod-issues.ts";
+import { writeFileAtomicSync } from "../../io/atomic-file.ts";
 
 /**
  * The Q-table on disk: versioned JSON, validated with zod on load.
@@ -96,13 +97,6 @@ export function serializeQTable(table: QTable): QTableFile {
   };
 }
 
-function describeIssues(err: z.ZodError): string {
-  return err.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`)
-    .concat(err.issues.length > 5 ? [`... ${err.issues.length - 5} more`] : [])
-    .join("; ");
-}
 
 /** Builds a table from parsed JSON; `source` names the file (or lowdb key) in errors. */
 export function parseQTable(raw: unknown, source: string): QTable {
@@ -116,7 +110,7 @@ export function parseQTable(raw: unknown, source: string): QTable {
     throw new QTableFileError(source, "version", `unsupported Q-table version ${JSON.stringify(head.version)} (this build reads version ${QTABLE_VERSION})`);
   }
   const parsed = qTableFileSchema.safeParse(raw);
-  if (!parsed.success) throw new QTableFileError(source, "schema", `malformed Q-table: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) throw new QTableFileError(source, "schema", `malformed Q-table: ${describeZodIssues(parsed.error)}`);
   const f = parsed.data;
   const table = new QTable({
     actions: f.actions,
@@ -159,26 +153,11 @@ export function tryLoadQTable(path: string): LoadResult {
   }
 }
 
-let tmpCounter = 0;
-
-/** Atomic write: temp file in the same directory, fsync, rename over the target. */
+/** Atomic write (temp file, fsync, rename; 0600): a crash leaves the old table or the new one, never half of either. */
 export function saveQTable(path: string, table: QTable): void {
-  const bytes = Buffer.from(`${JSON.stringify(serializeQTable(table), null, 1)}\n`, "utf8");
-  // pid + counter makes the temp name unique without touching any random source.
-  const tmp = `${path}.${process.pid}.${++tmpCounter}.tmp`;
-  let fd: number | undefined;
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    fd = openSync(tmp, "w");
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
+    writeFileAtomicSync(path, `${JSON.stringify(serializeQTable(table), null, 1)}\n`);
   } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
     throw new QTableFileError(path, "io", `cannot write: ${(e as Error).message}`, { cause: e });
   }
 }
