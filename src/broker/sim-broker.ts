@@ -87,6 +87,7 @@ export class SimBroker implements Venue {
     if (this.usedIds.has(intent.clientOrderId)) return { accepted: false, reason: "client_order_id must be unique" };
     if (!(intent.qtyShares > 0) || !Number.isInteger(intent.qtyShares)) return { accepted: false, reason: `bad quantity ${intent.qtyShares}` };
     this.usedIds.add(intent.clientOrderId);
+    if (intent.type === "oco" && intent.side !== "sell") return { accepted: false, reason: "oco orders are sell exits of a long position" };
     const cur = this.current;
     if (intent.type === "market" && intent.timing !== "next_open" && cur !== null && cur.symId === intent.symId) {
       return this.execute(intent, cur.close, cur.tMs + BAR_MS);
@@ -117,11 +118,15 @@ export class SimBroker implements Venue {
         const n = list.length;
         for (let i = 0; i < n; i++) {
           const w = list[i];
-          if (!w.active || w.intent.type !== kind) continue;
-          const px = fillPrice(w.intent, bar);
+          if (!w.active) continue;
+          const t = w.intent.type;
+          // An OCO's stop leg is checked with the stops, its limit leg with the limits.
+          if (t !== kind && !(t === "oco" && kind !== "market")) continue;
+          const px = fillPrice(w.intent, bar, kind);
           if (Number.isNaN(px)) continue;
           this.deactivate(w);
-          this.execute(w.intent, px, px === bar.open ? bar.tMs : bar.tMs + BAR_MS);
+          const purpose = t === "oco" && kind === "stop" ? "stop" : w.intent.purpose;
+          this.execute(w.intent, px, px === bar.open ? bar.tMs : bar.tMs + BAR_MS, purpose);
         }
       }
       if (this.workingCount[s] === 0) list.length = 0;
@@ -144,7 +149,7 @@ export class SimBroker implements Venue {
     this.byId.delete(w.intent.clientOrderId);
   }
 
-  private execute(intent: OrderIntent, rawPriceUsd: number, timeMs: number): SubmitResult {
+  private execute(intent: OrderIntent, rawPriceUsd: number, timeMs: number, purpose = intent.purpose): SubmitResult {
     const s = intent.symId;
     const price = withFriction(intent.side, rawPriceUsd, this.opts.frictionPerSide);
     let q = intent.qtyShares;
@@ -162,14 +167,17 @@ export class SimBroker implements Venue {
       this.qty[s] -= q;
     }
     this.lastClose[s] = Number.isNaN(this.lastClose[s]) ? rawPriceUsd : this.lastClose[s];
-    this.onFill({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, symId: s, side: intent.side, qtyShares: q, priceUsd: price, timeMs, purpose: intent.purpose });
+    this.onFill({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, symId: s, side: intent.side, qtyShares: q, priceUsd: price, timeMs, purpose });
     return { accepted: true };
   }
 }
 
 const ORDER_PRIORITY = ["market", "stop", "limit"] as const;
 
-function fillPrice(o: OrderIntent, bar: BarView): number {
+function fillPrice(o: OrderIntent, bar: BarView, pass: (typeof ORDER_PRIORITY)[number]): number {
+  if (o.type === "oco") {
+    return pass === "stop" ? sellStopFill(o.stopPriceUsd ?? NaN, bar.open, bar.low) : sellLimitFill(o.limitPriceUsd ?? NaN, bar.open, bar.high);
+  }
   switch (o.type) {
     case "market":
       return bar.open;

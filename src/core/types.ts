@@ -64,7 +64,13 @@ export interface SizingDecision {
 }
 
 export type Side = "buy" | "sell";
-export type OrderType = "market" | "limit" | "stop";
+/**
+ * "oco" is a sell pair: a limit leg (`limitPriceUsd`, purpose = the target) and a stop leg
+ * (`stopPriceUsd`, fills report purpose "stop") for the same shares; one filling cancels the
+ * other. Brokers reserve shares for open sells, so a target and its protective stop must be one
+ * order, not two.
+ */
+export type OrderType = "market" | "limit" | "stop" | "oco";
 
 /** When a simulated market order may fill: at the bar being processed, or at the next bar's open. */
 export type MarketTiming = "bar_close" | "next_open";

@@ -134,7 +134,16 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
   });
   stocks.onConnect(() => stocks.subscribeForBars(symbols));
   const trading = alpaca.trading.stream({ url: `${ex.wsUrl}/stream`, pingIntervalMs: 60_000 });
-  trading.onTradeUpdate((u) => venue.onTradeUpdate(u));
+  trading.onTradeUpdate((u) => {
+    try {
+      venue.onTradeUpdate(u);
+    } catch (e) {
+      // The SDK swallows a handler's exception: say what and where, journal it, go on.
+      const message = `trade update ${u.event} for ${u.order.clientOrderId ?? u.order.id ?? "?"}: ${(e as Error).message}`;
+      log.error({ err: e }, message);
+      journal.append(today(), "error", { message });
+    }
+  });
   trading.onConnect(() => trading.subscribeTradeUpdates());
   stocks.connect();
   trading.connect();

@@ -15,6 +15,7 @@ import { INITIAL_STAGE, type SizingStage } from "../sizing/template.ts";
 import { OpenPosition } from "./position.ts";
 import type { LearningState } from "./learning.ts";
 import { templateExitPlan } from "./template-plan.ts";
+import { ExitOrders } from "./exit-orders.ts";
 import type { EngineEvents, EngineResult } from "./events.ts";
 
 const DAY_MS = 86_400_000;
@@ -45,6 +46,7 @@ export interface EngineDeps<S> {
  */
 export class Engine<S> {
   readonly broker: Venue;
+  private readonly exits: ExitOrders;
   private readonly cfg: Config;
   private readonly strategy: Strategy<S>;
   private readonly sizer: Sizer;
@@ -89,6 +91,7 @@ export class Engine<S> {
       deps.venue ?? simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple });
     // The venue prices "bar_close" market orders off the engine's reused bar view.
     this.broker = makeVenue(deps.symbols, (f) => this.onFill(f), this.view);
+    this.exits = new ExitOrders(this.broker);
     this.indicators = deps.symbols.map(
       (s) => new SymbolIndicators(s, { atrPeriod: st.atrPeriod, volumeAvgPeriod: st.volumeAvgPeriod }),
     );
@@ -166,8 +169,8 @@ export class Engine<S> {
     const t = this.lastBarMs;
     for (const pos of this.positions) {
       if (pos === null) continue;
-      this.cancelOrders(pos);
-      this.broker.liquidate(pos.symId, this.broker.lastPriceUsd(pos.symId), t + MIN_MS, this.legId(pos, "end_of_data"), "end_of_data");
+      this.exits.cancelAll(pos);
+      this.broker.liquidate(pos.symId, this.broker.lastPriceUsd(pos.symId), t + MIN_MS, pos.nextLegId("end_of_data"), "end_of_data");
     }
     if (this.curDay >= 0) this.markDay();
     const r = this.result;
@@ -217,7 +220,7 @@ export class Engine<S> {
     if (bar.etMinute + 1 >= this.flattenMinute) return this.exitPosition(pos, "eod", "bar_close");
     if (pos.stopMoved && plan.trailBars > 0) {
       const trail = pos.trailingLow();
-      if (trail > pos.stopUsd) this.replaceStop(pos, trail);
+      if (trail > pos.stopUsd) this.exits.moveStop(pos, trail);
     }
     this.maybeAdd(pos, bar);
   }
@@ -302,22 +305,18 @@ export class Engine<S> {
     if (pos === null) return;
     if (f.side === "buy") return this.onAddFill(pos, f);
     pos.addExit({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
-    this.dayPnlUsd += f.qtyShares * (f.priceUsd - pos.entryPriceUsd);
+    this.dayPnlUsd += f.qtyShares * (f.priceUsd - pos.costUsd / pos.enteredQtyShares);
     if (this.halted === null && dailyLossHit({ dayPnlUsd: this.dayPnlUsd, startOfDayEquityUsd: this.startOfDayEquityUsd }, this.cfg.risk)) {
       this.halted = `daily loss limit ${this.cfg.risk.dailyLossLimitPct}%`;
       this.events.halt?.(this.halted, f.timeMs);
     }
-    const ti = pos.plan.targets.findIndex((t) => t.label === f.purpose);
-    if (ti >= 0) pos.targetOrderIds[ti] = null;
-    if (f.purpose === "stop") pos.stopOrderId = null;
+    this.exits.onFill(pos, f);
     if (pos.qtyShares <= 0) return this.closePosition(pos);
     const move = pos.plan.stopMoveAfter;
     if (move !== null && move.label === f.purpose) {
       pos.stopMoved = true;
-      if (move.stopUsd > pos.stopUsd) return this.replaceStop(pos, move.stopUsd);
+      this.exits.moveStop(pos, move.stopUsd);
     }
-    // Keep the stop's quantity equal to what is left, as a real venue requires.
-    if (pos.stopOrderId !== null && !pos.closing) this.replaceStop(pos, pos.stopUsd);
   }
 
   private openPosition(f: Fill): void {
@@ -335,39 +334,14 @@ export class Engine<S> {
     if (this.openCount++ === 0) this.exposedSinceMs = f.timeMs;
     // An entry that filled at or below its stop (a gap through it) is stopped out at once.
     if (f.priceUsd <= plan.stopUsd) return this.exitPosition(pos, "gap_below_stop", "bar_close");
-    this.placeStop(pos, plan.stopUsd);
-    this.placeTargets(pos, new Array<boolean>(plan.targets.length).fill(true));
+    this.exits.place(pos);
   }
 
-  /**
-   * (Re)places the working targets flagged in `which`, sized on the shares entered so far: after
-   * a scale-in the unfilled targets are cancelled and placed again for the larger position.
-   */
-  private placeTargets(pos: OpenPosition, which: readonly boolean[]): void {
-    const targets = pos.plan.targets;
-    for (let i = 0; i < targets.length; i++) {
-      if (!which[i]) continue;
-      const tgt = targets[i];
-      const q = tgt.rest ? pos.qtyShares : Math.min(pos.qtyShares, Math.floor(pos.enteredQtyShares * tgt.fraction));
-      if (q < 1) continue;
-      const id = this.legId(pos, tgt.label);
-      const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "limit", qtyShares: q, limitPriceUsd: tgt.priceUsd, purpose: tgt.label });
-      if (res.accepted) pos.targetOrderIds[i] = id;
-    }
-  }
-
-  /** A scale-in filled: grow the position, resize the stop and the unfilled targets. */
+  /** A scale-in (or a later piece of the entry) filled: grow the position and re-lay its exits. */
   private onAddFill(pos: OpenPosition, f: Fill): void {
     pos.addPending = false;
     pos.addEntry({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
-    const unfilled = pos.targetOrderIds.map((id) => id !== null);
-    for (let i = 0; i < pos.targetOrderIds.length; i++) {
-      const id = pos.targetOrderIds[i];
-      if (id !== null) this.broker.cancel(id);
-      pos.targetOrderIds[i] = null;
-    }
-    this.replaceStop(pos, pos.stopUsd);
-    this.placeTargets(pos, unfilled);
+    this.exits.resize(pos);
   }
 
   /**
@@ -387,40 +361,18 @@ export class Engine<S> {
     this.events.sizing?.(pos.signal, decision);
     if (decision.qtyShares < 1) return;
     pos.addPending = true;
-    const res = this.broker.submit({ clientOrderId: this.legId(pos, `add${add.index + 1}`), symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares: decision.qtyShares, timing: "bar_close", purpose: `add${add.index + 1}` });
+    const res = this.broker.submit({ clientOrderId: pos.nextLegId(`add${add.index + 1}`), symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares: decision.qtyShares, timing: "bar_close", purpose: `add${add.index + 1}` });
     if (!res.accepted) pos.addPending = false;
   }
 
-  private placeStop(pos: OpenPosition, stopUsd: number): void {
-    pos.stopUsd = stopUsd;
-    const id = this.legId(pos, "stop");
-    const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "stop", qtyShares: pos.qtyShares, stopPriceUsd: stopUsd, purpose: "stop" });
-    pos.stopOrderId = res.accepted ? id : null;
-  }
-
-  private replaceStop(pos: OpenPosition, stopUsd: number): void {
-    if (pos.stopOrderId !== null) this.broker.cancel(pos.stopOrderId);
-    this.placeStop(pos, stopUsd);
-  }
-
-  private cancelOrders(pos: OpenPosition): void {
-    if (pos.stopOrderId !== null) this.broker.cancel(pos.stopOrderId);
-    pos.stopOrderId = null;
-    for (let i = 0; i < pos.targetOrderIds.length; i++) {
-      const id = pos.targetOrderIds[i];
-      if (id !== null) this.broker.cancel(id);
-      pos.targetOrderIds[i] = null;
-    }
-  }
-
   private exitPosition(pos: OpenPosition, reason: string, timing: "bar_close" | "next_open"): void {
-    this.cancelOrders(pos);
+    this.exits.cancelAll(pos);
     pos.closing = true;
-    this.broker.submit({ clientOrderId: this.legId(pos, reason), symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });
+    this.broker.submit({ clientOrderId: pos.nextLegId(reason), symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });
   }
 
   private closePosition(pos: OpenPosition): void {
-    this.cancelOrders(pos);
+    this.exits.cancelAll(pos);
     this.positions[pos.symId] = null;
     const trade: TradeRecord = pos.toTradeRecord();
     this.result.trades.push(trade);
@@ -438,11 +390,6 @@ export class Engine<S> {
     const r = this.result.rejections;
     r[key] = (r[key] ?? 0) + 1;
     this.events.rejected?.(sig, reason);
-  }
-
-  /** The id of a position's next order leg: its entry's id, the leg, and the leg's sequence in the position. */
-  private legId(pos: OpenPosition, leg: string): string {
-    return `${pos.id}.${leg}.${++pos.legSeq}`;
   }
 }
 

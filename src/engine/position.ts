@@ -11,6 +11,8 @@ export class OpenPosition {
   stopOrderId: string | null = null;
   /** Working order id per plan target, null once filled or cancelled. */
   readonly targetOrderIds: (string | null)[];
+  /** Targets taken, or whose slice a stop closed: they are not placed again. */
+  readonly targetDone: boolean[];
   stopMoved = false;
   closing = false;
   proceedsUsd = 0;
@@ -49,6 +51,7 @@ export class OpenPosition {
     this.entries.push({ timeMs: entryTimeMs, qtyShares: entryQtyShares, priceUsd: entryPriceUsd, reason: "entry" });
     this.stopUsd = plan.stopUsd;
     this.targetOrderIds = plan.targets.map(() => null);
+    this.targetDone = plan.targets.map(() => false);
     this.lows = new Float64Array(Math.max(1, plan.trailBars));
   }
 
@@ -79,8 +82,17 @@ export class OpenPosition {
     return m;
   }
 
+  /** The client order id of this position's next order leg: its entry's id, the leg, a sequence number. */
+  nextLegId(leg: string): string {
+    return `${this.id}.${leg}.${++this.legSeq}`;
+  }
+
   addExit(leg: ExitLeg): void {
-    this.exits.push(leg);
+    const last = this.exits[this.exits.length - 1];
+    // Slices stopped out together (each OCO's stop leg and the runner's stop) are one exit.
+    if (last !== undefined && last.reason === leg.reason && last.timeMs === leg.timeMs && last.priceUsd === leg.priceUsd) {
+      this.exits[this.exits.length - 1] = { ...last, qtyShares: last.qtyShares + leg.qtyShares };
+    } else this.exits.push(leg);
     this.proceedsUsd += leg.qtyShares * leg.priceUsd;
     this.qtyShares -= leg.qtyShares;
   }

@@ -18,7 +18,7 @@ export const orderIntentSchema = z
     symbol: z.string().min(1),
     symId: z.number().int(),
     side: z.enum(["buy", "sell"]),
-    type: z.enum(["market", "limit", "stop"]),
+    type: z.enum(["market", "limit", "stop", "oco"]),
     qtyShares: finite.positive(),
     limitPriceUsd: finite.optional(),
     stopPriceUsd: finite.optional(),

@@ -86,4 +86,25 @@ describe("SimBroker", () => {
     b.processBar(bar(0, 60_000, 10, 12, 10, 12));
     expect(b.equityUsd()).toBeCloseTo(10_200, 8);
   });
+
+  it("fills an OCO's limit leg as its target, or its stop leg first when one bar could hit both", () => {
+    const { b, fills } = setup();
+    b.setCurrentBar(bar(0, 0, 10, 10, 10, 10));
+    b.submit(order("in", { qtyShares: 20 }));
+    b.setCurrentBar(null);
+    b.submit(order("a", { side: "sell", type: "oco", qtyShares: 10, limitPriceUsd: 11, stopPriceUsd: 9, purpose: "tp1" }));
+    b.submit(order("b", { side: "sell", type: "oco", qtyShares: 10, limitPriceUsd: 12, stopPriceUsd: 9, purpose: "tp2" }));
+    b.processBar(bar(0, 60_000, 10, 11.5, 9.5, 11));
+    expect(fills.slice(1).map((f) => [f.clientOrderId, f.purpose, f.priceUsd])).toEqual([["a", "tp1", 11]]);
+    b.processBar(bar(0, 120_000, 11, 12.5, 8.5, 9));
+    // Both legs of "b" are reachable: the stop is assumed first, and the limit leg dies with it.
+    expect(fills.slice(2).map((f) => [f.clientOrderId, f.purpose, f.priceUsd])).toEqual([["b", "stop", 9]]);
+    expect(b.qty[0]).toBe(0);
+    expect(b.hasWork(0)).toBe(false);
+  });
+
+  it("refuses a buy OCO", () => {
+    const { b } = setup();
+    expect(b.submit(order("x", { side: "buy", type: "oco", limitPriceUsd: 9, stopPriceUsd: 11 })).accepted).toBe(false);
+  });
 });

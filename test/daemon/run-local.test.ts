@@ -25,9 +25,15 @@ describe("the daemon on the embedded local exchange (through the official SDK)",
     const submitted = events.filter((e) => e.type === "order_submitted").map((e) => e.clientOrderId as string);
     expect(submitted.length).toBeGreaterThan(0);
     expect(new Set(submitted).size).toBe(submitted.length);
+    // Targets rest as OCO pairs beside the runner's stop, so the broker refuses nothing, and no handler failed.
+    expect(events.filter((e) => e.type === "order_update" && e.event === "rejected")).toEqual([]);
+    expect(events.filter((e) => e.type === "error")).toEqual([]);
+    expect(submitted.some((id) => /\.tp1\.\d+$/.test(id))).toBe(true);
     // Every fill the engine saw is in the journal.
+    // (Slices stopped out together are one exit of the trade but one fill per order.)
     const fills = events.filter((e) => e.type === "fill");
-    expect(fills.length).toBe(r.trades.reduce((a, t) => a + t.entries.length + t.exits.length, 0));
+    const fillQty = fills.reduce((a, e) => a + (e.qty as number), 0);
+    expect(fillQty).toBe(r.trades.reduce((a, t) => a + t.entries.reduce((x, l) => x + l.qtyShares, 0) + t.exits.reduce((x, l) => x + l.qtyShares, 0), 0));
     expect(events.filter((e) => e.type === "exit")).toHaveLength(r.trades.length);
 
     const state = join(stateDir, "state.json");

@@ -50,19 +50,25 @@ describe("the engine behind a venue that fills later (the daemon's path)", () =>
     engine.runBatch(sessionBatch("2024-05-15", 631, flat(8.3, 2)));
     expect(orders).toHaveLength(1);
     v.fill(entry.clientOrderId, 8.31, Date.parse("2024-05-15T14:33:10Z"));
+    // Brokers reserve shares for open sells, so each target slice is one OCO (target + stop) and a
+    // plain stop covers the runner: every share protected once, nothing refused.
     expect(orders.map((o) => [o.purpose, o.type, o.side])).toEqual([
       ["entry", "market", "buy"],
+      ["tp1", "oco", "sell"],
+      ["tp2", "oco", "sell"],
       ["stop", "stop", "sell"],
-      ["tp1", "limit", "sell"],
-      ["tp2", "limit", "sell"],
     ]);
-    expect(orders[1].qtyShares).toBe(entry.qtyShares);
+    const [, tp1, tp2, runner] = orders;
+    expect(tp1.qtyShares).toBe(Math.floor(entry.qtyShares * 0.4));
+    expect(tp2.qtyShares).toBe(Math.floor(entry.qtyShares * 0.3));
+    expect(tp1.qtyShares + tp2.qtyShares + runner.qtyShares).toBe(entry.qtyShares);
+    expect(tp1.stopPriceUsd).toBe(runner.stopPriceUsd);
     // Client order ids are deterministic per intent: strategy, symbol, signal bar time, leg.
     expect(orders.map((o) => o.clientOrderId)).toEqual([
       "bear-trap.TRAP.20240515T1430.entry",
-      "bear-trap.TRAP.20240515T1430.entry.stop.1",
-      "bear-trap.TRAP.20240515T1430.entry.tp1.2",
-      "bear-trap.TRAP.20240515T1430.entry.tp2.3",
+      "bear-trap.TRAP.20240515T1430.entry.tp1.1",
+      "bear-trap.TRAP.20240515T1430.entry.tp2.2",
+      "bear-trap.TRAP.20240515T1430.entry.stop.3",
     ]);
   });
 });

@@ -94,7 +94,8 @@ describe("memory store round trip (property)", () => {
       fc.record({ k: fc.constant("pos" as const), id: fc.constantFrom("a", "b", "c"), stop: fc.double({ min: 1, max: 500, noNaN: true }) }),
       fc.record({ k: fc.constant("close" as const), id: fc.constantFrom("a", "b", "c") }),
       fc.record({ k: fc.constant("bar" as const), sym: fc.constantFrom("X", "Y"), t: fc.integer({ min: 0, max: 2 ** 45 }) }),
-      fc.record({ k: fc.constant("strat" as const), sym: fc.constantFrom("X", "Y"), v: fc.jsonValue() }),
+      // "__proto__" as a JSON key does not survive a plain-object round trip in JavaScript at all.
+      fc.record({ k: fc.constant("strat" as const), sym: fc.constantFrom("X", "Y"), v: fc.jsonValue().filter((v) => !JSON.stringify(v).includes('"__proto__"')) }),
       fc.record({ k: fc.constant("eq" as const), v: fc.double({ min: 0, max: 1e7, noNaN: true }) }),
     );
     await fc.assert(

@@ -17,7 +17,7 @@ export interface TradeUpdateLike {
   readonly timestamp?: Date;
   readonly price?: string;
   readonly qty?: string;
-  readonly order: { readonly clientOrderId?: string; readonly id?: string };
+  readonly order: { readonly clientOrderId?: string; readonly id?: string; readonly legs?: readonly { readonly id?: string }[] | null };
 }
 
 /**
@@ -28,8 +28,16 @@ export interface TradeUpdateLike {
 export class AlpacaVenue implements Venue {
   private readonly intents = new Map<string, OrderIntent>();
   private readonly brokerIds = new Map<string, string>();
+  /** Broker ids of OCO stop legs -> the OCO's client order id (a leg has a client id of its own). */
+  private readonly stopLegs = new Map<string, string>();
   private readonly cancelWhenAcked = new Set<string>();
   private readonly last: Float64Array;
+  /**
+   * REST calls run one after another per symbol, in the order the engine made them: a stop move
+   * cancels the old exits and places new ones, and if a new sell overtook a cancel on another
+   * connection the broker would refuse it for lack of free shares.
+   */
+  private readonly queues: Promise<unknown>[];
   private equity = 0;
   private buyingPower = 0;
   /** REST calls under way; the replay driver waits for zero before the next minute. */
@@ -43,6 +51,7 @@ export class AlpacaVenue implements Venue {
     private readonly observer: VenueObserver = {},
   ) {
     this.last = new Float64Array(symbols.length).fill(NaN);
+    this.queues = symbols.map(() => Promise.resolve());
   }
 
   static factory(alpaca: AlpacaClient, observer: VenueObserver, ref: { venue?: AlpacaVenue }): VenueFactory {
@@ -81,10 +90,11 @@ export class AlpacaVenue implements Venue {
     this.intents.set(intent.clientOrderId, intent);
     this.observer.submitted?.(intent);
     this.inflight++;
-    this.post(intent)
+    this.enqueue(intent.symId, () => this.post(intent))
       .then((o) => {
         const id = o.id ?? "";
         this.brokerIds.set(intent.clientOrderId, id);
+        for (const leg of o.legs ?? []) if (leg.id) this.stopLegs.set(leg.id, intent.clientOrderId);
         this.observer.acknowledged?.(intent, id);
         if (this.cancelWhenAcked.delete(intent.clientOrderId)) this.cancel(intent.clientOrderId);
       })
@@ -102,8 +112,8 @@ export class AlpacaVenue implements Venue {
       return true;
     }
     this.inflight++;
-    this.alpaca.trading.orders
-      .deleteOrderByOrderID({ orderId: id })
+    const symId = this.intents.get(clientOrderId)?.symId ?? 0;
+    this.enqueue(symId, () => this.alpaca.trading.orders.deleteOrderByOrderID({ orderId: id }))
       .catch((e: unknown) => this.observer.update?.("cancel_failed", clientOrderId, { reason: e instanceof Error ? e.message : String(e) }))
       .finally(() => this.inflight--);
     return true;
@@ -116,9 +126,11 @@ export class AlpacaVenue implements Venue {
   /** A trade_updates message from the trading stream. */
   onTradeUpdate(u: TradeUpdateLike): void {
     this.updatesSeen++;
-    const coid = u.order.clientOrderId ?? "";
+    // An OCO's stop leg reports under its own ids: map it back to the OCO, whose stop it is.
+    const legOf = u.order.id === undefined ? undefined : this.stopLegs.get(u.order.id);
+    const coid = legOf ?? u.order.clientOrderId ?? "";
     const intent = this.intents.get(coid);
-    this.observer.update?.(u.event, coid, { price: u.price, qty: u.qty });
+    this.observer.update?.(u.event, coid, { price: u.price, qty: u.qty, leg: legOf === undefined ? null : "stop" });
     if (intent === undefined || (u.event !== "fill" && u.event !== "partial_fill")) return;
     const qty = Number(u.qty);
     const price = Number(u.price);
@@ -131,14 +143,22 @@ export class AlpacaVenue implements Venue {
       qtyShares: qty,
       priceUsd: price,
       timeMs: u.timestamp?.getTime() ?? Date.now(),
-      purpose: intent.purpose,
+      purpose: legOf === undefined ? intent.purpose : "stop",
     });
     void this.refreshAccount();
   }
 
-  private post(i: OrderIntent): Promise<{ id?: string }> {
+  private enqueue<T>(symId: number, call: () => Promise<T>): Promise<T> {
+    const next = this.queues[symId].then(call, call);
+    // The queue only orders calls; a failure is the caller's to handle, not the next call's.
+    this.queues[symId] = next.catch(() => undefined);
+    return next;
+  }
+
+  private post(i: OrderIntent): Promise<{ id?: string; legs?: { id?: string }[] | null }> {
     const common = { symbol: i.symbol, qty: i.qtyShares, side: i.side, timeInForce: "day" as const, clientOrderId: i.clientOrderId };
     const o = this.alpaca.trading.orders;
+    if (i.type === "oco") return o.oco({ ...common, takeProfit: { limitPrice: i.limitPriceUsd ?? NaN }, stopLoss: { stopPrice: i.stopPriceUsd ?? NaN } });
     if (i.type === "limit") return o.limit({ ...common, limitPrice: i.limitPriceUsd ?? NaN });
     if (i.type === "stop") return o.stop({ ...common, stopPrice: i.stopPriceUsd ?? NaN });
     return o.market(common);
