@@ -48,3 +48,10 @@ export function buyLimitFill(limitUsd: number, openUsd: number, lowUsd: number):
   if (lowUsd < limitUsd) return limitUsd;
   return NaN;
 }
+
+/**
+ * Brokers value a market buy above the last price when checking buying power (Alpaca: a few
+ * percent), so a size that spends every dollar at the last price is refused. Sizing leaves this
+ * room, and the simulated broker applies the same rule, so a backtest refuses what a broker would.
+ */
+export const MARKET_BUY_CUSHION = 1.03;

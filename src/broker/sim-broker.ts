@@ -1,6 +1,6 @@
 import type { BarView } from "../core/bars.ts";
 import type { Fill, OrderIntent } from "../core/types.ts";
-import { buyLimitFill, buyStopFill, sellLimitFill, sellStopFill, withFriction } from "./fill-model.ts";
+import { MARKET_BUY_CUSHION, buyLimitFill, buyStopFill, sellLimitFill, sellStopFill, withFriction } from "./fill-model.ts";
 
 const BAR_MS = 60_000;
 
@@ -61,8 +61,9 @@ export class SimBroker implements Venue {
     return v;
   }
 
+  /** What a market buy may spend: buying power less the broker's market-order cushion. */
   buyingPowerUsd(): number {
-    return Math.max(0, this.equityUsd() * this.opts.buyingPowerMultiple - this.longMarketValueUsd());
+    return Math.max(0, this.equityUsd() * this.opts.buyingPowerMultiple - this.longMarketValueUsd()) / MARKET_BUY_CUSHION;
   }
 
   onBar(bar: BarView): void {
@@ -111,11 +112,12 @@ export class SimBroker implements Venue {
     const s = bar.symId;
     if (this.workingCount[s] !== 0) {
       const list = this.working[s];
+      // Orders placed while this bar is processed (exits after an entry fill, a moved stop) wait
+      // for the next bar, as at a broker: the bot learns of a fill only after it happened.
+      const n = list.length;
       // Market orders first (they were waiting for this open), then stops before limits: when one
       // bar could hit both, assuming the stop came first is the conservative reading.
       for (const kind of ORDER_PRIORITY) {
-        // Orders placed by a fill in this pass (a moved stop) wait for the next bar.
-        const n = list.length;
         for (let i = 0; i < n; i++) {
           const w = list[i];
           if (!w.active) continue;

@@ -15,6 +15,7 @@ export interface Venue {
   submit(intent: OrderIntent): SubmitResult;
   cancel(clientOrderId: string): boolean;
   equityUsd(): number;
+  /** What a market buy may spend now (buying power less the broker's market-order cushion). */
   buyingPowerUsd(): number;
   /** Last known price of a symbol; NaN before any. */
   lastPriceUsd(symId: number): number;

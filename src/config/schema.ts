@@ -251,6 +251,10 @@ export const executionSchema = z
       .enum(["signal_close", "next_open"])
       .default("signal_close")
       .describe("Backtest entry price: the reclaim bar's close, or the next bar's open."),
+    exitFill: z
+      .enum(["bar_close", "next_open"])
+      .default("bar_close")
+      .describe("Backtest price of market exits and scale-ins (time stop, flatten): the deciding bar's close, or the next bar's open (what a live broker gives)."),
     frictionRoundTripPct: z.number().min(0).max(10).default(0.125).describe("Round-trip friction %; half is charged on each side."),
     initialEquityUsd: z.number().positive().default(100_000).describe("Starting cash of a backtest or the local exchange."),
     buyingPowerMultiple: z.number().min(0).max(4).default(1).describe("Buying power = equity x this - long market value (1 = cash account, 4 = day-trading margin)."),

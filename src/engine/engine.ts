@@ -216,8 +216,8 @@ export class Engine<S> {
     const plan = pos.plan;
     if (plan.trailBars > 0) pos.recordLow(bar.low);
     const closeMs = bar.tMs + MIN_MS;
-    if (closeMs >= pos.entryTimeMs + plan.timeStopMinutes * MIN_MS) return this.exitPosition(pos, "time_stop", "bar_close");
-    if (bar.etMinute + 1 >= this.flattenMinute) return this.exitPosition(pos, "eod", "bar_close");
+    if (closeMs >= pos.entryTimeMs + plan.timeStopMinutes * MIN_MS) return this.exitPosition(pos, "time_stop", this.cfg.execution.exitFill);
+    if (bar.etMinute + 1 >= this.flattenMinute) return this.exitPosition(pos, "eod", this.cfg.execution.exitFill);
     if (pos.stopMoved && plan.trailBars > 0) {
       const trail = pos.trailingLow();
       if (trail > pos.stopUsd) this.exits.moveStop(pos, trail);
@@ -333,7 +333,7 @@ export class Engine<S> {
     this.entriesToday++;
     if (this.openCount++ === 0) this.exposedSinceMs = f.timeMs;
     // An entry that filled at or below its stop (a gap through it) is stopped out at once.
-    if (f.priceUsd <= plan.stopUsd) return this.exitPosition(pos, "gap_below_stop", "bar_close");
+    if (f.priceUsd <= plan.stopUsd) return this.exitPosition(pos, "gap_below_stop", this.cfg.execution.exitFill);
     this.exits.place(pos);
   }
 
@@ -361,7 +361,7 @@ export class Engine<S> {
     this.events.sizing?.(pos.signal, decision);
     if (decision.qtyShares < 1) return;
     pos.addPending = true;
-    const res = this.broker.submit({ clientOrderId: pos.nextLegId(`add${add.index + 1}`), symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares: decision.qtyShares, timing: "bar_close", purpose: `add${add.index + 1}` });
+    const res = this.broker.submit({ clientOrderId: pos.nextLegId(`add${add.index + 1}`), symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares: decision.qtyShares, timing: this.cfg.execution.exitFill, purpose: `add${add.index + 1}` });
     if (!res.accepted) pos.addPending = false;
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { buyLimitFill, buyStopFill, frictionPerSide, sellLimitFill, sellStopFill, withFriction } from "../broker/fill-model.ts";
+import { MARKET_BUY_CUSHION, buyLimitFill, buyStopFill, frictionPerSide, sellLimitFill, sellStopFill, withFriction } from "../broker/fill-model.ts";
 import { ET_MINUTE, etToUtcMs, NyTime } from "../core/ny-time.ts";
 import { SeededRng } from "../core/rng.ts";
 import type { ParsedOrder, Working } from "./order-classes.ts";
@@ -37,8 +37,6 @@ export interface Position {
   avgEntryUsd: number;
 }
 
-/** Market buys are valued above the last price for the buying-power check, as Alpaca does (2.5-4%). */
-const MARKET_BUY_CUSHION = 1.03;
 
 export class Book {
   cashUsd: number;
@@ -214,14 +212,17 @@ export class Book {
   onBar(bar: ExBar, atMs = this.nowMs): void {
     this.nowMs = Math.max(this.nowMs, atMs);
     // A snapshot: orders placed by listeners while this bar fills arrived after it, so it cannot fill them.
-    for (const w of [...this.orders.values()]) {
+    // Market orders go first: they fill at the open, before anything can trade inside the bar.
+    const all = [...this.orders.values()];
+    for (const w of [...all.filter((x) => x.order.type === "market"), ...all.filter((x) => x.order.type !== "market")]) {
       if (w.order.symbol !== bar.symbol || !isOpen(w.order) || w.order.status === "held") continue;
       const peer = w.peer && isOpen(w.peer.order) ? w.peer : undefined;
       const pick = peer ? ocoPick([[w, this.rawFill(w, bar)], [peer, this.rawFill(peer, bar)]]) : ([w, this.rawFill(w, bar)] as const);
       if (!pick || Number.isNaN(pick[1])) continue;
       const [x, raw] = pick;
       const qty = x.split && x.filledQty === 0 ? Math.floor(x.qty / 2) : x.qty - x.filledQty;
-      this.fill(x, qty, withFriction(x.order.side, raw, this.friction), bar);
+      // A fill at the open happened at the bar's start; one inside the bar is known by its end.
+      this.fill(x, qty, withFriction(x.order.side, raw, this.friction), bar, raw === bar.open ? bar.tMs : atMs);
       if (peer) this.close(x === w ? peer : w, "canceled");
       if (x.order.side === "buy" && x.legs.length > 0) this.armExits(x);
     }
@@ -241,7 +242,7 @@ export class Book {
     }
   }
 
-  private fill(w: Working, qty: number, priceUsd: number, bar: ExBar): void {
+  private fill(w: Working, qty: number, priceUsd: number, bar: ExBar, atMs: number): void {
     const sym = w.order.symbol;
     const pos = this.positions.get(sym) ?? { symbol: sym, qty: 0, avgEntryUsd: 0 };
     if (w.order.side === "buy") {
@@ -264,12 +265,12 @@ export class Book {
     o.updated_at = this.iso();
     if (done) o.filled_at = o.updated_at;
     this.lastPrice.set(sym, bar.close);
-    this.emit(done ? "fill" : "partial_fill", w, {
-      price: numStr(priceUsd),
-      qty: String(qty),
-      position_qty: String(this.positions.get(sym)?.qty ?? 0),
-      execution_id: randomUUID(),
-    });
+    this.emit(
+      done ? "fill" : "partial_fill",
+      w,
+      { price: numStr(priceUsd), qty: String(qty), position_qty: String(this.positions.get(sym)?.qty ?? 0), execution_id: randomUUID() },
+      atMs,
+    );
   }
 
   private close(w: Working, status: "canceled" | "expired"): void {
@@ -308,10 +309,10 @@ export class Book {
     if (qty > available) throw new ExchangeError(403, ERR.forbidden, `insufficient qty available for order (requested: ${qty}, available: ${available})`);
   }
 
-  private emit(event: TradeEvent, w: Working, fill?: Pick<TradeUpdate, "price" | "qty" | "position_qty" | "execution_id">): void {
+  private emit(event: TradeEvent, w: Working, fill?: Pick<TradeUpdate, "price" | "qty" | "position_qty" | "execution_id">, atMs = this.nowMs): void {
     // Listeners get a snapshot: the live order keeps changing after the event.
     const order = { ...w.order, legs: w.order.legs?.map((l) => ({ ...l })) ?? null };
-    const u: TradeUpdate = { event, order, timestamp: this.iso(), ...fill };
+    const u: TradeUpdate = { event, order, timestamp: new Date(atMs).toISOString(), ...fill };
     for (const fn of this.listeners) fn(u);
   }
 

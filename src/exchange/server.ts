@@ -119,17 +119,20 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   });
   const port = (server.address() as AddressInfo).port;
 
-  /** One minute: publish the bars first, then fill against them, so a fill never precedes its bar. */
+  /**
+   * One minute, in the order a real venue produces it: orders fill during the minute (their trade
+   * updates go out then), and the minute's bar is published when it closes.
+   */
   function stepOne(): boolean {
     const m = upcoming;
     if (!m) return false;
     book.advanceTo(m.tMs);
-    for (const b of m.bars) history.get(b.symbol)?.push(b);
-    stocks.publish(m.bars);
-    opts.onMinute?.(m.bars.length);
     const endMs = m.tMs + 60_000;
     for (const b of m.bars) book.onBar(b, endMs);
     book.advanceTo(endMs);
+    for (const b of m.bars) history.get(b.symbol)?.push(b);
+    stocks.publish(m.bars);
+    opts.onMinute?.(m.bars.length);
     upcoming = cursor.next();
     return true;
   }

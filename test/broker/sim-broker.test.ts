@@ -38,14 +38,15 @@ describe("SimBroker", () => {
     expect(fills[0]).toMatchObject({ priceUsd: 10.2, timeMs: 120_000 });
   });
 
-  it("enforces buying power", () => {
+  it("enforces buying power, valuing a market buy with the broker's cushion above the last price", () => {
     const { b, fills } = setup(1_000);
     const cur = bar(0, 0, 10, 10, 10, 10);
     b.setCurrentBar(cur);
-    const r = b.submit(order("a", { qtyShares: 101 }));
-    expect(r.accepted).toBe(false);
+    // $1,000 buys 97 shares at $10 once a market buy is valued 3% above the price (1000 / 1.03 / 10 = 97.08).
+    expect(b.buyingPowerUsd()).toBeCloseTo(1000 / 1.03, 9);
+    expect(b.submit(order("a", { qtyShares: 98 })).accepted).toBe(false);
     expect(fills).toHaveLength(0);
-    expect(b.submit(order("b", { qtyShares: 100 })).accepted).toBe(true);
+    expect(b.submit(order("b", { qtyShares: 97 })).accepted).toBe(true);
   });
 
   it("refuses a reused client order id", () => {

@@ -1,6 +1,7 @@
 import type { BarView } from "../../core/bars.ts";
 import type { Fill, OrderIntent } from "../../core/types.ts";
 import type { SubmitResult, Venue, VenueFactory } from "../../broker/venue.ts";
+import { MARKET_BUY_CUSHION } from "../../broker/fill-model.ts";
 import type { AlpacaClient } from "./client.ts";
 
 /** What the venue reports besides fills: the daemon journals these. */
@@ -23,7 +24,8 @@ export interface TradeUpdateLike {
 /**
  * The engine's venue on Alpaca (paper or the local exchange) through the official SDK. Orders are
  * POSTed asynchronously; fills come back from the trading stream and reach the engine as they
- * arrive. Equity and buying power are the account's, refreshed after every fill.
+ * arrive. Cash comes from the account at start and moves with each fill; equity marks the
+ * shares held at the last bar's close.
  */
 export class AlpacaVenue implements Venue {
   private readonly intents = new Map<string, OrderIntent>();
@@ -38,8 +40,9 @@ export class AlpacaVenue implements Venue {
    * connection the broker would refuse it for lack of free shares.
    */
   private readonly queues: Promise<unknown>[];
-  private equity = 0;
-  private buyingPower = 0;
+  /** Cash as of the last account fetch, moved by every fill since; shares held per symbol, from fills. */
+  private cash = 0;
+  private readonly held: Float64Array;
   /** REST calls under way; the replay driver waits for zero before the next minute. */
   inflight = 0;
   updatesSeen = 0;
@@ -51,6 +54,7 @@ export class AlpacaVenue implements Venue {
     private readonly observer: VenueObserver = {},
   ) {
     this.last = new Float64Array(symbols.length).fill(NaN);
+    this.held = new Float64Array(symbols.length);
     this.queues = symbols.map(() => Promise.resolve());
   }
 
@@ -62,8 +66,7 @@ export class AlpacaVenue implements Venue {
     this.inflight++;
     try {
       const a = await this.alpaca.trading.account.getAccount();
-      this.equity = Number(a.equity);
-      this.buyingPower = Number(a.buyingPower);
+      this.cash = Number(a.cash);
     } finally {
       this.inflight--;
     }
@@ -73,12 +76,20 @@ export class AlpacaVenue implements Venue {
     this.last[bar.symId] = bar.close;
   }
 
+  /**
+   * Marked like the simulated broker: cash plus shares at the last bar's close. Both move with
+   * every fill and bar the bot has seen, so a decision never waits on an account request, and
+   * the same bars give the same sizes in a backtest and here.
+   */
   equityUsd(): number {
-    return this.equity;
+    let e = this.cash;
+    for (let s = 0; s < this.held.length; s++) if (this.held[s] !== 0) e += this.held[s] * this.last[s];
+    return e;
   }
 
+  /** What a market buy may spend: cash (a cash account; conservative for margin) less the broker's market-order cushion. */
   buyingPowerUsd(): number {
-    return this.buyingPower;
+    return Math.max(0, this.cash) / MARKET_BUY_CUSHION;
   }
 
   lastPriceUsd(symId: number): number {
@@ -135,6 +146,10 @@ export class AlpacaVenue implements Venue {
     const qty = Number(u.qty);
     const price = Number(u.price);
     if (!(qty > 0) || !(price > 0)) return;
+    const signed = intent.side === "buy" ? qty : -qty;
+    this.held[intent.symId] += signed;
+    this.cash -= signed * price;
+    if (Number.isNaN(this.last[intent.symId])) this.last[intent.symId] = price;
     this.onFill({
       clientOrderId: coid,
       symbol: intent.symbol,
@@ -145,7 +160,6 @@ export class AlpacaVenue implements Venue {
       timeMs: u.timestamp?.getTime() ?? Date.now(),
       purpose: legOf === undefined ? intent.purpose : "stop",
     });
-    void this.refreshAccount();
   }
 
   private enqueue<T>(symId: number, call: () => Promise<T>): Promise<T> {
