@@ -11,6 +11,8 @@ export type { SubmitResult } from "./venue.ts";
 interface WorkingOrder {
   readonly intent: OrderIntent;
   active: boolean;
+  /** Cancel asked for while its symbol's bar is being processed: it takes effect when the bar ends. */
+  cancelAsked: boolean;
 }
 
 export interface SimBrokerOptions {
@@ -36,6 +38,9 @@ export class SimBroker implements Venue {
   private readonly usedIds = new Set<string>();
   /** The bar being processed, when a submission happens during it. */
   private current: BarView | null = null;
+  /** Symbol whose bar is being processed (-1: none), and whether cancels wait for its end. */
+  private inBar = -1;
+  private cancelsPending = false;
 
   constructor(
     readonly symbols: readonly string[],
@@ -93,7 +98,7 @@ export class SimBroker implements Venue {
     if (intent.type === "market" && intent.timing !== "next_open" && cur !== null && cur.symId === intent.symId) {
       return this.execute(intent, cur.close, cur.tMs + BAR_MS);
     }
-    const w: WorkingOrder = { intent, active: true };
+    const w: WorkingOrder = { intent, active: true, cancelAsked: false };
     this.working[intent.symId].push(w);
     this.workingCount[intent.symId]++;
     this.byId.set(intent.clientOrderId, w);
@@ -103,7 +108,12 @@ export class SimBroker implements Venue {
   cancel(clientOrderId: string): boolean {
     const w = this.byId.get(clientOrderId);
     if (!w || !w.active) return false;
-    this.deactivate(w);
+    // A bot reacting to a fill inside a bar is too late for that bar at a broker: the order can
+    // still fill on it. The cancel lands when the bar ends.
+    if (this.inBar === w.intent.symId) {
+      w.cancelAsked = true;
+      this.cancelsPending = true;
+    } else this.deactivate(w);
     return true;
   }
 
@@ -115,6 +125,7 @@ export class SimBroker implements Venue {
       // Orders placed while this bar is processed (exits after an entry fill, a moved stop) wait
       // for the next bar, as at a broker: the bot learns of a fill only after it happened.
       const n = list.length;
+      this.inBar = s;
       // Market orders first (they were waiting for this open), then stops before limits: when one
       // bar could hit both, assuming the stop came first is the conservative reading.
       for (const kind of ORDER_PRIORITY) {
@@ -130,6 +141,11 @@ export class SimBroker implements Venue {
           const purpose = t === "oco" && kind === "stop" ? "stop" : w.intent.purpose;
           this.execute(w.intent, px, px === bar.open ? bar.tMs : bar.tMs + BAR_MS, purpose);
         }
+      }
+      this.inBar = -1;
+      if (this.cancelsPending) {
+        this.cancelsPending = false;
+        for (const w of list) if (w.active && w.cancelAsked) this.deactivate(w);
       }
       if (this.workingCount[s] === 0) list.length = 0;
     }

@@ -60,16 +60,25 @@ export class ExitOrders {
     this.place(pos);
   }
 
-  /** Books a fill of one of the position's exits: which order it closed, and whether a target was taken. */
+  /**
+   * Books a fill of one of the position's exits. A fill can come from an order the engine had
+   * already replaced (a broker fills it before the cancel lands): its target is taken all the
+   * same, and the exits are laid again for what is left.
+   */
   onFill(pos: OpenPosition, f: Fill): void {
     if (f.clientOrderId === pos.stopOrderId) {
-      if (pos.qtyShares <= 0 || f.purpose === "stop") pos.stopOrderId = null;
+      pos.stopOrderId = null;
       return;
     }
     const i = pos.targetOrderIds.indexOf(f.clientOrderId);
-    if (i < 0) return;
-    pos.targetOrderIds[i] = null;
-    // The limit leg filled: the target is taken. A stop leg: the slice is gone, and so is its target.
-    pos.targetDone[i] = true;
+    if (i >= 0) {
+      pos.targetOrderIds[i] = null;
+      // The limit leg filled: the target is taken. A stop leg: the slice is gone, and so is its target.
+      pos.targetDone[i] = true;
+      return;
+    }
+    const t = pos.plan.targets.findIndex((x) => x.label === f.purpose);
+    if (t >= 0) pos.targetDone[t] = true;
+    if (pos.qtyShares > 0) this.resize(pos);
   }
 }

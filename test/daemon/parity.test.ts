@@ -30,9 +30,8 @@ function expectSamePrices(a: readonly TradeRecord[], b: readonly TradeRecord[]):
 }
 
 describe("parity: the same bars through backtest and through the daemon on the local exchange", () => {
-  // Targets, stops, time stops and the flatten. (Template scale-ins are not yet at parity: a target
-  // that fills in the bar of a scale-in is resized instantly in the backtest but not at a broker.)
-  for (const mode of ["fixed"] as const) {
+  // fixed: targets, stops, time stops, the flatten. full: templates with scale-ins, and every learned layer.
+  for (const mode of ["fixed", "full"] as const) {
     it(`gives the same trade list (times, sizes, prices) in ${mode} mode when market orders fill at the next open in both`, async () => {
       // A live broker fills a market order at the next price, so the backtest is told to do the same.
       const config = parseConfig({ strategy: { minDayChangePct: -10 }, sizing: { mode }, execution: { entryFill: "next_open", exitFill: "next_open" } });
@@ -42,7 +41,8 @@ describe("parity: the same bars through backtest and through the daemon on the l
       const reasons = new Set(backtest.flatMap((t) => [...t.entries, ...t.exits].map((e) => e.reason)));
       expect(backtest.length).toBeGreaterThan(10);
       expect(reasons.has("stop") && reasons.has("time_stop") && reasons.has("eod")).toBe(true);
-      expect(reasons.has("tp1")).toBe(true);
+      if (mode === "full") expect(reasons.has("add1") && reasons.has("t2_2R")).toBe(true);
+      else expect(reasons.has("tp1")).toBe(true);
       expect(view(daemon.trades)).toEqual(view(backtest));
       expectSamePrices(daemon.trades, backtest);
     }, 60_000);

@@ -32,7 +32,6 @@ export class AlpacaVenue implements Venue {
   private readonly brokerIds = new Map<string, string>();
   /** Broker ids of OCO stop legs -> the OCO's client order id (a leg has a client id of its own). */
   private readonly stopLegs = new Map<string, string>();
-  private readonly cancelWhenAcked = new Set<string>();
   private readonly last: Float64Array;
   /**
    * REST calls run one after another per symbol, in the order the engine made them: a stop move
@@ -107,7 +106,6 @@ export class AlpacaVenue implements Venue {
         this.brokerIds.set(intent.clientOrderId, id);
         for (const leg of o.legs ?? []) if (leg.id) this.stopLegs.set(leg.id, intent.clientOrderId);
         this.observer.acknowledged?.(intent, id);
-        if (this.cancelWhenAcked.delete(intent.clientOrderId)) this.cancel(intent.clientOrderId);
       })
       .catch((e: unknown) => this.observer.rejected?.(intent, e instanceof Error ? e.message : String(e)))
       .finally(() => this.inflight--);
@@ -115,16 +113,15 @@ export class AlpacaVenue implements Venue {
   }
 
   cancel(clientOrderId: string): boolean {
-    if (!this.intents.has(clientOrderId)) return false;
-    const id = this.brokerIds.get(clientOrderId);
-    if (id === undefined) {
-      // Not acknowledged yet: cancel as soon as the broker has an id for it.
-      this.cancelWhenAcked.add(clientOrderId);
-      return true;
-    }
+    const intent = this.intents.get(clientOrderId);
+    if (intent === undefined) return false;
     this.inflight++;
-    const symId = this.intents.get(clientOrderId)?.symId ?? 0;
-    this.enqueue(symId, () => this.alpaca.trading.orders.deleteOrderByOrderID({ orderId: id }))
+    // Queued behind the order's own POST, so the broker id is known (or the POST failed) by the
+    // time this runs, and the cancel lands before any order the engine placed after it.
+    this.enqueue(intent.symId, async () => {
+      const id = this.brokerIds.get(clientOrderId);
+      if (id !== undefined) await this.alpaca.trading.orders.deleteOrderByOrderID({ orderId: id });
+    })
       .catch((e: unknown) => this.observer.update?.("cancel_failed", clientOrderId, { reason: e instanceof Error ? e.message : String(e) }))
       .finally(() => this.inflight--);
     return true;
