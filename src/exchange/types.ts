@@ -1,3 +1,4 @@
+import type { BarView } from "../core/bars.ts";
 /**
  * Wire shapes of the local paper exchange. They mirror Alpaca's REST/stream JSON (snake_case,
  * numbers as strings) so the official SDK parses them unchanged.
@@ -81,16 +82,8 @@ export interface OrderRequest {
   stop_loss?: unknown;
 }
 
-/** One bar as the book sees it: epoch ms of the bar start, USD prices. */
-export interface ExBar {
-  symbol: string;
-  tMs: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
+/** One bar as the book sees it: the engine's bar fields, named by symbol rather than by index. */
+export type ExBar = Pick<BarView, "tMs" | "open" | "high" | "low" | "close" | "volume"> & { symbol: string };
 
 /** An Alpaca error: HTTP status plus the `{code, message}` envelope (and optional extra fields). */
 export class ExchangeError extends Error {
