@@ -7,7 +7,7 @@ import { calibrationTable, type CalibrationRow } from "../sizing/calibration.ts"
 import type { KellySnapshot } from "../sizing/kelly-stats.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import type { QTable } from "../sizing/rl/index.ts";
-import { criteriaVsBaseline, type Criteria, type Metrics } from "./metrics.ts";
+import { criteriaVsBaseline, type Criteria } from "./metrics.ts";
 import { runBacktest, type BacktestRun } from "./run.ts";
 
 export const ALL_MODES: readonly SizingMode[] = ["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"];
@@ -97,10 +97,6 @@ export function compareModes(opts: {
 
 function withMode(config: Config, mode: SizingMode): Config {
   return parseConfig({ ...JSON.parse(JSON.stringify(config)), sizing: { ...JSON.parse(JSON.stringify(config.sizing)), mode } });
-}
-
-export function metricsOf(r: ModeReport): Metrics {
-  return r.run.metrics;
 }
 
 /** Aggregates first (every trade, then per strategy), then symbols alphabetically. */

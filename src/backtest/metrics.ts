@@ -1,3 +1,4 @@
+import type { DailyEquityPoint } from "../core/types.ts";
 /**
  * Performance metrics of one backtest run, and the research's four criteria against a baseline.
  *
@@ -18,13 +19,7 @@ export interface TradeOutcome {
   exitTimeMs: number;
 }
 
-/** Account equity at the end of one trading session. */
-export interface DailyEquityPoint {
-  /** The session's New York calendar date, `YYYY-MM-DD`. */
-  day: string;
-  /** Equity (cash plus open positions at their mark) at that session's end, USD. */
-  equityUsd: number;
-}
+export type { DailyEquityPoint } from "../core/types.ts";
 
 /**
  * What a backtest reports per sizing mode. Every field is a finite number for every accepted

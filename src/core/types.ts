@@ -141,3 +141,11 @@ export interface TradeRecord {
 
 export type RiskVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 export const APPROVED: RiskVerdict = Object.freeze({ ok: true });
+
+/** Account equity at the end of one trading session. */
+export interface DailyEquityPoint {
+  /** The session's New York calendar date, `YYYY-MM-DD`. */
+  readonly day: string;
+  /** Equity (cash plus open positions at their mark) at that session's end, USD. */
+  readonly equityUsd: number;
+}

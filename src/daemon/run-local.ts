@@ -111,6 +111,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
         update: (event, coid, detail) => journal.append(today(), "order_update", { clientOrderId: coid, event, ...detail }),
       },
       ref,
+      { nowMs: () => ex.nowMs },
     ),
   });
   const venue = ref.venue;

@@ -1,5 +1,4 @@
-import type { DailyEquityPoint } from "../backtest/metrics.ts";
-import type { Fill, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
+import type { DailyEquityPoint, Fill, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
 
 /** Optional observers of what the engine decides (the journal and the CLI listen here). */
 export interface EngineEvents {

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DailyEquityRecorder } from "../../src/backtest/daily-equity.ts";
 import {
   CAGR_CAP_PCT,
   PROFIT_FACTOR_CAP,
@@ -397,50 +396,5 @@ describe("criteriaVsBaseline", () => {
       }),
       { numRuns: 500 },
     );
-  });
-});
-
-describe("DailyEquityRecorder", () => {
-  it("keeps the last equity of each day, in order", () => {
-    const rec = new DailyEquityRecorder(1000);
-    expect(rec.points()).toEqual([]);
-    expect(rec.lastEquityUsd()).toBe(1000);
-    rec.mark("2024-03-01", 1010);
-    rec.mark("2024-03-01", 1005);
-    rec.mark("2024-03-04", 990);
-    rec.mark("2024-03-04", 995);
-    rec.mark("2024-03-04", 1020);
-    expect(rec.points()).toEqual([
-      { day: "2024-03-01", equityUsd: 1005 },
-      { day: "2024-03-04", equityUsd: 1020 },
-    ]);
-    expect(rec.lastEquityUsd()).toBe(1020);
-  });
-
-  it("hands out snapshots that later marks do not change", () => {
-    const rec = new DailyEquityRecorder(1000);
-    rec.mark("2024-03-01", 1010);
-    const snap = rec.points();
-    rec.mark("2024-03-01", 900);
-    expect(snap).toEqual([{ day: "2024-03-01", equityUsd: 1010 }]);
-    snap[0].equityUsd = 1;
-    expect(rec.points()).toEqual([{ day: "2024-03-01", equityUsd: 900 }]);
-  });
-
-  it("rejects days going back, malformed days, non-finite equity and a bad initial equity", () => {
-    const rec = new DailyEquityRecorder(1000);
-    rec.mark("2024-03-04", 1000);
-    expect(() => rec.mark("2024-03-01", 1000)).toThrow(RangeError);
-    expect(() => rec.mark("2024-3-5", 1000)).toThrow(RangeError);
-    expect(() => rec.mark("2024-03-04", NaN)).toThrow(RangeError);
-    expect(() => new DailyEquityRecorder(0)).toThrow(RangeError);
-  });
-
-  it("feeds computeMetrics", () => {
-    const rec = new DailyEquityRecorder(100);
-    for (const [day, e] of [["2024-01-02", 105], ["2024-01-02", 110], ["2024-01-03", 99], ["2024-01-04", 121]] as const) rec.mark(day, e);
-    const m = computeMetrics(input({ initialEquityUsd: rec.initialEquityUsd, daily: rec.points() }));
-    expect(m.totalReturnPct).toBeCloseTo(21, 9);
-    expect(m.maxDrawdownPct).toBeCloseTo(10, 9);
   });
 });

@@ -3,6 +3,7 @@ import type { Fill, OrderIntent } from "../../core/types.ts";
 import type { SubmitResult, Venue, VenueFactory } from "../../broker/venue.ts";
 import { MARKET_BUY_CUSHION } from "../../broker/fill-model.ts";
 import type { AlpacaClient } from "./client.ts";
+import { systemClock, type Clock } from "../../core/clock.ts";
 
 /** What the venue reports besides fills: the daemon journals these. */
 export interface VenueObserver {
@@ -51,14 +52,16 @@ export class AlpacaVenue implements Venue {
     readonly symbols: readonly string[],
     private readonly onFill: (f: Fill) => void,
     private readonly observer: VenueObserver = {},
+    /** Stamps a fill the broker sent without a time (the replay clock on the local exchange). */
+    private readonly clock: Clock = systemClock,
   ) {
     this.last = new Float64Array(symbols.length).fill(NaN);
     this.held = new Float64Array(symbols.length);
     this.queues = symbols.map(() => Promise.resolve());
   }
 
-  static factory(alpaca: AlpacaClient, observer: VenueObserver, ref: { venue?: AlpacaVenue }): VenueFactory {
-    return (symbols, onFill) => (ref.venue = new AlpacaVenue(alpaca, symbols, onFill, observer));
+  static factory(alpaca: AlpacaClient, observer: VenueObserver, ref: { venue?: AlpacaVenue }, clock: Clock = systemClock): VenueFactory {
+    return (symbols, onFill) => (ref.venue = new AlpacaVenue(alpaca, symbols, onFill, observer, clock));
   }
 
   async refreshAccount(): Promise<void> {
@@ -154,7 +157,7 @@ export class AlpacaVenue implements Venue {
       side: intent.side,
       qtyShares: qty,
       priceUsd: price,
-      timeMs: u.timestamp?.getTime() ?? Date.now(),
+      timeMs: u.timestamp?.getTime() ?? this.clock.nowMs(),
       purpose: legOf === undefined ? intent.purpose : "stop",
     });
   }
