@@ -53,24 +53,10 @@ export class Adx implements StreamingIndicator {
       this.warm(bar);
       return;
     }
-    // The steady state in one body with locals (doubles in fields cost two memory accesses each);
-    // the formulas are those of moves() and smooth(), which the warm-up uses.
-    const h = bar.high;
-    const l = bar.low;
-    const up = h - this.prevHigh;
-    const down = this.prevLow - l;
-    this.prevHigh = h;
-    this.prevLow = l;
-    // Branch-free: which move wins is a coin flip on every bar.
-    const pdm = up * Number(up > down) * Number(up > 0);
-    const mdm = down * Number(down > up) * Number(down > 0);
-    const keep = this.keep;
-    const inv = this.inv;
-    const sp = (this.sPlus = this.sPlus * keep + pdm * inv);
-    const sm = (this.sMinus = this.sMinus * keep + mdm * inv);
-    const sum = sp + sm;
-    const dx = sum > 0 ? (100 * Math.abs(sp - sm)) / sum : 0;
-    this.current = this.current * keep + dx * inv;
+    // Warm-up and steady state share moves() and smooth(); only the ADX average differs.
+    this.moves(bar);
+    this.smooth();
+    this.current = this.current * this.keep + this.dx * this.inv;
   }
 
   reset(): void {
@@ -126,6 +112,7 @@ export class Adx implements StreamingIndicator {
     this.directionalIndex();
   }
 
+  /** DX from the smoothed directional movements: 0 when there was no movement at all. */
   private directionalIndex(): void {
     const sp = this.sPlus;
     const sm = this.sMinus;
