@@ -56,10 +56,8 @@ export class Engine<S> {
   private readonly indicators: SymbolIndicators[];
   private readonly states: S[];
   private readonly positions: (OpenPosition | null)[];
-  private readonly pendingEntry: ({ signal: Signal; orderId: string; sizing: SizingDecision; equityUsd: number } | null)[];
+  private readonly pendingEntry: ({ signal: Signal; orderId: string; sizing: SizingDecision } | null)[];
   private readonly learning: LearningState | null;
-  /** Equity at each position's entry, for the RL reward (% of equity). */
-  private readonly entryEquity: number[];
   private hwmUsd: number;
   private readonly flattenMinute: number;
   private readonly rthOnly: boolean;
@@ -101,7 +99,6 @@ export class Engine<S> {
     this.startOfDayEquityUsd = ex.initialEquityUsd;
     this.hwmUsd = ex.initialEquityUsd;
     this.learning = deps.learning ?? null;
-    this.entryEquity = deps.symbols.map(() => ex.initialEquityUsd);
     this.result = {
       bars: 0,
       barsUsed: 0,
@@ -247,7 +244,7 @@ export class Engine<S> {
     this.events.sizing?.(sig, decision);
     if (decision.qtyShares < 1) return this.reject(sig, `size 0 (${decision.cap ?? "no risk budget"})`);
     const orderId = intentId(sig, "entry");
-    this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision, equityUsd: equity };
+    this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision };
     const res = this.broker.submit({
       clientOrderId: orderId,
       symbol: sig.symbol,
@@ -329,7 +326,6 @@ export class Engine<S> {
     const plan = template ? templateExitPlan(template, strategyPlan, f.priceUsd) : strategyPlan;
     const pos = new OpenPosition(f.clientOrderId, sym, pending.signal, pending.sizing, plan, f.timeMs, f.priceUsd, f.qtyShares);
     this.positions[sym] = pos;
-    this.entryEquity[sym] = pending.equityUsd;
     this.entriesToday++;
     if (this.openCount++ === 0) this.exposedSinceMs = f.timeMs;
     // An entry that filled at or below its stop (a gap through it) is stopped out at once.
@@ -380,7 +376,8 @@ export class Engine<S> {
     if (this.learning !== null) {
       const equity = this.equityNow();
       const ddPct = this.hwmUsd > 0 ? Math.max(0, (1 - equity / this.hwmUsd) * 100) : 0;
-      this.learning.onTradeClosed(trade, this.entryEquity[pos.symId], ddPct);
+      // The RL reward is P/L as % of the equity the entry was sized on.
+      this.learning.onTradeClosed(trade, trade.sizing.equityUsd, ddPct);
     }
     if (--this.openCount === 0) this.result.exposedMs += trade.exitTimeMs - this.exposedSinceMs;
   }
