@@ -61,3 +61,21 @@ if (parts.length === 2) {
   const ratio = parts[1].endToEndCachedMs / parts[0].endToEndCachedMs;
   console.log(`\nscaling, end to end from the binary cache: ${fmt(parts[1].rows)} bars took ${ratio.toFixed(1)}x the time of ${fmt(parts[0].rows)} (target <= 30x; bar ratio ${(parts[1].rows / parts[0].rows).toFixed(1)}x)`);
 }
+
+// The daemon (issue 4): each measure in its own process.
+function runDaemonPart(args: string[]): Record<string, number> {
+  // The RSS figure runs the way `npm start` runs the daemon (a small young generation).
+  const flags = args[0] === "rss" ? ["--max-semi-space-size=2"] : [];
+  const r = spawnSync(process.execPath, [...flags, "--import", "tsx", resolve(here, "bench-daemon.ts"), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench-daemon ${args.join(" ")} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as Record<string, number>;
+}
+const ms = (n: number): string => n.toFixed(2);
+const lat = runDaemonPart(["latency", "100"]);
+console.log(`\ndaemon on the local exchange, ${lat.symbols} symbols streaming (${fmt(lat.minutes)} minutes):`);
+console.log(`  bar frame -> order POST, entries    p50 ${ms(lat.entryP50Ms)} ms, p99 ${ms(lat.entryP99Ms)} ms over ${lat.entryPosts} orders (target p99 <= 2 ms)`);
+console.log(`  bar frame -> order POST, bar exits  p50 ${ms(lat.exitP50Ms)} ms, p99 ${ms(lat.exitP99Ms)} ms over ${lat.exitPosts} orders (they wait for the cancels of the orders they replace)`);
+const rss = runDaemonPart(["rss"]);
+console.log(`  a replayed month, 20 symbols:     ${fmt(rss.bars)} bars in ${rss.seconds.toFixed(1)} s, RSS ${rss.rssEndMb.toFixed(0)} MB at the end, peak ${rss.rssPeakMb.toFixed(0)} MB (target <= 200 MB)`);
+const st = runDaemonPart(["state"]);
+console.log(`  state.json write (median)         ${Object.entries(st).map(([k, v]) => `${k.replace("writeMsAfter", "")} trades: ${ms(v)} ms`).join(", ")} (must not grow)`);

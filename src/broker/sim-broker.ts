@@ -94,6 +94,12 @@ export class SimBroker implements Venue {
     if (!(intent.qtyShares > 0) || !Number.isInteger(intent.qtyShares)) return { accepted: false, reason: `bad quantity ${intent.qtyShares}` };
     this.usedIds.add(intent.clientOrderId);
     if (intent.type === "oco" && intent.side !== "sell") return { accepted: false, reason: "oco orders are sell exits of a long position" };
+    if (intent.side === "buy" && intent.type !== "market") {
+      // A resting buy reserves its cost at the broker when it is placed (limit price, or the stop).
+      const cost = intent.qtyShares * (intent.type === "limit" ? (intent.limitPriceUsd ?? NaN) : (intent.stopPriceUsd ?? NaN));
+      const power = this.buyingPowerUsd() * MARKET_BUY_CUSHION;
+      if (!(cost <= power)) return { accepted: false, reason: `insufficient buying power (cost $${cost.toFixed(2)}, buying power $${power.toFixed(2)})` };
+    }
     const cur = this.current;
     if (intent.type === "market" && intent.timing !== "next_open" && cur !== null && cur.symId === intent.symId) {
       return this.execute(intent, cur.close, cur.tMs + BAR_MS);

@@ -4,6 +4,7 @@ import { registerCompare } from "./compare-cmd.ts";
 import { registerTrainRl } from "./train-rl-cmd.ts";
 import { registerGenerate } from "./generate-cmd.ts";
 import { registerStart } from "./start-cmd.ts";
+import { registerExchange } from "./exchange-cmd.ts";
 
 /** The composition root: the only place that reads argv and the environment. */
 export async function main(argv: readonly string[]): Promise<void> {
@@ -17,6 +18,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   registerTrainRl(program);
   registerGenerate(program);
   registerStart(program);
+  registerExchange(program);
   try {
     await program.parseAsync([...argv]);
   } catch (e) {

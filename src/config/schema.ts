@@ -262,12 +262,49 @@ export const executionSchema = z
   })
   .strict();
 
+export const tradingSchema = z
+  .object({
+    live: z
+      .boolean()
+      .default(false)
+      .describe("Allow live (real-money) trading. Needs --live on the command line as well; anything less stays on paper."),
+    symbols: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, "an upper-case ticker"))
+      .default(() => [])
+      .describe("Symbols the daemon trades on Alpaca (the local exchange trades every symbol of its data when empty)."),
+  })
+  .strict();
+
+export const daemonSchema = z
+  .object({
+    feed: z.enum(["iex", "sip"]).default("iex").describe("Alpaca market-data feed for bars (iex is free; sip needs a subscription)."),
+    maxReplayDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(60)
+      .default(30)
+      .describe("A restart rebuilds the run by replaying it from its start over REST; a run older than this many days starts afresh instead."),
+    warmupMinutesBeforeOpen: z.number().int().min(1).max(240).default(30).describe("The warm-up job runs this many minutes before the open (broker calendar)."),
+    flattenMinutesBeforeClose: z.number().int().min(1).max(60).default(5).describe("The scheduled flatten runs this many minutes before the close (12:55 on a half day)."),
+    summaryMinutesAfterClose: z.number().int().min(0).max(240).default(5).describe("The journal summary job runs this many minutes after the close."),
+    nightlyRetrain: z.boolean().default(false).describe("Run the nightly retrain job (20:00 New York) on trading days."),
+    closeUnknownPositions: z
+      .boolean()
+      .default(false)
+      .describe("At start-up, close broker positions the bot's state does not know (default: flag them in the journal and leave them alone)."),
+    reconnectInitialMs: z.number().int().min(10).max(60_000).default(1000).describe("First stream reconnect delay; it doubles up to 64 s."),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     strategy: bearTrapSchema.default(() => bearTrapSchema.parse({})),
     risk: riskSchema.default(() => riskSchema.parse({})),
     sizing: sizingSchema.default(() => sizingSchema.parse({})),
     execution: executionSchema.default(() => executionSchema.parse({})),
+    trading: tradingSchema.default(() => tradingSchema.parse({})),
+    daemon: daemonSchema.default(() => daemonSchema.parse({})),
   })
   .strict();
 
@@ -282,3 +319,4 @@ export type DrawdownConfig = z.infer<typeof drawdownSchema>;
 export type TemplateConfig = z.infer<typeof templateSchema>;
 export type RegimeTemplatesConfig = z.infer<typeof regimeTemplatesSchema>;
 export type ExecutionConfig = z.infer<typeof executionSchema>;
+export type DaemonConfig = z.infer<typeof daemonSchema>;

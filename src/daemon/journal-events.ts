@@ -16,7 +16,6 @@ export function journalEvents(journal: JournalSink, nowMs: () => number): Engine
     fill: (f) => journal.append(day(f.timeMs), "fill", { clientOrderId: f.clientOrderId, symbol: f.symbol, side: f.side, qty: f.qtyShares, price: f.priceUsd, purpose: f.purpose }, f.timeMs),
     trade: (t) => journal.append(day(t.exitTimeMs), "exit", { id: t.id, symbol: t.symbol, entryTime: t.entryTime, exitTime: t.exitTime, shares: t.shares, entryPrice: t.entryPriceUsd, exitPrice: t.exitPriceUsd, r: t.rMultiple, pnl: t.pnlUsd, exitReason: t.exitReason, template: t.template, sizing: t.sizing.summary }, t.exitTimeMs),
     halt: (reason, tMs) => journal.append(day(tMs), "halt", { reason }, tMs),
-    dayEnd: (d, equity) => journal.append(d, "summary", { equityUsd: equity }, nowMs()),
     error: (message) => journal.append(day(nowMs()), "error", { message }, nowMs()),
   };
 }

@@ -18,6 +18,24 @@ import { templateExitPlan } from "./template-plan.ts";
 import { ExitOrders } from "./exit-orders.ts";
 import type { EngineEvents, EngineResult } from "./events.ts";
 
+/** An open position as the daemon records it. */
+export interface PositionView {
+  readonly id: string;
+  readonly symbol: string;
+  readonly strategyId: string;
+  readonly template: string | null;
+  /** Template stage: adds taken plus targets done. */
+  readonly stage: number;
+  readonly qtyShares: number;
+  readonly entries: readonly { timeMs: number; qtyShares: number; priceUsd: number; reason: string }[];
+  readonly exits: readonly { timeMs: number; qtyShares: number; priceUsd: number; reason: string }[];
+  readonly stopUsd: number;
+  readonly targets: readonly { label: string; priceUsd: number; done: boolean }[];
+  readonly nextAdd: { index: number; priceUsd: number } | null;
+  readonly orderIds: readonly string[];
+  readonly closing: boolean;
+}
+
 const DAY_MS = 86_400_000;
 const MIN_MS = 60_000;
 // Copied into module constants: reading them through an imported object costs a property load
@@ -149,7 +167,13 @@ export class Engine<S> {
     const ind = this.indicators[sym];
     ind.update(bar);
     const pos = this.positions[sym];
-    if (pos !== null && !pos.closing) this.manage(pos, bar);
+    if (pos !== null && !pos.closing) {
+      if (pos.exitsStale) {
+        pos.exitsStale = false;
+        this.exits.resize(pos);
+      }
+      this.manage(pos, bar);
+    }
 
     let sig: Signal | null = null;
     try {
@@ -159,6 +183,58 @@ export class Engine<S> {
       this.events.error?.(`strategy ${this.strategy.id} failed on ${ind.symbol} at ${new Date(t).toISOString()}: ${(e as Error).message}`);
     }
     if (sig !== null) this.onSignal(sig, bar);
+  }
+
+  /**
+   * Exits every open position now (the scheduled flatten: a half day's early close, or no bar
+   * at the flatten minute). A no-op for positions already on their way out, so the bar-driven
+   * flatten and the scheduled one can both run.
+   */
+  flattenAll(reason: string): number {
+    let n = 0;
+    for (const pos of this.positions) {
+      if (pos === null || pos.closing) continue;
+      this.exitPosition(pos, reason, "next_open");
+      n++;
+    }
+    return n;
+  }
+
+  /** Open positions as the state file records them: template, stage, stop, targets and working orders. */
+  openPositions(): PositionView[] {
+    const out: PositionView[] = [];
+    for (const p of this.positions) {
+      if (p === null) continue;
+      const working = [p.stopOrderId, ...p.targetOrderIds].filter((x): x is string => x !== null);
+      out.push({
+        id: p.id,
+        symbol: p.signal.symbol,
+        strategyId: p.signal.strategyId,
+        template: p.plan.templateName ?? null,
+        stage: p.nextAdd + p.targetDone.filter(Boolean).length,
+        qtyShares: p.qtyShares,
+        entries: p.entries.map((e) => ({ ...e })),
+        exits: p.exits.map((e) => ({ ...e })),
+        stopUsd: p.stopUsd,
+        targets: p.plan.targets.map((t, i) => ({ label: t.label, priceUsd: t.priceUsd, done: p.targetDone[i] })),
+        nextAdd: p.plan.adds && p.nextAdd < p.plan.adds.length ? { index: p.nextAdd, priceUsd: p.plan.adds[p.nextAdd].priceUsd } : null,
+        orderIds: working,
+        closing: p.closing,
+      });
+    }
+    return out;
+  }
+
+  /** The day's risk state: what the state file and `status` show. */
+  dayStatus(): { day: string | null; dayPnlUsd: number; entriesToday: number; halted: string | null; highWaterUsd: number } {
+    return { day: this.curDay >= 0 ? etDayToIso(this.curDay) : null, dayPnlUsd: this.dayPnlUsd, entriesToday: this.entriesToday, halted: this.halted, highWaterUsd: this.hwmUsd };
+  }
+
+  /** Stops new entries (a kill switch or a shutdown) while open positions are still managed. */
+  haltEntries(reason: string, tMs: number): void {
+    if (this.halted !== null) return;
+    this.halted = reason;
+    this.events.halt?.(reason, tMs);
   }
 
   /** Closes what is still open at the last known prices and returns the result. */
@@ -313,6 +389,27 @@ export class Engine<S> {
     if (move !== null && move.label === f.purpose) {
       pos.stopMoved = true;
       this.exits.moveStop(pos, move.stopUsd);
+    }
+  }
+
+  /**
+   * A broker refused an order after accepting it for sending (a live venue answers later than
+   * submit returns). An entry frees its symbol; a refused add lets the next add trigger; a refused
+   * exit leaves shares without their stop, so the position's exits are laid again at its next bar.
+   */
+  onOrderRejected(clientOrderId: string, reason: string): void {
+    for (let s = 0; s < this.pendingEntry.length; s++) {
+      const p = this.pendingEntry[s];
+      if (p === null || p.orderId !== clientOrderId) continue;
+      this.pendingEntry[s] = null;
+      this.reject(p.signal, `order rejected: ${reason}`);
+      return;
+    }
+    for (const pos of this.positions) {
+      if (pos === null || !clientOrderId.startsWith(`${pos.id}.`)) continue;
+      if (/\.add\d+\.\d+$/.test(clientOrderId)) pos.addPending = false;
+      else if (pos.stopOrderId === clientOrderId || pos.targetOrderIds.includes(clientOrderId)) pos.exitsStale = true;
+      return;
     }
   }
 

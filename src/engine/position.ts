@@ -30,6 +30,8 @@ export class OpenPosition {
   /** Orders placed for this position so far: the sequence part of their client order ids. */
   legSeq = 0;
   addPending = false;
+  /** A broker refused one of the exits: lay them again at the next bar. */
+  exitsStale = false;
   /** Ring of recent lows for the trailing stop. */
   private readonly lows: Float64Array;
   private lowsSeen = 0;

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { MARKET_BUY_CUSHION, buyLimitFill, buyStopFill, frictionPerSide, sellLimitFill, sellStopFill, withFriction } from "../broker/fill-model.ts";
-import { ET_MINUTE, etToUtcMs, NyTime } from "../core/ny-time.ts";
+import { MARKET_BUY_CUSHION, frictionPerSide, withFriction } from "../broker/fill-model.ts";
+import { nextCloseMs } from "../core/market-calendar.ts";
 import { SeededRng } from "../core/rng.ts";
 import type { ParsedOrder, Working } from "./order-classes.ts";
-import { cancelGroup, invalid, linkExitPair, ocoPick, parseOrder } from "./order-classes.ts";
-import type { AlpacaOrder, ExBar, OrderRequest, OrderStatus, TradeEvent, TradeUpdate } from "./types.ts";
+import { cancelGroup, invalid, isOpen, linkExitPair, newWorking, ocoPick, parseOrder, rawFill } from "./order-classes.ts";
+import type { AlpacaOrder, ExBar, Execution, OrderRequest, OrderStatus, TradeEvent, TradeUpdate } from "./types.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
 
 /**
@@ -37,19 +37,42 @@ export interface Position {
   avgEntryUsd: number;
 }
 
+/** Everything about the book that is not an order: what a restore needs besides the orders. */
+export interface BookAccount {
+  readonly cashUsd: number;
+  readonly nowMs: number;
+  readonly positions: readonly Position[];
+  readonly lastPrices: readonly (readonly [string, number])[];
+  /** Draws the partial-fill RNG has made: a restore replays them, as core/rng.ts keeps its state private. */
+  readonly rngDraws: number;
+  readonly nextSeq: number;
+}
+
+/** A book's full content as a restore hands it over. */
+export interface BookContent {
+  readonly account: BookAccount;
+  /** Group roots (simple orders, oco limit legs, bracket entries) with their legs linked, in any order. */
+  readonly groups: readonly Working[];
+  /** In the order they happened. */
+  readonly executions: readonly Execution[];
+}
 
 export class Book {
   cashUsd: number;
   nowMs: number;
   private readonly positions = new Map<string, Position>();
   private readonly orders = new Map<string, Working>();
+  /** The open subset of `orders`, in submission order: what the per-bar and per-minute paths walk. */
+  private readonly live = new Map<string, Working>();
+  private readonly execs: Execution[] = [];
+  private rngDraws = 0;
+  private seq = 0;
   private readonly byClientId = new Map<string, string>();
   private readonly lastPrice = new Map<string, number>();
   private readonly listeners = new Set<(u: TradeUpdate) => void>();
   private readonly friction: number;
   private readonly symbols: ReadonlySet<string> | null;
   private readonly rng: SeededRng | null;
-  private readonly ny = new NyTime();
 
   constructor(private readonly opts: BookOptions) {
     this.cashUsd = opts.initialCashUsd;
@@ -57,6 +80,54 @@ export class Book {
     this.friction = frictionPerSide(opts.frictionPctRoundTrip);
     this.symbols = opts.symbols ? new Set(opts.symbols) : null;
     this.rng = opts.partialFill ? new SeededRng(opts.partialFill.seed) : null;
+  }
+
+  /** A book continuing where `content` left off (see persist.ts). */
+  static restore(opts: BookOptions, content: BookContent): Book {
+    const a = content.account;
+    const b = new Book({ ...opts, startMs: a.nowMs });
+    b.cashUsd = a.cashUsd;
+    for (const p of a.positions) b.positions.set(p.symbol, { ...p });
+    for (const [sym, px] of a.lastPrices) b.lastPrice.set(sym, px);
+    for (let i = 0; i < a.rngDraws; i++) b.draw();
+    b.seq = a.nextSeq;
+    for (const w of content.groups.flatMap((g) => [g, ...g.legs]).sort((x, y) => x.seq - y.seq)) b.track(w);
+    b.execs.push(...content.executions);
+    return b;
+  }
+
+  account(): BookAccount {
+    return {
+      cashUsd: this.cashUsd, nowMs: this.nowMs, positions: this.allPositions().map((p) => ({ ...p })),
+      lastPrices: [...this.lastPrice], rngDraws: this.rngDraws, nextSeq: this.seq,
+    };
+  }
+
+  /** Every execution so far, in the order they happened (not necessarily by time: see activities.ts). */
+  executions(): readonly Execution[] {
+    return this.execs;
+  }
+
+  /** The working order behind an id and the root of its group (itself for a simple order). */
+  groupRoot(id: string): Working | undefined {
+    const w = this.orders.get(id);
+    return w?.parent ?? w;
+  }
+
+  /** Open orders' groups, oldest first: for a bracket, the entry may be filled while its exits work. */
+  openGroups(): Working[] {
+    return [...new Set([...this.live.values()].map((w) => w.parent ?? w))];
+  }
+
+  private track(w: Working): void {
+    this.orders.set(w.order.id, w);
+    this.byClientId.set(w.order.client_order_id, w.order.id);
+    if (isOpen(w.order)) this.live.set(w.order.id, w);
+  }
+
+  private draw(): number {
+    this.rngDraws++;
+    return this.rng?.next() ?? 1;
   }
 
   onUpdate(fn: (u: TradeUpdate) => void): () => void {
@@ -83,8 +154,8 @@ export class Book {
   /** Cash less what open buy orders would spend (a cash account: multiplier 1). */
   buyingPowerUsd(): number {
     let reserved = 0;
-    for (const w of this.orders.values()) {
-      if (isOpen(w.order) && w.order.side === "buy") reserved += (w.qty - w.filledQty) * this.reservePrice(w);
+    for (const w of this.live.values()) {
+      if (w.order.side === "buy") reserved += (w.qty - w.filledQty) * this.reservePrice(w);
     }
     return this.cashUsd - reserved;
   }
@@ -118,31 +189,20 @@ export class Book {
     const w = this.working(p, cid, "new");
     if (p.side === "buy") this.checkBuyingPower(w);
     else this.checkSellable(p.symbol, p.qty);
-    if (p.type === "market" && p.qty >= 2 && this.rng && this.opts.partialFill) w.split = this.rng.next() < this.opts.partialFill.fraction;
+    if (p.type === "market" && p.qty >= 2 && this.rng && this.opts.partialFill) w.split = this.draw() < this.opts.partialFill.fraction;
     const legs = p.cls === "simple" ? [] : this.exitLegs(w, p);
     for (const x of [w, ...legs]) {
-      this.orders.set(x.order.id, x);
-      this.byClientId.set(x.order.client_order_id, x.order.id);
+      x.seq = this.seq++;
+      this.track(x);
     }
     this.emit("new", w);
     return w.order;
   }
 
   private working(p: ParsedOrder, cid: string, status: OrderStatus): Working {
-    const expiryMs = p.tif === "day" ? this.dayExpiry(this.nowMs) : Infinity;
-    const w: Working = { order: null as unknown as AlpacaOrder, qty: p.qty, filledQty: 0, filledNotional: 0, limit: p.limit, stop: p.stop, arrivalMs: this.nowMs, split: false, expiryMs, legs: [], reserves: true };
-    const ts = this.iso();
-    const { symbol, side, type } = p;
-    w.order = {
-      id: randomUUID(), client_order_id: cid, created_at: ts, updated_at: ts, submitted_at: ts,
-      filled_at: null, expired_at: null, canceled_at: null, failed_at: null, replaced_at: null, replaced_by: null, replaces: null,
-      asset_id: assetId(symbol), symbol, asset_class: "us_equity", notional: null, qty: String(p.qty), filled_qty: "0",
-      filled_avg_price: null, order_class: p.cls, order_type: type, type, side,
-      position_intent: side === "buy" ? "buy_to_open" : "sell_to_close", time_in_force: p.tif,
-      limit_price: type === "limit" ? numStr(p.limit) : null, stop_price: type === "stop" ? numStr(p.stop) : null,
-      status, extended_hours: false, legs: null, trail_percent: null, trail_price: null, hwm: null,
-    };
-    return w;
+    // A day order lives until its session's real close (13:00 on early-close days), or the next
+    // session's when placed after the close or on a closed day (generated data trades on holidays).
+    return newWorking(p, cid, status, { nowMs: this.nowMs, expiryMs: p.tif === "day" ? nextCloseMs(this.nowMs) : Infinity });
   }
 
   /**
@@ -183,25 +243,16 @@ export class Book {
 
   /** Parents before their legs (insertion order), so canceling all goes parent first. */
   openOrderIds(): string[] {
-    return [...this.orders.values()].filter((w) => isOpen(w.order)).map((w) => w.order.id);
+    return [...this.live.keys()];
   }
 
   /** Moves the replay clock forward, expiring day orders whose session has closed. */
   advanceTo(tMs: number): void {
     if (tMs < this.nowMs) return;
     this.nowMs = tMs;
-    for (const w of [...this.orders.values()]) {
+    for (const w of [...this.live.values()]) {
       if (isOpen(w.order) && tMs >= w.expiryMs) this.close(w, "expired");
     }
-  }
-
-  /** A day order lives until the 16:00 New York close of its day, or of the next weekday when it arrived after the close. */
-  private dayExpiry(arrivalMs: number): number {
-    let day = this.ny.etDay(arrivalMs);
-    if (this.ny.etMinute(arrivalMs) >= ET_MINUTE.close) day++;
-    // etDay 0 was a Thursday: (day + 4) % 7 is 0 on Sundays, 6 on Saturdays.
-    while ((day + 4) % 7 === 0 || (day + 4) % 7 === 6) day++;
-    return etToUtcMs(day, ET_MINUTE.close);
   }
 
   /**
@@ -213,11 +264,11 @@ export class Book {
     this.nowMs = Math.max(this.nowMs, atMs);
     // A snapshot: orders placed by listeners while this bar fills arrived after it, so it cannot fill them.
     // Market orders go first: they fill at the open, before anything can trade inside the bar.
-    const all = [...this.orders.values()];
+    const all = [...this.live.values()];
     for (const w of [...all.filter((x) => x.order.type === "market"), ...all.filter((x) => x.order.type !== "market")]) {
       if (w.order.symbol !== bar.symbol || !isOpen(w.order) || w.order.status === "held") continue;
       const peer = w.peer && isOpen(w.peer.order) ? w.peer : undefined;
-      const pick = peer ? ocoPick([[w, this.rawFill(w, bar)], [peer, this.rawFill(peer, bar)]]) : ([w, this.rawFill(w, bar)] as const);
+      const pick = peer ? ocoPick([[w, rawFill(w, bar)], [peer, rawFill(peer, bar)]]) : ([w, rawFill(w, bar)] as const);
       if (!pick || Number.isNaN(pick[1])) continue;
       const [x, raw] = pick;
       const qty = x.split && x.filledQty === 0 ? Math.floor(x.qty / 2) : x.qty - x.filledQty;
@@ -227,19 +278,6 @@ export class Book {
       if (x.order.side === "buy" && x.legs.length > 0) this.armExits(x);
     }
     this.lastPrice.set(bar.symbol, bar.close);
-  }
-
-  private rawFill(w: Working, bar: ExBar): number {
-    const side = w.order.side;
-    if (bar.tMs < w.arrivalMs) return w.order.type === "market" && w.filledQty === 0 ? bar.close : NaN;
-    switch (w.order.type) {
-      case "market":
-        return bar.open;
-      case "limit":
-        return side === "buy" ? buyLimitFill(w.limit, bar.open, bar.low) : sellLimitFill(w.limit, bar.open, bar.high);
-      case "stop":
-        return side === "buy" ? buyStopFill(w.stop, bar.open, bar.high) : sellStopFill(w.stop, bar.open, bar.low);
-    }
   }
 
   private fill(w: Working, qty: number, priceUsd: number, bar: ExBar, atMs: number): void {
@@ -263,20 +301,28 @@ export class Book {
     o.filled_qty = String(w.filledQty);
     o.filled_avg_price = numStr(w.filledNotional / w.filledQty);
     o.updated_at = this.iso();
-    if (done) o.filled_at = o.updated_at;
+    if (done) {
+      o.filled_at = o.updated_at;
+      this.live.delete(o.id);
+    }
     this.lastPrice.set(sym, bar.close);
-    this.emit(
-      done ? "fill" : "partial_fill",
-      w,
-      { price: numStr(priceUsd), qty: String(qty), position_qty: String(this.positions.get(sym)?.qty ?? 0), execution_id: randomUUID() },
-      atMs,
-    );
+    // Alpaca's activity-id shape, `YYYYMMDDHHMMSSmmm::uuid` (UTC). The head is the START of the bar
+    // that filled it: a fill inside a bar (stamped at its end) and one at the next bar's open carry
+    // the same timestamp, and a client replaying fills after a gap needs the minute to order them.
+    const id = `${new Date(bar.tMs).toISOString().replace(/\D/g, "")}::${randomUUID()}`;
+    const type = done ? "fill" : "partial_fill";
+    this.execs.push({
+      id, tMs: atMs, type, price: priceUsd, qty, side: o.side, symbol: sym,
+      leavesQty: w.qty - w.filledQty, cumQty: w.filledQty, orderId: o.id, orderStatus: o.status === "filled" ? "filled" : "partially_filled",
+    });
+    this.emit(type, w, { price: numStr(priceUsd), qty: String(qty), position_qty: String(this.positions.get(sym)?.qty ?? 0), execution_id: id }, atMs);
   }
 
   private close(w: Working, status: "canceled" | "expired"): void {
     const ts = this.iso();
     w.order.status = status;
     w.order.updated_at = ts;
+    this.live.delete(w.order.id);
     if (status === "canceled") w.order.canceled_at = ts;
     else w.order.expired_at = ts;
     this.emit(status, w);
@@ -301,9 +347,9 @@ export class Book {
   /** A cash account: sells may only close shares held and not already promised to open sell orders. */
   private checkSellable(symbol: string, qty: number): void {
     let promised = 0;
-    for (const w of this.orders.values()) {
+    for (const w of this.live.values()) {
       // Held bracket exits promise nothing yet: their shares are not bought.
-      if (isOpen(w.order) && w.order.status !== "held" && w.reserves && w.order.side === "sell" && w.order.symbol === symbol) promised += w.qty - w.filledQty;
+      if (w.order.status !== "held" && w.reserves && w.order.side === "sell" && w.order.symbol === symbol) promised += w.qty - w.filledQty;
     }
     const available = (this.positions.get(symbol)?.qty ?? 0) - promised;
     if (qty > available) throw new ExchangeError(403, ERR.forbidden, `insufficient qty available for order (requested: ${qty}, available: ${available})`);
@@ -319,14 +365,4 @@ export class Book {
   private iso(): string {
     return new Date(this.nowMs).toISOString();
   }
-}
-
-export function isOpen(o: AlpacaOrder): boolean {
-  return o.status === "new" || o.status === "held" || o.status === "partially_filled";
-}
-
-/** A stable per-symbol asset id (a deterministic UUID-shaped string), so repeated calls agree. */
-export function assetId(symbol: string): string {
-  const hex = Buffer.from(symbol.padEnd(16, "_").slice(0, 16)).toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -1,9 +1,12 @@
-import type { AlpacaOrder, OrderClass, OrderRequest, OrderSide, OrderType, TimeInForce } from "./types.ts";
-import { ERR, ExchangeError } from "./types.ts";
+import { randomUUID } from "node:crypto";
+import { buyLimitFill, buyStopFill, sellLimitFill, sellStopFill } from "../broker/fill-model.ts";
+import type { AlpacaOrder, ExBar, OrderClass, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce } from "./types.ts";
+import { ERR, ExchangeError, numStr } from "./types.ts";
 
 /**
- * Validation of POST /v2/orders bodies, including the oco and bracket order classes, and the
- * OCO fill rule. Kept apart from the book so the book stays about state and fills.
+ * Validation of POST /v2/orders bodies, including the oco and bracket order classes, the
+ * per-order fill price rule and the OCO fill rule. Kept apart from the book so the book stays
+ * about state and fills.
  *
  * Shapes accepted (numbers as strings or numbers, as Alpaca accepts both):
  * - oco: side "sell", type "limit", qty, time_in_force, take_profit.limit_price (or limit_price),
@@ -50,6 +53,34 @@ export interface Working {
   legs: Working[];
   /** false for the stop leg of an exit pair: the pair promises its shares once, through its limit leg. */
   reserves: boolean;
+  /** Listing order across the book, set when the book takes the order (ties in created_at are common at replay speed); restores keep it. */
+  seq: number;
+}
+
+/** A fresh working order (and its Alpaca order object) for a validated request, stamped `at.nowMs`. */
+export function newWorking(p: ParsedOrder, cid: string, status: OrderStatus, at: { readonly nowMs: number; readonly expiryMs: number }): Working {
+  const ts = new Date(at.nowMs).toISOString();
+  const { symbol, side, type } = p;
+  const order: AlpacaOrder = {
+    id: randomUUID(), client_order_id: cid, created_at: ts, updated_at: ts, submitted_at: ts,
+    filled_at: null, expired_at: null, canceled_at: null, failed_at: null, replaced_at: null, replaced_by: null, replaces: null,
+    asset_id: assetId(symbol), symbol, asset_class: "us_equity", notional: null, qty: String(p.qty), filled_qty: "0",
+    filled_avg_price: null, order_class: p.cls, order_type: type, type, side,
+    position_intent: side === "buy" ? "buy_to_open" : "sell_to_close", time_in_force: p.tif,
+    limit_price: type === "limit" ? numStr(p.limit) : null, stop_price: type === "stop" ? numStr(p.stop) : null,
+    status, extended_hours: false, legs: null, trail_percent: null, trail_price: null, hwm: null,
+  };
+  return { order, qty: p.qty, filledQty: 0, filledNotional: 0, limit: p.limit, stop: p.stop, arrivalMs: at.nowMs, split: false, expiryMs: at.expiryMs, legs: [], reserves: true, seq: -1 };
+}
+
+export function isOpen(o: AlpacaOrder): boolean {
+  return o.status === "new" || o.status === "held" || o.status === "partially_filled";
+}
+
+/** A stable per-symbol asset id (a deterministic UUID-shaped string), so repeated calls agree. */
+export function assetId(symbol: string): string {
+  const hex = Buffer.from(symbol.padEnd(16, "_").slice(0, 16)).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 export function parseOrder(req: OrderRequest): ParsedOrder {
@@ -108,6 +139,24 @@ export function parseOrder(req: OrderRequest): ParsedOrder {
 export function ocoPick<T extends { readonly order: { readonly type: OrderType } }>(legs: readonly (readonly [T, number])[]): readonly [T, number] | null {
   const fillable = legs.filter(([, raw]) => !Number.isNaN(raw));
   return fillable.find(([w]) => w.order.type === "stop") ?? fillable[0] ?? null;
+}
+
+/**
+ * The raw (friction-free) price a working order fills at on a bar, or NaN when it does not fill:
+ * only bars starting at or after its arrival count, except that a market order that arrived
+ * while a bar was forming fills at that bar's close (see Book).
+ */
+export function rawFill(w: Working, bar: ExBar): number {
+  const side = w.order.side;
+  if (bar.tMs < w.arrivalMs) return w.order.type === "market" && w.filledQty === 0 ? bar.close : NaN;
+  switch (w.order.type) {
+    case "market":
+      return bar.open;
+    case "limit":
+      return side === "buy" ? buyLimitFill(w.limit, bar.open, bar.low) : sellLimitFill(w.limit, bar.open, bar.high);
+    case "stop":
+      return side === "buy" ? buyStopFill(w.stop, bar.open, bar.high) : sellStopFill(w.stop, bar.open, bar.low);
+  }
 }
 
 /**

@@ -1,6 +1,8 @@
-import { ET_MINUTE, etDayToIso, etToUtcMs, NyTime } from "../core/ny-time.ts";
+import { isOpenAt, minuteToHhmm, nextCloseMs, nextOpenMs, nextSession, sessionOf } from "../core/market-calendar.ts";
+import { etDayToIso, isoToEtDay, NyTime } from "../core/ny-time.ts";
+import { fillActivities } from "./activities.ts";
 import type { Book, Position } from "./book.ts";
-import { assetId, isOpen } from "./book.ts";
+import { assetId, isOpen } from "./order-classes.ts";
 import type { AlpacaOrder, ExBar, OrderRequest } from "./types.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
 
@@ -26,6 +28,13 @@ export function route(ctx: RestContext, method: string, url: URL, body: unknown)
   const q = url.searchParams;
   const { book } = ctx;
   if (method === "GET" && p === "/v2/account") return ok(account(ctx));
+  if (method === "GET" && p === "/v2/account/activities") {
+    const types = q.get("activity_types")?.split(",").map((s) => s.trim()).filter(Boolean);
+    return ok(fillActivities(book.executions(), types?.length ? types : null, q));
+  }
+  if (method === "GET" && p.startsWith("/v2/account/activities/")) {
+    return ok(fillActivities(book.executions(), [decodeURIComponent(p.slice("/v2/account/activities/".length))], q));
+  }
   if (method === "GET" && p === "/v2/positions") return ok(book.allPositions().map((x) => position(book, x)));
   if (method === "GET" && p.startsWith("/v2/positions/")) {
     const sym = decodeURIComponent(p.slice("/v2/positions/".length)).toUpperCase();
@@ -131,29 +140,34 @@ function listOrders(book: Book, q: URLSearchParams): AlpacaOrder[] {
 }
 
 function clock(nowMs: number): Record<string, unknown> {
-  const day = ny.etDay(nowMs);
-  const minute = ny.etMinute(nowMs);
-  const open = isWeekday(day) && minute >= ET_MINUTE.open && minute < ET_MINUTE.close;
-  let d = day;
-  if (!isWeekday(d) || minute >= ET_MINUTE.open) d = nextWeekday(d);
-  let c = day;
-  if (!isWeekday(c) || minute >= ET_MINUTE.close) c = nextWeekday(c);
-  return { timestamp: etIso(nowMs), is_open: open, next_open: etIso(etToUtcMs(d, ET_MINUTE.open)), next_close: etIso(etToUtcMs(c, ET_MINUTE.close)) };
+  return { timestamp: etIso(nowMs), is_open: isOpenAt(nowMs), next_open: etIso(nextOpenMs(nowMs)), next_close: etIso(nextCloseMs(nowMs)) };
 }
 
-/** Weekdays only: the replay data has no holiday calendar, so none is invented here. */
+/** Trading days only, with 13:00 closes (extended hours to 17:00) on early-close days. */
 function calendar(q: URLSearchParams, nowMs: number): Record<string, string>[] {
   const start = parseDay(q.get("start")) ?? ny.etDay(nowMs);
   const end = parseDay(q.get("end")) ?? start + 30;
   const out: Record<string, string>[] = [];
   for (let d = start; d <= end && out.length < 1000; d++) {
-    if (!isWeekday(d)) continue;
-    const date = etDayToIso(d);
-    const compact = date.replaceAll("-", "");
-    out.push({ date, open: "09:30", close: "16:00", session_open: "0400", session_close: "2000", settlement_date: compact });
+    const s = sessionOf(d);
+    if (!s) continue;
+    const early = s.closeMinute < 960;
+    out.push({
+      date: etDayToIso(d), open: minuteToHhmm(s.openMinute), close: minuteToHhmm(s.closeMinute),
+      session_open: "0400", session_close: early ? "1700" : "2000", settlement_date: etDayToIso(settlementDay(d)),
+    });
   }
   return out;
 }
+
+/** T+1 since 2024-05-28, T+2 before. */
+function settlementDay(etDay: number): number {
+  let d = nextSession(etDay).etDay;
+  if (etDay < T1_FROM) d = nextSession(d).etDay;
+  return d;
+}
+
+const T1_FROM = isoToEtDay("2024-05-28");
 
 interface PageToken {
   readonly offset: number;
@@ -195,21 +209,14 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   return { bars, next_page_token: more ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64url") : null };
 }
 
+/**
+ * A calendar bound is a date: the SDK sends `Date.toISOString()`, whose date part is the day the
+ * caller meant (converting the instant to New York time would turn midnight UTC into the day before).
+ */
 function parseDay(s: string | null): number | null {
-  if (!s) return null;
-  const ms = Date.parse(s);
-  return Number.isFinite(ms) ? ny.etDay(ms) : null;
-}
-
-function isWeekday(etDay: number): boolean {
-  const dow = (etDay + 4) % 7; // etDay 0 was a Thursday
-  return dow !== 0 && dow !== 6;
-}
-
-function nextWeekday(etDay: number): number {
-  let d = etDay + 1;
-  while (!isWeekday(d)) d++;
-  return d;
+  const m = s ? /^(\d{4}-\d{2}-\d{2})/.exec(s) : null;
+  if (!m) return null;
+  return isoToEtDay(m[1]);
 }
 
 /** RFC-3339 with the New York offset, as Alpaca's clock reports. */
@@ -217,6 +224,5 @@ function etIso(tMs: number): string {
   const offMin = Math.round((ny.localMs(tMs) - tMs) / 60_000);
   const local = new Date(tMs + offMin * 60_000).toISOString().slice(0, 19);
   const sign = offMin < 0 ? "-" : "+";
-  const a = Math.abs(offMin);
-  return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+  return `${local}${sign}${minuteToHhmm(Math.abs(offMin))}`;
 }

@@ -7,9 +7,12 @@ import type { BarSeries, BarSource } from "../core/bars.ts";
 import { Book } from "./book.ts";
 import type { MinuteBars } from "./replay.ts";
 import { MinuteCursor } from "./replay.ts";
+import type { SavedExchange } from "./persist.ts";
+import { BookStore, checkReplay, ReplayTally } from "./persist.ts";
+import type { RestResult } from "./rest.ts";
 import { route } from "./rest.ts";
 import { StockStreamHub, TradingStreamHub } from "./streams.ts";
-import type { ExBar } from "./types.ts";
+import type { ExBar, TradeUpdate } from "./types.ts";
 import { ExchangeError } from "./types.ts";
 
 export interface ExchangeOptions {
@@ -30,7 +33,15 @@ export interface ExchangeOptions {
   readonly autoPlay?: boolean;
   /** Told how many bars each replayed minute published (a lock-step driver waits for that many). */
   readonly onMinute?: (bars: number) => void;
+  /**
+   * Keep the book here (plus `<name>.history.jsonl` beside it; see persist.ts) and resume from it
+   * on start. Every mutation a client could observe is written before the client hears of it.
+   * Throws on start when the file was saved for other bars or settings.
+   */
+  readonly persistFile?: string;
 }
+
+export type StreamHubName = "stocks" | "trading" | "both";
 
 export interface Exchange {
   readonly port: number;
@@ -43,6 +54,14 @@ export interface Exchange {
   readonly nowMs: number;
   /** True once every bar has been replayed. */
   readonly done: boolean;
+  /** True when the book and the replay position were restored from `persistFile`. */
+  readonly resumed: boolean;
+  /** fill and partial_fill trade updates this process has sent on the trading stream (counted once each, listeners or not). */
+  readonly fillsPublished: number;
+  /** Bars this process has published on the stocks stream (counted once each, subscribers or not). */
+  readonly barsPublished: number;
+  /** Cuts the current websocket connections of a hub, as a network failure would; clients reconnect on their own. */
+  dropStreams(which: StreamHubName): void;
   /** Replays up to `n` minutes synchronously; returns how many were replayed. */
   stepBars(n?: number): number;
   /** Replays at the configured speed until the data ends or `pause()`; resolves then. */
@@ -60,20 +79,62 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   if (opts.speed !== "max" && !(opts.speed > 0)) throw new Error(`speed must be "max" or a positive number, got ${opts.speed}`);
   const cursor = new MinuteCursor(opts.bars);
   let upcoming: MinuteBars | null = cursor.next();
-  const book = new Book({
+  const history = new Map<string, ExBar[]>(cursor.symbols.map((s) => [s, []]));
+  const tally = new ReplayTally();
+  let store: BookStore | null = null;
+  let saved: SavedExchange | null = null;
+  try {
+    if (opts.persistFile) {
+      const fingerprint = {
+        symbols: cursor.symbols, firstBarMs: upcoming?.tMs ?? null, initialCashUsd: opts.initialCashUsd,
+        frictionPctRoundTrip: opts.frictionPctRoundTrip, partialFill: opts.partialFill ?? null,
+      };
+      ({ store, saved } = BookStore.open(opts.persistFile, fingerprint));
+    }
+    if (saved) {
+      // Resume right after the saved clock: re-walk the replayed minutes (rebuilding the REST bar
+      // history) and prove they are the bars that were saved.
+      const last = saved.replay.lastMinuteMs ?? -Infinity;
+      for (; upcoming && upcoming.tMs <= last; upcoming = cursor.next()) {
+        for (const b of upcoming.bars) history.get(b.symbol)?.push(b);
+        tally.add(upcoming);
+      }
+      checkReplay(opts.persistFile ?? "", saved.replay, tally.state(false));
+    }
+  } catch (e) {
+    cursor.close();
+    store?.close();
+    throw e;
+  }
+  const bookOpts = {
     initialCashUsd: opts.initialCashUsd,
     frictionPctRoundTrip: opts.frictionPctRoundTrip,
     symbols: cursor.symbols,
     partialFill: opts.partialFill,
     // Orders placed before the first step arrive at the first bar's start, so it can fill them.
     startMs: upcoming?.tMs ?? 0,
-  });
-  const history = new Map<string, ExBar[]>(cursor.symbols.map((s) => [s, []]));
+  };
+  const book = saved ? Book.restore(bookOpts, saved.content) : new Book(bookOpts);
   const keys = { keyId: opts.keyId, secretKey: opts.secretKey };
   const stocks = new StockStreamHub(keys);
   const trading = new TradingStreamHub(keys);
-  book.onUpdate((u) => trading.publish(u));
-  const ctx = { book, history, accountId: randomUUID() };
+  const ctx = { book, history, accountId: saved?.accountId ?? randomUUID() };
+  store?.attach(book);
+  // Trade updates wait here until the state that produced them is on disk (see commit).
+  const pending: TradeUpdate[] = [];
+  book.onUpdate((u) => pending.push(u));
+  let fillsPublished = 0;
+  let barsPublished = 0;
+
+  /** Disk first, then the wire: no client hears of a state a SIGKILL could still lose. */
+  function commit(): void {
+    store?.save(book, ctx.accountId, tally.state(upcoming === null));
+    for (const u of pending.splice(0)) {
+      if (u.event === "fill" || u.event === "partial_fill") fillsPublished++;
+      trading.publish(u);
+    }
+  }
+  commit();
 
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => reply(res, 500, { code: 50010000, message: (e as Error).message }));
@@ -93,13 +154,19 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
         return reply(res, 400, { code: 40010001, message: "malformed json" });
       }
     }
+    let r: RestResult;
     try {
-      const r = route(ctx, req.method ?? "GET", url, body);
-      reply(res, r.status, r.body);
+      r = route(ctx, req.method ?? "GET", url, body);
     } catch (e) {
-      if (e instanceof ExchangeError) reply(res, e.status, e.body());
-      else throw e;
+      if (!(e instanceof ExchangeError)) {
+        if (pending.length > 0) commit();
+        throw e;
+      }
+      r = { status: e.status, body: e.body() };
     }
+    // Every mutation emits a trade update, so pending updates mean this request changed the book.
+    if (pending.length > 0) commit();
+    reply(res, r.status, r.body);
   }
 
   const wss = new WebSocketServer({ noServer: true });
@@ -131,21 +198,25 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     for (const b of m.bars) book.onBar(b, endMs);
     book.advanceTo(endMs);
     for (const b of m.bars) history.get(b.symbol)?.push(b);
-    stocks.publish(m.bars);
-    opts.onMinute?.(m.bars.length);
+    if (store) tally.add(m);
     upcoming = cursor.next();
+    commit();
+    stocks.publish(m.bars);
+    barsPublished += m.bars.length;
+    opts.onMinute?.(m.bars.length);
     return true;
   }
 
   let timer: NodeJS.Timeout | null = null;
   let immediate: NodeJS.Immediate | null = null;
-  let playing: { resolve: () => void } | null = null;
-  function halt(): void {
+  let playing: { resolve: () => void; reject: (e: unknown) => void } | null = null;
+  function halt(error?: unknown): void {
     if (timer) clearTimeout(timer);
     if (immediate) clearImmediate(immediate);
     timer = null;
     immediate = null;
-    playing?.resolve();
+    if (error === undefined) playing?.resolve();
+    else playing?.reject(error);
     playing = null;
   }
 
@@ -160,6 +231,17 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     get done() {
       return upcoming === null;
     },
+    resumed: saved !== null,
+    get fillsPublished() {
+      return fillsPublished;
+    },
+    get barsPublished() {
+      return barsPublished;
+    },
+    dropStreams(which) {
+      if (which !== "trading") stocks.dropAll();
+      if (which !== "stocks") trading.dropAll();
+    },
     stepBars(n = 1) {
       let k = 0;
       while (k < n && stepOne()) k++;
@@ -167,15 +249,22 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     },
     play() {
       if (playing) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        playing = { resolve };
+      return new Promise<void>((resolve, reject) => {
+        playing = { resolve, reject };
         // "max" still yields to the event loop (setImmediate) between minutes, so REST calls and
         // socket writes interleave with the replay instead of waiting for it to end.
         const delay = opts.speed === "max" ? 0 : 60_000 / opts.speed;
         const tick = (): void => {
           timer = null;
           immediate = null;
-          if (!stepOne()) return halt();
+          let more: boolean;
+          try {
+            more = stepOne();
+          } catch (e) {
+            // A failed save must stop the replay: going on would hand out state a restart loses.
+            return halt(e);
+          }
+          if (!more) return halt();
           if (opts.speed === "max") immediate = setImmediate(tick);
           else timer = setTimeout(tick, delay);
         };
@@ -186,10 +275,12 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       halt();
     },
     async close() {
+      // Nothing to flush: every mutation was saved when it happened.
       exchange.pause();
-      stocks.close();
-      trading.close();
+      stocks.dropAll();
+      trading.dropAll();
       cursor.close();
+      store?.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

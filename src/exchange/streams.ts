@@ -47,7 +47,8 @@ export class StockStreamHub {
     }
   }
 
-  close(): void {
+  /** Cuts every current connection without a close handshake, as a network failure would; clients may reconnect. */
+  dropAll(): void {
     for (const ws of this.clients.keys()) ws.terminate();
     this.clients.clear();
   }
@@ -129,7 +130,8 @@ export class TradingStreamHub {
     for (const [ws, c] of this.clients) if (c.listening) sendJson(ws, { stream: "trade_updates", data: u });
   }
 
-  close(): void {
+  /** Cuts every current connection without a close handshake, as a network failure would; clients may reconnect. */
+  dropAll(): void {
     for (const ws of this.clients.keys()) ws.terminate();
     this.clients.clear();
   }

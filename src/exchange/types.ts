@@ -63,6 +63,24 @@ export interface TradeUpdate {
   execution_id?: string;
 }
 
+/** One execution (a fill or partial fill) as the book records it: the source of the FILL activities. */
+export interface Execution {
+  /** The `execution_id` sent on the fill's trade update; also the activity id: `YYYYMMDDHHMMSSmmm::uuid`, the head being the start (UTC) of the bar that filled it. */
+  readonly id: string;
+  /** The fill's time (the trade update's `timestamp`), epoch ms. */
+  readonly tMs: number;
+  readonly type: "fill" | "partial_fill";
+  readonly price: number;
+  readonly qty: number;
+  readonly side: OrderSide;
+  readonly symbol: string;
+  /** What remains of the order after this execution, and what it has filled in all. */
+  readonly leavesQty: number;
+  readonly cumQty: number;
+  readonly orderId: string;
+  readonly orderStatus: "filled" | "partially_filled";
+}
+
 /** An order request as the REST body carries it (numbers may arrive as strings). */
 export interface OrderRequest {
   symbol?: unknown;

@@ -26,6 +26,7 @@ export const JOURNAL_EVENT_TYPES = [
   "halt",
   "rejection",
   "summary",
+  "schedule",
   "startup",
   "shutdown",
   "state_recovered",

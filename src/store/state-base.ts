@@ -2,7 +2,7 @@ import type { OrderIntent } from "../core/types.ts";
 import type { KellyStatsJson } from "../sizing/kelly-stats.ts";
 import type { QTableFile } from "../sizing/rl/persist.ts";
 import { orderIntentSchema, TERMINAL_STATUSES } from "./state-schema.ts";
-import type { DailyState, OpenPosition, OrderRecord, OrderStatus, StoreState } from "./state-schema.ts";
+import type { DailyState, OpenPosition, OrderRecord, OrderStatus, RunRecord, StoreState } from "./state-schema.ts";
 import type { StateStore } from "./state-store.ts";
 
 /**
@@ -21,7 +21,8 @@ export interface StoreOptions {
 const DEFAULT_MAX_TERMINAL = 16;
 
 export abstract class BaseStateStore implements StateStore {
-  protected dirty = false;
+  /** Changes not yet committed (callers may skip cheap updates when nothing else is pending). */
+  dirty = false;
   private chain: Promise<void> = Promise.resolve();
   protected readonly now: () => number;
   private readonly maxTerminal: number;
@@ -48,6 +49,34 @@ export abstract class BaseStateStore implements StateStore {
 
   listPositions(): OpenPosition[] {
     return Object.values(this.data.positions).map((p) => structuredClone(p));
+  }
+
+  getRun(): RunRecord | null {
+    return this.data.run === null ? null : structuredClone(this.data.run);
+  }
+
+  setRun(run: RunRecord | null): void {
+    this.data.run = run === null ? null : structuredClone(run);
+    this.dirty = true;
+  }
+
+  replacePositions(list: readonly OpenPosition[]): void {
+    const next: Record<string, OpenPosition> = {};
+    for (const p of list) next[p.id] = structuredClone(p);
+    // Unchanged positions do not make the state dirty: the daemon calls this after every minute.
+    if (JSON.stringify(next) === JSON.stringify(this.data.positions)) return;
+    this.data.positions = next;
+    this.dirty = true;
+  }
+
+  /** Starts a new run: positions, the order ledger and the daily record belong to the old one. */
+  resetRun(run: RunRecord): void {
+    this.data.run = structuredClone(run);
+    this.data.positions = {};
+    this.data.orders = {};
+    this.data.daily = null;
+    this.data.lastBarTimeMs = {};
+    this.dirty = true;
   }
 
   upsertPosition(p: OpenPosition): void {
@@ -167,6 +196,7 @@ export abstract class BaseStateStore implements StateStore {
   }
 
   setDaily(daily: DailyState | null): void {
+    if (JSON.stringify(daily) === JSON.stringify(this.data.daily)) return;
     this.data.daily = daily === null ? null : { ...daily };
     this.dirty = true;
   }
@@ -176,6 +206,7 @@ export abstract class BaseStateStore implements StateStore {
   }
 
   setLastBarTime(symbol: string, timeMs: number): void {
+    if (this.data.lastBarTimeMs[symbol] === timeMs) return;
     this.data.lastBarTimeMs[symbol] = timeMs;
     this.dirty = true;
   }

@@ -58,18 +58,42 @@ export const openPositionSchema = z
     symbol: z.string().min(1),
     strategyId: z.string().min(1),
     template: z.string().nullable(),
-    /** Template stage: how many adds/targets have executed, as the position manager counts them. */
+    /** Template stage: adds taken plus targets done, as the position manager counts them. */
     stage: z.number().int().min(0),
+    qtyShares: finite.min(0),
     entries: z.array(legSchema),
+    exits: z.array(legSchema),
     stopUsd: finite,
-    targets: z.array(z.object({ priceUsd: finite, qtyShares: finite.positive(), label: z.string() }).strict()),
-    /** Working orders (stop, targets, pending adds) by client order id. */
+    targets: z.array(z.object({ label: z.string(), priceUsd: finite, done: z.boolean() }).strict()),
+    /** The next template add and its trigger price, or null. */
+    nextAdd: z.object({ index: z.number().int().min(0), priceUsd: finite }).strict().nullable(),
+    /** Working orders (stop, targets) by client order id. */
     orderIds: z.array(z.string()),
+    closing: z.boolean(),
+  })
+  .strict();
+
+/**
+ * The session the daemon is trading: a restart replays it from `startMs` through a fresh engine
+ * (orders adopted by client order id, fills from the broker's activities) instead of starting over.
+ */
+export const runSchema = z
+  .object({
+    id: z.string().min(1),
+    broker: z.enum(["local", "paper", "live"]),
+    /** First bar time the replay of this run starts from (epoch ms). */
+    startMs: finite,
+    symbols: z.array(z.string().min(1)),
+    /** Cash at the broker when the run started: the replay's starting cash. */
+    initialCashUsd: finite,
+    /** Fingerprint of the config the run was started with (a changed config is journaled on resume). */
+    configHash: z.string(),
+    startedAt: z.string(),
   })
   .strict();
 
 export const dailySchema = z
-  .object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), realizedPnlUsd: finite, haltedReason: z.string().nullable() })
+  .object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), realizedPnlUsd: finite, entries: z.number().int().min(0), haltedReason: z.string().nullable() })
   .strict();
 
 const kellySchema = z
@@ -85,6 +109,7 @@ const kellySchema = z
 export const stateSchema = z
   .object({
     schemaVersion: z.literal(STATE_SCHEMA_VERSION),
+    run: runSchema.nullable(),
     positions: z.record(z.string(), openPositionSchema),
     orders: z.record(z.string(), orderRecordSchema),
     strategyState: z.record(z.string(), jsonValue),
@@ -100,10 +125,12 @@ export type StoreState = z.infer<typeof stateSchema>;
 export type OpenPosition = z.infer<typeof openPositionSchema>;
 export type OrderRecord = z.infer<typeof orderRecordSchema>;
 export type DailyState = z.infer<typeof dailySchema>;
+export type RunRecord = z.infer<typeof runSchema>;
 
 export function emptyState(): StoreState {
   return {
     schemaVersion: STATE_SCHEMA_VERSION,
+    run: null,
     positions: {},
     orders: {},
     strategyState: {},

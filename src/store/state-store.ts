@@ -9,11 +9,11 @@ import type { KellyStatsJson } from "../sizing/kelly-stats.ts";
 import type { QTableFile } from "../sizing/rl/persist.ts";
 import { DIR_MODE, fileStamp, removeStrayTemps, writeFileAtomic } from "../io/atomic-file.ts";
 import { emptyState, parseState, StateFileError } from "./state-schema.ts";
-import type { DailyState, OpenPosition, OrderRecord, OrderStatus, StoreState } from "./state-schema.ts";
+import type { DailyState, OpenPosition, OrderRecord, OrderStatus, RunRecord, StoreState } from "./state-schema.ts";
 
 export type { StoreOptions } from "./state-base.ts";
 export { StateFileError } from "./state-schema.ts";
-export type { DailyState, OpenPosition, OrderRecord, OrderStatus, StoreState } from "./state-schema.ts";
+export type { DailyState, OpenPosition, OrderRecord, OrderStatus, RunRecord, StoreState } from "./state-schema.ts";
 
 /**
  * The daemon's resumable state. Mutators change memory only; `commit()` puts every change made
@@ -24,6 +24,12 @@ export interface StateStore {
   snapshot(): StoreState;
   getPosition(id: string): OpenPosition | undefined;
   listPositions(): OpenPosition[];
+  getRun(): RunRecord | null;
+  setRun(run: RunRecord | null): void;
+  /** Starts a new run: clears positions, the order ledger and the daily record. */
+  resetRun(run: RunRecord): void;
+  /** Sets every open position at once (the engine's view after a minute); a no-op when unchanged. */
+  replacePositions(list: readonly OpenPosition[]): void;
   upsertPosition(p: OpenPosition): void;
   /** Removes a closed position (its history belongs in the journal). */
   closePosition(id: string): boolean;

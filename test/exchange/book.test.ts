@@ -110,6 +110,22 @@ describe("Book", () => {
     expect(book.order(o.id)?.filled_avg_price).toBe("10.6");
   });
 
+  it("records every execution, its id headed by the start of the bar that filled it", () => {
+    const { book, updates } = primed({ partialFill: { fraction: 1, seed: 7 } });
+    const lim = book.submit({ symbol: "ABC", qty: "1", side: "buy", type: "limit", limit_price: "9", time_in_force: "gtc" });
+    const mkt = book.submit({ symbol: "ABC", qty: "4", side: "buy", type: "market", time_in_force: "gtc" });
+    book.onBar(bar(OPEN_MS + MIN, 9.5, 9.6, 8.9, 9.2), OPEN_MS + 2 * MIN); // market 2 @ open, limit @ 9 inside the bar
+    book.advanceTo(OPEN_MS + 2 * MIN);
+    book.onBar(bar(OPEN_MS + 2 * MIN, 9.4, 9.4, 9.4, 9.4), OPEN_MS + 3 * MIN); // the market order's other 2 @ open
+    const view = book.executions().map((e) => [e.id.slice(0, 19), e.tMs - OPEN_MS, e.type, e.price, e.qty, e.leavesQty, e.cumQty, e.orderId, e.orderStatus]);
+    expect(view).toEqual([
+      ["20240102143100000::", MIN, "partial_fill", 9.5, 2, 2, 2, mkt.id, "partially_filled"],
+      ["20240102143100000::", 2 * MIN, "fill", 9, 1, 0, 1, lim.id, "filled"],
+      ["20240102143200000::", 2 * MIN, "fill", 9.4, 2, 0, 4, mkt.id, "filled"],
+    ]);
+    expect(updates.filter((u) => u.execution_id).map((u) => u.execution_id)).toEqual(book.executions().map((e) => e.id));
+  });
+
   it("expires day orders at the 16:00 close but keeps gtc ones", () => {
     const { book, updates } = primed();
     const day = book.submit({ symbol: "ABC", qty: "1", side: "buy", type: "limit", limit_price: "1", time_in_force: "day" });

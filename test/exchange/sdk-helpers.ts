@@ -1,11 +1,10 @@
 import { Alpaca, ApiError } from "@alpacahq/alpaca-trade-api";
-import type { Exchange } from "../../src/exchange/server.ts";
 
 export const KEY = "PKTESTKEY";
 export const SECRET = "test-secret";
 
-/** The official SDK, unchanged, with its hosts rewritten to the local exchange. */
-export function client(ex: Exchange, keyId = KEY, secret = SECRET): Alpaca {
+/** The official SDK, unchanged, with its hosts rewritten to the local exchange (in this process or another). */
+export function client(ex: { readonly url: string }, keyId = KEY, secret = SECRET): Alpaca {
   const rewrite = (u: string): string => u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, ex.url);
   return new Alpaca({
     keyId, secret, paper: true, retry: false, rateLimit: false,

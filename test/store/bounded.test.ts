@@ -27,7 +27,7 @@ function trade(store: StateStore, kelly: KellyStatsStore, i: number): void {
   store.closePosition(id);
   kelly.add({ strategyId: "bear-trap", symbol: "AAPL", rMultiple: (i % 5) - 1.5, closeTimeMs: 1_700_000_000_000 + i * 60_000 });
   store.setKelly(kelly.toJSON());
-  store.setDaily({ date: "2026-01-05", realizedPnlUsd: i * 1.25, haltedReason: null });
+  store.setDaily({ date: "2026-01-05", realizedPnlUsd: i * 1.25, entries: 0, haltedReason: null });
   store.setLastBarTime(`S${i % 5}`, 1_700_000_000_000 + i * 60_000);
 }
 

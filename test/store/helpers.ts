@@ -20,10 +20,14 @@ export function position(id: string, over: Partial<OpenPosition> = {}): OpenPosi
     strategyId: "bear-trap",
     template: "pyramid-2",
     stage: 1,
+    qtyShares: 100,
     entries: [{ timeMs: 1_700_000_000_000, qtyShares: 100, priceUsd: 101.5, reason: "entry" }],
+    exits: [],
     stopUsd: 99.25,
-    targets: [{ priceUsd: 104, qtyShares: 50, label: "tp1" }],
+    targets: [{ priceUsd: 104, label: "tp1", done: false }],
+    nextAdd: null,
     orderIds: [`${id}-stop`, `${id}-tp1`],
+    closing: false,
     ...over,
   };
 }

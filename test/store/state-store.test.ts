@@ -30,7 +30,7 @@ function fill(store: StateStore): void {
   store.setQTable(serializeQTable(q));
   store.raiseEquityHighWater(100_000);
   store.raiseEquityHighWater(99_000);
-  store.setDaily({ date: "2026-01-05", realizedPnlUsd: -120.5, haltedReason: null });
+  store.setDaily({ date: "2026-01-05", realizedPnlUsd: -120.5, entries: 0, haltedReason: null });
   store.setLastBarTime("AAPL", 1_700_000_060_000);
 }
 

@@ -5,6 +5,8 @@ export interface AlpacaClientOptions {
   readonly secretKey: string;
   /** http://127.0.0.1:PORT of a local exchange; absent = Alpaca's own paper and data hosts. */
   readonly baseUrl?: string;
+  /** Real money: only when the config AND the command line both opt in (see start-cmd chooseBroker). */
+  readonly live?: boolean;
 }
 
 /**
@@ -13,7 +15,7 @@ export interface AlpacaClientOptions {
  */
 export function createAlpacaClient(o: AlpacaClientOptions): Alpaca {
   const base = o.baseUrl;
-  if (base === undefined) return new Alpaca({ keyId: o.keyId, secret: o.secretKey, paper: true });
+  if (base === undefined) return new Alpaca({ keyId: o.keyId, secret: o.secretKey, paper: o.live !== true });
   const rewrite = (u: string): string => u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, base);
   return new Alpaca({
     keyId: o.keyId,

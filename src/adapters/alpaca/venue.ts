@@ -4,35 +4,91 @@ import type { SubmitResult, Venue, VenueFactory } from "../../broker/venue.ts";
 import { MARKET_BUY_CUSHION } from "../../broker/fill-model.ts";
 import type { AlpacaClient } from "./client.ts";
 import { systemClock, type Clock } from "../../core/clock.ts";
+import { errorMessage, isDefinitiveRejection, isDuplicateClientId, isNotFound, retryAfterMs } from "./broker-errors.ts";
 
-/** What the venue reports besides fills: the daemon journals these. */
+/** What the venue reports besides fills: the daemon journals and records these. */
 export interface VenueObserver {
+  /** The intent is about to be POSTed for the first time: record it (the returned promise must settle before the POST leaves). */
+  beforePost?(intent: OrderIntent): Promise<void> | void;
   submitted?(intent: OrderIntent): void;
   acknowledged?(intent: OrderIntent, brokerId: string): void;
+  /** The broker already had the order (found by client_order_id after a restart or an ambiguous failure): nothing was sent again. */
+  adopted?(intent: OrderIntent, brokerId: string, why: string): void;
   rejected?(intent: OrderIntent, reason: string): void;
   update?(event: string, clientOrderId: string, detail: Readonly<Record<string, unknown>>): void;
+}
+
+/** An order as the broker lists it (the SDK's Order has these fields). */
+export interface BrokerOrderLike {
+  readonly id?: string;
+  readonly clientOrderId?: string;
+  readonly status?: string;
+  readonly legs?: readonly { readonly id?: string }[] | null;
+}
+
+/** One execution, from a trade update or from the fill activities fetched after a gap. */
+export interface Execution {
+  readonly executionId: string;
+  /** The broker id of the order that filled (an OCO's stop leg has its own). */
+  readonly orderId?: string;
+  readonly clientOrderId?: string;
+  readonly qtyShares: number;
+  readonly priceUsd: number;
+  readonly timeMs: number;
 }
 
 /** The subset of a trade_updates message the venue reads (the SDK's TradeUpdate has these). */
 export interface TradeUpdateLike {
   readonly event: string;
   readonly timestamp?: Date;
+  readonly executionId?: string;
   readonly price?: string;
   readonly qty?: string;
-  readonly order: { readonly clientOrderId?: string; readonly id?: string; readonly legs?: readonly { readonly id?: string }[] | null };
+  readonly order: BrokerOrderLike;
 }
+
+export interface AlpacaVenueOptions {
+  /** Stamps a fill the broker sent without a time (the replay clock on the local exchange). */
+  readonly clock?: Clock;
+  /** After an ambiguous POST failure: how many times to look the order up and post it again (same client id). */
+  readonly postAttempts?: number;
+  readonly retryDelayMs?: number;
+}
+
+type RecoveryAction = { readonly kind: "post"; readonly intent: OrderIntent } | { readonly kind: "cancel"; readonly clientOrderId: string };
+
+interface Recovery {
+  /** The broker's orders by client order id, as fetched at the start of recovery. */
+  readonly known: ReadonlyMap<string, BrokerOrderLike>;
+  /** Start of the newest replayed minute: an entry decided on an older bar was missed while the bot was down. */
+  readonly edgeMs: number;
+  /** What the rebuilt engine asked for that the broker does not have yet, in the order asked. */
+  readonly actions: RecoveryAction[];
+  /** Orders the broker refused after their POST in the run being replayed (from the intent log). */
+  readonly refused: ReadonlyMap<string, string>;
+  /** Refusals the replay has reached, for the daemon to hand the engine after the current bar. */
+  readonly refusedDue: { clientOrderId: string; reason: string }[];
+}
+
+const OPEN_STATUSES = new Set(["new", "accepted", "pending_new", "partially_filled", "held", "accepted_for_bidding", "pending_replace", "calculated"]);
 
 /**
  * The engine's venue on Alpaca (paper or the local exchange) through the official SDK. Orders are
- * POSTed asynchronously; fills come back from the trading stream and reach the engine as they
- * arrive. Cash comes from the account at start and moves with each fill; equity marks the
- * shares held at the last bar's close.
+ * POSTed asynchronously; fills come back from the trading stream (or, after a gap, from the fill
+ * activities) and reach the engine once each, de-duplicated by execution id.
+ *
+ * Recovery: after a restart the daemon replays the session through a fresh engine with the venue
+ * in recovery mode. Every order the engine asks for is first looked for at the broker by its
+ * deterministic client order id and adopted when found; nothing is sent until the replay has
+ * caught up, and then only what the broker lacks (an entry whose signal bar is already past is
+ * dropped as missed, never sent late).
  */
 export class AlpacaVenue implements Venue {
   private readonly intents = new Map<string, OrderIntent>();
   private readonly brokerIds = new Map<string, string>();
-  /** Broker ids of OCO stop legs -> the OCO's client order id (a leg has a client id of its own). */
-  private readonly stopLegs = new Map<string, string>();
+  /** Broker ids of an order and its legs -> the client order id the engine knows (an OCO's stop leg has ids of its own). */
+  private readonly byBrokerId = new Map<string, { coid: string; leg: "stop" | null }>();
+  private readonly seenExecutions = new Set<string>();
   private readonly last: Float64Array;
   /**
    * REST calls run one after another per symbol, in the order the engine made them: a stop move
@@ -40,28 +96,43 @@ export class AlpacaVenue implements Venue {
    * connection the broker would refuse it for lack of free shares.
    */
   private readonly queues: Promise<unknown>[];
+  /** Calls queued or under way per symbol. */
+  private readonly pending: Int32Array;
   /** Cash as of the last account fetch, moved by every fill since; shares held per symbol, from fills. */
   private cash = 0;
   private readonly held: Float64Array;
+  private recovery: Recovery | null = null;
+  private readonly clock: Clock;
+  private readonly postAttempts: number;
+  private readonly retryDelayMs: number;
   /** REST calls under way; the replay driver waits for zero before the next minute. */
   inflight = 0;
   updatesSeen = 0;
+  /** Entries the recovery dropped because their signal bar passed while the bot was down. */
+  missedEntries = 0;
+  /** Distinct executions applied (a lock-step driver compares this with the exchange's count). */
+  fillsSeen = 0;
 
   constructor(
     private readonly alpaca: AlpacaClient,
     readonly symbols: readonly string[],
     private readonly onFill: (f: Fill) => void,
     private readonly observer: VenueObserver = {},
-    /** Stamps a fill the broker sent without a time (the replay clock on the local exchange). */
-    private readonly clock: Clock = systemClock,
+    /** The bar the engine is processing (recovery tells a missed entry from one at the live edge by it). */
+    private readonly currentBar: Pick<BarView, "tMs"> = { tMs: NaN },
+    opts: AlpacaVenueOptions = {},
   ) {
     this.last = new Float64Array(symbols.length).fill(NaN);
     this.held = new Float64Array(symbols.length);
     this.queues = symbols.map(() => Promise.resolve());
+    this.pending = new Int32Array(symbols.length);
+    this.clock = opts.clock ?? systemClock;
+    this.postAttempts = opts.postAttempts ?? 4;
+    this.retryDelayMs = opts.retryDelayMs ?? 500;
   }
 
-  static factory(alpaca: AlpacaClient, observer: VenueObserver, ref: { venue?: AlpacaVenue }, clock: Clock = systemClock): VenueFactory {
-    return (symbols, onFill) => (ref.venue = new AlpacaVenue(alpaca, symbols, onFill, observer, clock));
+  static factory(alpaca: AlpacaClient, observer: VenueObserver, ref: { venue?: AlpacaVenue }, opts: AlpacaVenueOptions = {}): VenueFactory {
+    return (symbols, onFill, currentBar) => (ref.venue = new AlpacaVenue(alpaca, symbols, onFill, observer, currentBar, opts));
   }
 
   async refreshAccount(): Promise<void> {
@@ -72,6 +143,24 @@ export class AlpacaVenue implements Venue {
     } finally {
       this.inflight--;
     }
+  }
+
+  /** Sets the cash the replay of a session starts from (the account as it was at the session's start). */
+  setCash(cashUsd: number): void {
+    this.cash = cashUsd;
+  }
+
+  get cashUsd(): number {
+    return this.cash;
+  }
+
+  /** Shares held per symbol as the fills seen so far add up. */
+  heldShares(symId: number): number {
+    return this.held[symId];
+  }
+
+  get recovering(): boolean {
+    return this.recovery !== null;
   }
 
   onBar(bar: BarView): void {
@@ -98,26 +187,59 @@ export class AlpacaVenue implements Venue {
     return this.last[symId];
   }
 
+  /** The client order id the engine knows for a broker order id (an OCO stop leg maps to its OCO). */
+  clientIdOf(brokerOrderId: string): string | undefined {
+    return this.byBrokerId.get(brokerOrderId)?.coid;
+  }
+
+  knowsIntent(clientOrderId: string): boolean {
+    return this.intents.has(clientOrderId);
+  }
+
+  /** Intents the engine made that are still working, by client order id (for the state file). */
+  intentOf(clientOrderId: string): OrderIntent | undefined {
+    return this.intents.get(clientOrderId);
+  }
+
   submit(intent: OrderIntent): SubmitResult {
     if (this.intents.has(intent.clientOrderId)) return { accepted: false, reason: "client_order_id must be unique" };
+    const rec = this.recovery;
+    if (rec !== null) {
+      const found = rec.known.get(intent.clientOrderId);
+      this.intents.set(intent.clientOrderId, intent);
+      const refusal = rec.refused.get(intent.clientOrderId);
+      if (refusal !== undefined && found === undefined) {
+        rec.refusedDue.push({ clientOrderId: intent.clientOrderId, reason: refusal });
+        return { accepted: true };
+      }
+      if (found !== undefined) {
+        this.adopt(intent, found, "recovered");
+        return { accepted: true };
+      }
+      const isBuy = intent.side === "buy";
+      if (isBuy && this.currentBar.tMs < rec.edgeMs) {
+        this.intents.delete(intent.clientOrderId);
+        this.missedEntries++;
+        return { accepted: false, reason: `missed: the bot was down when bar ${new Date(this.currentBar.tMs).toISOString()} closed` };
+      }
+      rec.actions.push({ kind: "post", intent });
+      return { accepted: true };
+    }
     this.intents.set(intent.clientOrderId, intent);
-    this.observer.submitted?.(intent);
-    this.inflight++;
-    this.enqueue(intent.symId, () => this.post(intent))
-      .then((o) => {
-        const id = o.id ?? "";
-        this.brokerIds.set(intent.clientOrderId, id);
-        for (const leg of o.legs ?? []) if (leg.id) this.stopLegs.set(leg.id, intent.clientOrderId);
-        this.observer.acknowledged?.(intent, id);
-      })
-      .catch((e: unknown) => this.observer.rejected?.(intent, e instanceof Error ? e.message : String(e)))
-      .finally(() => this.inflight--);
+    this.send(intent);
     return { accepted: true };
   }
 
   cancel(clientOrderId: string): boolean {
     const intent = this.intents.get(clientOrderId);
     if (intent === undefined) return false;
+    const rec = this.recovery;
+    if (rec !== null) {
+      const pending = rec.actions.findIndex((a) => a.kind === "post" && a.intent.clientOrderId === clientOrderId);
+      if (pending >= 0) rec.actions.splice(pending, 1);
+      else if (OPEN_STATUSES.has(rec.known.get(clientOrderId)?.status ?? "")) rec.actions.push({ kind: "cancel", clientOrderId });
+      return true;
+    }
     this.inflight++;
     // Queued behind the order's own POST, so the broker id is known (or the POST failed) by the
     // time this runs, and the cancel lands before any order the engine placed after it.
@@ -125,7 +247,7 @@ export class AlpacaVenue implements Venue {
       const id = this.brokerIds.get(clientOrderId);
       if (id !== undefined) await this.alpaca.trading.orders.deleteOrderByOrderID({ orderId: id });
     })
-      .catch((e: unknown) => this.observer.update?.("cancel_failed", clientOrderId, { reason: e instanceof Error ? e.message : String(e) }))
+      .catch((e: unknown) => this.observer.update?.("cancel_failed", clientOrderId, { reason: errorMessage(e) }))
       .finally(() => this.inflight--);
     return true;
   }
@@ -134,42 +256,175 @@ export class AlpacaVenue implements Venue {
     this.observer.update?.("liquidate_skipped", clientOrderId, { symbol: this.symbols[symId], purpose, why: "a live venue closes positions with orders at the flatten, not at the end of a replay" });
   }
 
+  /** Enters recovery: `orders` are every order the broker has for the replayed period. */
+  beginRecovery(orders: readonly BrokerOrderLike[], edgeMs: number, refused: ReadonlyMap<string, string> = new Map()): void {
+    const known = new Map<string, BrokerOrderLike>();
+    for (const o of orders) if (o.clientOrderId) known.set(o.clientOrderId, o);
+    this.recovery = { known, edgeMs, actions: [], refused, refusedDue: [] };
+  }
+
+  /** Tells the observer of a refusal the replay reached, as the broker told the run. */
+  replayRefusal(clientOrderId: string, reason: string): void {
+    const intent = this.intents.get(clientOrderId);
+    if (intent !== undefined) this.observer.rejected?.(intent, reason);
+  }
+
+  /** Refusals the replay reached since the last call (each was answered after its bar in the run). */
+  takeReplayedRefusals(): { clientOrderId: string; reason: string }[] {
+    const r = this.recovery;
+    if (r === null || r.refusedDue.length === 0) return [];
+    return r.refusedDue.splice(0);
+  }
+
+  /** Leaves recovery: sends what the broker lacks, in the order the engine asked. Returns what was sent. */
+  finishRecovery(): { posted: string[]; canceled: string[] } {
+    const rec = this.recovery;
+    this.recovery = null;
+    const out = { posted: [] as string[], canceled: [] as string[] };
+    if (rec === null) return out;
+    for (const a of rec.actions) {
+      if (a.kind === "post") {
+        this.send(a.intent);
+        out.posted.push(a.intent.clientOrderId);
+      } else {
+        this.cancel(a.clientOrderId);
+        out.canceled.push(a.clientOrderId);
+      }
+    }
+    return out;
+  }
+
   /** A trade_updates message from the trading stream. */
   onTradeUpdate(u: TradeUpdateLike): void {
     this.updatesSeen++;
-    // An OCO's stop leg reports under its own ids: map it back to the OCO, whose stop it is.
-    const legOf = u.order.id === undefined ? undefined : this.stopLegs.get(u.order.id);
-    const coid = legOf ?? u.order.clientOrderId ?? "";
+    const mapped = u.order.id === undefined ? undefined : this.byBrokerId.get(u.order.id);
+    const coid = mapped?.coid ?? u.order.clientOrderId ?? "";
+    const leg = mapped?.leg ?? null;
+    this.observer.update?.(u.event, coid, { price: u.price, qty: u.qty, leg });
+    if (u.event !== "fill" && u.event !== "partial_fill") return;
+    this.applyExecution({
+      // Without an execution id, the order and its filled quantity so far identify the piece.
+      executionId: u.executionId ?? `${u.order.id ?? coid}:${u.qty ?? ""}:${u.timestamp?.getTime() ?? ""}`,
+      orderId: u.order.id,
+      clientOrderId: u.order.clientOrderId,
+      qtyShares: Number(u.qty),
+      priceUsd: Number(u.price),
+      timeMs: u.timestamp?.getTime() ?? this.clock.nowMs(),
+    });
+  }
+
+  /**
+   * Applies one execution once: a fill seen on the stream and again in the activities (or twice
+   * on the stream) moves nothing the second time. Returns false for a duplicate or an order the
+   * engine never made (reported, not applied: it is the reconciler's to explain).
+   */
+  applyExecution(x: Execution): boolean {
+    if (this.seenExecutions.has(x.executionId)) return false;
+    const mapped = x.orderId === undefined ? undefined : this.byBrokerId.get(x.orderId);
+    const coid = mapped?.coid ?? x.clientOrderId ?? "";
     const intent = this.intents.get(coid);
-    this.observer.update?.(u.event, coid, { price: u.price, qty: u.qty, leg: legOf === undefined ? null : "stop" });
-    if (intent === undefined || (u.event !== "fill" && u.event !== "partial_fill")) return;
-    const qty = Number(u.qty);
-    const price = Number(u.price);
-    if (!(qty > 0) || !(price > 0)) return;
-    const signed = intent.side === "buy" ? qty : -qty;
+    if (intent === undefined) {
+      this.observer.update?.("unknown_fill", coid, { orderId: x.orderId ?? null, qty: x.qtyShares, price: x.priceUsd });
+      return false;
+    }
+    if (!(x.qtyShares > 0) || !(x.priceUsd > 0)) {
+      this.observer.update?.("bad_fill", coid, { qty: x.qtyShares, price: x.priceUsd, why: "a fill needs a positive qty and price" });
+      return false;
+    }
+    this.seenExecutions.add(x.executionId);
+    this.fillsSeen++;
+    const signed = intent.side === "buy" ? x.qtyShares : -x.qtyShares;
     this.held[intent.symId] += signed;
-    this.cash -= signed * price;
-    if (Number.isNaN(this.last[intent.symId])) this.last[intent.symId] = price;
+    this.cash -= signed * x.priceUsd;
+    if (Number.isNaN(this.last[intent.symId])) this.last[intent.symId] = x.priceUsd;
     this.onFill({
       clientOrderId: coid,
       symbol: intent.symbol,
       symId: intent.symId,
       side: intent.side,
-      qtyShares: qty,
-      priceUsd: price,
-      timeMs: u.timestamp?.getTime() ?? this.clock.nowMs(),
-      purpose: legOf === undefined ? intent.purpose : "stop",
+      qtyShares: x.qtyShares,
+      priceUsd: x.priceUsd,
+      timeMs: x.timeMs,
+      purpose: mapped?.leg === "stop" ? "stop" : intent.purpose,
     });
+    return true;
+  }
+
+  hasSeenExecution(executionId: string): boolean {
+    return this.seenExecutions.has(executionId);
+  }
+
+  private adopt(intent: OrderIntent, o: BrokerOrderLike, why: string): void {
+    const id = o.id ?? "";
+    this.brokerIds.set(intent.clientOrderId, id);
+    this.byBrokerId.set(id, { coid: intent.clientOrderId, leg: null });
+    for (const leg of o.legs ?? []) if (leg.id) this.byBrokerId.set(leg.id, { coid: intent.clientOrderId, leg: "stop" });
+    this.observer.adopted?.(intent, id, why);
+  }
+
+  private send(intent: OrderIntent): void {
+    this.inflight++;
+    this.enqueue(intent.symId, async () => {
+      await this.observer.beforePost?.(intent);
+      this.observer.submitted?.(intent);
+      return this.postOnce(intent);
+    })
+      .then((r) => {
+        if (r.adoptedWhy !== null) return this.adopt(intent, r.order, r.adoptedWhy);
+        const id = r.order.id ?? "";
+        this.brokerIds.set(intent.clientOrderId, id);
+        this.byBrokerId.set(id, { coid: intent.clientOrderId, leg: null });
+        for (const leg of r.order.legs ?? []) if (leg.id) this.byBrokerId.set(leg.id, { coid: intent.clientOrderId, leg: "stop" });
+        this.observer.acknowledged?.(intent, id);
+      })
+      .catch((e: unknown) => this.observer.rejected?.(intent, errorMessage(e)))
+      .finally(() => this.inflight--);
+  }
+
+  /**
+   * One order, posted at most once per attempt with the same client order id. A refusal is final.
+   * Anything ambiguous (5xx, 429, timeout, dropped connection) is looked up by client order id
+   * first; only when the broker does not have it is it posted again, and a reused-id refusal then
+   * means it was accepted after all, so it is looked up again. The id makes a repeat harmless.
+   */
+  private async postOnce(intent: OrderIntent): Promise<{ order: BrokerOrderLike; adoptedWhy: string | null }> {
+    let lastError: unknown = null;
+    for (let attempt = 1; attempt <= this.postAttempts; attempt++) {
+      try {
+        return { order: await this.post(intent), adoptedWhy: null };
+      } catch (e) {
+        lastError = e;
+        if (isDefinitiveRejection(e) && !isDuplicateClientId(e)) throw e;
+        this.observer.update?.("post_ambiguous", intent.clientOrderId, { attempt, reason: errorMessage(e) });
+      }
+      await sleep(retryAfterMs(lastError) ?? this.retryDelayMs * attempt);
+      const found = await this.lookup(intent.clientOrderId);
+      if (found !== null) return { order: found, adoptedWhy: isDuplicateClientId(lastError) ? "duplicate client_order_id: the first POST was accepted" : "found after an ambiguous failure" };
+    }
+    throw new Error(`order state unknown after ${this.postAttempts} attempts (${errorMessage(lastError)}); not sent again`);
+  }
+
+  private async lookup(clientOrderId: string): Promise<BrokerOrderLike | null> {
+    try {
+      return await this.alpaca.trading.orders.getOrderByClientOrderId({ clientOrderId });
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      this.observer.update?.("lookup_failed", clientOrderId, { reason: errorMessage(e) });
+      return null;
+    }
   }
 
   private enqueue<T>(symId: number, call: () => Promise<T>): Promise<T> {
-    const next = this.queues[symId].then(call, call);
+    // An idle symbol's call starts now, not in a microtask: a decision inside a frame of 100 bars
+    // would otherwise wait for the other 99 to be processed before its POST left.
+    const next = this.pending[symId] === 0 ? startNow(call) : this.queues[symId].then(call, call);
+    this.pending[symId]++;
     // The queue only orders calls; a failure is the caller's to handle, not the next call's.
-    this.queues[symId] = next.catch(() => undefined);
+    this.queues[symId] = next.catch(() => undefined).finally(() => this.pending[symId]--);
     return next;
   }
 
-  private post(i: OrderIntent): Promise<{ id?: string; legs?: { id?: string }[] | null }> {
+  private post(i: OrderIntent): Promise<BrokerOrderLike> {
     const common = { symbol: i.symbol, qty: i.qtyShares, side: i.side, timeInForce: "day" as const, clientOrderId: i.clientOrderId };
     const o = this.alpaca.trading.orders;
     if (i.type === "oco") return o.oco({ ...common, takeProfit: { limitPrice: i.limitPriceUsd ?? NaN }, stopLoss: { stopPrice: i.stopPriceUsd ?? NaN } });
@@ -177,4 +432,16 @@ export class AlpacaVenue implements Venue {
     if (i.type === "stop") return o.stop({ ...common, stopPrice: i.stopPriceUsd ?? NaN });
     return o.market(common);
   }
+}
+
+function startNow<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return call();
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,0 +1,124 @@
+import { join } from "node:path";
+import type { Command } from "commander";
+import { minuteToHhmm } from "../core/market-calendar.ts";
+import { etDayToIso, NyTime } from "../core/ny-time.ts";
+import type { Exchange } from "../exchange/server.ts";
+import { startExchange } from "../exchange/server.ts";
+import { loadSeries } from "./load-bars.ts";
+
+interface ExchangeCmdOptions {
+  data?: string;
+  port: string;
+  speed: string;
+  symbols?: string;
+  from?: string;
+  to?: string;
+  state: string;
+  seed: string;
+  genSymbols: string;
+  genDays: string;
+  cash: string;
+  friction: string;
+  partialFills: string;
+  exitWhenDone?: boolean;
+}
+
+/**
+ * `sizewise exchange`: the local paper exchange as a process of its own, so it outlives the bot
+ * like a real broker does. The bot (or the official SDK) talks to it over REST and websockets on
+ * 127.0.0.1 with the key pair from the environment; the book is saved in --state after every
+ * change and resumed on the next start.
+ */
+export function registerExchange(program: Command): void {
+  program
+    .command("exchange")
+    .description("Run the local Alpaca-compatible paper exchange on 127.0.0.1: replay bars, take orders, keep the book across restarts.")
+    .option("--data <dir>", "bars to replay (generated data when omitted)")
+    .option("--port <n>", "port on 127.0.0.1 (0: any free port; the URL is printed)", "0")
+    .option("--speed <n|max>", "bar-minutes per wall-clock minute (1 = real time), or max", "1")
+    .option("--symbols <list>", "comma-separated symbols to replay")
+    .option("--from <date>", "first replay date, YYYY-MM-DD")
+    .option("--to <date>", "last replay date, YYYY-MM-DD")
+    .option("--state <dir>", "state folder: the book is kept in <dir>/exchange/", "./state-exchange")
+    .option("--seed <n>", "seed of the generated data and of the partial fills", "42")
+    .option("--gen-symbols <n>", "symbols of generated data", "10")
+    .option("--gen-days <n>", "trading days of generated data", "10")
+    .option("--cash <usd>", "starting cash of the account", "100000")
+    .option("--friction <pct>", "round-trip friction in percent, half charged on each fill (Alpaca paper charges none)", "0")
+    .option("--partial-fills <fraction>", "share of market orders filled in two pieces (Alpaca paper: about 0.1)", "0.1")
+    .option("--exit-when-done", "exit once the replay ends (default: keep serving REST until SIGINT/SIGTERM)")
+    .addHelpText(
+      "after",
+      `
+The keys clients must present come from APCA_API_KEY_ID and APCA_API_SECRET_KEY (required; choose any).
+A finished replay is not resumed: the next start moves its files aside and starts afresh. A state
+saved for other bars or settings is refused: use a fresh --state dir.
+
+Example:
+  $ APCA_API_KEY_ID=local APCA_API_SECRET_KEY=$(openssl rand -hex 16) \\
+      npx sizewise exchange --data ../shared/data/bars/1min/2024q2 --symbols GME,AMC --from 2024-05-13 --to 2024-05-17 --port 8787 --speed 60`,
+    )
+    .action(async (o: ExchangeCmdOptions) => {
+      const keyId = process.env.APCA_API_KEY_ID;
+      const secretKey = process.env.APCA_API_SECRET_KEY;
+      if (!keyId || !secretKey) {
+        throw new Error("the exchange needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment: the key pair its clients must present (any values you choose)");
+      }
+      const ex = await start(o, keyId, secretKey);
+      const stop = new Promise<string>((resolve) => {
+        process.once("SIGINT", () => resolve("SIGINT"));
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+      });
+      const replay = ex.play().then(() => "done");
+      let why = await Promise.race([stop, replay]).catch(async (e: unknown) => {
+        await ex.close();
+        throw e;
+      });
+      if (why === "done") {
+        const ny = new NyTime();
+        process.stdout.write(`replay finished at ${etDayToIso(ny.etDay(ex.nowMs))} ${minuteToHhmm(ny.etMinute(ex.nowMs))} New York time${o.exitWhenDone ? "" : "; serving REST until SIGINT/SIGTERM"}\n`);
+        if (!o.exitWhenDone) why = await stop;
+      }
+      // Nothing is pending: the book was saved after every change. Closing just stops the sockets.
+      await ex.close();
+      process.stdout.write(`exchange stopped (${why}); state in ${join(o.state, "exchange")}\n`);
+    });
+}
+
+async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): Promise<Exchange> {
+  const speed = o.speed === "max" ? "max" : Number(o.speed);
+  if (speed !== "max" && !(speed > 0)) throw new Error(`--speed must be a positive number or max (got ${JSON.stringify(o.speed)})`);
+  const port = Number(o.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be 0-65535 (got ${JSON.stringify(o.port)})`);
+  const num = (name: string, v: string, ok: (x: number) => boolean): number => {
+    const x = Number(v);
+    if (!Number.isFinite(x) || !ok(x)) throw new Error(`${name} is out of range (got ${JSON.stringify(v)})`);
+    return x;
+  };
+  const cash = num("--cash", o.cash, (x) => x > 0);
+  const friction = num("--friction", o.friction, (x) => x >= 0 && x <= 10);
+  const fraction = num("--partial-fills", o.partialFills, (x) => x >= 0 && x <= 1);
+  const seed = num("--seed", o.seed, Number.isInteger);
+  const { series } = loadSeries({ ...o, cache: true });
+  const persistFile = join(o.state, "exchange", "book.json");
+  let ex: Exchange;
+  try {
+    ex = await startExchange({
+      keyId, secretKey, bars: series, speed, port, initialCashUsd: cash, frictionPctRoundTrip: friction,
+      partialFill: fraction > 0 ? { fraction, seed } : undefined, persistFile,
+    });
+  } catch (e) {
+    if (e instanceof Error && /saved for other data/.test(e.message)) {
+      throw new Error(`${e.message}; use a fresh --state dir (or move ${join(o.state, "exchange")} away)`, { cause: e });
+    }
+    throw e;
+  }
+  const bars = series.reduce((n, s) => n + s.length, 0);
+  const first = series.reduce((t, s) => Math.min(t, s.length > 0 ? s.tMs[0] : Infinity), Infinity);
+  const from = Number.isFinite(first) ? etDayToIso(new NyTime().etDay(first)) : "-";
+  process.stdout.write(
+    `sizewise exchange listening on ${ex.url} (websockets ${ex.wsUrl}/stream and /v2/iex); ${series.length} symbols, ${bars} bars from ${from}; ` +
+      `speed ${speed}; ${ex.resumed ? "resumed" : "fresh"} state in ${join(o.state, "exchange")}\n`,
+  );
+  return ex;
+}

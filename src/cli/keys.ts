@@ -1,0 +1,36 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+export interface ApiKeys {
+  readonly keyId: string;
+  readonly secretKey: string;
+  /** Where they came from (never the values). */
+  readonly source: "environment" | ".env";
+}
+
+/**
+ * The Alpaca key pair, from the environment or a `.env` file in the working directory. A `.env`
+ * that other users can read is refused: the secret would be theirs too. Returns null when
+ * neither has both keys (the daemon then trades the local exchange).
+ */
+export function readKeys(env: NodeJS.ProcessEnv, cwd: string): ApiKeys | null {
+  const fromEnv = pair(env.APCA_API_KEY_ID, env.APCA_API_SECRET_KEY);
+  if (fromEnv) return { ...fromEnv, source: "environment" };
+  const file = join(cwd, ".env");
+  if (!existsSync(file)) return null;
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new Error(`${file} is readable by other users (mode ${mode.toString(8).padStart(3, "0")}); it holds API keys: run chmod 600 ${file}`);
+  }
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m) vars[m[1]] = m[2].replace(/^(['"])(.*)\1$/, "$2");
+  }
+  const fromFile = pair(vars.APCA_API_KEY_ID, vars.APCA_API_SECRET_KEY);
+  return fromFile ? { ...fromFile, source: ".env" } : null;
+}
+
+function pair(keyId: string | undefined, secretKey: string | undefined): { keyId: string; secretKey: string } | null {
+  return keyId && secretKey ? { keyId, secretKey } : null;
+}

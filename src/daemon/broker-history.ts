@@ -1,0 +1,90 @@
+import { TimeFrame } from "@alpacahq/alpaca-trade-api";
+import type { AlpacaClient } from "../adapters/alpaca/client.ts";
+import type { BrokerOrderLike, Execution } from "../adapters/alpaca/venue.ts";
+
+/** A bar fetched over REST or taken off the stream, in one shape. */
+export interface FeedBar {
+  readonly symbol: string;
+  readonly tMs: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/** What the broker recorded since a time: the raw material of a restart's replay. */
+export interface BrokerHistory {
+  readonly orders: BrokerOrderLike[];
+  readonly executions: Execution[];
+  readonly bars: FeedBar[];
+}
+
+const ORDER_PAGE = 500;
+
+/** Every order created since `fromMs` (legs nested), oldest first, following Alpaca's `after` paging. */
+export async function fetchOrders(alpaca: AlpacaClient, fromMs: number): Promise<BrokerOrderLike[]> {
+  const byId = new Map<string, BrokerOrderLike>();
+  let after = new Date(fromMs - 1);
+  for (let page = 0; page < 1000; page++) {
+    const got = await alpaca.trading.orders.getAllOrders({ status: "all", after: after.toISOString(), direction: "asc", nested: true, limit: ORDER_PAGE });
+    let added = 0;
+    let newest = after;
+    for (const o of got) {
+      if (o.id === undefined || byId.has(o.id)) continue;
+      byId.set(o.id, o);
+      added++;
+      const created = o.createdAt ?? o.submittedAt;
+      if (created instanceof Date && created > newest) newest = created;
+    }
+    if (got.length < ORDER_PAGE || added === 0) break;
+    // Orders created in the same millisecond straddle a page edge: step back 1 ms and de-duplicate by id.
+    after = new Date(newest.getTime() - 1);
+  }
+  return [...byId.values()];
+}
+
+/**
+ * The fill activities since `fromMs`, oldest first. `minuteFromId`: the local exchange writes the
+ * replay minute a fill belongs to into its execution id (a fill inside a bar and one at the next
+ * bar's open can carry the same timestamp there); elsewhere the fill's own time orders it.
+ */
+export async function fetchExecutions(alpaca: AlpacaClient, fromMs: number): Promise<Execution[]> {
+  const out: Execution[] = [];
+  let pageToken: string | undefined;
+  for (let page = 0; page < 10_000; page++) {
+    // Not getAccountActivitiesByActivityType: SDK 4.x parses its answers as non-trade activities,
+    // dropping order_id, price and transaction_time. The general endpoint keeps them.
+    const got = await alpaca.trading.accountActivities.getAccountActivities({ activityTypes: ["FILL"], after: new Date(fromMs - 1), direction: "asc", pageSize: 100, pageToken });
+    for (const a of got) {
+      if (!("orderId" in a) || typeof a.id !== "string") continue;
+      out.push({
+        executionId: a.id,
+        orderId: a.orderId,
+        qtyShares: Number(a.qty),
+        priceUsd: Number(a.price),
+        timeMs: a.transactionTime instanceof Date ? a.transactionTime.getTime() : NaN,
+      });
+    }
+    if (got.length < 100) break;
+    const last = got[got.length - 1];
+    pageToken = typeof last.id === "string" ? last.id : undefined;
+    if (pageToken === undefined) break;
+  }
+  return out;
+}
+
+/** Minute bars of `symbols` from `fromMs` on, sorted by time and then by the symbols' order. */
+export async function fetchBars(alpaca: AlpacaClient, symbols: readonly string[], fromMs: number, feed: "iex" | "sip"): Promise<FeedBar[]> {
+  if (symbols.length === 0) return [];
+  const got = await alpaca.marketData.getStockBars({ symbols: [...symbols], timeframe: TimeFrame.Minute, start: new Date(fromMs), feed });
+  const out: FeedBar[] = [];
+  for (const symbol of symbols) {
+    for (const b of got[symbol] ?? []) {
+      out.push({ symbol, tMs: b.timestamp.getTime(), open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume });
+    }
+  }
+  const rank = new Map(symbols.map((s, i) => [s, i]));
+  out.sort((a, b) => a.tMs - b.tMs || (rank.get(a.symbol) ?? 0) - (rank.get(b.symbol) ?? 0));
+  return out;
+}

@@ -1,0 +1,69 @@
+import type { AlpacaClient } from "../adapters/alpaca/client.ts";
+import type { AlpacaVenue, Execution } from "../adapters/alpaca/venue.ts";
+import { errorMessage } from "../adapters/alpaca/broker-errors.ts";
+
+export interface ReconcileInput {
+  readonly alpaca: AlpacaClient;
+  readonly venue: AlpacaVenue;
+  readonly symbols: readonly string[];
+  /** Client order ids this bot makes start with it: an open order of ours the rebuilt engine does not know is an orphan. */
+  readonly strategyPrefix: string;
+  readonly closeUnknown: boolean;
+  /** Fills the replay could not attach to any order the engine made. */
+  readonly leftovers: readonly Execution[];
+}
+
+/**
+ * After the replay: the broker is the truth for what is held and working. Each difference is
+ * adopted (cash), closed (an orphan order of ours; an unknown position when configured) or
+ * flagged, and every one is returned as a line for the journal and the log.
+ */
+export async function reconcile(r: ReconcileInput): Promise<string[]> {
+  const flags: string[] = [];
+  const { alpaca, venue } = r;
+  const account = await alpaca.trading.account.getAccount();
+  const brokerCash = Number(account.cash);
+  if (Math.abs(brokerCash - venue.cashUsd) > 0.01) {
+    flags.push(`cash: the replay ends at $${venue.cashUsd.toFixed(2)}, the broker has $${brokerCash.toFixed(2)}; adopted the broker's`);
+    venue.setCash(brokerCash);
+  }
+  const positions = await alpaca.trading.positions.getAllOpenPositions();
+  const brokerQty = new Map<string, number>();
+  for (const p of positions) if (p.symbol) brokerQty.set(p.symbol, Number(p.qty));
+  for (let i = 0; i < r.symbols.length; i++) {
+    const sym = r.symbols[i];
+    const mine = venue.heldShares(i);
+    const theirs = brokerQty.get(sym) ?? 0;
+    brokerQty.delete(sym);
+    if (mine !== theirs) flags.push(`position ${sym}: the bot holds ${mine}, the broker ${theirs}`);
+  }
+  for (const [sym, qty] of brokerQty) {
+    if (!r.closeUnknown) {
+      flags.push(`position ${sym}: ${qty} shares at the broker that this bot does not trade; left alone (daemon.closeUnknownPositions)`);
+      continue;
+    }
+    try {
+      await alpaca.trading.positions.deleteOpenPosition({ symbolOrAssetId: sym });
+      flags.push(`position ${sym}: ${qty} unknown shares closed`);
+    } catch (e) {
+      flags.push(`position ${sym}: closing ${qty} unknown shares failed: ${errorMessage(e)}`);
+    }
+  }
+  const open = await alpaca.trading.orders.getAllOrders({ status: "open", nested: false, limit: 500 });
+  for (const o of open) {
+    const coid = o.clientOrderId ?? "";
+    if (o.id !== undefined && venue.clientIdOf(o.id) !== undefined) continue;
+    if (!coid.startsWith(r.strategyPrefix)) {
+      flags.push(`order ${coid || o.id}: open at the broker, not this bot's; left alone`);
+      continue;
+    }
+    try {
+      if (o.id !== undefined) await alpaca.trading.orders.deleteOrderByOrderID({ orderId: o.id });
+      flags.push(`order ${coid}: an orphan of this bot (no decision of the replay made it); canceled`);
+    } catch (e) {
+      flags.push(`order ${coid}: canceling the orphan failed: ${errorMessage(e)}`);
+    }
+  }
+  for (const x of r.leftovers) flags.push(`fill ${x.executionId}: ${x.qtyShares} @ ${x.priceUsd} of order ${x.orderId ?? "?"} matches no order the replay made`);
+  return flags;
+}

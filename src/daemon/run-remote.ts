@@ -1,0 +1,88 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.ts";
+import { systemClock, type Clock } from "../core/clock.ts";
+import { NyTime, etDayToIso, etToUtcMs } from "../core/ny-time.ts";
+import { createAlpacaClient, type AlpacaClient } from "../adapters/alpaca/client.ts";
+import type { ApiKeys } from "../cli/keys.ts";
+import { Daemon } from "./daemon.ts";
+
+export interface RemoteRunOptions {
+  readonly config: Config;
+  readonly symbols: readonly string[];
+  readonly stateDir: string;
+  readonly log: Logger;
+  readonly keys: ApiKeys;
+  readonly broker: "paper" | "live";
+  /** A broker other than Alpaca that speaks its protocol (a separate `sizewise exchange`). */
+  readonly brokerUrl?: string;
+  readonly signal: AbortSignal;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Calendar entries as the broker gives them, reduced to what the daemon needs. */
+export interface CalendarDay {
+  readonly date: string;
+  readonly open: string;
+  readonly close: string;
+}
+
+export async function fetchCalendar(alpaca: AlpacaClient, fromMs: number, toMs: number): Promise<CalendarDay[]> {
+  const days = await alpaca.trading.calendar.legacyCalendar({ start: new Date(fromMs), end: new Date(toMs) });
+  return days.map((d) => ({ date: d.date.toISOString().slice(0, 10), open: d.open, close: d.close }));
+}
+
+/**
+ * Where a new run's replay starts: the open of the last trading session before today's (from the
+ * broker's calendar), so the indicators are warm before the first decision of the day.
+ */
+export function warmupStartMs(calendar: readonly CalendarDay[], nowMs: number): number {
+  const ny = new NyTime();
+  const today = etDayToIso(ny.etDay(nowMs));
+  const prior = calendar.filter((d) => d.date < today).sort((a, b) => a.date.localeCompare(b.date));
+  const last = prior[prior.length - 1];
+  if (last === undefined) return nowMs - DAY_MS;
+  const [h, m] = last.open.split(":").map(Number);
+  return etToUtcMs(ny.etDay(Date.parse(`${last.date}T12:00:00Z`)), h * 60 + m);
+}
+
+/**
+ * The daemon against a remote broker: Alpaca paper (or live, with both opt-ins), or any broker
+ * that speaks the protocol at --broker-url. The broker outlives the bot, so every start resumes
+ * the run the state holds (within daemon.maxReplayDays). Runs until the signal aborts.
+ */
+export async function runRemote(o: RemoteRunOptions): Promise<void> {
+  const alpaca = createAlpacaClient({ keyId: o.keys.keyId, secretKey: o.keys.secretKey, baseUrl: o.brokerUrl, live: o.broker === "live" });
+  const brokerClock = await alpaca.trading.clock.legacyClock();
+  let brokerNowMs = brokerClock.timestamp.getTime();
+  // A replaying broker's time is its replay clock, which the bars carry; Alpaca's is the wall clock.
+  const clock: Clock = o.brokerUrl ? { nowMs: () => brokerNowMs } : systemClock;
+  const calendar = await fetchCalendar(alpaca, clock.nowMs() - 10 * DAY_MS, clock.nowMs());
+  const wsBase = o.brokerUrl?.replace(/^http/, "ws");
+  const daemon = await Daemon.open({
+    config: o.config,
+    symbols: o.symbols,
+    stateDir: o.stateDir,
+    log: o.log,
+    alpaca,
+    stocksUrl: wsBase ? `${wsBase}/v2/${o.config.daemon.feed}` : undefined,
+    tradingUrl: wsBase ? `${wsBase}/stream` : undefined,
+    broker: o.broker,
+    clock,
+    secrets: [o.keys.keyId, o.keys.secretKey],
+    newRunStartMs: warmupStartMs(calendar, clock.nowMs()),
+    resume: true,
+    executionMinuteFromId: Boolean(o.brokerUrl),
+  });
+  daemon.onBarTime = (endMs) => {
+    if (endMs > brokerNowMs) brokerNowMs = endMs;
+  };
+  const report = await daemon.start();
+  o.log.info({ broker: o.broker, url: o.brokerUrl ?? "alpaca", symbols: o.symbols, resumed: report.resumed }, "trading");
+  process.stdout.write(`sizewise: trading ${o.symbols.join(",")} on ${o.brokerUrl ?? (o.broker === "live" ? "Alpaca LIVE" : "Alpaca paper")}; Ctrl-C stops (state and journal in ${o.stateDir})\n`);
+  await new Promise<void>((resolve) => {
+    if (o.signal.aborted) return resolve();
+    o.signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  await daemon.stop("signal", false);
+}

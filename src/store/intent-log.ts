@@ -1,0 +1,83 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { OrderIntent } from "../core/types.ts";
+import { orderIntentSchema } from "./state-schema.ts";
+import { DIR_MODE, FILE_MODE } from "../io/atomic-file.ts";
+
+export interface IntentEntry {
+  readonly clientOrderId: string;
+  readonly intent: OrderIntent;
+  readonly atMs: number;
+}
+
+/**
+ * The write-ahead record of every order the daemon is about to send: one JSON line, appended
+ * synchronously BEFORE the POST leaves. Rewriting state.json per order would put a whole-file
+ * write (and its fsync) between a bar and its order; an append is a few microseconds. A kill at
+ * any point leaves either no line (nothing was sent) or a line (it may have been sent: ask the
+ * broker by client order id). A cut final line is ignored on read. The file lives for one run.
+ */
+export class IntentLog {
+  private fd: number | null;
+  readonly file: string;
+
+  private constructor(file: string) {
+    this.file = file;
+    this.fd = openSync(file, "a", FILE_MODE);
+  }
+
+  static open(stateDir: string): IntentLog {
+    mkdirSync(stateDir, { recursive: true, mode: DIR_MODE });
+    return new IntentLog(join(stateDir, "intents.jsonl"));
+  }
+
+  append(intent: OrderIntent, atMs: number): void {
+    if (this.fd === null) throw new Error(`${this.file}: intent log is closed`);
+    writeSync(this.fd, `${JSON.stringify({ clientOrderId: intent.clientOrderId, intent, atMs })}\n`);
+  }
+
+  /**
+   * A refusal that came back after the POST. A restart's replay must see it again at the same
+   * point (the engine reacted to it), and the broker keeps no record of refused orders.
+   */
+  appendRejection(clientOrderId: string, reason: string, atMs: number): void {
+    if (this.fd === null) throw new Error(`${this.file}: intent log is closed`);
+    writeSync(this.fd, `${JSON.stringify({ clientOrderId, rejected: reason, atMs })}\n`);
+  }
+
+  /** Every whole, valid line; a torn or invalid line is skipped and counted. */
+  read(): { entries: IntentEntry[]; rejected: Map<string, string>; skipped: number } {
+    const rejected = new Map<string, string>();
+    if (!existsSync(this.file)) return { entries: [], rejected, skipped: 0 };
+    const entries: IntentEntry[] = [];
+    let skipped = 0;
+    for (const line of readFileSync(this.file, "utf8").split("\n")) {
+      if (line.trim() === "") continue;
+      try {
+        const raw = JSON.parse(line) as { clientOrderId?: unknown; intent?: unknown; atMs?: unknown; rejected?: unknown };
+        if (typeof raw.rejected === "string" && typeof raw.clientOrderId === "string") {
+          rejected.set(raw.clientOrderId, raw.rejected);
+          continue;
+        }
+        const intent = orderIntentSchema.parse(raw.intent);
+        if (typeof raw.atMs !== "number" || raw.clientOrderId !== intent.clientOrderId) throw new Error("bad entry");
+        entries.push({ clientOrderId: intent.clientOrderId, intent, atMs: raw.atMs });
+      } catch {
+        skipped++;
+      }
+    }
+    return { entries, rejected, skipped };
+  }
+
+  /** Starts a new run: the old run's intents are history (the journal has them). */
+  reset(): void {
+    this.close();
+    closeSync(openSync(this.file, "w", FILE_MODE));
+    this.fd = openSync(this.file, "a", FILE_MODE);
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { minuteOfLocalId, minuteOfTime, replayInOrder } from "../../src/daemon/merge-replay.ts";
+import type { Execution } from "../../src/adapters/alpaca/venue.ts";
+import type { FeedBar } from "../../src/daemon/broker-history.ts";
+
+const T0 = Date.UTC(2024, 4, 13, 13, 30);
+const MIN = 60_000;
+const bar = (symbol: string, k: number): FeedBar => ({ symbol, tMs: T0 + k * MIN, open: 1, high: 1, low: 1, close: 1, volume: 1 });
+const stamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:TZ.]/g, "");
+const exec = (id: string, orderId: string, timeMs: number): Execution => ({ executionId: id, orderId, qtyShares: 1, priceUsd: 1, timeMs });
+
+describe("replayInOrder: bars and fills in the order the live bot saw them", () => {
+  it("puts every fill of minute t before the bars of minute t, and waits for the order that a fill belongs to", () => {
+    const log: string[] = [];
+    const known = new Set<string>(["o1"]);
+    const bars = [bar("A", 0), bar("B", 0), bar("A", 1), bar("A", 2)];
+    const execs = [exec("x-late", "o2", T0 + 1 * MIN + 5_000), exec("x1", "o1", T0 + 20_000), exec("x-unknown", "zz", T0)];
+    const left = replayInOrder(bars, execs, minuteOfTime, {
+      canApply: (x) => known.has(x.orderId ?? ""),
+      apply: (x) => log.push(`fill ${x.executionId}`),
+      bar: (b) => {
+        log.push(`bar ${b.symbol}${(b.tMs - T0) / MIN}`);
+        // The engine makes order o2 while it processes A's first bar.
+        if (b.symbol === "A" && b.tMs === T0) known.add("o2");
+      },
+    });
+    expect(log).toEqual(["fill x1", "bar A0", "bar B0", "fill x-late", "bar A1", "bar A2"]);
+    expect(left.map((x) => x.executionId)).toEqual(["x-unknown"]);
+  });
+
+  it("reads the local exchange's minute from the execution id: a fill inside a bar and one at the next open share a timestamp", () => {
+    const end = T0 + MIN;
+    const inBar = exec(`${stamp(T0)}::a`, "o", end);
+    const nextOpen = exec(`${stamp(T0 + MIN)}::b`, "o", end);
+    expect(minuteOfLocalId(inBar)).toBe(T0);
+    expect(minuteOfLocalId(nextOpen)).toBe(T0 + MIN);
+    // By time alone both would land in the next minute.
+    expect(minuteOfTime(inBar)).toBe(T0 + MIN);
+    expect(minuteOfLocalId(exec("no-prefix", "o", end))).toBe(T0 + MIN);
+  });
+});
