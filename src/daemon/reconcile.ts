@@ -2,6 +2,8 @@ import type { AlpacaClient } from "../adapters/alpaca/client.ts";
 import type { AlpacaVenue, Execution } from "../adapters/alpaca/venue.ts";
 import { errorMessage } from "../adapters/alpaca/broker-errors.ts";
 
+const CASH_TOLERANCE_USD = 1;
+
 export interface ReconcileInput {
   readonly alpaca: AlpacaClient;
   readonly venue: AlpacaVenue;
@@ -23,7 +25,10 @@ export async function reconcile(r: ReconcileInput): Promise<string[]> {
   const { alpaca, venue } = r;
   const account = await alpaca.trading.account.getAccount();
   const brokerCash = Number(account.cash);
-  if (Math.abs(brokerCash - venue.cashUsd) > 0.01) {
+  // Fill prices travel as decimal strings, so the bot's running cash and the broker's differ by
+  // rounding (cents over a session); only a real difference is adopted and flagged. Keeping the
+  // bot's own figure otherwise keeps a resumed run's sizes equal to an uninterrupted one's.
+  if (Math.abs(brokerCash - venue.cashUsd) > CASH_TOLERANCE_USD) {
     flags.push(`cash: the replay ends at $${venue.cashUsd.toFixed(2)}, the broker has $${brokerCash.toFixed(2)}; adopted the broker's`);
     venue.setCash(brokerCash);
   }

@@ -225,10 +225,21 @@ function lock(file: string): void {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    // A killed process whose parent has not reaped it yet (a zombie) still answers signal 0.
+    return !isZombie(pid);
   } catch (e) {
     // EPERM: it exists but belongs to someone else.
     return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; the state letter follows the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
+  } catch {
+    return false;
   }
 }
 
