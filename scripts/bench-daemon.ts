@@ -11,7 +11,7 @@ import { Alpaca } from "@alpacahq/alpaca-trade-api";
 import { pino } from "pino";
 import { generateSeries } from "../src/data/generator.ts";
 import { defaultConfig, parseConfig } from "../src/config/load.ts";
-import { runLocal } from "../src/daemon/run-local.ts";
+import { caughtUp, runLocal } from "../src/daemon/run-local.ts";
 import { startExchange } from "../src/exchange/server.ts";
 import { Daemon } from "../src/daemon/daemon.ts";
 import { FileStateStore } from "../src/store/state-store.ts";
@@ -75,11 +75,7 @@ async function latency(symbols: number): Promise<Record<string, number>> {
     frameAt = NaN;
     ex.stepBars(1);
     minutes++;
-    const t0 = Date.now();
-    while (!(daemon.idle && daemon.liveBars + daemon.duplicateBars >= ex.barsPublished && daemon.liveFills >= ex.fillsPublished)) {
-      if (Date.now() - t0 > 10_000) throw new Error("stalled");
-      await new Promise((r) => setImmediate(r));
-    }
+    await caughtUp(daemon, ex);
   }
   await daemon.stop("bench", true);
   await ex.close();
@@ -100,8 +96,6 @@ async function rss(): Promise<Record<string, number>> {
   const r = await runLocal({ config: defaultConfig(), series, stateDir: tmp("sw-bench-rss-"), log: pino({ level: "silent" }) });
   clearInterval(timer);
   const mb = (b: number): number => b / (1 << 20);
-  (globalThis as { gc?: () => void }).gc?.();
-  process.stderr.write(`heap used after gc ${mb(process.memoryUsage().heapUsed).toFixed(0)} MB, external ${mb(process.memoryUsage().external).toFixed(0)} MB\n`);
   return { minutes: r.minutes, bars: r.bars, trades: r.trades.length, seconds: (performance.now() - t0) / 1000, rssEndMb: mb(process.memoryUsage().rss), rssPeakMb: mb(Math.max(...samples)) };
 }
 

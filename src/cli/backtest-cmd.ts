@@ -3,26 +3,12 @@ import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { runBacktest, tradeListJson } from "../backtest/run.ts";
 import type { Metrics } from "../backtest/metrics.ts";
-import { loadBars, type BarInputOptions } from "./load-bars.ts";
+import { loadBars, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { progressBar, type Progress } from "./progress.ts";
 
 export interface BacktestCliOptions extends BarInputOptions {
   config?: string;
   json?: boolean;
-}
-
-/** Adds the options every bar-consuming command shares. */
-export function withBarInputs(cmd: Command): Command {
-  return cmd
-    .option("--data <dir>", "folder of SYMBOL.csv, SYMBOL.csv.gz or SYMBOL.json Alpaca bar files (generated data when omitted)")
-    .option("--symbols <list>", "comma-separated symbols to use (default: every file)")
-    .option("--from <date>", "first New York trading date, YYYY-MM-DD")
-    .option("--to <date>", "last New York trading date, YYYY-MM-DD (inclusive)")
-    .option("--state <dir>", "state folder; parsed bars are cached in <state>/cache", "state")
-    .option("--no-cache", "parse the files again instead of using the binary cache")
-    .option("--seed <n>", "seed of the generated data", "42")
-    .option("--gen-symbols <n>", "symbols of generated data", "20")
-    .option("--gen-days <n>", "trading days of generated data", "60");
 }
 
 export function registerBacktest(program: Command): void {

@@ -4,7 +4,7 @@ import { resolveConfig } from "../config/load.ts";
 import { ALL_MODES, compareModes, type Comparison } from "../backtest/compare.ts";
 import { tradeListJson } from "../backtest/run.ts";
 import { loadSeries } from "./load-bars.ts";
-import { withBarInputs } from "./backtest-cmd.ts";
+import { withBarInputs } from "./load-bars.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import { loadQTable } from "../sizing/rl/index.ts";
 import type { BarInputOptions } from "./load-bars.ts";

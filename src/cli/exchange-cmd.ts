@@ -4,7 +4,8 @@ import { minuteToHhmm } from "../core/market-calendar.ts";
 import { etDayToIso, NyTime } from "../core/ny-time.ts";
 import type { Exchange } from "../exchange/server.ts";
 import { startExchange } from "../exchange/server.ts";
-import { loadSeries } from "./load-bars.ts";
+import { loadSeries, withBarInputs } from "./load-bars.ts";
+import { parseSpeed } from "./start-cmd.ts";
 
 interface ExchangeCmdOptions {
   data?: string;
@@ -30,19 +31,20 @@ interface ExchangeCmdOptions {
  * change and resumed on the next start.
  */
 export function registerExchange(program: Command): void {
-  program
-    .command("exchange")
-    .description("Run the local Alpaca-compatible paper exchange on 127.0.0.1: replay bars, take orders, keep the book across restarts.")
-    .option("--data <dir>", "bars to replay (generated data when omitted)")
+  withBarInputs(
+    program
+      .command("exchange")
+      .description("Run the local Alpaca-compatible paper exchange on 127.0.0.1: replay bars, take orders, keep the book across restarts."),
+    {
+      state: ["state folder: the book is kept in <dir>/exchange/", "./state-exchange"],
+      seedHelp: "seed of the generated data and of the partial fills",
+      genSymbols: "10",
+      genDays: "10",
+      cacheOption: false,
+    },
+  )
     .option("--port <n>", "port on 127.0.0.1 (0: any free port; the URL is printed)", "0")
     .option("--speed <n|max>", "bar-minutes per wall-clock minute (1 = real time), or max", "1")
-    .option("--symbols <list>", "comma-separated symbols to replay")
-    .option("--from <date>", "first replay date, YYYY-MM-DD")
-    .option("--to <date>", "last replay date, YYYY-MM-DD")
-    .option("--state <dir>", "state folder: the book is kept in <dir>/exchange/", "./state-exchange")
-    .option("--seed <n>", "seed of the generated data and of the partial fills", "42")
-    .option("--gen-symbols <n>", "symbols of generated data", "10")
-    .option("--gen-days <n>", "trading days of generated data", "10")
     .option("--cash <usd>", "starting cash of the account", "100000")
     .option("--friction <pct>", "round-trip friction in percent, half charged on each fill (Alpaca paper charges none)", "0")
     .option("--partial-fills <fraction>", "share of market orders filled in two pieces (Alpaca paper: about 0.1)", "0.1")
@@ -86,8 +88,7 @@ Example:
 }
 
 async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): Promise<Exchange> {
-  const speed = o.speed === "max" ? "max" : Number(o.speed);
-  if (speed !== "max" && !(speed > 0)) throw new Error(`--speed must be a positive number or max (got ${JSON.stringify(o.speed)})`);
+  const speed = parseSpeed(o.speed);
   const port = Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`--port must be 0-65535 (got ${JSON.stringify(o.port)})`);
   const num = (name: string, v: string, ok: (x: number) => boolean): number => {

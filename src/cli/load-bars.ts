@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { Command } from "commander";
 import type { BarSeries, BarSource, RejectLog } from "../core/bars.ts";
 import { loadBarDir } from "../data/load-dir.ts";
 import { seriesSource } from "../data/merge-source.ts";
@@ -22,6 +23,33 @@ export interface LoadedBars {
   readonly rejects: RejectLog | null;
   readonly loadMs: number;
   readonly origin: string;
+}
+
+/** Where a command's bar options differ from the backtest's (defaults and help). */
+export interface BarInputDefaults {
+  readonly state?: readonly [help: string, dir: string];
+  readonly symbolsHelp?: string;
+  readonly seedHelp?: string;
+  readonly genSymbols?: string;
+  readonly genDays?: string;
+  /** Offer --no-cache (commands that always cache, like the daemon, do not). */
+  readonly cacheOption?: boolean;
+}
+
+/** Adds the options every bar-consuming command shares. */
+export function withBarInputs(cmd: Command, d: BarInputDefaults = {}): Command {
+  const [stateHelp, stateDir] = d.state ?? ["state folder; parsed bars are cached in <state>/cache", "state"];
+  cmd
+    .option("--data <dir>", "folder of SYMBOL.csv, SYMBOL.csv.gz or SYMBOL.json Alpaca bar files (generated data when omitted)")
+    .option("--symbols <list>", d.symbolsHelp ?? "comma-separated symbols to use (default: every file)")
+    .option("--from <date>", "first New York trading date, YYYY-MM-DD")
+    .option("--to <date>", "last New York trading date, YYYY-MM-DD (inclusive)")
+    .option("--state <dir>", stateHelp, stateDir);
+  if (d.cacheOption ?? true) cmd.option("--no-cache", "parse the files again instead of using the binary cache");
+  return cmd
+    .option("--seed <n>", d.seedHelp ?? "seed of the generated data", "42")
+    .option("--gen-symbols <n>", "symbols of generated data", d.genSymbols ?? "20")
+    .option("--gen-days <n>", "trading days of generated data", d.genDays ?? "60");
 }
 
 function positiveInt(name: string, v: string): number {

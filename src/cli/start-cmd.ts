@@ -5,7 +5,7 @@ import { resolveConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { runLocal } from "../daemon/run-local.ts";
 import { runRemote } from "../daemon/run-remote.ts";
-import { loadSeries, type BarInputOptions } from "./load-bars.ts";
+import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { createLogger } from "./logger.ts";
 import { readKeys } from "./keys.ts";
 
@@ -50,21 +50,22 @@ export function chooseBroker(config: Config, liveFlag: boolean, log: Logger): "p
  * through the official SDK.
  */
 export function registerStart(program: Command): void {
-  program
-    .command("start")
-    .description("Run the paper-trading daemon: Alpaca paper with keys in the environment, else the embedded local exchange replaying bars over the Alpaca protocol.")
-    .option("--local", "trade the embedded local exchange even when Alpaca keys are set")
-    .option("--data <dir>", "bars to replay on the local exchange (generated data when omitted)")
-    .option("--symbols <list>", "comma-separated symbols (replay: a subset of the data; Alpaca: overrides trading.symbols)")
-    .option("--from <date>", "first replay date, YYYY-MM-DD")
-    .option("--to <date>", "last replay date, YYYY-MM-DD")
+  withBarInputs(
+    program
+      .command("start")
+      .description("Run the paper-trading daemon: Alpaca paper with keys in the environment, else the embedded local exchange replaying bars over the Alpaca protocol.")
+      .option("--local", "trade the embedded local exchange even when Alpaca keys are set"),
+    {
+      symbolsHelp: "comma-separated symbols (replay: a subset of the data; Alpaca: overrides trading.symbols)",
+      state: ["state folder (state.json, journal/, exchange/)", "state"],
+      genSymbols: "10",
+      genDays: "10",
+      cacheOption: false,
+    },
+  )
     .option("--speed <n|max>", "replay speed: N replayed minutes per wall-clock minute, or max (lock step, reproducible)", "max")
-    .option("--state <dir>", "state folder (state.json, journal/, exchange/)", "state")
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--broker-url <url>", "an Alpaca-protocol broker to trade instead of Alpaca (e.g. `sizewise exchange` at http://127.0.0.1:PORT); needs keys")
-    .option("--seed <n>", "seed of the generated data", "42")
-    .option("--gen-symbols <n>", "symbols of generated data", "10")
-    .option("--gen-days <n>", "trading days of generated data", "10")
     .option("--live", "trade real money: needs trading.live: true in config as well")
     .addHelpText(
       "after",

@@ -4,7 +4,7 @@ import { resolveConfig } from "../config/load.ts";
 import { trainRl } from "../backtest/train-rl.ts";
 import { loadQTable, saveQTable } from "../sizing/rl/index.ts";
 import { loadSeries, type BarInputOptions } from "./load-bars.ts";
-import { withBarInputs } from "./backtest-cmd.ts";
+import { withBarInputs } from "./load-bars.ts";
 import { progressBar } from "./progress.ts";
 
 interface TrainRlOptions extends BarInputOptions {

@@ -1,8 +1,3 @@
-import { createHash, randomUUID } from "node:crypto";
-import type { Logger } from "pino";
-import type { Config } from "../config/schema.ts";
-import type { Clock } from "../core/clock.ts";
-import type { OrderIntent, TradeRecord } from "../core/types.ts";
 import { SeededRng } from "../core/rng.ts";
 import { NyTime, etDayToIso } from "../core/ny-time.ts";
 import { Engine } from "../engine/engine.ts";
@@ -12,7 +7,7 @@ import { createSizer } from "../sizing/pipeline.ts";
 import { serializeQTable } from "../sizing/rl/persist.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import type { AlpacaClient } from "../adapters/alpaca/client.ts";
-import { AlpacaVenue, type Execution, type TradeUpdateLike, type VenueObserver } from "../adapters/alpaca/venue.ts";
+import { AlpacaVenue, executionOf, type Execution, type TradeUpdateLike } from "../adapters/alpaca/venue.ts";
 import { Journal } from "../store/journal.ts";
 import { FileStateStore } from "../store/state-store.ts";
 import type { RunRecord } from "../store/state-store.ts";
@@ -22,57 +17,12 @@ import { DedupingJournal } from "./journal-dedupe.ts";
 import { fetchBars, fetchExecutions, fetchOrders, type FeedBar } from "./broker-history.ts";
 import { minuteOfLocalId, minuteOfTime, replayInOrder } from "./merge-replay.ts";
 import { reconcile } from "./reconcile.ts";
-import { Scheduler, type JobContext, type LiveDriver, type ReplayDriver } from "./schedule.ts";
-import { SessionCalendar } from "./session-calendar.ts";
+import { chooseRun } from "./run-choice.ts";
+import type { DaemonOptions, RecoveryReport } from "./daemon-options.ts";
+import { DaemonJobs } from "./daemon-jobs.ts";
+import { ledgerUpdate, orderLedger } from "./order-ledger.ts";
 
-export type BrokerKind = "local" | "paper" | "live";
-
-export interface DaemonOptions {
-  readonly config: Config;
-  readonly symbols: readonly string[];
-  readonly stateDir: string;
-  readonly log: Logger;
-  readonly alpaca: AlpacaClient;
-  /** Stream endpoints; undefined = the SDK's Alpaca defaults. */
-  readonly stocksUrl?: string;
-  readonly tradingUrl?: string;
-  readonly broker: BrokerKind;
-  /** The broker's time: the replay clock on the local exchange, the wall clock on Alpaca. */
-  readonly clock: Clock;
-  /** Values that must never reach the journal or the state (the API key pair). */
-  readonly secrets: readonly string[];
-  /** Where a new run's replay starts (its first bar, or the warm-up start before today's open). */
-  readonly newRunStartMs: number;
-  /** False abandons a run the state holds (e.g. the local exchange started a fresh replay). */
-  readonly resume: boolean;
-  /** The local exchange writes the replay minute of a fill into its execution id (see merge-replay). */
-  readonly executionMinuteFromId?: boolean;
-  /** Jobs on the wall clock with node-cron (Alpaca). Otherwise they fire on the replay clock, as bars pass them. */
-  readonly liveSchedule?: boolean;
-  /** The session calendar is fetched up to here (a replay's last bar; default 30 days ahead). */
-  readonly calendarUntilMs?: number;
-  /** Fault injection for tests: runs after the write-ahead intent line, before the POST. */
-  readonly hooks?: {
-    readonly afterIntentLogged?: (intent: OrderIntent) => void;
-    /** A bar came off the stocks stream (the latency benchmark's start point). */
-    readonly barReceived?: () => void;
-  };
-  /** Post retry pacing after an ambiguous failure (tests shorten it). */
-  readonly retryDelayMs?: number;
-}
-
-/** What a restart's replay found and did; journaled as one `reconcile` event. */
-export interface RecoveryReport {
-  readonly resumed: boolean;
-  readonly replayedBars: number;
-  readonly appliedFills: number;
-  readonly adoptedOrders: number;
-  readonly posted: readonly string[];
-  readonly canceled: readonly string[];
-  readonly missedEntries: number;
-  readonly journalEventsAdded: number;
-  readonly flags: readonly string[];
-}
+export type { BrokerKind, DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -116,10 +66,10 @@ export class Daemon {
   /** Async work under way (a backfill, a catch-up): a lock-step driver waits for none. */
   busy = 0;
   recovery: RecoveryReport | null = null;
-  private replayJobs: ReplayDriver | null = null;
-  private liveJobs: LiveDriver | null = null;
-  private jobsClockMs = -Infinity;
-  private readonly summarized = new Set<string>();
+  private jobs: DaemonJobs | null = null;
+  private readonly strategyId: string;
+  /** Whether start() resumed the run the state held (false: a new run began). */
+  private resumed = false;
   /** Told the end time of every bar ingested (a replaying broker's clock follows its bars). */
   onBarTime: ((endMs: number) => void) | null = null;
 
@@ -136,26 +86,38 @@ export class Daemon {
     this.learning = new LearningState(cfg, new SeededRng(cfg.execution.seed));
     const events = journalEvents(this.journal, () => this.nowMs());
     const ref: { venue?: AlpacaVenue } = {};
+    const strategy = createBearTrap(cfg.strategy);
+    this.strategyId = strategy.id;
+    const ledger = orderLedger({
+      store,
+      intentLog,
+      journal: this.journal,
+      nowMs: () => this.nowMs(),
+      today: () => this.today(),
+      recovering: () => this.venue.recovering,
+      onRejected: (coid, reason) => this.engine.onOrderRejected(coid, reason),
+      warn: (detail, msg) => o.log.warn(detail, msg),
+      changed: () => this.afterActivity(),
+      afterIntentLogged: o.hooks?.afterIntentLogged,
+    });
     this.engine = new Engine<unknown>({
       config: cfg,
       symbols: o.symbols,
-      strategy: createBearTrap(cfg.strategy),
+      strategy,
       sizer: createSizer(cfg),
       learning: this.learning,
       events: {
         ...events,
         trade: (t) => {
           events.trade?.(t);
-          this.onTradeClosed(t);
+          this.onTradeClosed();
         },
         dayEnd: (d, equity) => {
           this.store.raiseEquityHighWater(equity);
-          // The scheduled summary normally came at close + 5 min; a day the calendar did not
-          // know (generated data on a holiday) still gets one.
-          if (!this.summarized.has(d)) this.journalSummary(d, equity);
+          this.jobs?.summarize(d, equity);
         },
       },
-      venue: AlpacaVenue.factory(o.alpaca, this.observer(), ref, { clock: { nowMs: () => this.nowMs() }, retryDelayMs: o.retryDelayMs }),
+      venue: AlpacaVenue.factory(o.alpaca, ledger, ref, { clock: { nowMs: () => this.nowMs() }, retryDelayMs: o.retryDelayMs }),
     });
     if (!ref.venue) throw new Error("venue was not built");
     this.venue = ref.venue;
@@ -194,8 +156,13 @@ export class Daemon {
     try {
       const account = await o.alpaca.trading.account.getAccount();
       const run = this.chooseRun(Number(account.cash));
-      this.journal.append(this.today(), "startup", { broker: o.broker, runId: run.id, resumed: run.startedAt !== this.newRunStamp, symbols: o.symbols, sizingMode: o.config.sizing.mode });
-      await this.startSchedule(run);
+      this.journal.append(this.today(), "startup", { broker: o.broker, runId: run.id, resumed: this.resumed, symbols: o.symbols, sizingMode: o.config.sizing.mode });
+      this.jobs = await DaemonJobs.open(o.alpaca, o.config.daemon, run.startMs, Math.max(o.calendarUntilMs ?? 0, o.clock.nowMs() + 30 * DAY_MS), {
+        engine: this.engine,
+        journal: this.journal,
+        equityUsd: () => this.venue.equityUsd(),
+        error: (where, e) => this.error(where, e),
+      });
       this.connectStreams();
       await Promise.all([this.stocks?.whenAuthenticated(), this.trading?.whenAuthenticated()]);
       this.recovery = await this.recover(run);
@@ -204,97 +171,30 @@ export class Daemon {
       this.holds--;
     }
     this.release();
-    if (o.liveSchedule && this.scheduler !== null) {
-      this.liveJobs = this.scheduler.live();
-      this.liveJobs.start();
-    }
+    if (o.liveSchedule) this.jobs?.startLive();
     return this.recovery;
-  }
-
-  private scheduler: Scheduler | null = null;
-
-  /** The broker's calendar drives the jobs: warm-up, flatten (12:55 on a half day), summary, retrain. */
-  private async startSchedule(run: RunRecord): Promise<void> {
-    const o = this.o;
-    const d = o.config.daemon;
-    const fromMs = run.startMs - 7 * DAY_MS;
-    const toMs = Math.max(o.calendarUntilMs ?? 0, o.clock.nowMs() + 30 * DAY_MS);
-    const days = await o.alpaca.trading.calendar.legacyCalendar({ start: new Date(fromMs), end: new Date(toMs) });
-    const iso = (ms: number): string => etDayToIso(this.ny.etDay(ms));
-    const calendar = SessionCalendar.fromAlpaca(
-      days.map((x) => ({ date: x.date.toISOString().slice(0, 10), open: x.open, close: x.close })),
-      { from: iso(fromMs), to: iso(toMs) },
-    );
-    this.scheduler = new Scheduler({
-      calendar,
-      warmupMinutes: d.warmupMinutesBeforeOpen,
-      flattenMinutesBeforeClose: d.flattenMinutesBeforeClose,
-      summaryMinutesAfterClose: d.summaryMinutesAfterClose,
-      retrainCron: d.nightlyRetrain ? "0 20 * * 1-5" : undefined,
-      handlers: {
-        warmup: (c) => this.onJob(c, { session: `${new Date(c.session.openMs).toISOString()}..${new Date(c.session.closeMs).toISOString()}` }),
-        flatten: (c) => this.onJob(c, { positions: this.engine.flattenAll("eod") }),
-        summary: (c) => {
-          const date = etDayToIso(c.etDay);
-          if (!this.summarized.has(date)) this.journalSummary(date, this.venue.equityUsd());
-        },
-        retrain: (c) => this.onJob(c, { note: "the learners update online as trades close; nothing to refit" }),
-      },
-      onError: (err, at) => this.error(`job ${at.job} at ${new Date(at.nowMs).toISOString()}`, err),
-    });
-    this.replayJobs = this.scheduler.replay(run.startMs - 1);
-  }
-
-  private onJob(c: JobContext, detail: Record<string, unknown>): void {
-    this.journal.append(etDayToIso(c.etDay), "schedule", { job: c.job, at: new Date(c.nowMs).toISOString(), ...detail }, c.nowMs);
-  }
-
-  /** The day's summary: what the journal review reads first. */
-  private journalSummary(date: string, equityUsd: number): void {
-    this.summarized.add(date);
-    const trades = this.engine.result.trades.filter((t) => etDayToIso(this.ny.etDay(t.exitTimeMs)) === date);
-    const wins = trades.filter((t) => t.pnlUsd > 0).length;
-    const day = this.engine.dayStatus();
-    this.journal.append(date, "summary", {
-      date,
-      trades: trades.length,
-      wins,
-      winRatePct: trades.length > 0 ? (wins / trades.length) * 100 : null,
-      pnlUsd: trades.reduce((a, t) => a + t.pnlUsd, 0),
-      equityUsd,
-      halted: day.day === date ? day.halted : null,
-    });
   }
 
   /** Fires the jobs a replay clock has passed (the last day's summary at the end of a replay). */
   advanceJobs(toMs: number): void {
-    if (this.replayJobs === null || !(toMs > this.jobsClockMs)) return;
-    this.jobsClockMs = toMs;
-    this.replayJobs.advanceToSync(toMs);
+    this.jobs?.advance(toMs);
   }
-
-  private newRunStamp = "";
 
   /** The run to resume, or a new one (journaled with why). */
   private chooseRun(cashUsd: number): RunRecord {
     const o = this.o;
     const prev = this.store.getRun();
-    const configHash = createHash("sha256").update(JSON.stringify(o.config)).digest("hex").slice(0, 16);
-    const tooOld = prev !== null && this.o.clock.nowMs() - prev.startMs > o.config.daemon.maxReplayDays * DAY_MS;
-    const sameSymbols = prev !== null && JSON.stringify(prev.symbols) === JSON.stringify(o.symbols);
-    if (o.resume && prev !== null && prev.broker === o.broker && sameSymbols && !tooOld) {
-      this.run = prev;
-      if (prev.configHash !== configHash) this.journal.append(this.today(), "reconcile", { kind: "config_changed", detail: "the config differs from the one this run started with; the replay uses the new one" });
-      return prev;
+    const c = chooseRun({ prev, config: o.config, broker: o.broker, symbols: o.symbols, resume: o.resume, nowMs: o.clock.nowMs(), newRunStartMs: o.newRunStartMs, cashUsd });
+    this.run = c.run;
+    this.resumed = c.resumed;
+    if (c.resumed) {
+      if (c.configChanged) this.journal.append(this.today(), "reconcile", { kind: "config_changed", detail: "the config differs from the one this run started with; the replay uses the new one" });
+      return c.run;
     }
-    const why = prev === null ? "no run in state" : !o.resume ? "the broker started a new session" : prev.broker !== o.broker ? `broker changed from ${prev.broker}` : !sameSymbols ? "symbols changed" : `run older than ${o.config.daemon.maxReplayDays} days`;
-    this.newRunStamp = new Date(this.o.clock.nowMs()).toISOString();
-    const run: RunRecord = { id: randomUUID(), broker: o.broker, startMs: o.newRunStartMs, symbols: [...o.symbols], initialCashUsd: cashUsd, configHash, startedAt: this.newRunStamp };
-    this.store.resetRun(run);
+    this.store.resetRun(c.run);
     this.intentLog.reset();
-    this.run = run;
-    if (prev !== null) this.journal.append(this.today(), "reconcile", { kind: "new_run", why, previousRun: prev.id });
-    return run;
+    if (prev !== null) this.journal.append(this.today(), "reconcile", { kind: "new_run", why: c.why, previousRun: prev.id });
+    return c.run;
   }
 
   /**
@@ -306,8 +206,7 @@ export class Daemon {
     const o = this.o;
     const [orders, executions, bars] = await Promise.all([fetchOrders(o.alpaca, run.startMs), fetchExecutions(o.alpaca, run.startMs), fetchBars(o.alpaca, o.symbols, run.startMs, o.config.daemon.feed)]);
     const edgeMs = bars.length > 0 ? bars[bars.length - 1].tMs : -Infinity;
-    let adopted = 0;
-    this.onAdopted = () => void adopted++;
+    const adoptedBefore = this.venue.adoptedOrders;
     const missedBefore = this.venue.missedEntries;
     this.venue.beginRecovery(orders, edgeMs, this.intentLog.read().rejected);
     this.venue.setCash(run.initialCashUsd);
@@ -321,13 +220,12 @@ export class Daemon {
       this.replayMs = null;
     }
     const sent = this.venue.finishRecovery();
-    this.onAdopted = null;
-    const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.engineStrategyId()}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers });
+    const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers });
     const report: RecoveryReport = {
-      resumed: run.startedAt !== this.newRunStamp,
+      resumed: this.resumed,
       replayedBars: bars.length,
       appliedFills: this.venue.fillsSeen - fillsBefore,
-      adoptedOrders: adopted,
+      adoptedOrders: this.venue.adoptedOrders - adoptedBefore,
       posted: sent.posted,
       canceled: sent.canceled,
       missedEntries: this.venue.missedEntries - missedBefore,
@@ -341,24 +239,22 @@ export class Daemon {
     return report;
   }
 
-  private engineStrategyId(): string {
-    return createBearTrap(this.o.config.strategy).id;
-  }
-
-  private onAdopted: (() => void) | null = null;
-
   /** Bars and fills in the order the live bot saw them (see replayInOrder); returns fills no order explains. */
   private replay(bars: readonly FeedBar[], execs: readonly Execution[]): Execution[] {
-    const minuteOf = this.o.executionMinuteFromId ? minuteOfLocalId : minuteOfTime;
-    return replayInOrder(bars, execs, minuteOf, {
-      canApply: (x) => x.orderId !== undefined && this.venue.clientIdOf(x.orderId) !== undefined,
+    return this.merge(bars, execs, (b) => {
+      this.replayMs = b.tMs + 60_000;
+      this.ingestBar(b);
+      // The run heard these refusals before its next bar; so does the replay.
+      for (const r of this.venue.takeReplayedRefusals()) this.venue.replayRefusal(r.clientOrderId, r.reason);
+    });
+  }
+
+  /** Bars and fills interleaved in broker order (see replayInOrder); returns fills no order of the engine explains. */
+  private merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void): Execution[] {
+    return replayInOrder(bars, execs, this.o.executionMinuteFromId ? minuteOfLocalId : minuteOfTime, {
+      canApply: (x) => this.venue.knowsOrderOf(x),
       apply: (x) => this.applyExecution(x),
-      bar: (b) => {
-        this.replayMs = b.tMs + 60_000;
-        this.ingestBar(b);
-        // The run heard these refusals before its next bar; so does the replay.
-        for (const r of this.venue.takeReplayedRefusals()) this.venue.replayRefusal(r.clientOrderId, r.reason);
-      },
+      bar,
     });
   }
 
@@ -413,7 +309,7 @@ export class Daemon {
       const before = this.venue.fillsSeen;
       this.venue.onTradeUpdate(u);
       this.liveFills += this.venue.fillsSeen - before;
-      this.ledgerUpdate(u);
+      this.recordUpdate(u);
     } catch (e) {
       this.error(`trade update ${u.event} for ${u.order.clientOrderId ?? u.order.id ?? "?"}`, e);
     }
@@ -435,7 +331,7 @@ export class Daemon {
     this.lastBarMs[id] = b.tMs;
     this.onBarTime?.(b.tMs + 60_000);
     // Jobs due at or before this bar's start run first (the flatten before the bar after it).
-    if (b.tMs > this.jobsClockMs) this.advanceJobs(b.tMs);
+    this.jobs?.advance(b.tMs);
     try {
       this.engine.onBar(id, b.tMs, b.open, b.high, b.low, b.close, b.volume);
     } catch (e) {
@@ -514,78 +410,27 @@ export class Daemon {
         this.onUpdate(u);
         continue;
       }
-      this.ledgerUpdate(u);
-      execs.push({ executionId: u.executionId ?? `${u.order.id ?? ""}:${u.qty ?? ""}`, orderId: u.order.id, clientOrderId: u.order.clientOrderId, qtyShares: Number(u.qty), priceUsd: Number(u.price), timeMs: u.timestamp?.getTime() ?? this.nowMs() });
+      this.recordUpdate(u);
+      execs.push(executionOf(u, this.nowMs()));
     }
     if (bars.length === 0 && execs.length === 0) return;
     const fresh = execs.filter((x) => !this.venue.hasSeenExecution(x.executionId));
-    const minuteOf = this.o.executionMinuteFromId ? minuteOfLocalId : minuteOfTime;
     const before = this.venue.fillsSeen;
-    const left = replayInOrder(bars, fresh, minuteOf, {
-      canApply: (x) => (x.orderId !== undefined && this.venue.clientIdOf(x.orderId) !== undefined) || (x.clientOrderId !== undefined && this.venue.knowsIntent(x.clientOrderId)),
-      apply: (x) => this.applyExecution(x),
-      bar: (b) => this.ingestLive(b),
-    });
+    const left = this.merge(bars, fresh, (b) => this.ingestLive(b));
     this.liveFills += this.venue.fillsSeen - before;
     for (const x of left) this.journal.append(this.today(), "reconcile", { kind: "unknown_fill", executionId: x.executionId, orderId: x.orderId ?? null, qty: x.qtyShares, price: x.priceUsd });
   }
 
-  /** Order ledger transitions from the order stream. */
-  private ledgerUpdate(u: TradeUpdateLike): void {
-    const coid = (u.order.id !== undefined ? this.venue.clientIdOf(u.order.id) : undefined) ?? u.order.clientOrderId;
-    if (coid === undefined || this.store.getOrder(coid) === undefined) return;
-    const status = u.event === "fill" ? "filled" : u.event === "partial_fill" ? "partially_filled" : u.event === "canceled" || u.event === "expired" || u.event === "rejected" ? u.event : null;
-    if (status === null) return;
-    const cur = this.store.getOrder(coid)?.status;
-    if (cur === "filled" || cur === "canceled" || cur === "expired" || cur === "rejected") return;
-    this.store.markOrderStatus(coid, status);
+  /** The order ledger follows the stream (an OCO's stop leg reports under its own id). */
+  private recordUpdate(u: TradeUpdateLike): void {
+    ledgerUpdate(this.store, (u.order.id !== undefined ? this.venue.clientIdOf(u.order.id) : undefined) ?? u.order.clientOrderId, u);
   }
 
-  private observer(): VenueObserver {
-    const submittedPayload = (i: OrderIntent): Record<string, unknown> => ({ clientOrderId: i.clientOrderId, symbol: i.symbol, side: i.side, orderType: i.type, qty: i.qtyShares, limit: i.limitPriceUsd ?? null, stop: i.stopPriceUsd ?? null, purpose: i.purpose });
-    return {
-      beforePost: (i) => {
-        // The write-ahead line goes down before the POST leaves (see IntentLog).
-        this.intentLog.append(i, this.nowMs());
-        this.o.hooks?.afterIntentLogged?.(i);
-        this.store.recordIntent(i.clientOrderId, i);
-        this.store.markSubmitted(i.clientOrderId);
-      },
-      submitted: (i) => {
-        this.journal.append(this.today(), "order_submitted", submittedPayload(i));
-      },
-      acknowledged: (i, id) => {
-        this.store.markAcknowledged(i.clientOrderId, id);
-        this.afterActivity();
-      },
-      adopted: (i, id, why) => {
-        this.onAdopted?.();
-        if (this.store.getOrder(i.clientOrderId) === undefined) this.store.recordIntent(i.clientOrderId, i);
-        this.store.markAcknowledged(i.clientOrderId, id);
-        // Journaled like a submission: during the replay the journal drops it when it already has it.
-        this.journal.append(this.today(), "order_submitted", submittedPayload(i));
-        if (why !== "recovered") this.journal.append(this.today(), "reconcile", { kind: "adopted", clientOrderId: i.clientOrderId, why });
-      },
-      rejected: (i, reason) => {
-        if (!this.venue.recovering) this.intentLog.appendRejection(i.clientOrderId, reason, this.nowMs());
-        if (this.store.getOrder(i.clientOrderId) !== undefined) this.store.markRejected(i.clientOrderId, reason);
-        this.journal.append(this.today(), "order_update", { clientOrderId: i.clientOrderId, event: "rejected", reason });
-        this.o.log.warn({ clientOrderId: i.clientOrderId, reason }, "order rejected");
-        this.engine.onOrderRejected(i.clientOrderId, reason);
-        this.afterActivity();
-      },
-      update: (event, coid, detail) => {
-        this.journal.append(this.today(), "order_update", { clientOrderId: coid, event, ...detail });
-      },
-    };
-  }
-
-  private onTradeClosed(t: TradeRecord): void {
+  private onTradeClosed(): void {
     const equity = this.venue.equityUsd();
     if (Number.isFinite(equity)) this.store.raiseEquityHighWater(equity);
     this.store.setKelly(this.learning.kelly.toJSON());
     if (this.learning.rl !== null) this.store.setQTable(serializeQTable(this.learning.rl.table));
-    void t;
   }
 
   private error(where: string, e: unknown): void {
@@ -607,12 +452,7 @@ export class Daemon {
 
   private syncState(): void {
     const e = this.engine;
-    this.store.replacePositions(
-      e.openPositions().map((p) => ({
-        id: p.id, symbol: p.symbol, strategyId: p.strategyId, template: p.template, stage: p.stage, qtyShares: p.qtyShares,
-        entries: [...p.entries], exits: [...p.exits], stopUsd: p.stopUsd, targets: [...p.targets], nextAdd: p.nextAdd, orderIds: [...p.orderIds], closing: p.closing,
-      })),
-    );
+    this.store.replacePositions(e.openPositions());
     const day = e.dayStatus();
     if (day.day !== null) this.store.setDaily({ date: day.day, realizedPnlUsd: day.dayPnlUsd, entries: day.entriesToday, haltedReason: day.halted });
     // Bar times change every minute and matter only to `status`: they ride along with a write that
@@ -635,8 +475,7 @@ export class Daemon {
     const t0 = Date.now();
     while (this.venue.inflight > 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
     this.stopped = true;
-    this.liveJobs?.stop();
-    this.replayJobs?.stop();
+    this.jobs?.stop();
     this.stocks?.disconnect();
     this.trading?.disconnect();
     // Only a run that is over closes its books (the day's summary); a stop mid-session resumes later.

@@ -25,6 +25,17 @@ export interface LocalRunOptions {
   readonly partialFill?: { readonly fraction: number; readonly seed: number };
 }
 
+/**
+ * Lock step: resolves once the daemon has taken every bar and fill the exchange published and has
+ * nothing held or under way, so the next minute can go out.
+ */
+export function caughtUp(daemon: Daemon, ex: Exchange): Promise<void> {
+  return settle(
+    () => daemon.idle && daemon.liveBars + daemon.duplicateBars >= ex.barsPublished && daemon.liveFills >= ex.fillsPublished,
+    () => `bars ${daemon.liveBars}/${ex.barsPublished}, fills ${daemon.liveFills}/${ex.fillsPublished}, requests ${daemon.venue.inflight}, idle ${daemon.idle}`,
+  );
+}
+
 export interface LocalRunResult {
   readonly trades: readonly TradeRecord[];
   readonly bars: number;
@@ -39,7 +50,7 @@ export interface LocalRunResult {
 }
 
 /** Resolves when `cond` holds, checking after each turn of the event loop (bounded, so a stuck stream fails loudly). */
-async function settle(cond: () => boolean, what: () => string, maxMs = 30_000): Promise<void> {
+export async function settle(cond: () => boolean, what: () => string, maxMs = 30_000): Promise<void> {
   const t0 = Date.now();
   for (let spins = 0; !cond(); spins++) {
     if (Date.now() - t0 > maxMs) throw new Error(`replay stalled waiting for ${what()}`);
@@ -96,10 +107,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
   let recovery: RecoveryReport;
   try {
     recovery = await daemon.start();
-    const caughtUp = (): boolean =>
-      daemon.idle && daemon.liveBars + daemon.duplicateBars >= ex.barsPublished && daemon.liveFills >= ex.fillsPublished;
-    const waitCaughtUp = (): Promise<void> =>
-      settle(caughtUp, () => `bars ${daemon.liveBars}/${ex.barsPublished}, fills ${daemon.liveFills}/${ex.fillsPublished}, requests ${daemon.venue.inflight}, idle ${daemon.idle}`);
+    const waitCaughtUp = (): Promise<void> => caughtUp(daemon, ex);
     // Orders the recovery sent must reach the book before the next minute can fill them.
     await waitCaughtUp();
     if (speed === "max") {

@@ -27,12 +27,13 @@ export interface PositionView {
   /** Template stage: adds taken plus targets done. */
   readonly stage: number;
   readonly qtyShares: number;
-  readonly entries: readonly { timeMs: number; qtyShares: number; priceUsd: number; reason: string }[];
-  readonly exits: readonly { timeMs: number; qtyShares: number; priceUsd: number; reason: string }[];
+  // Fresh arrays on every call: the caller may keep them (the state file does).
+  readonly entries: { timeMs: number; qtyShares: number; priceUsd: number; reason: string }[];
+  readonly exits: { timeMs: number; qtyShares: number; priceUsd: number; reason: string }[];
   readonly stopUsd: number;
-  readonly targets: readonly { label: string; priceUsd: number; done: boolean }[];
+  readonly targets: { label: string; priceUsd: number; done: boolean }[];
   readonly nextAdd: { index: number; priceUsd: number } | null;
-  readonly orderIds: readonly string[];
+  readonly orderIds: string[];
   readonly closing: boolean;
 }
 

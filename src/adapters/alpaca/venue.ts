@@ -108,6 +108,8 @@ export class AlpacaVenue implements Venue {
   /** REST calls under way; the replay driver waits for zero before the next minute. */
   inflight = 0;
   updatesSeen = 0;
+  /** Orders found at the broker by client order id instead of being sent (a restart, an ambiguous failure). */
+  adoptedOrders = 0;
   /** Entries the recovery dropped because their signal bar passed while the bot was down. */
   missedEntries = 0;
   /** Distinct executions applied (a lock-step driver compares this with the exchange's count). */
@@ -192,13 +194,9 @@ export class AlpacaVenue implements Venue {
     return this.byBrokerId.get(brokerOrderId)?.coid;
   }
 
-  knowsIntent(clientOrderId: string): boolean {
-    return this.intents.has(clientOrderId);
-  }
-
-  /** Intents the engine made that are still working, by client order id (for the state file). */
-  intentOf(clientOrderId: string): OrderIntent | undefined {
-    return this.intents.get(clientOrderId);
+  /** True once the engine has made the order an execution fills (by the broker's id, or the client id). */
+  knowsOrderOf(x: Execution): boolean {
+    return (x.orderId !== undefined && this.byBrokerId.has(x.orderId)) || (x.clientOrderId !== undefined && this.intents.has(x.clientOrderId));
   }
 
   submit(intent: OrderIntent): SubmitResult {
@@ -301,16 +299,7 @@ export class AlpacaVenue implements Venue {
     const coid = mapped?.coid ?? u.order.clientOrderId ?? "";
     const leg = mapped?.leg ?? null;
     this.observer.update?.(u.event, coid, { price: u.price, qty: u.qty, leg });
-    if (u.event !== "fill" && u.event !== "partial_fill") return;
-    this.applyExecution({
-      // Without an execution id, the order and its filled quantity so far identify the piece.
-      executionId: u.executionId ?? `${u.order.id ?? coid}:${u.qty ?? ""}:${u.timestamp?.getTime() ?? ""}`,
-      orderId: u.order.id,
-      clientOrderId: u.order.clientOrderId,
-      qtyShares: Number(u.qty),
-      priceUsd: Number(u.price),
-      timeMs: u.timestamp?.getTime() ?? this.clock.nowMs(),
-    });
+    if (u.event === "fill" || u.event === "partial_fill") this.applyExecution(executionOf(u, this.clock.nowMs()));
   }
 
   /**
@@ -355,11 +344,18 @@ export class AlpacaVenue implements Venue {
   }
 
   private adopt(intent: OrderIntent, o: BrokerOrderLike, why: string): void {
+    this.adoptedOrders++;
+    const id = this.remember(intent, o);
+    this.observer.adopted?.(intent, id, why);
+  }
+
+  /** Maps the broker's ids of an order and its legs to the client order id the engine knows. */
+  private remember(intent: OrderIntent, o: BrokerOrderLike): string {
     const id = o.id ?? "";
     this.brokerIds.set(intent.clientOrderId, id);
     this.byBrokerId.set(id, { coid: intent.clientOrderId, leg: null });
     for (const leg of o.legs ?? []) if (leg.id) this.byBrokerId.set(leg.id, { coid: intent.clientOrderId, leg: "stop" });
-    this.observer.adopted?.(intent, id, why);
+    return id;
   }
 
   private send(intent: OrderIntent): void {
@@ -371,10 +367,8 @@ export class AlpacaVenue implements Venue {
     })
       .then((r) => {
         if (r.adoptedWhy !== null) return this.adopt(intent, r.order, r.adoptedWhy);
-        const id = r.order.id ?? "";
-        this.brokerIds.set(intent.clientOrderId, id);
-        this.byBrokerId.set(id, { coid: intent.clientOrderId, leg: null });
-        for (const leg of r.order.legs ?? []) if (leg.id) this.byBrokerId.set(leg.id, { coid: intent.clientOrderId, leg: "stop" });
+        // Not inside the optional call: `?.` would skip remembering when nobody observes acks.
+        const id = this.remember(intent, r.order);
         this.observer.acknowledged?.(intent, id);
       })
       .catch((e: unknown) => this.observer.rejected?.(intent, errorMessage(e)))
@@ -432,6 +426,18 @@ export class AlpacaVenue implements Venue {
     if (i.type === "stop") return o.stop({ ...common, stopPrice: i.stopPriceUsd ?? NaN });
     return o.market(common);
   }
+}
+
+/** The execution a fill or partial_fill update reports; without an execution id, the order, quantity and time identify it. */
+export function executionOf(u: TradeUpdateLike, nowMs: number): Execution {
+  return {
+    executionId: u.executionId ?? `${u.order.id ?? u.order.clientOrderId ?? ""}:${u.qty ?? ""}:${u.timestamp?.getTime() ?? ""}`,
+    orderId: u.order.id,
+    clientOrderId: u.order.clientOrderId,
+    qtyShares: Number(u.qty),
+    priceUsd: Number(u.price),
+    timeMs: u.timestamp?.getTime() ?? nowMs,
+  };
 }
 
 function startNow<T>(call: () => Promise<T>): Promise<T> {
