@@ -6,6 +6,7 @@ import type { Exchange } from "../exchange/server.ts";
 import { startExchange } from "../exchange/server.ts";
 import { loadSeries, withBarInputs } from "./load-bars.ts";
 import { parseSpeed } from "./start-cmd.ts";
+import { checkSecretLength } from "./keys.ts";
 
 interface ExchangeCmdOptions {
   data?: string;
@@ -66,6 +67,7 @@ Example:
       if (!keyId || !secretKey) {
         throw new Error("the exchange needs APCA_API_KEY_ID and APCA_API_SECRET_KEY in the environment: the key pair its clients must present (any values you choose)");
       }
+      checkSecretLength(secretKey);
       const ex = await start(o, keyId, secretKey);
       const stop = new Promise<string>((resolve) => {
         process.once("SIGINT", () => resolve("SIGINT"));

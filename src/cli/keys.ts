@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { MIN_SECRET_LENGTH } from "../store/redact.ts";
 
 export interface ApiKeys {
   readonly keyId: string;
@@ -32,5 +33,16 @@ export function readKeys(env: NodeJS.ProcessEnv, cwd: string): ApiKeys | null {
 }
 
 function pair(keyId: string | undefined, secretKey: string | undefined): { keyId: string; secretKey: string } | null {
-  return keyId && secretKey ? { keyId, secretKey } : null;
+  if (!keyId || !secretKey) return null;
+  checkSecretLength(secretKey);
+  return { keyId, secretKey };
+}
+
+/** Logs, state and journal are scrubbed of the secret by value, which needs a secret that cannot pass for a word. */
+export function checkSecretLength(secretKey: string): void {
+  if (secretKey.trim().length < MIN_SECRET_LENGTH) {
+    throw new Error(
+      `APCA_API_SECRET_KEY is shorter than ${MIN_SECRET_LENGTH} characters, too short to be scrubbed from logs reliably (Alpaca's are 40); for the local exchange choose a longer one, e.g. $(openssl rand -hex 16)`,
+    );
+  }
 }

@@ -1,8 +1,9 @@
 import { isatty } from "node:tty";
 import { pino, type DestinationStream, type Logger } from "pino";
 import { prettyFactory } from "pino-pretty";
+import { matchableSecrets, REDACTED } from "../store/redact.ts";
 
-export const REDACTED = "[REDACTED]";
+export { REDACTED };
 
 export interface LoggerOptions {
   /** Human-readable lines; default: the destination is a terminal and CI is not set. */
@@ -47,7 +48,7 @@ export const REDACT_PATHS: readonly string[] = ["", "*", "*.*"].flatMap((prefix)
  * backslashes, so that form is scrubbed too.
  */
 export function secretScrubber(secrets: readonly (string | undefined)[]): (line: string) => string {
-  const forms = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.trim() !== "").flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))]
+  const forms = [...new Set(matchableSecrets(secrets).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))]
     // Longest first, so a secret containing another is replaced whole.
     .sort((a, b) => b.length - a.length);
   if (forms.length === 0) return (line) => line;

@@ -15,7 +15,7 @@ import { IntentLog } from "../store/intent-log.ts";
 import { journalEvents } from "./journal-events.ts";
 import { DedupingJournal } from "./journal-dedupe.ts";
 import { fetchBars, fetchExecutions, fetchOrders, type FeedBar } from "./broker-history.ts";
-import { minuteOfLocalId, minuteOfTime, replayInOrder } from "./merge-replay.ts";
+import { barPosition, minuteOfLocalId, minuteOfTime, replayInOrder } from "./merge-replay.ts";
 import { reconcile } from "./reconcile.ts";
 import { chooseRun } from "./run-choice.ts";
 import type { DaemonOptions, RecoveryReport } from "./daemon-options.ts";
@@ -45,6 +45,11 @@ export class Daemon {
   private readonly ny = new NyTime();
   private readonly symId: Map<string, number>;
   private readonly lastBarMs: Float64Array;
+  /** The bar position (see barPosition): the latest bar minute processed and how many bars of it. */
+  private latestMinuteMs = -Infinity;
+  private barsOfLatestMinute = 0;
+  /** Fills the bot has applied this run, by execution id, with the bar position they came at. */
+  private fillsSeenAt = new Map<string, number>();
   private readonly learning: LearningState;
   private stocks: ReturnType<AlpacaClient["marketData"]["stockStream"]> | null = null;
   private trading: ReturnType<AlpacaClient["trading"]["stream"]> | null = null;
@@ -208,7 +213,9 @@ export class Daemon {
     const edgeMs = bars.length > 0 ? bars[bars.length - 1].tMs : -Infinity;
     const adoptedBefore = this.venue.adoptedOrders;
     const missedBefore = this.venue.missedEntries;
-    this.venue.beginRecovery(orders, edgeMs, this.intentLog.read().rejected);
+    const logged = this.intentLog.read();
+    this.fillsSeenAt = logged.fillsSeen;
+    this.venue.beginRecovery(orders, edgeMs, logged.rejected);
     this.venue.setCash(run.initialCashUsd);
     this.journal.beginReplay();
     const fillsBefore = this.venue.fillsSeen;
@@ -251,11 +258,18 @@ export class Daemon {
 
   /** Bars and fills interleaved in broker order (see replayInOrder); returns fills no order of the engine explains. */
   private merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void): Execution[] {
-    return replayInOrder(bars, execs, this.o.executionMinuteFromId ? minuteOfLocalId : minuteOfTime, {
-      canApply: (x) => this.venue.knowsOrderOf(x),
-      apply: (x) => this.applyExecution(x),
-      bar,
-    });
+    return replayInOrder(
+      bars,
+      execs,
+      this.o.executionMinuteFromId ? minuteOfLocalId : minuteOfTime,
+      {
+        canApply: (x) => this.venue.knowsOrderOf(x),
+        apply: (x) => this.applyExecution(x),
+        bar,
+        position: () => this.barPosition(),
+      },
+      (x) => this.fillsSeenAt.get(x.executionId),
+    );
   }
 
   private connectStreams(): void {
@@ -306,6 +320,7 @@ export class Daemon {
 
   private onUpdate(u: TradeUpdateLike): void {
     try {
+      if (u.event === "fill" || u.event === "partial_fill") this.noteFillSeen(executionOf(u, this.nowMs()).executionId);
       const before = this.venue.fillsSeen;
       this.venue.onTradeUpdate(u);
       this.liveFills += this.venue.fillsSeen - before;
@@ -329,6 +344,10 @@ export class Daemon {
       return false;
     }
     this.lastBarMs[id] = b.tMs;
+    if (b.tMs > this.latestMinuteMs) {
+      this.latestMinuteMs = b.tMs;
+      this.barsOfLatestMinute = 1;
+    } else if (b.tMs === this.latestMinuteMs) this.barsOfLatestMinute++;
     this.onBarTime?.(b.tMs + 60_000);
     // Jobs due at or before this bar's start run first (the flatten before the bar after it).
     this.jobs?.advance(b.tMs);
@@ -341,7 +360,23 @@ export class Daemon {
     return true;
   }
 
+  private barPosition(): number {
+    return barPosition(this.latestMinuteMs, this.barsOfLatestMinute);
+  }
+
+  /**
+   * Write-ahead: where in the bar sequence a fill reached the engine, before it does. Fills the
+   * venue already has are duplicates (stream and activities both report them) and change nothing.
+   */
+  private noteFillSeen(executionId: string): void {
+    if (this.fillsSeenAt.has(executionId) || this.venue.hasSeenExecution(executionId)) return;
+    const at = this.barPosition();
+    this.fillsSeenAt.set(executionId, at);
+    this.intentLog.appendFillSeen(executionId, at);
+  }
+
   private applyExecution(x: Execution): void {
+    this.noteFillSeen(x.executionId);
     try {
       this.venue.applyExecution(x);
     } catch (e) {

@@ -24,17 +24,49 @@ export interface ReplaySink {
   canApply(x: Execution): boolean;
   apply(x: Execution): void;
   bar(b: FeedBar): void;
+  /** Where the engine is in the bar sequence (see barPosition); needed only with recorded positions. */
+  position?(): number;
 }
 
 /**
- * Feeds bars and fills to the engine in the order the live bot saw them: every fill of minute t
- * (and earlier) before the bars of minute t, because the broker reports fills during a minute
- * and publishes its bar when the minute closes. A fill whose order the engine has not made yet
- * waits for it; what never becomes applicable is returned for the reconciler.
+ * A point in the bar sequence that does not depend on how bars of one minute were ordered, nor
+ * on a bar of an earlier minute that one run saw and another did not: the latest bar minute
+ * processed plus how many bars of that minute were processed (fewer than 60,000 symbols).
  */
-export function replayInOrder(bars: readonly FeedBar[], execs: readonly Execution[], minuteOf: (x: Execution) => number, sink: ReplaySink): Execution[] {
-  const queue = execs.map((x, i) => ({ x, i, m: minuteOf(x) })).sort((a, b) => a.m - b.m || a.i - b.i);
-  let next = 0;
+export function barPosition(latestMinuteMs: number, barsOfThatMinute: number): number {
+  return latestMinuteMs + barsOfThatMinute;
+}
+
+/**
+ * Feeds bars and fills to the engine in the order the live bot saw them. A fill the bot applied
+ * while running has its position recorded (the bar position at that moment, in the write-ahead
+ * log): it goes back exactly there, because a broker that runs ahead of the bot, or a stream that
+ * lags, delivers fills later than the minute they happened in, and the bot decided on what it
+ * had. A fill the bot never saw (it was down) goes in broker order, every fill of minute t before
+ * the bars of minute t (the broker reports fills during a minute and publishes its bar when the
+ * minute closes), but never before a fill the bot did see. A fill whose order the engine has not
+ * made yet waits for it; what never becomes applicable is returned for the reconciler.
+ */
+export function replayInOrder(
+  bars: readonly FeedBar[],
+  execs: readonly Execution[],
+  minuteOf: (x: Execution) => number,
+  sink: ReplaySink,
+  recordedPosition: (x: Execution) => number | undefined = () => undefined,
+): Execution[] {
+  const recorded: { x: Execution; i: number; p: number }[] = [];
+  const loose: { x: Execution; i: number; m: number }[] = [];
+  execs.forEach((x, i) => {
+    const p = recordedPosition(x);
+    if (p === undefined) loose.push({ x, i, m: minuteOf(x) });
+    else recorded.push({ x, i, p });
+  });
+  recorded.sort((a, b) => a.p - b.p || a.i - b.i);
+  loose.sort((a, b) => a.m - b.m || a.i - b.i);
+  const lastSeen = recorded.length > 0 ? recorded[recorded.length - 1].p : -Infinity;
+  const where = (): number => sink.position?.() ?? -Infinity;
+  let r = 0;
+  let l = 0;
   let due: Execution[] = [];
   const flush = (): void => {
     // Applying one fill can make the order another fill belongs to: go round until nothing moves.
@@ -48,13 +80,15 @@ export function replayInOrder(bars: readonly FeedBar[], execs: readonly Executio
       due = waiting;
     }
   };
-  for (let i = 0; i < bars.length; ) {
-    const t = bars[i].tMs;
-    while (next < queue.length && queue[next].m <= t) due.push(queue[next++].x);
+  for (const b of bars) {
+    const here = where();
+    while (r < recorded.length && recorded[r].p <= here) due.push(recorded[r++].x);
+    if (r === recorded.length && here >= lastSeen) while (l < loose.length && loose[l].m <= b.tMs) due.push(loose[l++].x);
     flush();
-    for (; i < bars.length && bars[i].tMs === t; i++) sink.bar(bars[i]);
+    sink.bar(b);
   }
-  while (next < queue.length) due.push(queue[next++].x);
+  while (r < recorded.length) due.push(recorded[r++].x);
+  while (l < loose.length) due.push(loose[l++].x);
   flush();
   return due;
 }

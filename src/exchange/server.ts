@@ -39,6 +39,26 @@ export interface ExchangeOptions {
    * Throws on start when the file was saved for other bars or settings.
    */
   readonly persistFile?: string;
+  /**
+   * Fault injection for tests and the chaos run: asked once per authenticated REST request; a
+   * fault answers in place of the exchange (see RestFault). Absent or null: no fault.
+   */
+  readonly restFault?: (req: { readonly method: string; readonly path: string }) => RestFault | null;
+}
+
+/**
+ * One injected REST failure. `before`: answered without touching the book, as if the request
+ * never reached the broker. `after`: the request takes effect and then its answer is replaced,
+ * as when a response is lost: the case that makes a client look an order up before sending it
+ * again. `delayMs` holds the answer back (past a client's timeout); with no `status` the real
+ * answer is sent late.
+ */
+export interface RestFault {
+  readonly when: "before" | "after";
+  readonly status?: number;
+  /** Sent as Retry-After (seconds) with the fault's answer, as Alpaca does on 429. */
+  readonly retryAfterS?: number;
+  readonly delayMs?: number;
 }
 
 export type StreamHubName = "stocks" | "trading" | "both";
@@ -144,6 +164,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       return reply(res, 401, { message: "unauthorized." });
     }
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const fault = opts.restFault?.({ method: req.method ?? "GET", path: url.pathname }) ?? null;
+    if (fault?.when === "before" && fault.status !== undefined) return replyFault(res, fault);
     let body: unknown = undefined;
     if (req.method === "POST" || req.method === "PATCH") {
       const raw = await readBody(req);
@@ -166,6 +188,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     }
     // Every mutation emits a trade update, so pending updates mean this request changed the book.
     if (pending.length > 0) commit();
+    if (fault !== null && fault.status !== undefined) return replyFault(res, fault);
+    if (fault?.delayMs) await sleep(fault.delayMs);
     reply(res, r.status, r.body);
   }
 
@@ -290,15 +314,25 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   return exchange;
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
   if (body === undefined) {
-    res.writeHead(status).end();
+    res.writeHead(status, headers).end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
   res.end(text);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** An injected failure's answer, in Alpaca's envelope. */
+async function replyFault(res: ServerResponse, f: RestFault): Promise<void> {
+  if (f.delayMs) await sleep(f.delayMs);
+  const status = f.status ?? 500;
+  const message = status === 429 ? "rate limit exceeded" : "internal server error (injected fault)";
+  reply(res, status, { code: status === 429 ? 42910000 : 50010000, message }, f.retryAfterS !== undefined ? { "retry-after": String(f.retryAfterS) } : {});
 }
 
 /** The request body as text, or null when it exceeds the limit. */

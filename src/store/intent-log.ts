@@ -45,16 +45,30 @@ export class IntentLog {
     writeSync(this.fd, `${JSON.stringify({ clientOrderId, rejected: reason, atMs })}\n`);
   }
 
+  /**
+   * A fill about to be applied, and where in the bar sequence the bot was (see barPosition).
+   * Written before the engine hears of it: a restart's replay puts the fill back at that point.
+   */
+  appendFillSeen(executionId: string, position: number): void {
+    if (this.fd === null) throw new Error(`${this.file}: intent log is closed`);
+    writeSync(this.fd, `${JSON.stringify({ fill: executionId, at: position })}\n`);
+  }
+
   /** Every whole, valid line; a torn or invalid line is skipped and counted. */
-  read(): { entries: IntentEntry[]; rejected: Map<string, string>; skipped: number } {
+  read(): { entries: IntentEntry[]; rejected: Map<string, string>; fillsSeen: Map<string, number>; skipped: number } {
     const rejected = new Map<string, string>();
-    if (!existsSync(this.file)) return { entries: [], rejected, skipped: 0 };
+    const fillsSeen = new Map<string, number>();
+    if (!existsSync(this.file)) return { entries: [], rejected, fillsSeen, skipped: 0 };
     const entries: IntentEntry[] = [];
     let skipped = 0;
     for (const line of readFileSync(this.file, "utf8").split("\n")) {
       if (line.trim() === "") continue;
       try {
-        const raw = JSON.parse(line) as { clientOrderId?: unknown; intent?: unknown; atMs?: unknown; rejected?: unknown };
+        const raw = JSON.parse(line) as { clientOrderId?: unknown; intent?: unknown; atMs?: unknown; rejected?: unknown; fill?: unknown; at?: unknown };
+        if (typeof raw.fill === "string" && typeof raw.at === "number") {
+          if (!fillsSeen.has(raw.fill)) fillsSeen.set(raw.fill, raw.at);
+          continue;
+        }
         if (typeof raw.rejected === "string" && typeof raw.clientOrderId === "string") {
           rejected.set(raw.clientOrderId, raw.rejected);
           continue;
@@ -66,7 +80,7 @@ export class IntentLog {
         skipped++;
       }
     }
-    return { entries, rejected, skipped };
+    return { entries, rejected, fillsSeen, skipped };
   }
 
   /** Starts a new run: the old run's intents are history (the journal has them). */

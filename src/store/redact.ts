@@ -7,12 +7,23 @@
 
 export const REDACTED = "[REDACTED]";
 
+/**
+ * Values shorter than this are not matched by value: a key id like "local" would otherwise wipe
+ * every "--local" out of the logs. Secret keys this short are refused where keys are read
+ * (src/cli/keys.ts), so only short key ids, which are identifiers rather than secrets, go unmatched.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+/** The secrets worth matching by value: set, and long enough to tell apart from ordinary words. */
+export function matchableSecrets(secrets: readonly (string | undefined)[]): string[] {
+  return [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.trim().length >= MIN_SECRET_LENGTH))];
+}
+
 export class Redactor {
   private readonly secrets: readonly string[];
 
   constructor(secrets: readonly string[]) {
-    // An empty "secret" would match every string; it is a config slip, not something to hide.
-    this.secrets = [...new Set(secrets.filter((s) => typeof s === "string" && s.length > 0))];
+    this.secrets = matchableSecrets(secrets);
   }
 
   get active(): boolean {

@@ -127,6 +127,10 @@ describe("secretScrubber", () => {
   });
 
   it("replaces a longer secret whole when it contains a shorter one", () => {
-    expect(secretScrubber(["abcd", "abcdefgh"])("x abcdefgh y abcd")).toBe(`x ${REDACTED} y ${REDACTED}`);
+    expect(secretScrubber(["abcdefgh", "abcdefghijkl"])("x abcdefghijkl y abcdefgh")).toBe(`x ${REDACTED} y ${REDACTED}`);
+  });
+
+  it("does not match values too short to tell from ordinary words (a key id like \"local\")", () => {
+    expect(secretScrubber(["local"])("--local on the local exchange")).toBe("--local on the local exchange");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { minuteOfLocalId, minuteOfTime, replayInOrder } from "../../src/daemon/merge-replay.ts";
+import { barPosition, minuteOfLocalId, minuteOfTime, replayInOrder } from "../../src/daemon/merge-replay.ts";
 import type { Execution } from "../../src/adapters/alpaca/venue.ts";
 import type { FeedBar } from "../../src/daemon/broker-history.ts";
 
@@ -37,5 +37,36 @@ describe("replayInOrder: bars and fills in the order the live bot saw them", () 
     // By time alone both would land in the next minute.
     expect(minuteOfTime(inBar)).toBe(T0 + MIN);
     expect(minuteOfLocalId(exec("no-prefix", "o", end))).toBe(T0 + MIN);
+  });
+
+  it("puts a fill the live bot saw back where it saw it (its recorded bar position), not at the minute it happened", () => {
+    const log: string[] = [];
+    // A broker running ahead: x-ran-ahead happened in minute 0 but reached the bot after A1 (the first bar of minute 1).
+    const bars = [bar("A", 0), bar("B", 0), bar("A", 1), bar("B", 1), bar("A", 2)];
+    const execs = [exec("x-ran-ahead", "o", T0 + 10_000), exec("x-unseen", "o", T0 + 5_000), exec("x-seen-early", "o", T0 + 2 * MIN)];
+    const recorded = new Map([
+      ["x-ran-ahead", barPosition(T0 + MIN, 1)],
+      ["x-seen-early", barPosition(T0, 2)],
+    ]);
+    let latest = -Infinity;
+    let ofLatest = 0;
+    replayInOrder(
+      bars,
+      execs,
+      minuteOfTime,
+      {
+        canApply: () => true,
+        apply: (x) => log.push(`fill ${x.executionId}`),
+        bar: (b) => {
+          log.push(`bar ${b.symbol}${(b.tMs - T0) / MIN}`);
+          if (b.tMs > latest) [latest, ofLatest] = [b.tMs, 1];
+          else ofLatest++;
+        },
+        position: () => barPosition(latest, ofLatest),
+      },
+      (x) => recorded.get(x.executionId),
+    );
+    // x-unseen (the bot was down) never goes before a fill the bot did see.
+    expect(log).toEqual(["bar A0", "bar B0", "fill x-seen-early", "bar A1", "fill x-ran-ahead", "fill x-unseen", "bar B1", "bar A2"]);
   });
 });

@@ -7,7 +7,14 @@ export interface AlpacaClientOptions {
   readonly baseUrl?: string;
   /** Real money: only when the config AND the command line both opt in (see start-cmd chooseBroker). */
   readonly live?: boolean;
+  /**
+   * Per-request deadline. The SDK's default is 30 s; an order POST that has not answered in 10 s
+   * is better looked up by client order id (the venue does) than waited on while bars pass.
+   */
+  readonly timeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * The official SDK, unchanged. SDK 4.x has no base-URL option, so a local exchange is reached by
@@ -15,12 +22,14 @@ export interface AlpacaClientOptions {
  */
 export function createAlpacaClient(o: AlpacaClientOptions): Alpaca {
   const base = o.baseUrl;
-  if (base === undefined) return new Alpaca({ keyId: o.keyId, secret: o.secretKey, paper: o.live !== true });
+  const timeoutMs = o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (base === undefined) return new Alpaca({ keyId: o.keyId, secret: o.secretKey, paper: o.live !== true, timeoutMs });
   const rewrite = (u: string): string => u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, base);
   return new Alpaca({
     keyId: o.keyId,
     secret: o.secretKey,
     paper: true,
+    timeoutMs,
     // The local exchange answers at once; retries would only hide its errors.
     retry: false,
     rateLimit: false,
