@@ -79,3 +79,12 @@ const rss = runDaemonPart(["rss"]);
 console.log(`  a replayed month, 20 symbols:     ${fmt(rss.bars)} bars in ${rss.seconds.toFixed(1)} s, RSS ${rss.rssEndMb.toFixed(0)} MB at the end, peak ${rss.rssPeakMb.toFixed(0)} MB (target <= 200 MB)`);
 const st = runDaemonPart(["state"]);
 console.log(`  state.json write (median)         ${Object.entries(st).map(([k, v]) => `${k.replace("writeMsAfter", "")} trades: ${ms(v)} ms`).join(", ")} (must not grow)`);
+
+// Experiments (issue 5): the shipped robustness grid on the real bars, end to end, in its own process.
+if (existsSync(realDir)) {
+  const r = spawnSync(process.execPath, ["--import", "tsx", resolve(here, "bench-experiments.ts"), realDir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`bench-experiments failed (exit ${r.status})`);
+  const x = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { variants: number; modes: number; seconds: number; variantsPerMinute: number; workers: number };
+  console.log(`\nexperiments, robustness grid on ${realDir}: ${x.variants} variants x ${x.modes} modes walked forward on ${x.workers} worker threads`);
+  console.log(`  ${x.seconds.toFixed(1)} s end to end, ${x.variantsPerMinute.toFixed(0)} variants/min (target: the grid under 60 s)`);
+}

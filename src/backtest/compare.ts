@@ -9,6 +9,7 @@ import type { SizingMode } from "../sizing/pipeline.ts";
 import type { QTable } from "../sizing/rl/index.ts";
 import { criteriaVsBaseline, type Criteria } from "./metrics.ts";
 import { runBacktest, type BacktestRun } from "./run.ts";
+import type { RegimeClassifier } from "../sizing/regime-port.ts";
 
 export const ALL_MODES: readonly SizingMode[] = ["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"];
 
@@ -48,17 +49,22 @@ export function tradeRiskPct(t: TradeRecord): number {
 }
 
 export function sizeBrackets(trades: readonly TradeRecord[]): BracketRow[] {
+  return bracketRows(trades.map((t) => ({ riskPct: tradeRiskPct(t), win: t.pnlUsd > 0 })));
+}
+
+/** Trades by risk at entry (% of equity) into SIZE_BRACKETS, with each bracket's win rate. */
+export function bracketRows(trades: readonly { readonly riskPct: number; readonly win: boolean }[]): BracketRow[] {
   return SIZE_BRACKETS.map((b) => {
     const inB = trades.filter((t) => {
       // Rounded to 0.01%: integer shares put a "1%" trade at 0.998%, which is not a smaller bracket.
-      const r = Math.round(tradeRiskPct(t) * 100) / 100;
+      const r = Math.round(t.riskPct * 100) / 100;
       return r >= b.lo && r < b.hi;
     });
     return {
       bracket: b.label,
       trades: inB.length,
       sharePct: trades.length ? (inB.length / trades.length) * 100 : 0,
-      winRate: inB.length ? inB.filter((t) => t.pnlUsd > 0).length / inB.length : null,
+      winRate: inB.length ? inB.filter((t) => t.win).length / inB.length : null,
     };
   });
 }
@@ -74,28 +80,45 @@ export function compareModes(opts: {
   modes: readonly SizingMode[];
   qTable?: () => QTable | null;
   onMode?: (mode: SizingMode, index: number) => void;
+  /** Classifies entries in every mode (only the template modes and RL use the call). */
+  regime?: RegimeClassifier;
 }): Comparison {
-  const modes = opts.modes.includes("fixed") ? opts.modes : (["fixed", ...opts.modes] as SizingMode[]);
-  const reports: ModeReport[] = modes.map((mode, i) => {
+  const reports: ModeReport[] = withFixed(opts.modes).map((mode, i) => {
     opts.onMode?.(mode, i);
     const config = withMode(opts.config, mode);
-    const run = runBacktest({ config, source: seriesSource(opts.series), qTable: opts.qTable?.() ?? null });
-    const endMs = run.engine.lastBarMs + 1;
-    return {
-      mode,
-      run,
-      sizes: sizeBrackets(run.engine.trades),
-      calibration: calibrationTable(run.learning.predictions),
-      kelly: Number.isFinite(endMs) ? sortKelly(run.learning.kelly.snapshots(endMs)) : [],
-    };
+    return modeReport(mode, runBacktest({ config, source: seriesSource(opts.series), qTable: opts.qTable?.() ?? null, regime: opts.regime }));
   });
-  const base = reports.find((r) => r.mode === "fixed")!.run.metrics;
+  return comparisonOf(reports);
+}
+
+/** The modes with `fixed` first when it is missing: the criteria need it. */
+export function withFixed(modes: readonly SizingMode[]): readonly SizingMode[] {
+  return modes.includes("fixed") ? modes : ["fixed", ...modes];
+}
+
+/** One mode's run with its size distribution, calibration and Kelly table (from the run's learning state). */
+export function modeReport(mode: SizingMode, run: BacktestRun): ModeReport {
+  const endMs = run.engine.lastBarMs + 1;
+  return {
+    mode,
+    run,
+    sizes: sizeBrackets(run.engine.trades),
+    calibration: calibrationTable(run.learning.predictions),
+    kelly: Number.isFinite(endMs) ? sortKelly(run.learning.kelly.snapshots(endMs)) : [],
+  };
+}
+
+/** The reports side by side with each mode's criteria against `fixed`, which must be among them. */
+export function comparisonOf(reports: readonly ModeReport[]): Comparison {
+  const fixed = reports.find((r) => r.mode === "fixed");
+  if (!fixed) throw new Error("a comparison needs the fixed mode (its baseline)");
   const criteria: Record<string, Criteria> = {};
-  for (const r of reports) criteria[r.mode] = criteriaVsBaseline(r.run.metrics, base);
+  for (const r of reports) criteria[r.mode] = criteriaVsBaseline(r.run.metrics, fixed.run.metrics);
   return { modes: reports, criteria };
 }
 
-function withMode(config: Config, mode: SizingMode): Config {
+/** The config with another sizing mode, validated and frozen again. */
+export function withMode(config: Config, mode: SizingMode): Config {
   return parseConfig({ ...JSON.parse(JSON.stringify(config)), sizing: { ...JSON.parse(JSON.stringify(config.sizing)), mode } });
 }
 

@@ -5,6 +5,7 @@ import { Engine } from "../engine/engine.ts";
 import type { EngineEvents, EngineResult } from "../engine/events.ts";
 import { createSizer } from "../sizing/pipeline.ts";
 import type { Sizer } from "../sizing/sizer.ts";
+import type { RegimeClassifier } from "../sizing/regime-port.ts";
 import { LearningState } from "../engine/learning.ts";
 import { SeededRng } from "../core/rng.ts";
 import type { QTable } from "../sizing/rl/index.ts";
@@ -26,6 +27,10 @@ export interface RunOptions {
   readonly events?: EngineEvents;
   /** Start the RL layer from this table (e.g. one trained by train-rl) instead of an empty one. */
   readonly qTable?: QTable | null;
+  /** Use this learning state (e.g. one fitted on a walk-forward train window) instead of a fresh one; `qTable` is then ignored. */
+  readonly learning?: LearningState;
+  /** Classifies each entry (a trained regime model); none = the fail-safe NORMAL call. */
+  readonly regime?: RegimeClassifier;
   /** Called after each batch with the bars consumed so far. */
   readonly onProgress?: (bars: number) => void;
 }
@@ -33,13 +38,14 @@ export interface RunOptions {
 /** Runs the engine over a bar source to the end and measures the result. Deterministic. */
 export function runBacktest(opts: RunOptions): BacktestRun {
   const { config, source } = opts;
-  const learning = new LearningState(config, new SeededRng(config.execution.seed), opts.qTable ?? null);
+  const learning = opts.learning ?? new LearningState(config, new SeededRng(config.execution.seed), opts.qTable ?? null);
   const engine = new Engine({
     config,
     symbols: source.symbols,
     strategy: createBearTrap(config.strategy),
     sizer: opts.sizer ?? createSizer({ sizing: config.sizing, risk: config.risk }),
     events: opts.events,
+    regime: opts.regime,
     learning,
   });
   const t0 = performance.now();
@@ -107,5 +113,6 @@ function sizingJson(d: SizingDecision): object {
     factors: d.factors,
     template: d.template?.name ?? null,
     probability: d.probability ?? null,
+    regime: d.regime ?? null,
   };
 }

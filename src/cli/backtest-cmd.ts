@@ -5,18 +5,20 @@ import { runBacktest, tradeListJson } from "../backtest/run.ts";
 import type { Metrics } from "../backtest/metrics.ts";
 import { loadBars, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { progressBar, type Progress } from "./progress.ts";
+import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 
 export interface BacktestCliOptions extends BarInputOptions {
   config?: string;
   json?: boolean;
+  regimeModel?: string;
 }
 
 export function registerBacktest(program: Command): void {
-  withBarInputs(
+  withRegimeModelOption(withBarInputs(
     program
       .command("backtest")
       .description("Backtest the Bear Trap strategy with the configured sizing on bar files and print its metrics."),
-  )
+  ))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--json", "print one JSON object on stdout instead of tables")
     .addHelpText(
@@ -40,7 +42,7 @@ export function backtestCommand(o: BacktestCliOptions): void {
   });
   (fileBar as Progress | null)?.stop();
   const bar = progressBar("backtest", loaded.rows, !o.json);
-  const run = runBacktest({ config, source: loaded.source, onProgress: (n) => bar.update(n) });
+  const run = runBacktest({ config, source: loaded.source, regime: regimeFromOption(o.regimeModel, config), onProgress: (n) => bar.update(n) });
   bar.stop();
   const elapsedMs = performance.now() - t0;
   const e = run.engine;

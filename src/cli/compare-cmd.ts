@@ -1,33 +1,40 @@
 import type { Command } from "commander";
 import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
-import { ALL_MODES, compareModes, type Comparison } from "../backtest/compare.ts";
+import { ALL_MODES, compareModes, withFixed, type Comparison } from "../backtest/compare.ts";
 import { tradeListJson } from "../backtest/run.ts";
 import { loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import { loadQTable } from "../sizing/rl/index.ts";
 import type { BarInputOptions } from "./load-bars.ts";
+import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
+import { progressBar } from "./progress.ts";
+import { writeComparisonReport } from "./report-file.ts";
 
 interface CompareOptions extends BarInputOptions {
   modes: string;
   config?: string;
   json?: boolean;
   rlTable?: string;
+  regimeModel?: string;
+  report?: string;
 }
 
 export function registerCompare(program: Command): void {
-  withBarInputs(program.command("compare").description("Run every sizing mode on the same bars and signals and compare them side by side, with the research criteria against fixed."))
+  withRegimeModelOption(withBarInputs(program.command("compare").description("Run every sizing mode on the same bars and signals and compare them side by side, with the research criteria against fixed.")))
     .option("--modes <list>", "comma-separated sizing modes", ALL_MODES.join(","))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--rl-table <file>", "start the RL layer from this Q-table (from train-rl) instead of an empty one")
     .option("--json", "print one JSON object on stdout")
+    .option("--report <file>", "also write the HTML report of every mode's run to this file (see sizewise report)")
     .addHelpText(
       "after",
       `
 Examples:
   $ npx sizewise compare --data ../shared/data/bars/1min/2024q2
-  $ npx sizewise compare --data ../shared/data/bars/1min/2024q2 --modes fixed,kelly,full --json`,
+  $ npx sizewise compare --data ../shared/data/bars/1min/2024q2 --modes fixed,kelly,full --json
+  $ npx sizewise compare --gen-symbols 20 --gen-days 60 --report compare.html`,
     )
     .action((o: CompareOptions) => compareCommand(o));
 }
@@ -38,15 +45,21 @@ function compareCommand(o: CompareOptions): void {
   for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
   const loaded = loadSeries(o);
   const rlTable = o.rlTable;
+  const bar = progressBar("compare", withFixed(modes as SizingMode[]).length, !o.json);
   const cmp = compareModes({
     config,
     series: loaded.series,
     modes: modes as SizingMode[],
     qTable: rlTable ? () => loadQTable(rlTable) : undefined,
-    onMode: (m, i) => {
-      if (!o.json && process.stderr.isTTY) process.stderr.write(`running ${m} (${i + 1}/${modes.length})...\n`);
-    },
+    regime: regimeFromOption(o.regimeModel, config),
+    onMode: (_m, i) => bar.update(i),
   });
+  bar.update(Infinity);
+  bar.stop();
+  if (o.report) {
+    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`);
+    if (!o.json) process.stderr.write(`report: ${o.report}\n`);
+  }
   if (o.json) {
     process.stdout.write(`${JSON.stringify(compareJson(cmp, loaded.rejects?.count ?? 0))}\n`);
     return;

@@ -1,13 +1,20 @@
 import { Command, CommanderError } from "commander";
 import { registerBacktest } from "./backtest-cmd.ts";
 import { registerCompare } from "./compare-cmd.ts";
+import { registerWalkForward } from "./walkforward-cmd.ts";
+import { registerExperiments } from "./experiments-cmd.ts";
 import { registerTrainRl } from "./train-rl-cmd.ts";
+import { registerTrain } from "./train-cmd.ts";
 import { registerGenerate } from "./generate-cmd.ts";
 import { registerStart } from "./start-cmd.ts";
 import { registerExchange } from "./exchange-cmd.ts";
+import { registerConfig } from "./config-cmd.ts";
+import { registerJournal } from "./journal-cmd.ts";
+import { registerReport } from "./report-cmd.ts";
+import { registerStatus } from "./status-cmd.ts";
 
-/** The composition root: the only place that reads argv and the environment. */
-export async function main(argv: readonly string[]): Promise<void> {
+/** Every command, registered (tests walk it to check each one's help). */
+export function buildProgram(): Command {
   const program = new Command()
     .name("sizewise")
     .description("Explainable position sizing for a Bear Trap paper-trading bot: backtest, compare, paper-trade.")
@@ -15,10 +22,23 @@ export async function main(argv: readonly string[]): Promise<void> {
     .exitOverride();
   registerBacktest(program);
   registerCompare(program);
+  registerWalkForward(program);
+  registerExperiments(program);
   registerTrainRl(program);
+  registerTrain(program);
   registerGenerate(program);
   registerStart(program);
   registerExchange(program);
+  registerConfig(program);
+  registerJournal(program);
+  registerReport(program);
+  registerStatus(program);
+  return program;
+}
+
+/** The composition root: the only place that reads argv and the environment. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
   try {
     await program.parseAsync([...argv]);
   } catch (e) {

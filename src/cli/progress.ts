@@ -20,3 +20,15 @@ export function progressBar(label: string, total: number, enabled: boolean): Pro
     stop: () => bar.stop(),
   };
 }
+
+/** A progress bar whose total is known only at the first update (e.g. once folds are laid out). */
+export function lazyProgressBar(label: string, enabled: boolean): { update(done: number, total: number): void; stop(): void } {
+  let bar: Progress | null = null;
+  return {
+    update: (done, total) => {
+      bar ??= progressBar(label, total, enabled);
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}

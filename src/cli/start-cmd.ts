@@ -8,6 +8,8 @@ import { runRemote } from "../daemon/run-remote.ts";
 import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { createLogger } from "./logger.ts";
 import { readKeys } from "./keys.ts";
+import { claimPidFile } from "../store/pid-file.ts";
+import { followedConfig, replayProgress } from "./start-extras.ts";
 
 interface StartOptions extends BarInputOptions {
   local?: boolean;
@@ -91,11 +93,18 @@ Examples:
       };
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
+      // The user config file is followed while running: a changed sizing.mode applies at the next decision.
+      const configFile = followedConfig(o.config);
       if (keys === null || o.local) {
         if (o.live) throw new Error("--live cannot trade the local exchange: it is a paper exchange");
         if (o.brokerUrl) throw new Error("--broker-url needs APCA_API_KEY_ID and APCA_API_SECRET_KEY (the key pair the broker at that URL requires)");
         const { series } = loadSeries({ ...o, cache: true });
-        const r = await runLocal({ config, series, stateDir: o.state, log, speed, signal: stop.signal });
+        const release = claimPidFile(o.state, "local", configFile?.path ?? null);
+        const progress = replayProgress(series, speed);
+        const r = await runLocal({ config, series, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute }).finally(() => {
+          progress.stop();
+          release();
+        });
         const t = new Table({ head: ["symbol", "entry", "exit", "shares", "R", "P/L", "exit reason"] });
         for (const x of r.trades) t.push([x.symbol, x.entryTime, x.exitTime, x.shares, x.rMultiple.toFixed(2), x.pnlUsd.toFixed(2), x.exitReason]);
         const how = r.resumed ? `resumed the session (${r.recovery.replayedBars} bars replayed, ${r.recovery.adoptedOrders} orders adopted), then replayed` : "replayed";
@@ -108,6 +117,7 @@ Examples:
       const broker = o.brokerUrl ? "paper" : chooseBroker(config, Boolean(o.live), log);
       const symbols = o.symbols ? o.symbols.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean) : config.trading.symbols;
       if (symbols.length === 0) throw new Error("no symbols to trade: set trading.symbols in config or pass --symbols");
-      await runRemote({ config, symbols, stateDir: o.state, log, keys, broker, brokerUrl: o.brokerUrl, signal: stop.signal });
+      const release = claimPidFile(o.state, broker, configFile?.path ?? null);
+      await runRemote({ config, symbols, stateDir: o.state, log, keys, broker, brokerUrl: o.brokerUrl, signal: stop.signal, configFile }).finally(release);
     });
 }

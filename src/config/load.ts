@@ -22,6 +22,7 @@ function deepFreeze<T>(o: T): T {
 
 /** Parses and freezes a config object; throws ConfigError naming every bad key. */
 export function parseConfig(raw: unknown, where = "config"): Config {
+  raw = withoutSchemaRef(raw);
   const r = configSchema.safeParse(raw ?? {});
   if (!r.success) {
     const issues = r.error.issues.map((i) => {
@@ -35,6 +36,13 @@ export function parseConfig(raw: unknown, where = "config"): Config {
     throw new ConfigError(`${where} is invalid:\n  ${issues.join("\n  ")}`, issues);
   }
   return deepFreeze(r.data);
+}
+
+/** A config file may name its JSON Schema (`"$schema": "./schema.json"`) for editors; it is not a setting. */
+export function withoutSchemaRef(raw: unknown): unknown {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw) || !Object.hasOwn(raw, "$schema")) return raw;
+  const { $schema: _ref, ...rest } = raw as Record<string, unknown>;
+  return rest;
 }
 
 export function defaultConfig(): Config {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { rlConfigSchema } from "../sizing/rl/config.ts";
+import { ENTRY_FEATURE_NAMES, MOMENTUM_LOOKBACKS } from "../features/catalogue.ts";
 
 /**
  * The one config schema. Every default number of SPEC lives here with a description, so
@@ -297,14 +298,84 @@ export const daemonSchema = z
   })
   .strict();
 
+/** How a trade's path after entry becomes a regime label (what the regime model learns to predict). */
+export const regimeLabelsSchema = z
+  .object({
+    addAllowedR: z
+      .number()
+      .gt(0)
+      .max(20)
+      .default(1)
+      .describe("Label ADD_ALLOWED: a bar after the entry bar reached entry + this x R (its high) before any bar reached the stop."),
+    noAddR: z
+      .number()
+      .gt(0)
+      .max(20)
+      .default(0.5)
+      .describe("Label NO_ADD: a bar after the entry bar reached the stop (its low) before any reached entry + this x R. Every other path is ADD_NEUTRAL."),
+    horizon: z
+      .enum(["time_stop", "session"])
+      .default("time_stop")
+      .describe(
+        "How far after entry a path is read: to the strategy's time stop (no template holds a trade longer, so a later +1R could never be added into) or to the flatten time. Either way it is the same window for every sizing mode and template, so a label never depends on the template the model itself picks.",
+      ),
+  })
+  .strict()
+  .refine((l) => l.noAddR <= l.addAllowedR, { message: "noAddR must not exceed addAllowedR", path: ["noAddR"] });
+
+/** The regime model (SPEC section 2): a depth <= 3 decision tree on entry-time features, with fail-safes. */
+export const regimeSchema = z
+  .object({
+    modelPath: z.string().min(1).default("state/regime-model.json").describe("Where `train` writes the model by default (and where a run looks for it)."),
+    features: z
+      .union([z.enum(["all", "structural", "momentum"]), z.array(z.string()).min(1)], {
+        error: `"all", "structural", "momentum" or a non-empty list of feature names`,
+      })
+      .superRefine((v, ctx) => {
+        if (typeof v === "string") return;
+        v.forEach((name, i) => {
+          if (!ENTRY_FEATURE_NAMES.includes(name)) ctx.addIssue({ code: "custom", path: [i], message: `unknown feature (known: ${ENTRY_FEATURE_NAMES.join(", ")})` });
+          else if (v.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: [i], message: "feature named twice" });
+        });
+      })
+      .default("all")
+      .describe(
+        `Features the tree may split on: "all", a group ("structural": setup, candle, volatility, clock; "momentum": returns over ${MOMENTUM_LOOKBACKS.join("/")} bars, trend strength, ADX) or a list of names (${ENTRY_FEATURE_NAMES.join(", ")}).`,
+      ),
+    maxDepth: z.number().int().min(1).max(3).default(3).describe("Depth of the decision tree (at most 3, so its rules stay readable)."),
+    minLeafSamples: z
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe("Fewest training trades a leaf may hold: a split leaving fewer on either side is not made (a leaf of 2 trades would claim p = 1.0)."),
+    minSamples: z.number().int().min(1).default(40).describe("Fewer labelled training trades than this: no model is fitted (fail-safe NORMAL)."),
+    minProbability: pct01
+      .default(0.5)
+      .describe("A call whose top class probability (its leaf's class count / leaf total) is below this answers ADD_NEUTRAL (the NORMAL template)."),
+    maxAgeDays: z
+      .number()
+      .gt(0)
+      .max(3650)
+      .default(45)
+      .describe("A model whose training data ended more than this many days before the decision is stale and answers ADD_NEUTRAL."),
+    invert: z
+      .boolean()
+      .default(false)
+      .describe("Signal-inversion check (SPEC section 4): swap what ADD_ALLOWED and NO_ADD map to, to test whether the model predicts backwards."),
+    labels: regimeLabelsSchema.default(() => regimeLabelsSchema.parse({})).describe("Labels from the trade's path after entry."),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
-    strategy: bearTrapSchema.default(() => bearTrapSchema.parse({})),
-    risk: riskSchema.default(() => riskSchema.parse({})),
-    sizing: sizingSchema.default(() => sizingSchema.parse({})),
-    execution: executionSchema.default(() => executionSchema.parse({})),
-    trading: tradingSchema.default(() => tradingSchema.parse({})),
-    daemon: daemonSchema.default(() => daemonSchema.parse({})),
+    strategy: bearTrapSchema.default(() => bearTrapSchema.parse({})).describe("The Bear Trap setup, reclaim candle, stop and exits (SPEC section 1)."),
+    risk: riskSchema.default(() => riskSchema.parse({})).describe("Risk gates: entries per day, open positions, daily loss halt, notional per position."),
+    sizing: sizingSchema.default(() => sizingSchema.parse({})).describe("The sizing pipeline: mode, base risk, caps and each layer's settings (SPEC section 3)."),
+    execution: executionSchema.default(() => executionSchema.parse({})).describe("How fills, friction and starting cash are simulated in backtests and on the local exchange."),
+    trading: tradingSchema.default(() => tradingSchema.parse({})).describe("What the daemon trades on Alpaca, and the live-trading opt-in."),
+    daemon: daemonSchema.default(() => daemonSchema.parse({})).describe("The paper-trading daemon: market-data feed, restarts, schedules, stream reconnects."),
+    regime: regimeSchema.default(() => regimeSchema.parse({})).describe("The regime model (SPEC section 2): features, tree, fail-safes and labels."),
   })
   .strict();
 
@@ -320,3 +391,5 @@ export type TemplateConfig = z.infer<typeof templateSchema>;
 export type RegimeTemplatesConfig = z.infer<typeof regimeTemplatesSchema>;
 export type ExecutionConfig = z.infer<typeof executionSchema>;
 export type DaemonConfig = z.infer<typeof daemonSchema>;
+export type RegimeConfig = z.infer<typeof regimeSchema>;
+export type RegimeLabelsConfig = z.infer<typeof regimeLabelsSchema>;

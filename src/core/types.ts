@@ -61,6 +61,8 @@ export interface SizingDecision {
   readonly rl?: { readonly action: number; readonly stateKey: string } | null;
   /** The confidence model's win probability, when one was computed. */
   readonly probability?: number | null;
+  /** The regime call behind the template (and the RL state), with why it was made. */
+  readonly regime?: { readonly regime: string; readonly probability: number; readonly reason: string } | null;
 }
 
 export type Side = "buy" | "sell";

@@ -2,8 +2,12 @@ import { SeededRng } from "../core/rng.ts";
 import { NyTime, etDayToIso } from "../core/ny-time.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EngineResult } from "../engine/events.ts";
-import { LearningState } from "../engine/learning.ts";
-import { createSizer } from "../sizing/pipeline.ts";
+import { LearningState, type FittedLearning } from "../engine/learning.ts";
+import { chooseRunModel } from "./run-regime-model.ts";
+import { createRegimeClassifier } from "../regime/classifier.ts";
+import { FAIL_SAFE_REGIME_CALL, type RegimeClassifier } from "../sizing/regime-port.ts";
+import { fromLearningFile, LATEST_FILE, readLearningFile, RUN_START_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
+import { createSizer, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
 import { serializeQTable } from "../sizing/rl/persist.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import type { AlpacaClient } from "../adapters/alpaca/client.ts";
@@ -45,6 +49,9 @@ export class Daemon {
   private readonly ny = new NyTime();
   private readonly symId: Map<string, number>;
   private readonly lastBarMs: Float64Array;
+  private readonly lastCloseUsd: Float64Array;
+  /** Swapped by setSizingMode; the engine asks it through a forwarder, so a switch applies at the next decision. */
+  private sizer: PipelineSizer;
   /** The bar position (see barPosition): the latest bar minute processed and how many bars of it. */
   private latestMinuteMs = -Infinity;
   private barsOfLatestMinute = 0;
@@ -87,7 +94,9 @@ export class Daemon {
     this.journal = new DedupingJournal(journal);
     this.symId = new Map(o.symbols.map((s, i) => [s, i]));
     this.lastBarMs = new Float64Array(o.symbols.length).fill(-Infinity);
+    this.lastCloseUsd = new Float64Array(o.symbols.length).fill(NaN);
     const cfg = o.config;
+    this.sizer = createSizer(cfg);
     this.learning = new LearningState(cfg, new SeededRng(cfg.execution.seed));
     const events = journalEvents(this.journal, () => this.nowMs());
     const ref: { venue?: AlpacaVenue } = {};
@@ -98,6 +107,7 @@ export class Daemon {
       intentLog,
       journal: this.journal,
       nowMs: () => this.nowMs(),
+      position: () => this.barPosition(),
       today: () => this.today(),
       recovering: () => this.venue.recovering,
       onRejected: (coid, reason) => this.engine.onOrderRejected(coid, reason),
@@ -109,8 +119,10 @@ export class Daemon {
       config: cfg,
       symbols: o.symbols,
       strategy,
-      sizer: createSizer(cfg),
+      sizer: { size: (input) => this.sizer.size(input) },
       learning: this.learning,
+      // The run's model is known once the run is chosen (see chooseRunModel): through a forwarder.
+      regime: { classify: (f, asOfMs) => this.regime.classify(f, asOfMs) },
       events: {
         ...events,
         trade: (t) => {
@@ -143,6 +155,24 @@ export class Daemon {
 
   today(): string {
     return etDayToIso(this.ny.etDay(this.nowMs()));
+  }
+
+  get sizingMode(): SizingMode {
+    return this.sizer.mode;
+  }
+
+  /**
+   * Switches the sizing mode from the next decision on (the config file changed while running);
+   * journaled as config_changed. Learners a mode needs that this run did not start (the RL table)
+   * answer neutral until the next start. Returns false when the mode is already in force.
+   */
+  setSizingMode(mode: SizingMode, source: string): boolean {
+    const from = this.sizer.mode;
+    if (mode === from) return false;
+    this.sizer = createSizer({ sizing: { ...this.o.config.sizing, mode }, risk: this.o.config.risk });
+    this.journal.append(this.today(), "config_changed", { key: "sizing.mode", from, to: mode, applied: true, source });
+    this.o.log.info({ from, to: mode, source }, "sizing mode switched");
+    return true;
   }
 
   get runRecord(): RunRecord | null {
@@ -194,12 +224,57 @@ export class Daemon {
     this.resumed = c.resumed;
     if (c.resumed) {
       if (c.configChanged) this.journal.append(this.today(), "reconcile", { kind: "config_changed", detail: "the config differs from the one this run started with; the replay uses the new one" });
+      this.startLearningFrom(RUN_START_FILE, c.run.id);
+      this.useRunModel(true);
       return c.run;
     }
     this.store.resetRun(c.run);
     this.intentLog.reset();
     if (prev !== null) this.journal.append(this.today(), "reconcile", { kind: "new_run", why: c.why, previousRun: prev.id });
+    // A new run goes on from the latest learning, and records it as its starting point.
+    const start = this.startLearningFrom(LATEST_FILE, null);
+    writeLearningFile(this.o.stateDir, RUN_START_FILE, toLearningFile(c.run.id, start ?? this.learning.fitted(), this.o.clock.nowMs()));
+    this.useRunModel(false);
     return c.run;
+  }
+
+  /** Fail-safe NORMAL until the run's model is chosen. */
+  private regime: RegimeClassifier = { classify: () => FAIL_SAFE_REGIME_CALL };
+
+  /** The run's regime model (fixed for the run, see chooseRunModel), journaled with where it came from. */
+  private useRunModel(resumed: boolean): void {
+    const { model, note } = chooseRunModel(this.o.stateDir, this.o.config, resumed);
+    this.regime = createRegimeClassifier(model, this.o.config);
+    this.journal.append(this.today(), "reconcile", { kind: "regime_model", model: model === null ? null : { features: model.features, trainedThrough: new Date(model.training.toMs).toISOString() }, note });
+    if (model === null) this.o.log.info({ note }, "regime model");
+  }
+
+  /** Seeds the learners from a checkpoint file (`runId`: only if it belongs to that run); journals what it used. */
+  private startLearningFrom(name: string, runId: string | null): FittedLearning | null {
+    const { file, problem } = readLearningFile(this.o.stateDir, name);
+    let fitted: FittedLearning | null = null;
+    const dropped: string[] = problem === null ? [] : [problem];
+    if (file !== null && (runId === null || file.runId === runId)) {
+      const r = fromLearningFile(file, this.o.config);
+      fitted = r.fitted;
+      dropped.push(...r.dropped);
+    } else if (file !== null) dropped.push(`${name} belongs to run ${file.runId}, not ${runId}`);
+    this.learning.restore(fitted);
+    // Every trade is in the all-symbols series too, so the longest series counts the trades.
+    const trades = fitted?.kelly.series.reduce((n, x) => Math.max(n, x.rMultiple.length), 0) ?? 0;
+    this.journal.append(this.today(), "reconcile", { kind: "learning", from: fitted === null ? "nothing" : name, kellyTrades: trades, confidenceSamples: fitted?.samples.length ?? 0, qTable: fitted?.qTable != null, dropped });
+    for (const d of dropped) this.o.log.warn({ dropped: d }, "learning checkpoint");
+    return fitted;
+  }
+
+  /** The latest learning, for the next run. Not during the start-up replay: it ends where the last write left off. */
+  private saveLearning(): void {
+    if (this.replayMs !== null || this.run === null) return;
+    try {
+      writeLearningFile(this.o.stateDir, LATEST_FILE, toLearningFile(this.run.id, this.learning.fitted(), this.nowMs()));
+    } catch (e) {
+      this.error("saving learning", e);
+    }
   }
 
   /**
@@ -215,6 +290,7 @@ export class Daemon {
     const missedBefore = this.venue.missedEntries;
     const logged = this.intentLog.read();
     this.fillsSeenAt = logged.fillsSeen;
+    this.refusedAt = logged.rejectedAt;
     this.venue.beginRecovery(orders, edgeMs, logged.rejected);
     this.venue.setCash(run.initialCashUsd);
     this.journal.beginReplay();
@@ -242,19 +318,41 @@ export class Daemon {
     this.journal.append(this.today(), "reconcile", { kind: "startup", ...report });
     for (const f of flags) o.log.warn({ flag: f }, "reconcile");
     o.log.info({ ...report, posted: report.posted.length, canceled: report.canceled.length }, "recovered");
+    this.saveLearning();
     this.afterActivity();
     return report;
   }
 
   /** Bars and fills in the order the live bot saw them (see replayInOrder); returns fills no order explains. */
   private replay(bars: readonly FeedBar[], execs: readonly Execution[]): Execution[] {
-    return this.merge(bars, execs, (b) => {
+    const pending: { clientOrderId: string; reason: string }[] = [];
+    // A refusal reaches the replay where it reached the run (its recorded bar position), and
+    // never before the order it refuses exists; an old log line without a position: at once.
+    const hear = (all: boolean): void => {
+      const here = this.barPosition();
+      for (let i = 0; i < pending.length; ) {
+        const at = this.refusedAt.get(pending[i].clientOrderId);
+        if (all || at === undefined || at <= here) {
+          const [r] = pending.splice(i, 1);
+          this.venue.replayRefusal(r.clientOrderId, r.reason);
+        } else i++;
+      }
+    };
+    const left = this.merge(bars, execs, (b) => {
+      pending.push(...this.venue.takeReplayedRefusals());
+      hear(false);
       this.replayMs = b.tMs + 60_000;
       this.ingestBar(b);
-      // The run heard these refusals before its next bar; so does the replay.
-      for (const r of this.venue.takeReplayedRefusals()) this.venue.replayRefusal(r.clientOrderId, r.reason);
+      pending.push(...this.venue.takeReplayedRefusals());
+      hear(false);
     });
+    pending.push(...this.venue.takeReplayedRefusals());
+    hear(true);
+    return left;
   }
+
+  /** Refusals the run heard, by client order id, with the bar position they came at. */
+  private refusedAt = new Map<string, number>();
 
   /** Bars and fills interleaved in broker order (see replayInOrder); returns fills no order of the engine explains. */
   private merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void): Execution[] {
@@ -344,6 +442,7 @@ export class Daemon {
       return false;
     }
     this.lastBarMs[id] = b.tMs;
+    this.lastCloseUsd[id] = b.close;
     if (b.tMs > this.latestMinuteMs) {
       this.latestMinuteMs = b.tMs;
       this.barsOfLatestMinute = 1;
@@ -464,8 +563,8 @@ export class Daemon {
   private onTradeClosed(): void {
     const equity = this.venue.equityUsd();
     if (Number.isFinite(equity)) this.store.raiseEquityHighWater(equity);
-    this.store.setKelly(this.learning.kelly.toJSON());
-    if (this.learning.rl !== null) this.store.setQTable(serializeQTable(this.learning.rl.table));
+    // The engine tells of a trade before its learners take it: save what they learned at the flush.
+    this.learningChanged = true;
   }
 
   private error(where: string, e: unknown): void {
@@ -485,7 +584,15 @@ export class Daemon {
     });
   }
 
+  private learningChanged = false;
+
   private syncState(): void {
+    if (this.learningChanged) {
+      this.learningChanged = false;
+      this.store.setKelly(this.learning.kelly.toJSON());
+      if (this.learning.rl !== null) this.store.setQTable(serializeQTable(this.learning.rl.table));
+      this.saveLearning();
+    }
     const e = this.engine;
     this.store.replacePositions(e.openPositions());
     const day = e.dayStatus();
@@ -495,7 +602,7 @@ export class Daemon {
     const now = Date.now();
     if (this.store.dirty || now - this.barTimesWrittenMs > 5000) {
       this.barTimesWrittenMs = now;
-      for (let i = 0; i < this.lastBarMs.length; i++) if (this.lastBarMs[i] > -Infinity) this.store.setLastBarTime(this.o.symbols[i], this.lastBarMs[i]);
+      for (let i = 0; i < this.lastBarMs.length; i++) if (this.lastBarMs[i] > -Infinity) this.store.setLastBarTime(this.o.symbols[i], this.lastBarMs[i], this.lastCloseUsd[i]);
     }
   }
 

@@ -11,7 +11,7 @@ export function journalEvents(journal: JournalSink, nowMs: () => number): Engine
   const day = (tMs: number): string => etDayToIso(ny.etDay(tMs));
   return {
     signal: (s) => journal.append(day(s.barTimeMs), "signal", { symbol: s.symbol, strategy: s.strategyId, barTime: new Date(s.barTimeMs).toISOString(), price: s.refPriceUsd, stop: s.stopPriceUsd, dayChangePct: s.dayChangePct, volumeRatio: s.volumeRatio }, s.barTimeMs + 60_000),
-    sizing: (s, d) => journal.append(day(s.barTimeMs), "sizing", { symbol: s.symbol, mode: d.mode, summary: d.summary, qtyShares: d.qtyShares, riskPct: d.riskPct, cap: d.cap, factors: d.factors, template: d.template?.name ?? null }, nowMs()),
+    sizing: (s, d) => journal.append(day(s.barTimeMs), "sizing", { symbol: s.symbol, mode: d.mode, summary: d.summary, qtyShares: d.qtyShares, riskPct: d.riskPct, cap: d.cap, factors: d.factors, template: d.template?.name ?? null, regime: d.regime?.regime ?? null, probability: d.probability ?? null }, nowMs()),
     rejected: (s, reason) => journal.append(day(s.barTimeMs), "rejection", { symbol: s.symbol, reason }, nowMs()),
     fill: (f) => journal.append(day(f.timeMs), "fill", { clientOrderId: f.clientOrderId, symbol: f.symbol, side: f.side, qty: f.qtyShares, price: f.priceUsd, purpose: f.purpose }, f.timeMs),
     trade: (t) => journal.append(day(t.exitTimeMs), "exit", { id: t.id, symbol: t.symbol, entryTime: t.entryTime, exitTime: t.exitTime, shares: t.shares, entryPrice: t.entryPriceUsd, exitPrice: t.exitPriceUsd, r: t.rMultiple, pnl: t.pnlUsd, exitReason: t.exitReason, template: t.template, sizing: t.sizing.summary }, t.exitTimeMs),

@@ -11,6 +11,8 @@ export interface LedgerDeps {
   readonly intentLog: IntentLog;
   readonly journal: JournalSink;
   readonly nowMs: () => number;
+  /** Where in the bar sequence the engine is (see barPosition): a restart's replay hears a refusal at the same point. */
+  readonly position: () => number;
   readonly today: () => string;
   /** True while a restart's replay runs (a refusal it reaches is already in the intent log). */
   readonly recovering: () => boolean;
@@ -54,7 +56,7 @@ export function orderLedger(d: LedgerDeps): VenueObserver {
       if (why !== "recovered") d.journal.append(d.today(), "reconcile", { kind: "adopted", clientOrderId: i.clientOrderId, why });
     },
     rejected: (i, reason) => {
-      if (!d.recovering()) d.intentLog.appendRejection(i.clientOrderId, reason, d.nowMs());
+      if (!d.recovering()) d.intentLog.appendRejection(i.clientOrderId, reason, d.nowMs(), d.position());
       if (d.store.getOrder(i.clientOrderId) !== undefined) d.store.markRejected(i.clientOrderId, reason);
       d.journal.append(d.today(), "order_update", { clientOrderId: i.clientOrderId, event: "rejected", reason });
       d.warn({ clientOrderId: i.clientOrderId, reason }, "order rejected");

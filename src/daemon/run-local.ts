@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.ts";
 import { startExchange, type Exchange } from "../exchange/server.ts";
 import { createAlpacaClient } from "../adapters/alpaca/client.ts";
 import { Daemon, type DaemonOptions, type RecoveryReport } from "./daemon.ts";
+import { followConfig, type FollowedConfig } from "./config-follow.ts";
 
 export interface LocalRunOptions {
   readonly config: Config;
@@ -23,6 +24,8 @@ export interface LocalRunOptions {
   readonly hooks?: DaemonOptions["hooks"];
   /** Seeded partial fills on the exchange, as Alpaca paper does now and then. */
   readonly partialFill?: { readonly fraction: number; readonly seed: number };
+  /** The user config file to follow while running (a changed sizing.mode applies at the next decision). */
+  readonly configFile?: FollowedConfig;
 }
 
 /**
@@ -105,8 +108,10 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
   });
   let minutes = 0;
   let recovery: RecoveryReport;
+  let watch: { close(): void } | null = null;
   try {
     recovery = await daemon.start();
+    watch = o.configFile ? followConfig(daemon, o.configFile, config, log) : null;
     const waitCaughtUp = (): Promise<void> => caughtUp(daemon, ex);
     // Orders the recovery sent must reach the book before the next minute can fill them.
     await waitCaughtUp();
@@ -125,10 +130,12 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
       await waitCaughtUp();
     }
   } catch (e) {
+    watch?.close();
     await daemon.stop(`error: ${(e as Error).message}`, false).catch(() => undefined);
     await ex.close();
     throw e;
   }
+  watch?.close();
   const stoppedEarly = o.signal?.aborted ?? false;
   // The last day's summary is due 5 minutes after its close, which no bar reaches.
   if (!stoppedEarly) daemon.advanceJobs(ex.nowMs + 30 * 60_000);

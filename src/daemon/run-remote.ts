@@ -5,6 +5,7 @@ import { NyTime, etDayToIso, etToUtcMs } from "../core/ny-time.ts";
 import { createAlpacaClient, type AlpacaClient } from "../adapters/alpaca/client.ts";
 import type { ApiKeys } from "../cli/keys.ts";
 import { Daemon } from "./daemon.ts";
+import { followConfig, type FollowedConfig } from "./config-follow.ts";
 
 export interface RemoteRunOptions {
   readonly config: Config;
@@ -16,6 +17,8 @@ export interface RemoteRunOptions {
   /** A broker other than Alpaca that speaks its protocol (a separate `sizewise exchange`). */
   readonly brokerUrl?: string;
   readonly signal: AbortSignal;
+  /** The user config file to follow while running (a changed sizing.mode applies at the next decision). */
+  readonly configFile?: FollowedConfig;
 }
 
 const DAY_MS = 86_400_000;
@@ -78,11 +81,13 @@ export async function runRemote(o: RemoteRunOptions): Promise<void> {
     if (endMs > brokerNowMs) brokerNowMs = endMs;
   };
   const report = await daemon.start();
+  const watch = o.configFile ? followConfig(daemon, o.configFile, o.config, o.log) : null;
   o.log.info({ broker: o.broker, url: o.brokerUrl ?? "alpaca", symbols: o.symbols, resumed: report.resumed }, "trading");
   process.stdout.write(`sizewise: trading ${o.symbols.join(",")} on ${o.brokerUrl ?? (o.broker === "live" ? "Alpaca LIVE" : "Alpaca paper")}; Ctrl-C stops (state and journal in ${o.stateDir})\n`);
   await new Promise<void>((resolve) => {
     if (o.signal.aborted) return resolve();
     o.signal.addEventListener("abort", () => resolve(), { once: true });
   });
+  watch?.close();
   await daemon.stop("signal", false);
 }

@@ -10,7 +10,8 @@ export interface TimeRange {
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-function etDayOf(name: string, iso: string): number {
+/** The etDay of a YYYY-MM-DD date; throws, naming `name`, for anything else (2024-02-30 included). */
+export function etDayOf(name: string, iso: string): number {
   // isoToEtDay goes through Date.parse, which rolls 2024-02-30 over to March; insist on a real date.
   if (!ISO_DAY.test(iso) || new Date(`${iso}T00:00:00Z`).toISOString().slice(0, 10) !== iso) {
     throw new Error(`${name} must be a date as YYYY-MM-DD (got ${JSON.stringify(iso)})`);

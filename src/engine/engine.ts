@@ -10,7 +10,8 @@ import { frictionPerSide, withFriction } from "../broker/fill-model.ts";
 import { SymbolIndicators } from "../indicators/indicator-set.ts";
 import { checkEntry, dailyLossHit } from "../risk/gates.ts";
 import type { Sizer, SizingInput } from "../sizing/sizer.ts";
-import { FAIL_SAFE_REGIME_CALL, type RegimeCall } from "../sizing/regime-port.ts";
+import { FAIL_SAFE_REGIME_CALL, type RegimeCall, type RegimeClassifier } from "../sizing/regime-port.ts";
+import { entryFeatures } from "../features/entry-features.ts";
 import { INITIAL_STAGE, type SizingStage } from "../sizing/template.ts";
 import { OpenPosition } from "./position.ts";
 import type { LearningState } from "./learning.ts";
@@ -55,6 +56,8 @@ export interface EngineDeps<S> {
   readonly learning?: LearningState;
   /** Where orders go; a simulated broker with the config's cash and friction when absent. */
   readonly venue?: VenueFactory;
+  /** Classifies each entry from its entry-time features; none = the fail-safe NORMAL call. */
+  readonly regime?: RegimeClassifier;
 }
 
 /**
@@ -75,8 +78,9 @@ export class Engine<S> {
   private readonly indicators: SymbolIndicators[];
   private readonly states: S[];
   private readonly positions: (OpenPosition | null)[];
-  private readonly pendingEntry: ({ signal: Signal; orderId: string; sizing: SizingDecision } | null)[];
+  private readonly pendingEntry: ({ signal: Signal; orderId: string; sizing: SizingDecision; regime: RegimeCall } | null)[];
   private readonly learning: LearningState | null;
+  private readonly regime: RegimeClassifier | null;
   private hwmUsd: number;
   private readonly flattenMinute: number;
   private readonly rthOnly: boolean;
@@ -118,6 +122,7 @@ export class Engine<S> {
     this.startOfDayEquityUsd = ex.initialEquityUsd;
     this.hwmUsd = ex.initialEquityUsd;
     this.learning = deps.learning ?? null;
+    this.regime = deps.regime ?? null;
     this.result = {
       bars: 0,
       barsUsed: 0,
@@ -317,11 +322,12 @@ export class Engine<S> {
     if (!verdict.ok) return this.reject(sig, verdict.reason);
     const ex = this.cfg.execution;
     const equity = this.equityNow();
-    const decision = this.sizer.size(this.sizingInput(sig, bar, sig.stopPriceUsd, equity, INITIAL_STAGE));
+    const regime = this.regimeCall(sig, bar);
+    const decision = this.sizer.size(this.sizingInput(sig, bar, sig.stopPriceUsd, equity, INITIAL_STAGE, regime));
     this.events.sizing?.(sig, decision);
     if (decision.qtyShares < 1) return this.reject(sig, `size 0 (${decision.cap ?? "no risk budget"})`);
     const orderId = intentId(sig, "entry");
-    this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision };
+    this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision, regime };
     const res = this.broker.submit({
       clientOrderId: orderId,
       symbol: sig.symbol,
@@ -344,7 +350,7 @@ export class Engine<S> {
     return e;
   }
 
-  private sizingInput(sig: Signal, bar: BarView, stopUsd: number, equityUsd: number, stage: SizingStage): SizingInput {
+  private sizingInput(sig: Signal, bar: BarView, stopUsd: number, equityUsd: number, stage: SizingStage, regime: RegimeCall): SizingInput {
     const ind = this.indicators[sig.symId];
     const decisionMs = bar.tMs + MIN_MS;
     return {
@@ -356,7 +362,7 @@ export class Engine<S> {
       openPositions: this.openCount,
       highWaterMarkUsd: this.hwmUsd,
       halted: this.halted,
-      regime: this.regimeCall(),
+      regime,
       volatilityRatio: ind.atrRatio,
       trendStrength: ind.trendStrength,
       stage,
@@ -364,9 +370,27 @@ export class Engine<S> {
     };
   }
 
-  /** The regime model arrives with its own issue; until then the fail-safe NORMAL call. */
-  private regimeCall(): RegimeCall {
-    return FAIL_SAFE_REGIME_CALL;
+  /**
+   * The regime call at an entry: the injected classifier on the entry-time features as of the
+   * signal bar's close, or the fail-safe NORMAL without one. Features are only built when a
+   * classifier or a listener reads them; a signal is an event, so the allocation is fine. A
+   * classifier that throws costs one fail-safe call, not the run.
+   */
+  private regimeCall(sig: Signal, bar: BarView): RegimeCall {
+    const listener = this.events.regime;
+    if (this.regime === null && listener === undefined) return FAIL_SAFE_REGIME_CALL;
+    const features = entryFeatures(sig, this.indicators[sig.symId]);
+    let call = FAIL_SAFE_REGIME_CALL;
+    if (this.regime !== null) {
+      try {
+        call = this.regime.classify(features, bar.tMs + MIN_MS);
+      } catch (e) {
+        call = { regime: "ADD_NEUTRAL", probability: 1, reason: `regime classifier failed (${(e as Error).message}): fail-safe NORMAL` };
+        this.events.error?.(`regime classifier failed on ${sig.symbol} at ${new Date(sig.barTimeMs).toISOString()}: ${(e as Error).message}`);
+      }
+    }
+    listener?.(sig, features, call);
+    return call;
   }
 
   /** A fill from the venue: at once in simulation, later from a real broker's order updates. */
@@ -422,7 +446,7 @@ export class Engine<S> {
     const strategyPlan = this.strategy.exitPlan(pending.signal, f.priceUsd);
     const template = pending.sizing.template;
     const plan = template ? templateExitPlan(template, strategyPlan, f.priceUsd) : strategyPlan;
-    const pos = new OpenPosition(f.clientOrderId, sym, pending.signal, pending.sizing, plan, f.timeMs, f.priceUsd, f.qtyShares);
+    const pos = new OpenPosition(f.clientOrderId, sym, pending.signal, pending.sizing, plan, f.timeMs, f.priceUsd, f.qtyShares, pending.regime);
     this.positions[sym] = pos;
     this.entriesToday++;
     if (this.openCount++ === 0) this.exposedSinceMs = f.timeMs;
@@ -450,7 +474,8 @@ export class Engine<S> {
     if (bar.close < add.priceUsd) return;
     pos.nextAdd++;
     const stage: SizingStage = { kind: "add", index: add.index, template: pos.plan.templateName };
-    const decision = this.sizer.size(this.sizingInput(pos.signal, bar, pos.stopUsd, this.equityNow(), stage));
+    // An add is sized under the call made at entry: the regime picked the template being followed.
+    const decision = this.sizer.size(this.sizingInput(pos.signal, bar, pos.stopUsd, this.equityNow(), stage, pos.regime));
     pos.addSizing.push(decision);
     this.events.sizing?.(pos.signal, decision);
     if (decision.qtyShares < 1) return;

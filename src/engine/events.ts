@@ -1,9 +1,12 @@
 import type { DailyEquityPoint, Fill, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
+import type { NamedFeatures, RegimeCall } from "../sizing/regime-port.ts";
 
 /** Optional observers of what the engine decides (the journal and the CLI listen here). */
 export interface EngineEvents {
   signal?(s: Signal): void;
   sizing?(s: Signal, d: SizingDecision): void;
+  /** An entry was classified (before it is sized): its entry-time features and the regime call. */
+  regime?(s: Signal, features: NamedFeatures, call: RegimeCall): void;
   rejected?(s: Signal, reason: string): void;
   fill?(f: Fill): void;
   trade?(t: TradeRecord): void;

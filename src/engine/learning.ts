@@ -1,11 +1,24 @@
 import type { Config } from "../config/schema.ts";
 import type { Rng } from "../core/rng.ts";
 import type { TradeRecord } from "../core/types.ts";
-import { KellyStatsStore, ALL } from "../sizing/kelly-stats.ts";
+import { KellyStatsStore, ALL, type KellyStatsJson } from "../sizing/kelly-stats.ts";
 import { trainConfidenceModel, type ConfidenceModel, type TrainingSample } from "../sizing/logistic.ts";
 import { ENTRY_FEATURES, entryFeatures } from "../sizing/entry-features.ts";
 import type { SizingContext } from "../sizing/sizer.ts";
-import { NeutralRlPolicy, QLearningPolicy, QTable, reward, type RlConfig } from "../sizing/rl/index.ts";
+import { NeutralRlPolicy, QLearningPolicy, QTable, parseQTable, reward, serializeQTable, type RlConfig } from "../sizing/rl/index.ts";
+
+/**
+ * What a run learned, to start another run from (walk-forward fits on a train window and hands
+ * this to the test window). Plain values and copies: the run it came from can go on learning.
+ */
+export interface FittedLearning {
+  readonly kelly: KellyStatsJson;
+  readonly samples: readonly TrainingSample[];
+  /** Refitted on every sample when there are enough (config sizing.confidence.minSamples), else null. */
+  readonly confidenceModel: ConfidenceModel | null;
+  /** Null when the run's mode has no RL layer. */
+  readonly qTable: QTable | null;
+}
 
 /** How often the confidence model is refitted, in newly closed trades (refits are cheap but not free). */
 const CONFIDENCE_REFIT_EVERY = 5;
@@ -16,25 +29,58 @@ const CONFIDENCE_REFIT_EVERY = 5;
  * closes, so a decision can only see trades that closed before it: no peeking, by construction.
  */
 export class LearningState {
-  readonly kelly: KellyStatsStore;
+  /** Replaced only by restore(); read it fresh rather than keeping a reference. */
+  kelly: KellyStatsStore;
   private readonly samples: TrainingSample[] = [];
   private model: ConfidenceModel | null = null;
   private sinceRefit = 0;
-  readonly rl: QLearningPolicy | null;
+  rl: QLearningPolicy | null;
   private readonly neutralRl = new NeutralRlPolicy();
   private readonly rlCfg: RlConfig;
   /** Every prediction made with its outcome, for the calibration report. */
   readonly predictions: { p: number; win: boolean }[] = [];
+  private frozen = false;
 
+  /** `fitted` starts from what another run learned (its Q-table unless `qTable` is given). */
   constructor(
     private readonly config: Config,
-    rng: Rng,
+    private readonly rng: Rng,
     qTable: QTable | null = null,
+    fitted: FittedLearning | null = null,
   ) {
-    this.kelly = new KellyStatsStore(config.sizing.kelly.window);
+    this.kelly = fitted ? KellyStatsStore.fromJSON(fitted.kelly, config.sizing.kelly.window) : new KellyStatsStore(config.sizing.kelly.window);
+    if (fitted) {
+      this.samples.push(...fitted.samples);
+      this.model = fitted.confidenceModel;
+    }
     this.rlCfg = config.sizing.rl;
     const usesRl = config.sizing.mode === "rl" || config.sizing.mode === "full";
-    this.rl = usesRl ? new QLearningPolicy(qTable ?? QTable.fromConfig(this.rlCfg), rng, { explore: this.rlCfg.explore, learn: this.rlCfg.learn }) : null;
+    const table = qTable ?? (fitted?.qTable ? copyQTable(fitted.qTable) : null);
+    this.rl = usesRl ? new QLearningPolicy(table ?? QTable.fromConfig(this.rlCfg), rng, { explore: this.rlCfg.explore, learn: this.rlCfg.learn }) : null;
+  }
+
+  /**
+   * Everything learned so far, as copies. The confidence model is refitted on every sample (the
+   * running model lags by up to CONFIDENCE_REFIT_EVERY trades), so it is fitted on the whole window.
+   */
+  fitted(): FittedLearning {
+    const c = this.config.sizing.confidence;
+    const model = this.samples.length >= c.minSamples ? trainConfidenceModel(this.samples, { featureNames: ENTRY_FEATURES, l2: c.l2 }) : null;
+    return { kelly: this.kelly.toJSON(), samples: [...this.samples], confidenceModel: model, qTable: this.rl ? copyQTable(this.rl.table) : null };
+  }
+
+  /**
+   * Stops every learner: closed trades are still recorded for the calibration report, but Kelly
+   * statistics, the confidence model and the Q-table no longer change. (RL exploration is the
+   * config's `sizing.rl.explore`; an evaluation run sets it false.)
+   */
+  freeze(): this {
+    this.frozen = true;
+    return this;
+  }
+
+  get isFrozen(): boolean {
+    return this.frozen;
   }
 
   /** The learned inputs of a sizing decision as of `asOfMs`. */
@@ -55,9 +101,10 @@ export class LearningState {
 
   /** Feeds a closed trade to every learner. `equityAtEntryUsd` turns P/L into % of equity for the RL reward. */
   onTradeClosed(t: TradeRecord, equityAtEntryUsd: number, drawdownPctAtClose: number): void {
-    if (Number.isFinite(t.rMultiple)) this.kelly.add({ strategyId: t.strategyId, symbol: t.symbol, rMultiple: t.rMultiple, closeTimeMs: t.exitTimeMs });
     const win = t.pnlUsd > 0;
     if (typeof t.sizing.probability === "number") this.predictions.push({ p: t.sizing.probability, win });
+    if (this.frozen) return;
+    if (Number.isFinite(t.rMultiple)) this.kelly.add({ strategyId: t.strategyId, symbol: t.symbol, rMultiple: t.rMultiple, closeTimeMs: t.exitTimeMs });
     this.samples.push({ features: entryFeatures(t.signal), win });
     const minSamples = this.config.sizing.confidence.minSamples;
     if (this.samples.length >= minSamples && (this.model === null || ++this.sinceRefit >= CONFIDENCE_REFIT_EVERY)) {
@@ -70,4 +117,26 @@ export class LearningState {
       this.rl.learn(rlPick.stateKey, rlPick.action, reward(pnlPct, t.rMultiple, drawdownPctAtClose, this.rlCfg.reward));
     }
   }
+
+  /**
+   * Starts again from what an earlier run learned, or from nothing: the daemon learns across
+   * runs (see src/daemon/learning-checkpoint.ts) and only knows which checkpoint applies once it
+   * has chosen the run, after the engine holding this object exists.
+   */
+  restore(f: FittedLearning | null): void {
+    const window = this.config.sizing.kelly.window;
+    this.kelly = f ? KellyStatsStore.fromJSON(f.kelly, window) : new KellyStatsStore(window);
+    this.samples.length = 0;
+    if (f) this.samples.push(...f.samples);
+    this.model = f?.confidenceModel ?? null;
+    this.sinceRefit = 0;
+    if (this.rl !== null) {
+      const table = f?.qTable ? copyQTable(f.qTable) : QTable.fromConfig(this.rlCfg);
+      this.rl = new QLearningPolicy(table, this.rng, { explore: this.rlCfg.explore, learn: this.rlCfg.learn });
+    }
+  }
+}
+
+function copyQTable(t: QTable): QTable {
+  return parseQTable(serializeQTable(t), "fitted Q-table");
 }

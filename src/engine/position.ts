@@ -1,5 +1,6 @@
 import type { ExitPlan } from "../core/strategy.ts";
 import type { ExitLeg, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
+import { FAIL_SAFE_REGIME_CALL, type RegimeCall } from "../sizing/regime-port.ts";
 
 /**
  * One open position and the orders that manage it. Created at the entry fill (an event, not a
@@ -45,6 +46,8 @@ export class OpenPosition {
     readonly entryTimeMs: number,
     readonly entryPriceUsd: number,
     readonly entryQtyShares: number,
+    /** The regime call made at the entry; adds are sized under it. */
+    readonly regime: RegimeCall = FAIL_SAFE_REGIME_CALL,
   ) {
     this.qtyShares = entryQtyShares;
     this.enteredQtyShares = entryQtyShares;

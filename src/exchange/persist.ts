@@ -1,6 +1,7 @@
 import { closeSync, constants, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileStamp } from "../io/atomic-file.ts";
+import { processAlive } from "../io/process-alive.ts";
 import type { Book, BookAccount, BookContent } from "./book.ts";
 import type { Working } from "./order-classes.ts";
 import { isOpen, linkExitPair } from "./order-classes.ts";
@@ -218,29 +219,8 @@ export class BookStore {
 function lock(file: string): void {
   const lockFile = `${file}.lock`;
   const holder = existsSync(lockFile) ? Number(readFileSync(lockFile, "utf8").trim()) : NaN;
-  if (Number.isInteger(holder) && holder !== process.pid && alive(holder)) throw new Error(`exchange state ${file} is in use by process ${holder}`);
+  if (Number.isInteger(holder) && holder !== process.pid && processAlive(holder)) throw new Error(`exchange state ${file} is in use by process ${holder}`);
   writeFileSync(lockFile, String(process.pid), { mode: FILE_MODE });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    // A killed process whose parent has not reaped it yet (a zombie) still answers signal 0.
-    return !isZombie(pid);
-  } catch (e) {
-    // EPERM: it exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    // /proc/<pid>/stat: "pid (comm) S ..."; the state letter follows the last ")".
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) === "Z";
-  } catch {
-    return false;
-  }
 }
 
 /** `<dir>/book.json` -> `<dir>/book.history.jsonl`. */

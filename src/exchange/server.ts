@@ -44,7 +44,14 @@ export interface ExchangeOptions {
    * fault answers in place of the exchange (see RestFault). Absent or null: no fault.
    */
   readonly restFault?: (req: { readonly method: string; readonly path: string }) => RestFault | null;
+  /**
+   * Fault injection on the streams: asked once per frame. "duplicate" sends the frame twice;
+   * "stale" sends it and then the stream's previous frame again (out of order, as a network can).
+   */
+  readonly frameFault?: (stream: "bars" | "trade_updates") => FrameFault | null;
 }
+
+export type FrameFault = "duplicate" | "stale";
 
 /**
  * One injected REST failure. `before`: answered without touching the book, as if the request
@@ -152,7 +159,25 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     for (const u of pending.splice(0)) {
       if (u.event === "fill" || u.event === "partial_fill") fillsPublished++;
       trading.publish(u);
+      const f = opts.frameFault?.("trade_updates") ?? null;
+      if (f === "duplicate") trading.publish(u);
+      else if (f === "stale" && lastUpdate !== null) trading.publish(lastUpdate);
+      lastUpdate = u;
     }
+  }
+  let lastUpdate: TradeUpdate | null = null;
+  let lastBars: readonly ExBar[] | null = null;
+  /** Every frame sent counts, repeats included: a lock-step client counts what it drops as a repeat. */
+  function publishBars(bars: readonly ExBar[]): void {
+    stocks.publish(bars);
+    barsPublished += bars.length;
+    const f = opts.frameFault?.("bars") ?? null;
+    const again = f === "duplicate" ? bars : f === "stale" ? lastBars : null;
+    if (again !== null) {
+      stocks.publish(again);
+      barsPublished += again.length;
+    }
+    lastBars = bars;
   }
   commit();
 
@@ -225,8 +250,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     if (store) tally.add(m);
     upcoming = cursor.next();
     commit();
-    stocks.publish(m.bars);
-    barsPublished += m.bars.length;
+    publishBars(m.bars);
     opts.onMinute?.(m.bars.length);
     return true;
   }

@@ -4,6 +4,7 @@ import { Adx } from "./adx.ts";
 import { Atr } from "./atr.ts";
 import { AtrPercentile } from "./atr-percentile.ts";
 import { DayChange } from "./day-change.ts";
+import { Momentum } from "./momentum.ts";
 import { SessionStats } from "./session-stats.ts";
 import { TrendStrength } from "./trend-strength.ts";
 import { VolumeAverage } from "./volume-average.ts";
@@ -16,6 +17,8 @@ export interface IndicatorOptions {
   readonly atrPercentileMinSamples?: number;
   readonly trendWindow?: number;
   readonly adxPeriod?: number;
+  /** Longest momentum lookback in bars (the entry features read 5, 15, 30 and 60). */
+  readonly momentumLookback?: number;
 }
 
 /**
@@ -36,6 +39,7 @@ export class SymbolIndicators implements SymbolSnapshot {
   private readonly volumeInd: VolumeAverage;
   private readonly trendInd: TrendStrength;
   private readonly adxInd: Adx;
+  private readonly momentumInd: Momentum;
 
   constructor(
     readonly symbol: string,
@@ -52,6 +56,7 @@ export class SymbolIndicators implements SymbolSnapshot {
     this.volumeInd = new VolumeAverage(opts.volumeAvgPeriod ?? 20);
     this.trendInd = new TrendStrength(opts.trendWindow ?? 20);
     this.adxInd = new Adx(opts.adxPeriod ?? 14);
+    this.momentumInd = new Momentum(opts.momentumLookback ?? 60);
   }
 
   // The snapshot reads straight through to the sub-indicators. Copying every value into fields of
@@ -95,6 +100,11 @@ export class SymbolIndicators implements SymbolSnapshot {
     return this.atrPctInd.percentile();
   }
 
+  /** Return in % over the last `bars` bars (up to momentumLookback); NaN until that many bars were seen. */
+  momentumPct(bars: number): number {
+    return this.momentumInd.returnPct(bars);
+  }
+
   /** ATR / its mean over the percentile window: the volatility layer's input. Lazy, like the rank. */
   get atrRatio(): number {
     return this.atrPctInd.ratioToMean();
@@ -108,6 +118,7 @@ export class SymbolIndicators implements SymbolSnapshot {
     this.volumeInd.step(bar);
     this.trendInd.step(bar);
     this.adxInd.step(bar);
+    this.momentumInd.step(bar);
   }
 
   reset(): void {
@@ -118,5 +129,6 @@ export class SymbolIndicators implements SymbolSnapshot {
     this.volumeInd.reset();
     this.trendInd.reset();
     this.adxInd.reset();
+    this.momentumInd.reset();
   }
 }

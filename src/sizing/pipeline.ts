@@ -9,7 +9,7 @@ import { kellyFactor, type KellyEstimate, type KellyLayerResult } from "./kelly.
 import type { KellySnapshot } from "./kelly-stats.ts";
 import { fixed2, fmtFactor, fmtPct } from "./layer.ts";
 import type { ConfidenceModel } from "./logistic.ts";
-import { FAIL_SAFE_REGIME_CALL, type Regime } from "./regime-port.ts";
+import { FAIL_SAFE_REGIME_CALL, type Regime, type RegimeCall } from "./regime-port.ts";
 import { NeutralRlPolicy, rlLayer, type RlPolicy } from "./rl-port.ts";
 import type { Sizer, SizingInput } from "./sizer.ts";
 import { INITIAL_STAGE, templateFactor, templatesFromConfig, type ScalingTemplate, type SizingStage } from "./template.ts";
@@ -75,6 +75,8 @@ export interface PipelineDecision extends SizingDecision {
   readonly template: ScalingTemplate | null;
   /** Hand back to the RL learner when the trade closes (rl and full modes). */
   readonly rl: { readonly action: number; readonly stateKey: string } | null;
+  /** The regime call the template or the RL state used, with its reason (null in modes that use neither). */
+  readonly regime: RegimeCall | null;
 }
 
 export interface PipelineSizer extends Sizer {
@@ -211,6 +213,7 @@ export function createSizer(config: SizerConfig, deps: SizerDeps = {}): Pipeline
         kelly,
         template,
         rl,
+        regime: use.tmpl || use.rl ? (input.regime ?? FAIL_SAFE_REGIME_CALL) : null,
       };
     },
   };

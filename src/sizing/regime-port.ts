@@ -1,5 +1,9 @@
+import type { NamedFeatures } from "../features/entry-features.ts";
+
+export type { NamedFeatures } from "../features/entry-features.ts";
+
 /**
- * The seam to the regime model (src/regime/, another issue). The sizing pipeline never calls the
+ * The seam to the regime model (src/regime/). The sizing pipeline never calls the
  * classifier itself: the engine classifies at entry and passes the call in, so sizing stays a pure
  * function of its arguments.
  */
@@ -15,14 +19,12 @@ export interface RegimeCall {
   readonly reason: string;
 }
 
-/** Entry-time features by name; names travel with values so a model can check it got what it was trained on. */
-export interface NamedFeatures {
-  readonly names: readonly string[];
-  readonly values: ArrayLike<number>;
-}
-
 export interface RegimeClassifier {
-  classify(features: NamedFeatures): RegimeCall;
+  /**
+   * The regime at an entry. `asOfMs` is the decision time (the signal bar's close), so a model can
+   * refuse to answer for a moment it is too old for, or one inside its own training period.
+   */
+  classify(features: NamedFeatures, asOfMs?: number): RegimeCall;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface RegimeClassifier {
 export const FAIL_SAFE_REGIME_CALL: RegimeCall = Object.freeze({
   regime: "ADD_NEUTRAL",
   probability: 1,
-  reason: "regime model not available yet: fail-safe NORMAL",
+  reason: "no regime model: fail-safe NORMAL",
 });
 
 export class NeutralRegimeStub implements RegimeClassifier {

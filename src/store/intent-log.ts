@@ -40,9 +40,9 @@ export class IntentLog {
    * A refusal that came back after the POST. A restart's replay must see it again at the same
    * point (the engine reacted to it), and the broker keeps no record of refused orders.
    */
-  appendRejection(clientOrderId: string, reason: string, atMs: number): void {
+  appendRejection(clientOrderId: string, reason: string, atMs: number, position?: number): void {
     if (this.fd === null) throw new Error(`${this.file}: intent log is closed`);
-    writeSync(this.fd, `${JSON.stringify({ clientOrderId, rejected: reason, atMs })}\n`);
+    writeSync(this.fd, `${JSON.stringify({ clientOrderId, rejected: reason, atMs, at: position })}\n`);
   }
 
   /**
@@ -55,10 +55,11 @@ export class IntentLog {
   }
 
   /** Every whole, valid line; a torn or invalid line is skipped and counted. */
-  read(): { entries: IntentEntry[]; rejected: Map<string, string>; fillsSeen: Map<string, number>; skipped: number } {
+  read(): { entries: IntentEntry[]; rejected: Map<string, string>; rejectedAt: Map<string, number>; fillsSeen: Map<string, number>; skipped: number } {
     const rejected = new Map<string, string>();
+    const rejectedAt = new Map<string, number>();
     const fillsSeen = new Map<string, number>();
-    if (!existsSync(this.file)) return { entries: [], rejected, fillsSeen, skipped: 0 };
+    if (!existsSync(this.file)) return { entries: [], rejected, rejectedAt, fillsSeen, skipped: 0 };
     const entries: IntentEntry[] = [];
     let skipped = 0;
     for (const line of readFileSync(this.file, "utf8").split("\n")) {
@@ -71,6 +72,7 @@ export class IntentLog {
         }
         if (typeof raw.rejected === "string" && typeof raw.clientOrderId === "string") {
           rejected.set(raw.clientOrderId, raw.rejected);
+          if (typeof raw.at === "number") rejectedAt.set(raw.clientOrderId, raw.at);
           continue;
         }
         const intent = orderIntentSchema.parse(raw.intent);
@@ -80,7 +82,7 @@ export class IntentLog {
         skipped++;
       }
     }
-    return { entries, rejected, fillsSeen, skipped };
+    return { entries, rejected, rejectedAt, fillsSeen, skipped };
   }
 
   /** Starts a new run: the old run's intents are history (the journal has them). */

@@ -31,6 +31,7 @@ export const JOURNAL_EVENT_TYPES = [
   "shutdown",
   "state_recovered",
   "error",
+  "config_changed",
 ] as const;
 export type JournalEventType = (typeof JOURNAL_EVENT_TYPES)[number];
 const TYPES: ReadonlySet<string> = new Set(JOURNAL_EVENT_TYPES);

@@ -76,6 +76,7 @@ export abstract class BaseStateStore implements StateStore {
     this.data.orders = {};
     this.data.daily = null;
     this.data.lastBarTimeMs = {};
+    this.data.lastPriceUsd = {};
     this.dirty = true;
   }
 
@@ -205,7 +206,8 @@ export abstract class BaseStateStore implements StateStore {
     return this.data.lastBarTimeMs[symbol];
   }
 
-  setLastBarTime(symbol: string, timeMs: number): void {
+  setLastBarTime(symbol: string, timeMs: number, closeUsd?: number): void {
+    if (closeUsd !== undefined && Number.isFinite(closeUsd)) (this.data.lastPriceUsd ??= {})[symbol] = closeUsd;
     if (this.data.lastBarTimeMs[symbol] === timeMs) return;
     this.data.lastBarTimeMs[symbol] = timeMs;
     this.dirty = true;

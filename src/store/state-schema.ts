@@ -96,7 +96,7 @@ export const dailySchema = z
   .object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), realizedPnlUsd: finite, entries: z.number().int().min(0), haltedReason: z.string().nullable() })
   .strict();
 
-const kellySchema = z
+export const kellySchema = z
   .object({
     version: z.literal(1),
     window: z.number().int().positive(),
@@ -118,6 +118,8 @@ export const stateSchema = z
     equityHighWaterUsd: finite.nullable(),
     daily: dailySchema.nullable(),
     lastBarTimeMs: z.record(z.string(), finite),
+    /** Close of the last bar per symbol (what `status` marks open positions at). */
+    lastPriceUsd: z.record(z.string(), finite).optional(),
   })
   .strict();
 

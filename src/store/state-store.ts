@@ -50,7 +50,8 @@ export interface StateStore {
   raiseEquityHighWater(equityUsd: number): number;
   setDaily(daily: DailyState | null): void;
   lastBarTime(symbol: string): number | undefined;
-  setLastBarTime(symbol: string, timeMs: number): void;
+  /** The last bar's time and (optionally) its close, which `status` marks open positions at. */
+  setLastBarTime(symbol: string, timeMs: number, closeUsd?: number): void;
   commit(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@ import { Adx } from "../../src/indicators/adx.ts";
 import { Atr } from "../../src/indicators/atr.ts";
 import { AtrPercentile } from "../../src/indicators/atr-percentile.ts";
 import { DayChange } from "../../src/indicators/day-change.ts";
+import { Momentum } from "../../src/indicators/momentum.ts";
 import { RollingMean } from "../../src/indicators/rolling-mean.ts";
 import { SessionStats } from "../../src/indicators/session-stats.ts";
 import { Sma } from "../../src/indicators/sma.ts";
@@ -34,6 +35,8 @@ const CASES: Record<string, Case> = {
   "trend_strength(1)": { make: () => new TrendStrength(1), session: false },
   "adx(14)": { make: () => new Adx(), session: false },
   "adx(1)": { make: () => new Adx(1), session: false },
+  "momentum_pct(60)": { make: () => new Momentum(), session: false },
+  "momentum_pct(1)": { make: () => new Momentum(1), session: false },
 };
 
 function run(ind: StreamingIndicator, bars: readonly BarView[]): (number | null)[] {

@@ -55,6 +55,6 @@ describe("scaling templates", () => {
 
   it("the regime stub is the clearly named fail-safe", () => {
     const call = new NeutralRegimeStub().classify({ names: ENTRY_FEATURES, values: [] });
-    expect(call).toEqual({ regime: "ADD_NEUTRAL", probability: 1, reason: "regime model not available yet: fail-safe NORMAL" });
+    expect(call).toEqual({ regime: "ADD_NEUTRAL", probability: 1, reason: "no regime model: fail-safe NORMAL" });
   });
 });

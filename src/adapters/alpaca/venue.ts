@@ -246,7 +246,10 @@ export class AlpacaVenue implements Venue {
       if (id !== undefined) await this.alpaca.trading.orders.deleteOrderByOrderID({ orderId: id });
     })
       .catch((e: unknown) => this.observer.update?.("cancel_failed", clientOrderId, { reason: errorMessage(e) }))
-      .finally(() => this.inflight--);
+      .finally(() => {
+        this.inflight--;
+        this.unpark();
+      });
     return true;
   }
 
@@ -313,7 +316,10 @@ export class AlpacaVenue implements Venue {
     const coid = mapped?.coid ?? x.clientOrderId ?? "";
     const intent = this.intents.get(coid);
     if (intent === undefined) {
-      this.observer.update?.("unknown_fill", coid, { orderId: x.orderId ?? null, qty: x.qtyShares, price: x.priceUsd });
+      // The stream can beat the POST's answer: a bracket leg fills before the answer that names
+      // the leg's id arrives. Such a fill waits for the answers under way, then is applied.
+      if (this.inflight > 0 && x.orderId !== undefined) this.parked.push(x);
+      else this.observer.update?.("unknown_fill", coid, { orderId: x.orderId ?? null, qty: x.qtyShares, price: x.priceUsd });
       return false;
     }
     if (!(x.qtyShares > 0) || !(x.priceUsd > 0)) {
@@ -337,6 +343,21 @@ export class AlpacaVenue implements Venue {
       purpose: mapped?.leg === "stop" ? "stop" : intent.purpose,
     });
     return true;
+  }
+
+  /** Fills whose order was not known yet when they came, while POST answers were under way. */
+  private parked: Execution[] = [];
+
+  /** Retries parked fills once an answer named their order; with nothing left under way, what is still unknown is reported. */
+  private unpark(): void {
+    if (this.parked.length === 0) return;
+    const waiting = this.parked;
+    this.parked = [];
+    for (const x of waiting) {
+      if (this.seenExecutions.has(x.executionId)) continue;
+      if (this.byBrokerId.has(x.orderId ?? "") || this.inflight === 0) this.applyExecution(x);
+      else this.parked.push(x);
+    }
   }
 
   hasSeenExecution(executionId: string): boolean {
@@ -372,7 +393,10 @@ export class AlpacaVenue implements Venue {
         this.observer.acknowledged?.(intent, id);
       })
       .catch((e: unknown) => this.observer.rejected?.(intent, errorMessage(e)))
-      .finally(() => this.inflight--);
+      .finally(() => {
+        this.inflight--;
+        this.unpark();
+      });
   }
 
   /**

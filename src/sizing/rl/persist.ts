@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { z } from "zod";
 import type { RlConfig } from "./config.ts";
 import { rlBucketsSchema } from "./config.ts";
 import { QTable } from "./q-table.ts";
 import { describeZodIssues } from "../../config/zod-issues.ts";
 import { writeFileAtomicSync } from "../../io/atomic-file.ts";
+import { readJsonFile } from "../../io/read-json.ts";
 
 /**
  * The Q-table on disk: versioned JSON, validated with zod on load.
@@ -126,20 +126,9 @@ export function parseQTable(raw: unknown, source: string): QTable {
 
 /** Throws QTableFileError (kind "missing" when the file does not exist). */
 export function loadQTable(path: string): QTable {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === "ENOENT";
-    throw new QTableFileError(path, missing ? "missing" : "io", missing ? "no Q-table file" : `cannot read: ${(e as Error).message}`, { cause: e });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new QTableFileError(path, "json", `not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
-  return parseQTable(raw, path);
+  const r = readJsonFile(path, "Q-table");
+  if (!r.ok) throw new QTableFileError(path, r.kind, r.detail, { cause: r.cause });
+  return parseQTable(r.value, path);
 }
 
 export type LoadResult = { ok: true; table: QTable } | { ok: false; error: QTableFileError };

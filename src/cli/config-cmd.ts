@@ -1,0 +1,201 @@
+import { existsSync } from "node:fs";
+import { relative } from "node:path";
+import type { Command } from "commander";
+import { ConfigError, defaultConfig, parseConfig } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { documentedKeys, schemaAt } from "../config/json-schema.ts";
+import {
+  assertValid,
+  checkKey,
+  configChanges,
+  configProblems,
+  flatten,
+  formatProblem,
+  getKey,
+  parseValue,
+  readUserFile,
+  userConfigPath,
+  withKey,
+  writeUserFile,
+} from "../config/user-file.ts";
+
+interface FileOption {
+  config?: string;
+}
+
+const CONFIG_HELP = "the user config file (default: config/local.json)";
+
+/** `sizewise config show|get|set|unset|validate`: read, change and check the config, key by key. */
+export function registerConfig(program: Command): void {
+  const config = program
+    .command("config")
+    .description("Show, read, change and validate the config: defaults (config/default.json) overridden by config/local.json or --config FILE.")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx sizewise config show --explain
+  $ npx sizewise config set sizing.mode kelly
+  $ npx sizewise config get sizing.mode
+  $ npx sizewise config validate config/local.json
+
+A running daemon (sizewise start) picks up a changed sizing.mode at its next decision.`,
+    );
+  config
+    .command("show")
+    .description("Print the effective config (defaults plus your overrides); overrides are marked.")
+    .option("--config <file>", CONFIG_HELP)
+    .option("--json", "print the effective config as JSON")
+    .option("--explain", "every key with its value, what it does and what is allowed")
+    .option("--md", "with --explain: a Markdown table (for docs)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx sizewise config show
+  $ npx sizewise config show --explain
+  $ npx sizewise config show --json > effective.json`,
+    )
+    .action((o: FileOption & { json?: boolean; explain?: boolean; md?: boolean }) => showCommand(o));
+  config
+    .command("get")
+    .description("Print the effective value of one key (JSON).")
+    .argument("<key>", "dotted key, e.g. sizing.mode or sizing.kelly.fraction")
+    .option("--config <file>", CONFIG_HELP)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx sizewise config get sizing.mode
+  $ npx sizewise config get sizing.templates.normal`,
+    )
+    .action((key: string, o: FileOption) => {
+      const { config: c } = effective(o);
+      process.stdout.write(`${JSON.stringify(getKey(c, key), null, 2)}\n`);
+    });
+  config
+    .command("set")
+    .description("Set one key in the user config file, validated first (VALUE is JSON when it parses, else text).")
+    .argument("<key>", "dotted key, e.g. sizing.mode")
+    .argument("<value>", 'new value: kelly, 0.5, true, \'["AMC","GME"]\'')
+    .option("--config <file>", CONFIG_HELP)
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx sizewise config set sizing.mode kelly
+  $ npx sizewise config set strategy.minDayChangePct -10
+  $ npx sizewise config set trading.symbols '["AMC","GME"]'
+  $ npx sizewise config set sizing.templates.aggressive.initialFraction 1.0`,
+    )
+    .action((key: string, value: string, o: FileOption) => setCommand(key, parseValue(value), o));
+  config
+    .command("unset")
+    .description("Remove one override from the user config file (the key goes back to its default).")
+    .argument("<key>", "dotted key, e.g. sizing.mode")
+    .option("--config <file>", CONFIG_HELP)
+    .addHelpText(
+      "after",
+      `
+Example:
+  $ npx sizewise config unset sizing.mode`,
+    )
+    .action((key: string, o: FileOption) => setCommand(key, undefined, o));
+  config
+    .command("validate")
+    .description("Check a config file: every bad key is named with its value and what is allowed; exits 1 when invalid.")
+    .argument("[file]", "config file (default: config/local.json)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx sizewise config validate config/local.json
+  $ npx sizewise config validate my-experiment.json`,
+    )
+    .action((file: string | undefined) => validateCommand(userConfigPath(file)));
+}
+
+/** The effective config and where its overrides came from. */
+function effective(o: FileOption): { config: Config; file: string; raw: Record<string, unknown> } {
+  const file = userConfigPath(o.config);
+  if (o.config && !existsSync(file)) throw new ConfigError(`config file ${o.config} does not exist`, [file]);
+  const raw = readUserFile(file);
+  assertValid(raw, file);
+  return { config: parseConfig(raw, file), file, raw };
+}
+
+const show = (v: unknown): string => JSON.stringify(v) ?? "(unset)";
+
+function showCommand(o: FileOption & { json?: boolean; explain?: boolean; md?: boolean }): void {
+  const { config, file } = effective(o);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+    return;
+  }
+  const defaults = defaultConfig();
+  const changed = new Map(configChanges(defaults, config).map((c) => [c.key, c]));
+  const source = existsSync(file) ? `defaults + ${relative(process.cwd(), file) || file} (${changed.size} override${changed.size === 1 ? "" : "s"})` : "defaults (no user file)";
+  if (o.explain) {
+    process.stdout.write(o.md ? explainMarkdown(config) : `# config: ${source}\n${explainText(config, changed)}`);
+    return;
+  }
+  const lines = [`# config: ${source}; * = overridden`];
+  for (const [key, value] of flatten(config)) {
+    const over = [...changed.keys()].some((k) => k === key || k.startsWith(`${key}.`));
+    lines.push(`${over ? "*" : " "} ${key} = ${show(value)}${over ? `   (default ${show(getKey(defaults, key))})` : ""}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+function explainText(config: Config, changed: ReadonlyMap<string, unknown>): string {
+  const out: string[] = [];
+  for (const d of documentedKeys()) {
+    const value = getKey(config, d.key);
+    const over = [...changed.keys()].some((k) => k === d.key || k.startsWith(`${d.key}.`));
+    out.push(`${d.key} = ${show(value)}${over ? `   (overridden; default ${show(d.default)})` : ""}`);
+    if (d.description) out.push(`    ${d.description}`);
+    out.push(`    allowed: ${d.allowed}`);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function explainMarkdown(config: Config): string {
+  const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const rows = documentedKeys().map((d) => `| \`${d.key}\` | \`${cell(show(getKey(config, d.key)))}\` | ${cell(d.allowed)} | ${cell(d.description)} |`);
+  return `| key | value | allowed | what it does |\n|---|---|---|---|\n${rows.join("\n")}\n`;
+}
+
+function setCommand(key: string, value: ReturnType<typeof parseValue> | undefined, o: FileOption): void {
+  const file = userConfigPath(o.config);
+  const raw = readUserFile(file);
+  const before = parseConfig(raw, file);
+  checkKey(key);
+  const next = withKey(raw, key, value, before);
+  const problems = configProblems(next);
+  if (problems.length > 0) {
+    const node = schemaAt(key);
+    const lines = problems.map(formatProblem);
+    if (node?.description && problems.every((p) => p.key === key)) lines.push(`(${key}: ${node.description})`);
+    throw new ConfigError(`not written: ${key} = ${show(value)} is not allowed:\n  ${lines.join("\n  ")}`, lines);
+  }
+  writeUserFile(file, next);
+  const now = getKey(parseConfig(next, file), key);
+  const was = getKey(before, key);
+  const where = relative(process.cwd(), file) || file;
+  process.stdout.write(value === undefined ? `${key}: back to its default ${show(now)} (was ${show(was)}) in ${where}\n` : `${key}: ${show(was)} -> ${show(now)} in ${where}\n`);
+  if (key === "sizing.mode") process.stdout.write("a running daemon switches at its next sizing decision\n");
+}
+
+function validateCommand(file: string): void {
+  if (!existsSync(file)) throw new ConfigError(`${file} does not exist`, [file]);
+  const raw = readUserFile(file);
+  const problems = configProblems(raw);
+  if (problems.length > 0) {
+    const lines = problems.map(formatProblem);
+    throw new ConfigError(`${file} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${lines.join("\n  ")}`, lines);
+  }
+  const overrides = configChanges(defaultConfig(), parseConfig(raw, file));
+  process.stdout.write(
+    `${file} is valid: ${overrides.length === 0 ? "no overrides (the defaults)" : `${overrides.length} override${overrides.length === 1 ? "" : "s"}: ${overrides.map((c) => `${c.key} = ${show(c.to)}`).join(", ")}`}\n`,
+  );
+}

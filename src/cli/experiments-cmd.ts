@@ -1,0 +1,90 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { basename, dirname, join } from "node:path";
+import type { Command } from "commander";
+import Table from "cli-table3";
+import { resolveConfig } from "../config/load.ts";
+import { MergedBars } from "../data/merged-bars.ts";
+import { loadPlan } from "../experiments/plan.ts";
+import { runExperiments } from "../experiments/runner.ts";
+import { RANK_HEAD, decisionLines, experimentJson, experimentMarkdown, rankCells, type DataInfo } from "../experiments/report.ts";
+import { intOption } from "./int-option.ts";
+import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { lazyProgressBar } from "./progress.ts";
+import { writeOut } from "./stdout.ts";
+import { parseFoldOptions, withFoldOptions, type FoldCliOptions } from "./walkforward-cmd.ts";
+
+interface ExperimentsCliOptions extends BarInputOptions, FoldCliOptions {
+  plan: string;
+  online?: boolean;
+  workers?: string;
+  out?: string;
+  config?: string;
+  json?: boolean;
+}
+
+export function registerExperiments(program: Command): void {
+  const cmd = withBarInputs(
+    program
+      .command("experiments")
+      .description("Run every variant of an experiment plan (config overrides, or a grid of them) through the same walk-forward, in parallel, and rank them out of sample."),
+  );
+  withFoldOptions(cmd, false)
+    .requiredOption("--plan <file>", "experiment plan (JSON); see config/plans/")
+    .option("--online", "let the learned pieces keep learning in the test windows (default: the plan's choice, else frozen)")
+    .option("--workers <n>", "worker threads (default: the CPU cores available)")
+    .option("--out <file>", "markdown report (default: <state>/reports/experiments-<plan>.md)")
+    .option("--config <file>", "base config the variants override (default: config/local.json when present, else the defaults)")
+    .option("--json", "print one JSON object on stdout")
+    .addHelpText(
+      "after",
+      `
+Fold options given here win over the plan's "walkforward" section.
+
+Examples:
+  $ npx sizewise experiments --data ../shared/data/bars/1min/2024q2 --plan config/plans/stop-loss.json
+  $ npx sizewise experiments --data ../shared/data/bars/1min/2024q2 --plan config/plans/robustness-grid.json --json > grid.json`,
+    )
+    .action((o: ExperimentsCliOptions) => experimentsCommand(o));
+}
+
+async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
+  const base = resolveConfig(o.config);
+  const plan = loadPlan(o.plan);
+  const folds = parseFoldOptions(o);
+  const workers = o.workers === undefined ? availableParallelism() : intOption("--workers", o.workers, 1);
+  const loaded = loadSeries(o);
+  const bars = MergedBars.fromSeries(loaded.series);
+  const progress = lazyProgressBar(`experiments ${plan.name}`, !o.json);
+  const report = await runExperiments({
+    plan,
+    planFile: o.plan,
+    base,
+    bars,
+    folds,
+    learning: o.online ? "online" : undefined,
+    workers,
+    onVariant: progress.update,
+  });
+  progress.stop();
+  const data: DataInfo = { origin: o.data ?? `generated (seed ${o.seed})`, symbols: bars.symbols.length, days: bars.tradingDays().length };
+  const out = o.out ?? join(o.state, "reports", `experiments-${basename(plan.name)}.md`);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, experimentMarkdown(report, data));
+  if (o.json) {
+    await writeOut(`${JSON.stringify(experimentJson(report, data))}\n`);
+    process.stderr.write(`report: ${out}\n`);
+    return;
+  }
+  const t = new Table({ head: ["rank", "variant", ...RANK_HEAD] });
+  for (const v of report.analysis.ranked) t.push([v.rank, v.baseline ? `${v.name} (baseline)` : v.name, ...rankCells(v)]);
+  await writeOut(
+    [
+      `Experiment ${plan.name}: ${report.variants.length} variants on ${data.origin}, ${report.workers} worker${report.workers === 1 ? "" : "s"}. Out of sample, ${report.rankMode} mode:`,
+      t.toString(),
+      ...decisionLines(report),
+      `report: ${out}`,
+      "",
+    ].join("\n"),
+  );
+}

@@ -1,0 +1,52 @@
+import type { Command } from "commander";
+import { reviewDays } from "../report/review.ts";
+import { reviewMarkdown, reviewText } from "../report/journal-text.ts";
+import { loadReview, withReviewSource, type ReviewSourceOptions } from "./review-input.ts";
+
+interface JournalOptions extends ReviewSourceOptions {
+  json?: boolean;
+  md?: boolean;
+}
+
+/** `sizewise journal`: the daily trade-journal review. */
+export function registerJournal(program: Command): void {
+  withReviewSource(
+    program
+      .command("journal")
+      .description("Review the daily trade journal: each day's trades with their full sizing breakdown, the day's P/L, win rate, max drawdown, halts and cutbacks, and the week and month to date."),
+    "day",
+  )
+    .option("--json", "print the review as JSON")
+    .option("--md", "print the review as Markdown")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx sizewise journal                                   # the latest day in ./state/journal
+  $ npx sizewise journal --state /tmp/x --date 2024-01-04
+  $ npx sizewise journal --from 2024-01-01 --to 2024-01-31 --md > january.md
+  $ npx sizewise backtest --json > run.json && npx sizewise journal --input run.json --from 2024-05-01 --to 2024-05-03`,
+    )
+    .action((o: JournalOptions) => journalCommand(o));
+}
+
+function journalCommand(o: JournalOptions): void {
+  if (o.json && o.md) throw new Error("give --json or --md, not both");
+  const r = loadReview(o);
+  if (r.dates.length === 0) {
+    process.stdout.write(`nothing in ${o.from ?? "..."}..${o.to ?? "..."}; days with a journal: ${r.available[0]}..${r.available[r.available.length - 1]}\n`);
+    return;
+  }
+  const days = reviewDays(r.input, r.dates);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ source: r.input.source, days })}\n`);
+    return;
+  }
+  process.stdout.write(o.md ? reviewMarkdown(days, r.input.source) : reviewText(days, r.input.source));
+  const asked = Boolean(o.date || o.from || o.to);
+  if (!asked && days.every((d) => d.trades.length === 0)) {
+    const withTrades = [...new Set(r.input.trades.map((t) => t.day))];
+    const last = withTrades[withTrades.length - 1];
+    if (last) process.stdout.write(`(the latest day with trades is ${last}: sizewise journal${o.state !== "state" ? ` --state ${o.state}` : ""} --date ${last})\n`);
+  }
+}

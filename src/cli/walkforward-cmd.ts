@@ -1,0 +1,166 @@
+import type { Command } from "commander";
+import Table from "cli-table3";
+import { resolveConfig } from "../config/load.ts";
+import { ALL_MODES } from "../backtest/compare.ts";
+import { MergedBars } from "../data/merged-bars.ts";
+import { etDayOf } from "../data/day-range.ts";
+import type { SizingMode } from "../sizing/pipeline.ts";
+import { DEFAULT_FOLD_OPTIONS, type FoldOptions } from "../walkforward/folds.ts";
+import { mergedData, runWalkForward, type Evaluation, type WalkForwardResult } from "../walkforward/walk-forward.ts";
+import { HOLDOUT_LABEL, designJson, foldJson, rangeJson, testSpan, type FoldJson } from "../walkforward/summary.ts";
+import { compareJson, compareTables } from "./compare-cmd.ts";
+import { intOption } from "./int-option.ts";
+import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { lazyProgressBar } from "./progress.ts";
+import { writeOut } from "./stdout.ts";
+
+interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions {
+  online?: boolean;
+  modes: string;
+  config?: string;
+  json?: boolean;
+}
+
+export interface FoldCliOptions {
+  trainDays?: string;
+  testDays?: string;
+  purgeDays?: string;
+  holdoutFrom?: string;
+}
+
+/**
+ * The walk-forward options every command that runs one shares (walkforward, experiments). Without
+ * `defaults` an option left out stays undefined (an experiment plan may set it).
+ */
+export function withFoldOptions(cmd: Command, defaults = true): Command {
+  // Commander prints a default it holds; one it does not hold (the plan may set it) goes in the text.
+  const d = (n: number): string | undefined => (defaults ? String(n) : undefined);
+  const say = (n: number): string => (defaults ? "" : ` (default: the plan's, else ${n})`);
+  const dflt = DEFAULT_FOLD_OPTIONS;
+  return cmd
+    .option("--train-days <n>", `trading days in each train window${say(dflt.trainDays)}`, d(dflt.trainDays))
+    .option("--test-days <n>", `trading days in each test window; the windows roll by this much${say(dflt.testDays)}`, d(dflt.testDays))
+    .option("--purge-days <n>", `trading days left out between each train and test window${say(dflt.purgeDays)}`, d(dflt.purgeDays))
+    .option("--holdout-from <date>", "keep every bar from this date (YYYY-MM-DD) out of all training and tuning; evaluate on it once at the end");
+}
+
+export function parseFoldOptions(o: FoldCliOptions): Partial<FoldOptions> {
+  if (o.holdoutFrom !== undefined) etDayOf("--holdout-from", o.holdoutFrom);
+  const int = (name: string, v: string | undefined, min: number): number | undefined => (v === undefined ? undefined : intOption(name, v, min));
+  return {
+    trainDays: int("--train-days", o.trainDays, 1),
+    testDays: int("--test-days", o.testDays, 1),
+    purgeDays: int("--purge-days", o.purgeDays, 0),
+    holdoutFrom: o.holdoutFrom,
+  };
+}
+
+export function parseModes(list: string): SizingMode[] {
+  const modes = list.split(",").map((m) => m.trim()).filter(Boolean);
+  for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
+  return modes as SizingMode[];
+}
+
+export function registerWalkForward(program: Command): void {
+  const cmd = withBarInputs(
+    program
+      .command("walkforward")
+      .description("Walk-forward validation: fit every learned piece on rolling train windows only, run every sizing mode on the test windows after them, and stitch the test windows into one out-of-sample result per mode."),
+  );
+  withFoldOptions(cmd)
+    .option("--online", "let the learned pieces keep learning from test-window trades as they close (default: frozen as fitted)")
+    .option("--modes <list>", "comma-separated sizing modes (fixed is always run)", ALL_MODES.join(","))
+    .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
+    .option("--json", "print one JSON object on stdout")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ npx sizewise walkforward --data ../shared/data/bars/1min/2024q2
+  $ npx sizewise walkforward --data ../shared/data/bars/1min/2024q2 --train-days 30 --test-days 5 --holdout-from 2024-06-03 --json`,
+    )
+    .action((o: WalkForwardCliOptions) => walkForwardCommand(o));
+}
+
+async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
+  const config = resolveConfig(o.config);
+  const folds = { ...DEFAULT_FOLD_OPTIONS, ...parseFoldOptions(o) };
+  const modes = parseModes(o.modes);
+  const loaded = loadSeries(o);
+  const bars = MergedBars.fromSeries(loaded.series);
+  const bar = lazyProgressBar("walk-forward", !o.json);
+  const wf = runWalkForward({
+    config,
+    data: mergedData(bars),
+    ...folds,
+    modes,
+    learning: o.online ? "online" : "frozen",
+    onStep: bar.update,
+  });
+  bar.stop();
+  const rejected = loaded.rejects?.count ?? 0;
+  const origin = o.data ?? `generated (seed ${o.seed})`;
+  if (o.json) {
+    await writeOut(`${JSON.stringify(walkForwardJson(wf, origin, bars.symbols.length, rejected))}\n`);
+    return;
+  }
+  await writeOut(`${walkForwardText(wf, origin, bars.symbols.length)}\n`);
+}
+
+export function walkForwardJson(wf: WalkForwardResult, origin: string, symbols: number, rejectedRows: number): object {
+  const days = wf.plan.days;
+  const evaluation = (e: Evaluation): object => ({ ...testSpan(e.folds), ...compareJson(e.comparison, rejectedRows) });
+  return {
+    data: origin,
+    symbols,
+    days: days.length,
+    design: designJson(wf),
+    folds: wf.outOfSample.folds.map(foldJson),
+    outOfSample: evaluation(wf.outOfSample),
+    holdout: wf.holdout ? { label: HOLDOUT_LABEL, ...foldJson(wf.holdout.folds[0]), ...evaluation(wf.holdout) } : null,
+  };
+}
+
+const range = (r: { from: string; to: string; days: number }): string => (r.days === 1 ? `${r.from} (1)` : `${r.from}..${r.to} (${r.days})`);
+
+/** One row per fold: its windows, what was fitted on the train window, and trades / return per mode. */
+export function foldTable(folds: readonly FoldJson[], modes: readonly SizingMode[]): string {
+  const t = new Table({ head: ["fold", "train (days)", "purge", "test (days)", "fitted on train", ...modes] });
+  for (const f of folds) {
+    t.push([f.fold || "holdout", range(f.train), f.purge ? range(f.purge) : "-", range(f.test), fittedCell(f), ...modes.map((m) => (f.modes[m] ? `${f.modes[m].trades} / ${f.modes[m].returnPct.toFixed(2)}%` : "-"))]);
+  }
+  return t.toString();
+}
+
+/** The regime tree and the fullest learning mode's pieces, in a few words. */
+function fittedCell(f: FoldJson): string {
+  const regime = f.regime.fitted ? `regime tree (${f.regime.samples} trades)` : "regime: NORMAL";
+  const mode = (["full", "kelly_confidence", "rl", "kelly"] as const).find((m) => f.fitted[m]);
+  if (!mode) return regime;
+  const s = f.fitted[mode]!;
+  return `${regime}\n${mode}: ${s.trainTrades} trades, conf ${s.confidenceModel ? "fitted" : "none"}, rl ${s.rlStates} states`;
+}
+
+function walkForwardText(wf: WalkForwardResult, origin: string, symbols: number): string {
+  const o = wf.options;
+  const days = wf.plan.days;
+  const oos = wf.outOfSample;
+  const span = testSpan(oos.folds);
+  const out = [
+    `Walk-forward on ${origin}: ${symbols} symbols, ${days.length} trading days. ${oos.folds.length} rolling folds: train ${o.trainDays}, purge ${o.purgeDays}, test ${o.testDays} days; learned pieces ${wf.learning === "frozen" ? "frozen as fitted" : "learning online"} in the test windows.`,
+    "Per fold: the windows, what was fitted on the train window, and per mode the test window's trades / return.",
+    foldTable(oos.folds.map(foldJson), wf.modes),
+  ];
+  const reasons = [...new Set(oos.folds.map((f) => f.fit.regime.reason))];
+  out.push(`Regime model: ${reasons.join("; ")}`);
+  out.push(`\nOUT OF SAMPLE: the test windows stitched (${range(span)}), equity carried from fold to fold:`, compareTables(oos.comparison));
+  if (wf.holdout) {
+    const h = wf.holdout.folds[0];
+    out.push(
+      `\n${HOLDOUT_LABEL}: trained on ${range(rangeJson(h.fold.train))}, purge ${h.fold.purge ? range(rangeJson(h.fold.purge)) : "none"}, tested on ${range(rangeJson(h.fold.test))}. Nothing from ${o.holdoutFrom} on was read by any fit or by the walk-forward above.`,
+      foldTable([foldJson(h)], wf.modes),
+      compareTables(wf.holdout.comparison),
+    );
+  }
+  return out.join("\n");
+}

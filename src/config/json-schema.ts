@@ -1,0 +1,155 @@
+import { z } from "zod";
+import { configSchema } from "./schema.ts";
+
+/**
+ * The config's JSON Schema, generated from the zod schema (config/schema.json is written from it by
+ * scripts/write-default-config.ts), so editors complete and check config files, and the CLI can
+ * say for any key what it means and what is allowed.
+ */
+
+/** The subset of JSON Schema that zod emits and the CLI reads. */
+export interface JsonSchemaNode {
+  readonly type?: string | readonly string[];
+  readonly description?: string;
+  readonly default?: unknown;
+  readonly enum?: readonly unknown[];
+  readonly const?: unknown;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly exclusiveMinimum?: number;
+  readonly exclusiveMaximum?: number;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly pattern?: string;
+  readonly properties?: Readonly<Record<string, JsonSchemaNode>>;
+  readonly additionalProperties?: boolean | JsonSchemaNode;
+  readonly propertyNames?: JsonSchemaNode;
+  readonly items?: JsonSchemaNode;
+  readonly anyOf?: readonly JsonSchemaNode[];
+  readonly oneOf?: readonly JsonSchemaNode[];
+  readonly required?: readonly string[];
+  readonly $schema?: string;
+  readonly title?: string;
+}
+
+let cached: JsonSchemaNode | null = null;
+
+/** The JSON Schema of a config file (input side: every key optional, defaults shown). */
+export function configJsonSchema(): JsonSchemaNode {
+  if (cached !== null) return cached;
+  const raw = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as JsonSchemaNode;
+  cached = {
+    ...raw,
+    title: "sizewise config",
+    description:
+      "Overrides of sizewise's defaults (config/default.json). Put them in config/local.json or pass --config FILE; every key not given keeps its default.",
+    properties: {
+      $schema: { type: "string", description: "Path or URL of this JSON Schema (editors use it for completion and checks; sizewise ignores it)." },
+      ...raw.properties,
+    },
+  };
+  return cached;
+}
+
+/** What one config key accepts, in words: enum options, ranges, types, patterns. */
+export function allowedText(node: JsonSchemaNode): string {
+  const alts = node.anyOf ?? node.oneOf;
+  if (alts) return alts.map(allowedText).join(" or ");
+  if (node.enum) return `one of ${node.enum.map((v) => JSON.stringify(v)).join(", ")}`;
+  if (node.const !== undefined) return JSON.stringify(node.const);
+  const type = Array.isArray(node.type) ? node.type.join("|") : (node.type ?? "any");
+  const bounds: string[] = [];
+  if (node.minimum !== undefined) bounds.push(`>= ${node.minimum}`);
+  if (node.exclusiveMinimum !== undefined) bounds.push(`> ${node.exclusiveMinimum}`);
+  if (node.maximum !== undefined) bounds.push(`<= ${node.maximum}`);
+  if (node.exclusiveMaximum !== undefined) bounds.push(`< ${node.exclusiveMaximum}`);
+  if (type === "array") {
+    const n = node.minItems !== undefined || node.maxItems !== undefined ? ` (${node.minItems ?? 0}..${node.maxItems ?? "any"} items)` : "";
+    return `a list${n}${node.items ? ` of ${allowedText(node.items)}` : ""}`;
+  }
+  if (type === "object") return node.properties ? "an object" : `an object of ${node.additionalProperties && typeof node.additionalProperties === "object" ? allowedText(node.additionalProperties) : "values"} by name`;
+  const name = type === "integer" ? "an integer" : type === "number" ? "a number" : type === "boolean" ? "true or false" : type === "string" ? "a string" : type;
+  return `${name}${bounds.length ? ` ${bounds.join(" and ")}` : ""}${node.pattern ? ` matching ${node.pattern}` : ""}`;
+}
+
+/** The schema node of a dotted key ("sizing.kelly.fraction", "sizing.templates.normal.adds.0.atR"), or null for an unknown key. */
+export function schemaAt(key: string, root: JsonSchemaNode = configJsonSchema()): JsonSchemaNode | null {
+  let node: JsonSchemaNode | undefined = root;
+  for (const part of key.split(".")) {
+    if (node === undefined) return null;
+    node = childOf(node, part);
+  }
+  return node ?? null;
+}
+
+function childOf(node: JsonSchemaNode, part: string): JsonSchemaNode | undefined {
+  if (node.properties && Object.hasOwn(node.properties, part)) return node.properties[part];
+  if (node.items && /^\d+$/.test(part)) return node.items;
+  if (typeof node.additionalProperties === "object") return node.additionalProperties;
+  for (const alt of node.anyOf ?? node.oneOf ?? []) {
+    const c = childOf(alt, part);
+    if (c) return c;
+  }
+  return undefined;
+}
+
+/** Whether a node holds keys chosen by the user (a record such as sizing.templates) or a list. */
+export function isOpenContainer(node: JsonSchemaNode): boolean {
+  return node.type === "array" || (node.type === "object" && node.properties === undefined);
+}
+
+/** Known child keys of a node, for "did you mean" and "allowed keys" messages. */
+export function childKeys(node: JsonSchemaNode): string[] {
+  return Object.keys(node.properties ?? {}).filter((k) => k !== "$schema");
+}
+
+export interface KeyDoc {
+  readonly key: string;
+  readonly description: string;
+  readonly allowed: string;
+  readonly default: unknown;
+}
+
+/**
+ * Every documented leaf key with its description, allowed values and default. Records (templates)
+ * and lists are documented as one key each: their members are the user's own.
+ */
+export function documentedKeys(root: JsonSchemaNode = configJsonSchema()): KeyDoc[] {
+  const out: KeyDoc[] = [];
+  const walk = (node: JsonSchemaNode, prefix: string): void => {
+    if (node.properties && node.type === "object") {
+      for (const [k, child] of Object.entries(node.properties)) {
+        if (k === "$schema") continue;
+        walk(child, prefix ? `${prefix}.${k}` : k);
+      }
+      return;
+    }
+    out.push({ key: prefix, description: node.description ?? "", allowed: allowedText(node), default: node.default });
+  };
+  walk(root, "");
+  return out;
+}
+
+/** Levenshtein distance, for suggesting a key when one is mistyped. */
+export function nearest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== null && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}

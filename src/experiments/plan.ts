@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { configSchema, type Config } from "../config/schema.ts";
+import { parseConfig } from "../config/load.ts";
+import { describeZodIssues } from "../config/zod-issues.ts";
+import { ALL_MODES } from "../backtest/compare.ts";
+import type { SizingMode } from "../sizing/pipeline.ts";
+
+/**
+ * An experiment plan (like the ML improvement plan of ../shared/seeds/004): named variants that
+ * override config keys, each run through the same walk-forward. A `grid` of keys x value lists
+ * expands into one variant per combination (the robustness grid).
+ */
+
+const modeEnum = z.enum(ALL_MODES as [SizingMode, ...SizingMode[]]);
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD");
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.,=+-]*$/, "letters, digits and _ . , = + - (no spaces)").max(200);
+const dottedKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_][A-Za-z0-9_-]*)*$/, "a dotted config key such as strategy.stopAtrMultiple");
+const overrides = z.record(dottedKey, z.unknown());
+
+export const planSchema = z
+  .object({
+    name,
+    description: z.string().optional(),
+    baseline: name.optional().describe("The variant the others are measured against (default: the first)."),
+    mode: modeEnum.default("fixed").describe("The sizing mode whose out-of-sample figures rank the variants."),
+    modes: z.array(modeEnum).min(1).optional().describe("Modes each walk-forward runs (default: all six; fixed and `mode` are always run)."),
+    walkforward: z
+      .object({
+        trainDays: z.number().int().min(1).optional(),
+        testDays: z.number().int().min(1).optional(),
+        purgeDays: z.number().int().min(0).optional(),
+        holdoutFrom: isoDay.optional(),
+        learning: z.enum(["frozen", "online"]).optional(),
+      })
+      .strict()
+      .optional(),
+    overrides: overrides.optional().describe("Applied to every variant before its own overrides."),
+    variants: z
+      .array(z.object({ name, description: z.string().optional(), overrides: overrides.default(() => ({})) }).strict())
+      .default(() => []),
+    grid: z
+      .record(dottedKey, z.array(z.unknown()).min(1).max(100))
+      .optional()
+      .describe("Keys x value lists: one variant per combination, named key=value,..."),
+  })
+  .strict();
+
+export type Plan = z.infer<typeof planSchema>;
+
+export interface Variant {
+  readonly name: string;
+  readonly description?: string;
+  /** Every override the variant applies (the plan's common ones first), by dotted key. */
+  readonly overrides: Readonly<Record<string, unknown>>;
+}
+
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanError";
+  }
+}
+
+export function loadPlan(path: string): Plan {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new PlanError(`cannot read plan ${path}: ${(e as Error).message}`);
+  }
+  return parsePlan(raw, path);
+}
+
+export function parsePlan(raw: unknown, where = "plan"): Plan {
+  const r = planSchema.safeParse(raw);
+  if (!r.success) throw new PlanError(`${where} is invalid: ${describeZodIssues(r.error)}`);
+  return r.data;
+}
+
+const show = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+
+/** The grid's combinations in key order (the last key varies fastest), named by the keys' last parts. */
+export function expandGrid(grid: Readonly<Record<string, readonly unknown[]>>): Variant[] {
+  const keys = Object.keys(grid);
+  if (keys.length === 0) return [];
+  const last = keys.map((k) => k.slice(k.lastIndexOf(".") + 1));
+  const label = keys.map((k, i) => (last.filter((x) => x === last[i]).length > 1 ? k : last[i]));
+  let combos: Record<string, unknown>[] = [{}];
+  for (const k of keys) combos = combos.flatMap((c) => grid[k].map((v) => ({ ...c, [k]: v })));
+  return combos.map((c) => ({ name: keys.map((k, i) => `${label[i]}=${show(c[k])}`).join(","), overrides: c }));
+}
+
+/** Every variant of a plan: the listed ones, then the grid's; names must be unique and the baseline must exist. */
+export function planVariants(plan: Plan): Variant[] {
+  const common = plan.overrides ?? {};
+  const variants: Variant[] = [
+    ...plan.variants.map((v) => ({ name: v.name, description: v.description, overrides: { ...common, ...v.overrides } })),
+    ...expandGrid(plan.grid ?? {}).map((v) => ({ ...v, overrides: { ...common, ...v.overrides } })),
+  ];
+  if (variants.length === 0) throw new PlanError(`plan ${plan.name} has no variants (give "variants" or a "grid")`);
+  const seen = new Set<string>();
+  for (const v of variants) {
+    if (seen.has(v.name)) throw new PlanError(`plan ${plan.name}: two variants are named "${v.name}"`);
+    seen.add(v.name);
+  }
+  if (plan.baseline !== undefined && !seen.has(plan.baseline)) {
+    throw new PlanError(`plan ${plan.name}: baseline "${plan.baseline}" is not one of its variants (${[...seen].slice(0, 5).join(", ")}${seen.size > 5 ? ", ..." : ""})`);
+  }
+  return variants;
+}
+
+/** Sets `value` at a dotted path of a plain-JSON object, creating missing objects; throws when the path runs through a value. */
+function setPath(root: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split(".");
+  let o = root;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = o[parts[i]];
+    if (next === undefined) o[parts[i]] = {};
+    else if (next === null || typeof next !== "object" || Array.isArray(next)) throw new Error(`${parts.slice(0, i + 1).join(".")} is not an object`);
+    o = o[parts[i]] as Record<string, unknown>;
+  }
+  o[parts[parts.length - 1]] = value;
+}
+
+/**
+ * The variant's config: its overrides on top of `base`, validated by the config schema. Every
+ * problem names the variant and the override key it comes from.
+ */
+export function variantConfig(base: Config, v: Variant): Config {
+  const raw = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(v.overrides)) {
+    try {
+      setPath(raw, key, value);
+    } catch (e) {
+      problems.push(`override "${key}": ${(e as Error).message}`);
+    }
+  }
+  if (problems.length === 0) {
+    const r = configSchema.safeParse(raw);
+    if (r.success) return parseConfig(raw, `variant "${v.name}"`);
+    for (const issue of r.error.issues) problems.push(describeIssue(issue, Object.keys(v.overrides), raw));
+  }
+  throw new PlanError(`variant "${v.name}": ${problems.join("; ")}`);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, keys: readonly string[], raw: unknown): string {
+  const path = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") return issue.keys.map((k) => `override "${path ? `${path}.${k}` : k}": unknown config key`).join("; ");
+  const key = keys.find((k) => path === k || path.startsWith(`${k}.`) || k.startsWith(`${path}.`));
+  const given = issue.path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[String(k)] : undefined), raw);
+  return `${key ? `override "${key}"` : "config"}: ${path || "(root)"}: ${issue.message}${given === undefined || typeof given === "object" ? "" : ` (got ${JSON.stringify(given)})`}`;
+}
+
+/** Validates every variant up front (a bad key fails the plan before anything runs) and returns their configs. */
+export function planConfigs(base: Config, variants: readonly Variant[], where: string): Config[] {
+  const out: Config[] = [];
+  const problems: string[] = [];
+  for (const v of variants) {
+    try {
+      out.push(variantConfig(base, v));
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new PlanError(`${where}: ${problems.length} variant(s) invalid:\n  ${problems.join("\n  ")}`);
+  return out;
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import type { ReportData } from "./report-data.ts";
+
+/**
+ * One self-contained HTML file: the data as JSON in the page, drawn into inline SVG by a small
+ * script in the page. No network, no CDN: it opens from a disk, a mail attachment, an archive.
+ * Each chart, once drawn, carries data-drawn="<marks drawn>" and the body data-charts-drawn, so a
+ * headless browser can check that the charts really drew.
+ */
+
+const CLIENT_JS = readFileSync(new URL("./report-client.js", import.meta.url), "utf8");
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+
+/** JSON that is safe inside <script>: no "</script>", no "<!--", no line separators that break JS. */
+function scriptJson(data: unknown): string {
+  return JSON.stringify(data).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+const CHARTS: readonly { id: string; title: string; help: string }[] = [
+  { id: "equity", title: "Equity curve", help: "End-of-day equity of each run." },
+  { id: "drawdown", title: "Drawdown", help: "Fall from the running equity peak, % (end of day)." },
+  { id: "pnl", title: "P/L by day", help: "Realised and marked P/L of each trading day (selected run)." },
+  { id: "sizes", title: "Size distribution", help: "Share of trades by risk taken at entry, % of equity (entry and adds)." },
+  { id: "winrate", title: "Win rate by size bracket", help: "Do bigger sizes win more often? Bars without trades are left out." },
+  { id: "kelly", title: "Kelly: predicted vs realised edge", help: "Edge the Kelly layer saw before each trade (W x B - (1 - W), shrunk toward the prior, in units of the average loss) against the realised mean R of the last trades." },
+  { id: "calibration", title: "Confidence calibration", help: "Predicted win probability against the observed win rate per bucket; on the diagonal is calibrated. Dot size: trades." },
+  { id: "rl-epsilon", title: "RL exploration (epsilon)", help: "Exploration rate as the Q-table learns from closed trades." },
+  { id: "rl-states", title: "RL Q-table size", help: "States with at least one update." },
+  { id: "rl-policy", title: "RL learned multipliers per state", help: "Greedy size multiplier per state (n = times that multiplier was tried there)." },
+];
+
+/** The report as one HTML document. */
+export function renderReport(data: ReportData): string {
+  const figures = CHARTS.map(
+    (c) => `<figure class="chart" id="chart-${c.id}" data-chart="${c.id}"><figcaption><b>${escapeHtml(c.title)}</b><span>${escapeHtml(c.help)}</span></figcaption><div class="legend"></div><svg role="img" aria-label="${escapeHtml(c.title)}"></svg></figure>`,
+  ).join("\n");
+  // The last run is selected first: in a comparison it is the fullest mode, with every layer to show.
+  const runOptions = data.runs.map((r, i) => `<option value="${i}"${i === data.runs.length - 1 ? " selected" : ""}>${escapeHtml(r.name)}</option>`).join("");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(data.title)}</title>
+<style>
+:root { --fg: #1d2733; --muted: #66727f; --grid: #e3e7ec; --bg: #ffffff; --card: #f7f9fb; --up: #1a8f4c; --down: #c8372d; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
+header { padding: 18px 24px 8px; border-bottom: 1px solid var(--grid); }
+header h1 { margin: 0 0 2px; font-size: 20px; }
+header p { margin: 0; color: var(--muted); }
+main { padding: 12px 24px 32px; }
+.controls { margin: 10px 0; display: flex; gap: 12px; align-items: center; flex-wrap: wrap; }
+table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+th, td { padding: 4px 8px; border-bottom: 1px solid var(--grid); text-align: right; white-space: nowrap; }
+th:first-child, td:first-child { text-align: left; }
+th { background: var(--card); font-weight: 600; position: sticky; top: 0; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 14px; margin-top: 12px; }
+figure.chart { margin: 0; padding: 10px 12px; background: var(--card); border-radius: 8px; }
+figcaption b { display: block; }
+figcaption span { color: var(--muted); font-size: 12px; }
+figure svg { width: 100%; height: 240px; display: block; }
+.legend { font-size: 12px; color: var(--muted); min-height: 16px; }
+.legend i { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 10px; border-radius: 2px; }
+.pos { color: var(--up); } .neg { color: var(--down); }
+.trades { max-height: 520px; overflow: auto; margin-top: 8px; border: 1px solid var(--grid); border-radius: 6px; }
+.trades td.sizing { text-align: left; color: var(--muted); font-size: 12px; white-space: pre; }
+.notes { color: var(--muted); font-size: 12px; }
+svg text { font-size: 11px; fill: var(--muted); }
+</style>
+</head>
+<body data-charts-drawn="0">
+<header><h1>${escapeHtml(data.title)}</h1><p>${escapeHtml(data.subtitle)} &middot; generated ${escapeHtml(data.generatedAt)}</p></header>
+<main>
+<section id="metrics"><h2>Key figures</h2><div id="metrics-table"></div></section>
+<div class="controls">${data.runs.length > 1 ? `<label>Run shown in the per-run charts and the trade table: <select id="run">${runOptions}</select></label>` : ""}</div>
+<section class="grid">
+${figures}
+</section>
+<section><h2>Trades <small id="trade-count"></small></h2><div class="trades"><table id="trade-table"></table></div></section>
+${data.notes.length ? `<section class="notes"><h3>Notes</h3><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul></section>` : ""}
+</main>
+<script id="report-data" type="application/json">${scriptJson(data)}</script>
+<script>
+${CLIENT_JS}
+</script>
+</body>
+</html>
+`;
+}

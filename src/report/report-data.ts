@@ -1,0 +1,253 @@
+import type { Config } from "../config/schema.ts";
+import type { DailyEquityPoint } from "../core/types.ts";
+import { bracketRows, type BracketRow, type Comparison } from "../backtest/compare.ts";
+import { computeMetrics, type Metrics } from "../backtest/metrics.ts";
+import { tradeListJson } from "../backtest/run.ts";
+import { calibrationTable, type CalibrationRow } from "../sizing/calibration.ts";
+import { shrinkKelly } from "../sizing/kelly.ts";
+import { ALL, KellyStatsStore } from "../sizing/kelly-stats.ts";
+import { epsilonAt, type QTable } from "../sizing/rl/index.ts";
+import { tradeListInput } from "./journal-source.ts";
+import { rlChoice, tradeRisk, type ReviewInput, type ReviewTrade } from "./trades.ts";
+
+/**
+ * What the HTML report draws, as plain JSON: one run per sizing mode (compare, walkforward) or one
+ * run (the daemon's journal, a backtest). renderReport() turns it into one self-contained file.
+ */
+
+export interface ReportTradeRow {
+  readonly symbol: string;
+  readonly day: string;
+  readonly entryTime: string;
+  readonly exitTime: string;
+  readonly shares: number;
+  readonly entryPrice: number;
+  readonly exitPrice: number;
+  readonly r: number;
+  readonly pnl: number;
+  readonly exitReason: string;
+  readonly regime: string | null;
+  readonly template: string | null;
+  readonly mode: string | null;
+  readonly riskPct: number | null;
+  readonly sizing: string;
+}
+
+export interface KellyPoint {
+  /** Trade number, in entry order. */
+  readonly i: number;
+  readonly time: string;
+  /** Edge the Kelly layer saw before this trade (shrunk W x B - (1 - W), in units of the average loss); null before any trade closed. */
+  readonly predictedEdge: number | null;
+  readonly fullKelly: number | null;
+  readonly realisedR: number;
+  /** Mean R of the last `window` trades up to and including this one. */
+  readonly rollingR: number;
+}
+
+export interface RlReport {
+  /** Per closed RL trade: updates so far, exploration rate, states in the table. */
+  readonly steps: readonly { readonly updates: number; readonly epsilon: number; readonly states: number }[];
+  /** Greedy multiplier per state: learned (from the Q-table) or, without one, the last chosen. */
+  readonly greedy: readonly { readonly state: string; readonly multiplier: number; readonly q: number | null; readonly n: number }[];
+  readonly source: string;
+}
+
+export interface ReportRun {
+  readonly name: string;
+  readonly initialEquityUsd: number;
+  readonly daily: readonly { readonly day: string; readonly equityUsd: number; readonly pnlUsd: number }[];
+  readonly metrics: readonly { readonly label: string; readonly value: string }[];
+  readonly sizes: readonly BracketRow[];
+  /** Risk at entry per trade (% of equity), for the size histogram. */
+  readonly riskPcts: readonly number[];
+  readonly kelly: readonly KellyPoint[];
+  readonly calibration: readonly CalibrationRow[];
+  readonly rl: RlReport | null;
+  readonly trades: readonly ReportTradeRow[];
+}
+
+export interface ReportData {
+  readonly title: string;
+  readonly subtitle: string;
+  readonly generatedAt: string;
+  readonly runs: readonly ReportRun[];
+  readonly notes: readonly string[];
+}
+
+export interface RunExtras {
+  readonly config: Config;
+  /** The run's final Q-table (learned multipliers per state). */
+  readonly qTable?: QTable | null;
+  readonly sizes?: readonly BracketRow[];
+  readonly calibration?: readonly CalibrationRow[];
+  readonly daily?: readonly DailyEquityPoint[];
+  readonly metrics?: Metrics;
+  /** Only trades closed on these dates (inclusive); the equity curve is cut the same way. */
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/** One run of the report from reviewed trades (journal or trade list) and what else is known of it. */
+export function reportRun(name: string, input: ReviewInput, x: RunExtras): ReportRun {
+  const inRange = (d: string): boolean => (x.from === undefined || d >= x.from) && (x.to === undefined || d <= x.to);
+  const trades = input.trades.filter((t) => inRange(t.day));
+  const initial = input.initialEquityUsd ?? x.config.execution.initialEquityUsd;
+  const daily = dailyOf(input, x.daily, initial).filter((d) => inRange(d.day));
+  const withRisk = trades.flatMap((t) => {
+    const r = tradeRisk(t);
+    return r === null ? [] : [{ riskPct: r, win: t.pnl > 0 }];
+  });
+  const predictions = trades.flatMap((t) => (t.sizing?.probability != null ? [{ p: t.sizing.probability, win: t.pnl > 0 }] : []));
+  const start = daily.length > 0 ? daily[0].equityUsd - daily[0].pnlUsd : initial;
+  return {
+    name,
+    initialEquityUsd: start,
+    daily,
+    metrics: metricRows(x.metrics ?? metricsOf(start, daily, trades)),
+    sizes: x.sizes ?? bracketRows(withRisk),
+    riskPcts: withRisk.map((t) => round(t.riskPct, 4)),
+    kelly: kellyPoints(trades, x.config),
+    calibration: x.calibration ?? calibrationTable(predictions),
+    rl: rlReport(trades, x.config, x.qTable ?? null),
+    trades: trades.map(rowOf),
+  };
+}
+
+function round(v: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(v * f) / f;
+}
+
+function dailyOf(input: ReviewInput, engineDaily: readonly DailyEquityPoint[] | undefined, initial: number): ReportRun["daily"] {
+  if (engineDaily && engineDaily.length > 0) {
+    return engineDaily.map((d, i) => ({ day: d.day, equityUsd: round(d.equityUsd, 2), pnlUsd: round(d.equityUsd - (i === 0 ? initial : engineDaily[i - 1].equityUsd), 2) }));
+  }
+  return [...input.dayEnds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, e]) => ({ day, equityUsd: round(e.equityUsd, 2), pnlUsd: round(e.pnlUsd, 2) }));
+}
+
+function metricsOf(initial: number, daily: ReportRun["daily"], trades: readonly ReviewTrade[]): Metrics {
+  const ms = (iso: string): number => Date.parse(iso);
+  return computeMetrics({
+    initialEquityUsd: initial,
+    daily: daily.map((d) => ({ day: d.day, equityUsd: d.equityUsd })),
+    trades: trades.map((t) => ({ pnlUsd: t.pnl, rMultiple: Number.isFinite(t.r) ? t.r : 0, entryTimeMs: ms(t.entryTime), exitTimeMs: ms(t.exitTime) })),
+    exposedMs: NaN,
+    marketMs: NaN,
+    startMs: daily.length ? Date.parse(`${daily[0].day}T14:30:00Z`) : NaN,
+    endMs: daily.length ? Date.parse(`${daily[daily.length - 1].day}T21:00:00Z`) : NaN,
+  });
+}
+
+const usd0 = (x: number): string => `${x < 0 ? "-" : ""}$${Math.abs(x).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+
+function metricRows(m: Metrics): ReportRun["metrics"] {
+  const p = (x: number): string => `${x.toFixed(2)}%`;
+  return [
+    { label: "trades", value: String(m.trades) },
+    { label: "total return", value: p(m.totalReturnPct) },
+    { label: "max drawdown", value: p(m.maxDrawdownPct) },
+    { label: "Sharpe (daily)", value: m.sharpe.toFixed(2) },
+    { label: "win rate", value: p(m.winRate * 100) },
+    { label: "profit factor", value: m.profitFactor.toFixed(2) },
+    { label: "expectancy", value: `${m.expectancyR.toFixed(3)} R` },
+    { label: "worst trade", value: usd0(m.worstTrade) },
+    { label: "worst 10", value: usd0(m.worst10) },
+  ];
+}
+
+/**
+ * The Kelly layer's view before each trade (closed trades only, the configured window and
+ * shrinkage) against what the trades then did. Every trade of the run is in one history here
+ * (scope "all"), whatever sizing.kelly.scope says, so the line reads as the run's edge.
+ */
+export function kellyPoints(trades: readonly ReviewTrade[], config: Config): KellyPoint[] {
+  const k = config.sizing.kelly;
+  const store = new KellyStatsStore(k.window);
+  const byExit = [...trades].sort((a, b) => a.exitTime.localeCompare(b.exitTime));
+  const byEntry = [...trades].sort((a, b) => a.entryTime.localeCompare(b.entryTime));
+  const recent: number[] = [];
+  let closed = 0;
+  return byEntry.map((t, i) => {
+    const entryMs = Date.parse(t.entryTime);
+    while (closed < byExit.length && Date.parse(byExit[closed].exitTime) < entryMs) {
+      const c = byExit[closed++];
+      if (Number.isFinite(c.r)) store.add({ strategyId: c.strategy || "run", symbol: c.symbol, rMultiple: c.r, closeTimeMs: Date.parse(c.exitTime) });
+    }
+    const snap = store.snapshot(ALL, ALL, entryMs);
+    const est = snap.n > 0 ? shrinkKelly(snap, k) : null;
+    recent.push(Number.isFinite(t.r) ? t.r : 0);
+    if (recent.length > k.window) recent.shift();
+    return {
+      i: i + 1,
+      time: t.entryTime,
+      predictedEdge: est ? round(est.winRate * est.payoff - (1 - est.winRate), 4) : null,
+      fullKelly: est ? round(est.fullKelly, 4) : null,
+      realisedR: round(t.r, 4),
+      rollingR: round(recent.reduce((a, b) => a + b, 0) / recent.length, 4),
+    };
+  });
+}
+
+/** RL convergence: exploration and table size as trades close, and the multiplier learned per state. */
+export function rlReport(trades: readonly ReviewTrade[], config: Config, table: QTable | null): RlReport | null {
+  const chosen = trades.map((t) => rlChoice(t.sizing)).filter((c): c is NonNullable<typeof c> => c !== null && c.state !== "neutral");
+  if (chosen.length === 0 && (table === null || table.size === 0)) return null;
+  const rl = config.sizing.rl;
+  const schedule = table?.schedule ?? { start: rl.epsilonStart, min: rl.epsilonMin, decay: rl.epsilonDecay, decayUpdates: rl.epsilonDecayUpdates };
+  // A table that started from an earlier run (train-rl, a restart) had updates before these trades.
+  const before = table ? Math.max(0, table.totalUpdates - chosen.length) : 0;
+  const seen = new Set<string>();
+  const steps = chosen.map((c, i) => {
+    seen.add(c.state);
+    return { updates: before + i + 1, epsilon: round(epsilonAt(schedule, before + i + 1), 4), states: seen.size };
+  });
+  if (table !== null) {
+    const greedy = table.stats().greedy.map((g) => ({ state: g.state, multiplier: g.multiplier, q: round(g.q, 3), n: g.n }));
+    return { steps, greedy, source: `Q-table: ${table.size} states, ${table.totalUpdates} updates, epsilon ${table.epsilon.toFixed(3)}` };
+  }
+  const last = new Map<string, { multiplier: number; n: number }>();
+  for (const c of chosen) last.set(c.state, { multiplier: c.multiplier, n: (last.get(c.state)?.n ?? 0) + 1 });
+  return {
+    steps,
+    greedy: [...last].sort(([a], [b]) => a.localeCompare(b)).map(([state, v]) => ({ state, multiplier: v.multiplier, q: null, n: v.n })),
+    source: "no Q-table saved: the multiplier last chosen per state (from the trades' sizing reasons)",
+  };
+}
+
+function rowOf(t: ReviewTrade): ReportTradeRow {
+  const risk = tradeRisk(t);
+  return {
+    symbol: t.symbol,
+    day: t.day,
+    entryTime: t.entryTime,
+    exitTime: t.exitTime,
+    shares: t.shares,
+    entryPrice: round(t.entryPrice, 4),
+    exitPrice: round(t.exitPrice, 4),
+    r: round(t.r, 3),
+    pnl: round(t.pnl, 2),
+    exitReason: t.exitReason,
+    regime: t.regime,
+    template: t.template,
+    mode: t.mode,
+    riskPct: risk === null ? null : round(risk, 3),
+    sizing: [t.sizing?.summary ?? "", ...t.adds.map((a, i) => `add ${i + 1}: ${a.summary}`)].filter(Boolean).join("\n"),
+  };
+}
+
+/** The report of a `compare` (or a walk-forward's stitched out-of-sample comparison): one run per mode. */
+export function comparisonReport(cmp: Comparison, config: Config, title: string, subtitle: string, notes: readonly string[] = []): ReportData {
+  const initial = config.execution.initialEquityUsd;
+  const runs = cmp.modes.map((m) =>
+    reportRun(m.mode, tradeListInput(m.mode, { tradeList: tradeListJson(m.run.engine.trades) }, initial, m.mode), {
+      config,
+      qTable: m.run.learning.rl?.table ?? null,
+      sizes: m.sizes,
+      calibration: m.calibration,
+      daily: m.run.engine.daily,
+      metrics: m.run.metrics,
+    }),
+  );
+  return { title, subtitle, generatedAt: new Date().toISOString(), runs, notes };
+}
