@@ -13,13 +13,12 @@ import type { ChildArgs, ChildMessage, DriverMessage } from "./protocol.ts";
 const args = JSON.parse(process.argv[2] ?? "{}") as ChildArgs;
 const keyId = process.env.APCA_API_KEY_ID ?? "";
 const secretKey = process.env.APCA_API_SECRET_KEY ?? "";
-const killInPost = Number(process.env.CHAOS_KILL_IN_POST ?? 0);
+let killAtNextPost = false;
 const send = (m: ChildMessage): void => void process.send?.(m);
 
 const alpaca = createAlpacaClient({ keyId, secretKey, baseUrl: args.url, timeoutMs: args.timeoutMs });
 let brokerNowMs = (await alpaca.trading.clock.legacyClock()).timestamp.getTime();
 const wsBase = args.url.replace(/^http/, "ws");
-let posts = 0;
 const config = parseConfig(args.config);
 const daemon = await Daemon.open({
   config,
@@ -41,7 +40,7 @@ const daemon = await Daemon.open({
   hooks: {
     // The kill between the write-ahead line and the POST.
     afterIntentLogged: () => {
-      if (killInPost > 0 && ++posts === killInPost) process.kill(process.pid, "SIGKILL");
+      if (killAtNextPost) process.kill(process.pid, "SIGKILL");
     },
   },
 });
@@ -52,6 +51,10 @@ const report = await daemon.start();
 send({ type: "ready", recovery: { resumed: report.resumed, adoptedOrders: report.adoptedOrders, posted: report.posted.length, missedEntries: report.missedEntries, flags: report.flags } });
 
 process.on("message", (m: DriverMessage) => {
+  if (m.type === "arm-post-kill") {
+    killAtNextPost = true;
+    return;
+  }
   if (m.type === "status") {
     send({ type: "status", bars: daemon.liveBars + daemon.duplicateBars, fills: daemon.liveFills, idle: daemon.idle });
     return;

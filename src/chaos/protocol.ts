@@ -12,7 +12,7 @@ export interface ChildArgs {
   readonly timeoutMs: number;
 }
 
-export type DriverMessage = { readonly type: "status" } | { readonly type: "stop" };
+export type DriverMessage = { readonly type: "status" } | { readonly type: "stop" } | { readonly type: "arm-post-kill" };
 
 export type ChildMessage =
   | { readonly type: "ready"; readonly recovery: { resumed: boolean; adoptedOrders: number; posted: number; missedEntries: number; flags: readonly string[] } }

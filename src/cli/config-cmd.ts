@@ -3,7 +3,7 @@ import { relative } from "node:path";
 import type { Command } from "commander";
 import { ConfigError, defaultConfig, parseConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { documentedKeys, schemaAt } from "../config/json-schema.ts";
+import { documentedKeys, keysMarkdown, schemaAt } from "../config/json-schema.ts";
 import {
   assertValid,
   checkKey,
@@ -136,7 +136,7 @@ function showCommand(o: FileOption & { json?: boolean; explain?: boolean; md?: b
   const changed = new Map(configChanges(defaults, config).map((c) => [c.key, c]));
   const source = existsSync(file) ? `defaults + ${relative(process.cwd(), file) || file} (${changed.size} override${changed.size === 1 ? "" : "s"})` : "defaults (no user file)";
   if (o.explain) {
-    process.stdout.write(o.md ? explainMarkdown(config) : `# config: ${source}\n${explainText(config, changed)}`);
+    process.stdout.write(o.md ? keysMarkdown((k) => getKey(config, k)) : `# config: ${source}\n${explainText(config, changed)}`);
     return;
   }
   const lines = [`# config: ${source}; * = overridden`];
@@ -157,12 +157,6 @@ function explainText(config: Config, changed: ReadonlyMap<string, unknown>): str
     out.push(`    allowed: ${d.allowed}`);
   }
   return `${out.join("\n")}\n`;
-}
-
-function explainMarkdown(config: Config): string {
-  const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  const rows = documentedKeys().map((d) => `| \`${d.key}\` | \`${cell(show(getKey(config, d.key)))}\` | ${cell(d.allowed)} | ${cell(d.description)} |`);
-  return `| key | value | allowed | what it does |\n|---|---|---|---|\n${rows.join("\n")}\n`;
 }
 
 function setCommand(key: string, value: ReturnType<typeof parseValue> | undefined, o: FileOption): void {

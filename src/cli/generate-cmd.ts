@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { generateSeries } from "../data/generator.ts";
 import { writeAlpacaCsv } from "../data/csv-writer.ts";
+import { progressBar } from "./progress.ts";
 
 export function registerGenerate(program: Command): void {
   program
@@ -18,7 +19,12 @@ export function registerGenerate(program: Command): void {
     .action(async (o: { out: string; symbols: string; days: string; seed: string; from: string; plain?: boolean }) => {
       const series = generateSeries({ seed: Number(o.seed), symbols: Number(o.symbols), days: Number(o.days), startDay: o.from });
       mkdirSync(o.out, { recursive: true });
-      for (const s of series) await writeAlpacaCsv(s, join(o.out, `${s.symbol}.csv${o.plain ? "" : ".gz"}`), { gzip: !o.plain });
+      const bar = progressBar("writing", series.length, true);
+      for (const [i, s] of series.entries()) {
+        await writeAlpacaCsv(s, join(o.out, `${s.symbol}.csv${o.plain ? "" : ".gz"}`), { gzip: !o.plain });
+        bar.update(i + 1);
+      }
+      bar.stop();
       process.stdout.write(`wrote ${series.length} files, ${series.reduce((a, s) => a + s.length, 0)} bars, to ${o.out}\n`);
     });
 }

@@ -12,6 +12,8 @@ import { registerConfig } from "./config-cmd.ts";
 import { registerJournal } from "./journal-cmd.ts";
 import { registerReport } from "./report-cmd.ts";
 import { registerStatus } from "./status-cmd.ts";
+import { registerHalt } from "./halt-cmd.ts";
+import { registerReplay } from "./replay-cmd.ts";
 
 /** Every command, registered (tests walk it to check each one's help). */
 export function buildProgram(): Command {
@@ -19,7 +21,17 @@ export function buildProgram(): Command {
     .name("sizewise")
     .description("Explainable position sizing for a Bear Trap paper-trading bot: backtest, compare, paper-trade.")
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `
+Examples (a first session, no keys needed):
+  $ npm start                                   # trade 10 days of generated bars on the local exchange
+  $ npx sizewise journal                        # review the latest day's trades and their sizing
+  $ npx sizewise report && open state/report.html
+  $ npx sizewise config set sizing.mode kelly   # a running daemon switches at its next decision
+  $ npx sizewise <command> --help               # every command has examples`,
+    );
   registerBacktest(program);
   registerCompare(program);
   registerWalkForward(program);
@@ -33,6 +45,8 @@ export function buildProgram(): Command {
   registerJournal(program);
   registerReport(program);
   registerStatus(program);
+  registerHalt(program);
+  registerReplay(program);
   return program;
 }
 

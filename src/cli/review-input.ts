@@ -52,7 +52,7 @@ export function loadReview(o: ReviewSourceOptions, all = false): LoadedReview {
     try {
       json = JSON.parse(readFileSync(o.input, "utf8"));
     } catch (e) {
-      throw new Error(`--input ${o.input} is not JSON: ${(e as Error).message}`);
+      throw new Error(`--input ${o.input} is not JSON: ${(e as Error).message}`, { cause: e });
     }
     const input = tradeListInput(o.input, json, config.execution.initialEquityUsd, o.mode);
     const available = [...input.days].sort();

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import type { BarSeries } from "../core/bars.ts";
 import type { FollowedConfig } from "../daemon/config-follow.ts";
 import { userConfigPath } from "../config/user-file.ts";
-import { progressBar } from "./progress.ts";
+import { lazyProgressBar } from "./progress.ts";
 
 /** The config file `start` follows: --config FILE, else config/local.json (optional) when its folder exists. */
 export function followedConfig(explicit: string | undefined): FollowedConfig | undefined {
@@ -17,6 +17,7 @@ export function replayProgress(series: readonly BarSeries[], speed: "max" | numb
   if (speed !== "max") return { stop: () => {} };
   const minutes = new Set<number>();
   for (const s of series) for (let i = 0; i < s.length; i++) minutes.add(s.tMs[i]);
-  const bar = progressBar("replay (minutes)", minutes.size, true);
-  return { onMinute: ({ minute }) => bar.update(minute), stop: () => bar.stop() };
+  // Drawn from the first replayed minute on, after the start-up log lines.
+  const bar = lazyProgressBar("replay (minutes)", true);
+  return { onMinute: ({ minute }) => bar.update(minute, minutes.size), stop: () => bar.stop() };
 }

@@ -130,8 +130,30 @@ export function documentedKeys(root: JsonSchemaNode = configJsonSchema()): KeyDo
   return out;
 }
 
+/** Every documented key as a Markdown table: key, value (`valueOf`, the default when absent), allowed, what it does. */
+export function keysMarkdown(valueOf?: (key: string) => unknown): string {
+  const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  const rows = documentedKeys().map((d) => `| \`${d.key}\` | \`${cell(JSON.stringify(valueOf ? valueOf(d.key) : d.default) ?? "")}\` | ${cell(d.allowed)} | ${cell(d.description)} |`);
+  return `| key | ${valueOf ? "value" : "default"} | allowed | what it does |\n|---|---|---|---|\n${rows.join("\n")}\n`;
+}
+
+/** docs/config.md: every key, generated (scripts/write-default-config.ts writes it; a test keeps it current). */
+export function configDoc(): string {
+  return `# Configuration keys
+
+Generated from the zod schema (\`src/config/schema.ts\`) by \`scripts/write-default-config.ts\`; do not edit by hand.
+The defaults are in \`config/default.json\`. Put your overrides in \`config/local.json\` (or pass \`--config FILE\`), or
+use \`npx sizewise config set KEY VALUE\`, which validates first. Editors check both files against \`config/schema.json\`.
+\`npx sizewise config show --explain\` prints this list with the values in force.
+
+${keysMarkdown()}`;
+}
+
 /** Levenshtein distance, for suggesting a key when one is mistyped. */
 export function nearest(word: string, candidates: readonly string[]): string | null {
+  const lower = word.toLowerCase();
+  const prefixed = candidates.filter((c) => c.toLowerCase().startsWith(lower) || lower.startsWith(c.toLowerCase()));
+  if (prefixed.length === 1) return prefixed[0];
   let best: string | null = null;
   let bestD = Infinity;
   for (const c of candidates) {

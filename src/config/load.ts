@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { configSchema, type Config } from "./schema.ts";
 
 /** A config problem, with the dotted key, the value given and what is allowed. */
@@ -31,11 +31,40 @@ export function parseConfig(raw: unknown, where = "config"): Config {
         (o, k) => (o && typeof o === "object" ? (o as Record<string | number, unknown>)[k as string] : undefined),
         raw,
       );
-      return `${key}: ${i.message}${given === undefined ? "" : ` (got ${JSON.stringify(given)})`}`;
+      // An unknown key's issue sits on the object holding it: the message names the keys already.
+      const shown = given === undefined || i.code === "unrecognized_keys" ? "" : ` (got ${showValue(given)})`;
+      return `${key}: ${i.message}${shown}`;
     });
     throw new ConfigError(`${where} is invalid:\n  ${issues.join("\n  ")}`, issues);
   }
   return deepFreeze(r.data);
+}
+
+/** A bad value as an error message shows it: bounded, whatever was given (a huge string, a 100k-deep array). */
+export function showValue(v: unknown): string {
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    return "a value nested too deeply to show";
+  }
+  if (s === undefined) return String(v);
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+}
+
+/** Past this a file is no config (the defaults are a few KB): refused before it is read. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** A config file's text (a leading BOM dropped); ConfigError naming the file when it cannot be read or is too big to be a config. */
+export function readConfigText(path: string): string {
+  try {
+    const size = statSync(path).size;
+    if (size > MAX_CONFIG_BYTES) throw new ConfigError(`config ${path} is ${size} bytes: a config file is a few KB, and files over ${MAX_CONFIG_BYTES} bytes are refused`, [path]);
+    return readFileSync(path, "utf8").replace(/^\uFEFF/, "");
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`, [path]);
+  }
 }
 
 /** A config file may name its JSON Schema (`"$schema": "./schema.json"`) for editors; it is not a setting. */
@@ -51,9 +80,10 @@ export function defaultConfig(): Config {
 
 /** Reads a JSON config file (overrides on top of the defaults). */
 export function loadConfigFile(path: string): Config {
+  const text = readConfigText(path);
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, "utf8"));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`, [path]);
   }

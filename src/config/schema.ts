@@ -46,12 +46,41 @@ export const bearTrapSchema = z
   })
   .strict();
 
+/**
+ * Emergency halts of the daemon: conditions that trip its kill switch (the state/HALT flag file),
+ * which stops new entries on every day until `sizewise resume`; open positions stay managed.
+ */
+export const emergencySchema = z
+  .object({
+    onDrawdown: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Trip the kill switch when the drawdown from the equity high-water mark reaches sizing.drawdown.haltAtPct (the ladder's emergency level, which already sizes new entries to 0), so entries stay halted after the drawdown eases, until resumed.",
+      ),
+    maxConsecutiveLosingDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(250)
+      .default(5)
+      .describe("Trip the kill switch after this many losing sessions in a row (equity at a session's end below the previous session's end); 0 = off."),
+    onDailyLoss: z
+      .boolean()
+      .default(true)
+      .describe("Trip the kill switch when the daily loss limit (risk.dailyLossLimitPct) is hit, so entries stay halted on the next sessions too, until resumed; false: that halt lasts for the day only."),
+  })
+  .strict();
+
 export const riskSchema = z
   .object({
     maxTradesPerDay: z.number().int().min(0).default(10).describe("Entries allowed per trading day across all symbols."),
     maxOpenPositions: z.number().int().min(0).default(5).describe("Open positions allowed at once."),
     dailyLossLimitPct: z.number().min(0).max(100).default(10).describe("Halt new entries for the day once realised loss reaches this % of start-of-day equity."),
     maxNotionalUsd: z.number().min(0).default(50_000).describe("Largest notional of one position in USD."),
+    emergency: emergencySchema
+      .default(() => emergencySchema.parse({}))
+      .describe("Emergency halts of the daemon: conditions that trip its kill switch (the HALT flag file in the state folder) until `sizewise resume`."),
   })
   .strict();
 
@@ -120,7 +149,8 @@ export const confidenceSchema = z
     belowFactor: z.number().min(0).max(10).default(0.5).describe("Factor when p is below every rung."),
   })
   .strict()
-  .refine((c) => c.belowFactor <= c.ladder[c.ladder.length - 1].factor, {
+  // zod runs this even when the ladder failed its own checks: an empty ladder is that issue, not a crash.
+  .refine((c) => c.ladder.length === 0 || c.belowFactor <= c.ladder[c.ladder.length - 1].factor, {
     message: "belowFactor must not exceed the lowest rung's factor (size is monotone in p)",
     path: ["belowFactor"],
   });
@@ -387,6 +417,7 @@ export type KellyConfig = z.infer<typeof kellySchema>;
 export type ConfidenceConfig = z.infer<typeof confidenceSchema>;
 export type VolatilityConfig = z.infer<typeof volatilitySchema>;
 export type DrawdownConfig = z.infer<typeof drawdownSchema>;
+export type EmergencyConfig = z.infer<typeof emergencySchema>;
 export type TemplateConfig = z.infer<typeof templateSchema>;
 export type RegimeTemplatesConfig = z.infer<typeof regimeTemplatesSchema>;
 export type ExecutionConfig = z.infer<typeof executionSchema>;

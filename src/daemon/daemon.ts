@@ -7,7 +7,7 @@ import { chooseRunModel } from "./run-regime-model.ts";
 import { createRegimeClassifier } from "../regime/classifier.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeClassifier } from "../sizing/regime-port.ts";
 import { fromLearningFile, LATEST_FILE, readLearningFile, RUN_START_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
-import { createSizer, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
+import { createSizer, isSizingMode, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
 import { serializeQTable } from "../sizing/rl/persist.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import type { AlpacaClient } from "../adapters/alpaca/client.ts";
@@ -15,12 +15,14 @@ import { AlpacaVenue, executionOf, type Execution, type TradeUpdateLike } from "
 import { Journal } from "../store/journal.ts";
 import { FileStateStore } from "../store/state-store.ts";
 import type { RunRecord } from "../store/state-store.ts";
-import { IntentLog } from "../store/intent-log.ts";
+import { IntentLog, type ModeSwitch } from "../store/intent-log.ts";
 import { journalEvents } from "./journal-events.ts";
 import { DedupingJournal } from "./journal-dedupe.ts";
 import { fetchBars, fetchExecutions, fetchOrders, type FeedBar } from "./broker-history.ts";
 import { barPosition, minuteOfLocalId, minuteOfTime, replayInOrder } from "./merge-replay.ts";
 import { reconcile } from "./reconcile.ts";
+import { StreamInput } from "./stream-input.ts";
+import { KillSwitch } from "./kill-switch.ts";
 import { chooseRun } from "./run-choice.ts";
 import type { DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 import { DaemonJobs } from "./daemon-jobs.ts";
@@ -74,6 +76,10 @@ export class Daemon {
   /** Fills applied outside the start-up replay. */
   liveFills = 0;
   duplicateBars = 0;
+  /** Bars and trade updates refused at the boundary (malformed, out of range), counted by source and reason. */
+  readonly input: StreamInput;
+  /** The HALT flag and the emergency conditions (risk.emergency). */
+  readonly killSwitch: KillSwitch;
   backfills = 0;
   /** Async work under way (a backfill, a catch-up): a lock-step driver waits for none. */
   busy = 0;
@@ -92,6 +98,10 @@ export class Daemon {
     journal: Journal,
   ) {
     this.journal = new DedupingJournal(journal);
+    this.input = new StreamInput(new Set(o.symbols), (r, total) => {
+      o.log.warn({ source: r.source, where: r.where, total }, `input refused: ${r.reason}`);
+      this.journal.append(this.today(), "rejection", { source: r.source, symbol: r.symbol, where: r.where, reason: r.reason, refusedSoFar: total });
+    });
     this.symId = new Map(o.symbols.map((s, i) => [s, i]));
     this.lastBarMs = new Float64Array(o.symbols.length).fill(-Infinity);
     this.lastCloseUsd = new Float64Array(o.symbols.length).fill(NaN);
@@ -132,12 +142,28 @@ export class Daemon {
         dayEnd: (d, equity) => {
           this.store.raiseEquityHighWater(equity);
           this.jobs?.summarize(d, equity);
+          this.killSwitch.dayEnd(d, equity);
+        },
+        halt: (reason, tMs, scope) => {
+          events.halt?.(reason, tMs, scope);
+          if (scope === "day") this.killSwitch.dailyLoss(reason);
         },
       },
       venue: AlpacaVenue.factory(o.alpaca, ledger, ref, { clock: { nowMs: () => this.nowMs() }, retryDelayMs: o.retryDelayMs }),
     });
     if (!ref.venue) throw new Error("venue was not built");
     this.venue = ref.venue;
+    this.killSwitch = new KillSwitch({
+      stateDir: o.stateDir,
+      engine: this.engine,
+      record: (s) => intentLog.appendHaltSwitch(s.kind, s.reason, s.at),
+      warn: (detail, msg) => o.log.warn(detail, msg),
+      nowMs: () => this.nowMs(),
+      position: () => this.barPosition(),
+      journalAdded: () => this.journal.added,
+      emergency: cfg.risk.emergency,
+      drawdownHaltPct: cfg.sizing.drawdown.haltAtPct,
+    });
   }
 
   static async open(o: DaemonOptions): Promise<Daemon> {
@@ -170,6 +196,8 @@ export class Daemon {
     const from = this.sizer.mode;
     if (mode === from) return false;
     this.sizer = createSizer({ sizing: { ...this.o.config.sizing, mode }, risk: this.o.config.risk });
+    // Live (not during a restart's replay): a restart must switch at the same point.
+    if (this.replayMs === null && this.run !== null) this.intentLog.appendModeSwitch(from, mode, this.barPosition());
     this.journal.append(this.today(), "config_changed", { key: "sizing.mode", from, to: mode, applied: true, source });
     this.o.log.info({ from, to: mode, source }, "sizing mode switched");
     return true;
@@ -284,13 +312,18 @@ export class Daemon {
    */
   private async recover(run: RunRecord): Promise<RecoveryReport> {
     const o = this.o;
-    const [orders, executions, bars] = await Promise.all([fetchOrders(o.alpaca, run.startMs), fetchExecutions(o.alpaca, run.startMs), fetchBars(o.alpaca, o.symbols, run.startMs, o.config.daemon.feed)]);
+    const [orders, executions, bars] = await Promise.all([fetchOrders(o.alpaca, run.startMs), fetchExecutions(o.alpaca, run.startMs), this.historyBars(run.startMs)]);
     const edgeMs = bars.length > 0 ? bars[bars.length - 1].tMs : -Infinity;
     const adoptedBefore = this.venue.adoptedOrders;
     const missedBefore = this.venue.missedEntries;
     const logged = this.intentLog.read();
+    this.killSwitch.beginReplay(run.initialCashUsd, logged.switches);
     this.fillsSeenAt = logged.fillsSeen;
     this.refusedAt = logged.rejectedAt;
+    this.modeSwitches = logged.modeSwitches;
+    // The run's decisions before its first live switch were made in the mode it switched from.
+    const firstMode = this.modeSwitches[0]?.from;
+    if (firstMode !== undefined && isSizingMode(firstMode)) this.sizer = createSizer({ sizing: { ...this.o.config.sizing, mode: firstMode }, risk: this.o.config.risk });
     this.venue.beginRecovery(orders, edgeMs, logged.rejected);
     this.venue.setCash(run.initialCashUsd);
     this.journal.beginReplay();
@@ -302,6 +335,9 @@ export class Daemon {
       this.journal.endReplay();
       this.replayMs = null;
     }
+    this.killSwitch.endReplay();
+    // The config now in force wins: a mode changed while the bot was down applies from here on.
+    this.setSizingMode(o.config.sizing.mode, "config at start");
     const sent = this.venue.finishRecovery();
     const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers });
     const report: RecoveryReport = {
@@ -338,7 +374,15 @@ export class Daemon {
         } else i++;
       }
     };
+    const switchModes = (all: boolean): void => {
+      const here = this.barPosition();
+      while (this.modeSwitches.length > 0 && (all || this.modeSwitches[0].at <= here)) {
+        const s = this.modeSwitches.shift()!;
+        if (isSizingMode(s.to)) this.setSizingMode(s.to, "replayed live switch");
+      }
+    };
     const left = this.merge(bars, execs, (b) => {
+      switchModes(false);
       pending.push(...this.venue.takeReplayedRefusals());
       hear(false);
       this.replayMs = b.tMs + 60_000;
@@ -348,8 +392,11 @@ export class Daemon {
     });
     pending.push(...this.venue.takeReplayedRefusals());
     hear(true);
+    switchModes(true);
     return left;
   }
+
+  private modeSwitches: ModeSwitch[] = [];
 
   /** Refusals the run heard, by client order id, with the bar position they came at. */
   private refusedAt = new Map<string, number>();
@@ -377,20 +424,24 @@ export class Daemon {
     const barReceived = o.hooks?.barReceived;
     stocks.onBar((b) => {
       barReceived?.();
-      if (typeof b.symbol !== "string") return;
-      const bar: FeedBar = { symbol: b.symbol, tMs: b.timestamp.getTime(), open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume };
+      const bar = this.input.streamBar(b);
+      if (bar === null) return;
       if (this.holds > 0) this.heldBars.push(bar);
       else this.ingestLive(bar);
     });
     stocks.onConnect(() => stocks.subscribeForBars([...o.symbols]));
     stocks.onReconnected(() => void this.backfill("bar stream reconnected"));
     stocks.onDisconnect(() => this.streamEvent("stocks", "disconnected"));
+    stocks.onError((m) => void this.input.frameError("stocks stream", m));
     const trading = o.alpaca.trading.stream({ ...(o.tradingUrl ? { url: o.tradingUrl } : {}), ...reconnect });
-    trading.onTradeUpdate((u) => {
+    trading.onTradeUpdate((raw) => {
+      const u = this.input.tradeUpdate(raw);
+      if (u === null) return;
       if (this.holds > 0) this.heldUpdates.push(u);
       else this.onUpdate(u);
     });
     trading.onConnect(() => trading.subscribeTradeUpdates());
+    trading.onError((m) => void this.input.frameError("trading stream", m));
     trading.onDisconnect(() => {
       this.streamEvent("trading", "disconnected");
       if (this.stopped || this.tradingDown) return;
@@ -444,6 +495,7 @@ export class Daemon {
     this.lastBarMs[id] = b.tMs;
     this.lastCloseUsd[id] = b.close;
     if (b.tMs > this.latestMinuteMs) {
+      this.killSwitch.onNewMinute();
       this.latestMinuteMs = b.tMs;
       this.barsOfLatestMinute = 1;
     } else if (b.tMs === this.latestMinuteMs) this.barsOfLatestMinute++;
@@ -492,7 +544,7 @@ export class Daemon {
     try {
       let from = Infinity;
       for (let i = 0; i < this.lastBarMs.length; i++) from = Math.min(from, this.lastBarMs[i] === -Infinity ? (this.run?.startMs ?? 0) : this.lastBarMs[i] + 60_000);
-      const bars = await fetchBars(this.o.alpaca, this.o.symbols, from, this.o.config.daemon.feed);
+      const bars = await this.historyBars(from);
       this.backfills++;
       this.heldBars.push(...bars);
       this.journal.append(this.today(), "reconcile", { kind: "backfill", why, fromTime: new Date(from).toISOString(), bars: bars.length });
@@ -503,6 +555,12 @@ export class Daemon {
       this.holds--;
     }
     this.release();
+  }
+
+  /** The minute bars since `fromMs` over REST, each checked at the boundary like a stream bar. */
+  private async historyBars(fromMs: number): Promise<FeedBar[]> {
+    const bars = await fetchBars(this.o.alpaca, this.o.symbols, fromMs, this.o.config.daemon.feed);
+    return bars.filter((b) => this.input.restBar(b) !== null);
   }
 
   /** The order stream came back: apply the fills it missed (from the activities), then release the held bars. */
@@ -563,6 +621,7 @@ export class Daemon {
   private onTradeClosed(): void {
     const equity = this.venue.equityUsd();
     if (Number.isFinite(equity)) this.store.raiseEquityHighWater(equity);
+    this.killSwitch.equity(equity);
     // The engine tells of a trade before its learners take it: save what they learned at the flush.
     this.learningChanged = true;
   }
@@ -623,7 +682,7 @@ export class Daemon {
     // Only a run that is over closes its books (the day's summary); a stop mid-session resumes later.
     const result = endOfRun ? this.engine.finish() : this.engine.result;
     this.syncState();
-    this.journal.append(this.today(), "shutdown", { reason, trades: result.trades.length, equityUsd: this.venue.equityUsd() });
+    this.journal.append(this.today(), "shutdown", { reason, trades: result.trades.length, equityUsd: this.venue.equityUsd(), inputRefused: this.input.total });
     await this.store.commit();
     this.journal.close();
     this.intentLog.close();

@@ -15,7 +15,8 @@ export function journalEvents(journal: JournalSink, nowMs: () => number): Engine
     rejected: (s, reason) => journal.append(day(s.barTimeMs), "rejection", { symbol: s.symbol, reason }, nowMs()),
     fill: (f) => journal.append(day(f.timeMs), "fill", { clientOrderId: f.clientOrderId, symbol: f.symbol, side: f.side, qty: f.qtyShares, price: f.priceUsd, purpose: f.purpose }, f.timeMs),
     trade: (t) => journal.append(day(t.exitTimeMs), "exit", { id: t.id, symbol: t.symbol, entryTime: t.entryTime, exitTime: t.exitTime, shares: t.shares, entryPrice: t.entryPriceUsd, exitPrice: t.exitPriceUsd, r: t.rMultiple, pnl: t.pnlUsd, exitReason: t.exitReason, template: t.template, sizing: t.sizing.summary }, t.exitTimeMs),
-    halt: (reason, tMs) => journal.append(day(tMs), "halt", { reason }, tMs),
+    halt: (reason, tMs, scope) => journal.append(day(tMs), "halt", { reason, scope }, tMs),
+    resume: (reason, was, tMs) => journal.append(day(tMs), "resume", { reason, was }, tMs),
     error: (message) => journal.append(day(nowMs()), "error", { message }, nowMs()),
   };
 }

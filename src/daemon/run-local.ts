@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { BarSeries } from "../core/bars.ts";
 import type { TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
-import { startExchange, type Exchange } from "../exchange/server.ts";
+import { startExchange, type Exchange, type ExchangeOptions } from "../exchange/server.ts";
 import { createAlpacaClient } from "../adapters/alpaca/client.ts";
 import { Daemon, type DaemonOptions, type RecoveryReport } from "./daemon.ts";
 import { followConfig, type FollowedConfig } from "./config-follow.ts";
@@ -26,6 +26,8 @@ export interface LocalRunOptions {
   readonly partialFill?: { readonly fraction: number; readonly seed: number };
   /** The user config file to follow while running (a changed sizing.mode applies at the next decision). */
   readonly configFile?: FollowedConfig;
+  /** REST fault injection at the exchange (tests): see ExchangeOptions.restFault. */
+  readonly restFault?: ExchangeOptions["restFault"];
 }
 
 /**
@@ -34,7 +36,7 @@ export interface LocalRunOptions {
  */
 export function caughtUp(daemon: Daemon, ex: Exchange): Promise<void> {
   return settle(
-    () => daemon.idle && daemon.liveBars + daemon.duplicateBars >= ex.barsPublished && daemon.liveFills >= ex.fillsPublished,
+    () => daemon.idle && daemon.liveBars + daemon.duplicateBars + daemon.input.streamBarsRefused >= ex.barsPublished && daemon.liveFills >= ex.fillsPublished,
     () => `bars ${daemon.liveBars}/${ex.barsPublished}, fills ${daemon.liveFills}/${ex.fillsPublished}, requests ${daemon.venue.inflight}, idle ${daemon.idle}`,
   );
 }
@@ -85,6 +87,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     frictionPctRoundTrip: config.execution.frictionRoundTripPct,
     persistFile: join(o.stateDir, "exchange", "book.json"),
     partialFill: o.partialFill,
+    restFault: o.restFault,
   });
   log.info({ url: ex.url, symbols: o.series.length, resumed: ex.resumed }, ex.resumed ? "local exchange resumed its session" : "local exchange started on 127.0.0.1");
   const firstBarMs = o.series.reduce((m, s) => (s.length > 0 ? Math.min(m, s.tMs[0]) : m), Infinity);

@@ -35,10 +35,30 @@ export function isGzip(buf: Uint8Array): boolean {
 const MIN_CHUNK = 64 * 1024;
 const MAX_CHUNK = 256 * 1024 * 1024;
 
+/**
+ * Most bytes a bar file may gunzip to. A quarter of 1-minute bars of one symbol is a few MB; a
+ * small file that expands to gigabytes (a gzip bomb, or a mislabelled archive) is refused before
+ * it can take the machine's memory. A field so tests can lower it.
+ */
+export const gunzipLimit = { maxBytes: 512 * 1024 * 1024 };
+
+function gunzip(buf: Uint8Array, opts: { chunkSize?: number; finishFlush?: number }): Buffer {
+  try {
+    return gunzipSync(buf, { ...opts, maxOutputLength: gunzipLimit.maxBytes });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new Error(`gzip data expands past ${gunzipLimit.maxBytes} bytes (a bar file is a few MB: refused as a possible gzip bomb)`, { cause: e });
+    }
+    throw e;
+  }
+}
+
 function chunkSizeFor(buf: Uint8Array): number {
   const n = buf.length;
   const isize = n >= 18 ? (buf[n - 4] | (buf[n - 3] << 8) | (buf[n - 2] << 16) | (buf[n - 1] << 24)) >>> 0 : 0;
-  return Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, isize + 1));
+  // The trailer is only a claim: deflate cannot expand more than about 1032:1, so a tiny file
+  // claiming 4 GB does not get a 256 MB buffer up front.
+  return Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, Math.min(isize + 1, n * 1032)));
 }
 
 /**
@@ -48,7 +68,7 @@ function chunkSizeFor(buf: Uint8Array): number {
  */
 export function gunzipIfNeeded(buf: Uint8Array): Uint8Array {
   if (!isGzip(buf)) return buf;
-  return gunzipSync(buf, { chunkSize: chunkSizeFor(buf) });
+  return gunzip(buf, { chunkSize: chunkSizeFor(buf) });
 }
 
 /**
@@ -59,9 +79,9 @@ export function gunzipIfNeeded(buf: Uint8Array): Uint8Array {
 export function gunzipKeepingTruncated(buf: Uint8Array): { data: Uint8Array; truncated: boolean } {
   if (!isGzip(buf)) return { data: buf, truncated: false };
   try {
-    return { data: gunzipSync(buf, { chunkSize: chunkSizeFor(buf) }), truncated: false };
+    return { data: gunzip(buf, { chunkSize: chunkSizeFor(buf) }), truncated: false };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "Z_BUF_ERROR") throw e;
-    return { data: gunzipSync(buf, { finishFlush: constants.Z_SYNC_FLUSH }), truncated: true };
+    return { data: gunzip(buf, { finishFlush: constants.Z_SYNC_FLUSH }), truncated: true };
   }
 }

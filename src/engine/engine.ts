@@ -45,6 +45,8 @@ const MIN_MS = 60_000;
 const RTH_OPEN_MINUTE: number = ET_MINUTE.open;
 const RTH_CLOSE_MINUTE: number = ET_MINUTE.close;
 const SESSION_MINUTES = RTH_CLOSE_MINUTE - RTH_OPEN_MINUTE;
+/** Times a position's refused exits are laid again before it is closed at market (see onOrderRejected). */
+const MAX_EXIT_RELAYS = 1;
 
 export interface EngineDeps<S> {
   readonly config: Config;
@@ -92,7 +94,10 @@ export class Engine<S> {
   private entriesToday = 0;
   private dayPnlUsd = 0;
   private startOfDayEquityUsd: number;
+  /** A halt for the day (the daily loss limit); lifted when the next session starts. */
   private halted: string | null = null;
+  /** A halt until resumeEntries (the kill switch, an emergency trip, a shutdown); survives day changes. */
+  private haltedUntilResumed: string | null = null;
   private exposedSinceMs = NaN;
   private lastBarMs = NaN;
 
@@ -233,14 +238,35 @@ export class Engine<S> {
 
   /** The day's risk state: what the state file and `status` show. */
   dayStatus(): { day: string | null; dayPnlUsd: number; entriesToday: number; halted: string | null; highWaterUsd: number } {
-    return { day: this.curDay >= 0 ? etDayToIso(this.curDay) : null, dayPnlUsd: this.dayPnlUsd, entriesToday: this.entriesToday, halted: this.halted, highWaterUsd: this.hwmUsd };
+    return { day: this.curDay >= 0 ? etDayToIso(this.curDay) : null, dayPnlUsd: this.dayPnlUsd, entriesToday: this.entriesToday, halted: this.entriesHalted(), highWaterUsd: this.hwmUsd };
   }
 
-  /** Stops new entries (a kill switch or a shutdown) while open positions are still managed. */
+  /** Why new entries are refused now (a halt until resumed wins over the day's), or null. */
+  entriesHalted(): string | null {
+    return this.haltedUntilResumed ?? this.halted;
+  }
+
+  /**
+   * Stops new entries on this and every later day until resumeEntries (a kill switch, an
+   * emergency trip or a shutdown) while open positions are still managed. A second halt while
+   * one holds changes nothing.
+   */
   haltEntries(reason: string, tMs: number): void {
-    if (this.halted !== null) return;
-    this.halted = reason;
-    this.events.halt?.(reason, tMs);
+    if (this.haltedUntilResumed !== null) return;
+    this.haltedUntilResumed = reason;
+    this.events.halt?.(reason, tMs, "until_resumed");
+  }
+
+  /**
+   * Lifts a haltEntries halt. A daily loss limit hit today still holds until the session ends.
+   * Returns false when no such halt was in force.
+   */
+  resumeEntries(reason: string, tMs: number): boolean {
+    const was = this.haltedUntilResumed;
+    if (was === null) return false;
+    this.haltedUntilResumed = null;
+    this.events.resume?.(reason, was, tMs);
+    return true;
   }
 
   /** Closes what is still open at the last known prices and returns the result. */
@@ -314,7 +340,7 @@ export class Engine<S> {
         openPositions: this.openCount,
         dayPnlUsd: this.dayPnlUsd,
         startOfDayEquityUsd: this.startOfDayEquityUsd,
-        halted: this.halted,
+        halted: this.entriesHalted(),
         hasPositionInSymbol: this.positions[sym] !== null || this.pendingEntry[sym] !== null,
       },
       this.cfg.risk,
@@ -361,7 +387,7 @@ export class Engine<S> {
       buyingPowerUsd: this.broker.buyingPowerUsd(),
       openPositions: this.openCount,
       highWaterMarkUsd: this.hwmUsd,
-      halted: this.halted,
+      halted: this.entriesHalted(),
       regime,
       volatilityRatio: ind.atrRatio,
       trendStrength: ind.trendStrength,
@@ -406,7 +432,7 @@ export class Engine<S> {
     this.dayPnlUsd += f.qtyShares * (f.priceUsd - pos.costUsd / pos.enteredQtyShares);
     if (this.halted === null && dailyLossHit({ dayPnlUsd: this.dayPnlUsd, startOfDayEquityUsd: this.startOfDayEquityUsd }, this.cfg.risk)) {
       this.halted = `daily loss limit ${this.cfg.risk.dailyLossLimitPct}%`;
-      this.events.halt?.(this.halted, f.timeMs);
+      this.events.halt?.(this.halted, f.timeMs, "day");
     }
     this.exits.onFill(pos, f);
     if (pos.qtyShares <= 0) return this.closePosition(pos);
@@ -420,7 +446,10 @@ export class Engine<S> {
   /**
    * A broker refused an order after accepting it for sending (a live venue answers later than
    * submit returns). An entry frees its symbol; a refused add lets the next add trigger; a refused
-   * exit leaves shares without their stop, so the position's exits are laid again at its next bar.
+   * exit leaves shares without their stop, so the position's exits are laid again at its next bar,
+   * once: a refusal can be a passing race (shares not yet freed by a cancel), but one that comes
+   * back means the broker will not hold this position's exits, and a refusal per bar would follow.
+   * The position is then closed at market instead. Nothing refused is ever sent again as it was.
    */
   onOrderRejected(clientOrderId: string, reason: string): void {
     for (let s = 0; s < this.pendingEntry.length; s++) {
@@ -433,9 +462,17 @@ export class Engine<S> {
     for (const pos of this.positions) {
       if (pos === null || !clientOrderId.startsWith(`${pos.id}.`)) continue;
       if (/\.add\d+\.\d+$/.test(clientOrderId)) pos.addPending = false;
-      else if (pos.stopOrderId === clientOrderId || pos.targetOrderIds.includes(clientOrderId)) pos.exitsStale = true;
+      else if (pos.stopOrderId === clientOrderId || pos.targetOrderIds.includes(clientOrderId)) this.onExitRefused(pos);
       return;
     }
+  }
+
+  private onExitRefused(pos: OpenPosition): void {
+    // Several exits of one lay refused together: one re-lay answers them all.
+    if (pos.exitsStale || pos.closing) return;
+    if (pos.exitRelays >= MAX_EXIT_RELAYS) return this.exitPosition(pos, "exits_refused", this.cfg.execution.exitFill);
+    pos.exitRelays++;
+    pos.exitsStale = true;
   }
 
   private openPosition(f: Fill): void {

@@ -10,7 +10,10 @@ export interface EngineEvents {
   rejected?(s: Signal, reason: string): void;
   fill?(f: Fill): void;
   trade?(t: TradeRecord): void;
-  halt?(reason: string, timeMs: number): void;
+  /** New entries stop: for the rest of the day (`day`: the daily loss limit) or until resumed (the kill switch, an emergency, a shutdown). */
+  halt?(reason: string, timeMs: number, scope: "day" | "until_resumed"): void;
+  /** A halt until resumed was lifted (`was`: its reason). */
+  resume?(reason: string, was: string, timeMs: number): void;
   dayEnd?(day: string, equityUsd: number): void;
   error?(message: string): void;
 }

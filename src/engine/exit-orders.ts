@@ -1,5 +1,6 @@
 import type { Venue } from "../broker/venue.ts";
 import type { Fill } from "../core/types.ts";
+import { roundToTick } from "../core/tick.ts";
 import type { OpenPosition } from "./position.ts";
 
 /**
@@ -16,6 +17,9 @@ export class ExitOrders {
   place(pos: OpenPosition): void {
     const targets = pos.plan.targets;
     const sym = pos.signal.symbol;
+    // On the broker's price grid, each toward the market: the stop triggers no later than planned
+    // and a target asks no more than planned (a sub-penny price is refused outright).
+    const stopUsd = roundToTick(pos.stopUsd, "up");
     let allocated = 0;
     for (let i = 0; i < targets.length; i++) {
       if (pos.targetDone[i]) continue;
@@ -24,7 +28,7 @@ export class ExitOrders {
       const q = tgt.rest ? free : Math.min(free, Math.floor(pos.enteredQtyShares * tgt.fraction));
       if (q < 1) continue;
       const id = pos.nextLegId(tgt.label);
-      const res = this.venue.submit({ clientOrderId: id, symbol: sym, symId: pos.symId, side: "sell", type: "oco", qtyShares: q, limitPriceUsd: tgt.priceUsd, stopPriceUsd: pos.stopUsd, purpose: tgt.label });
+      const res = this.venue.submit({ clientOrderId: id, symbol: sym, symId: pos.symId, side: "sell", type: "oco", qtyShares: q, limitPriceUsd: roundToTick(tgt.priceUsd, "down"), stopPriceUsd: stopUsd, purpose: tgt.label });
       if (!res.accepted) continue;
       pos.targetOrderIds[i] = id;
       allocated += q;
@@ -32,7 +36,7 @@ export class ExitOrders {
     const runner = pos.qtyShares - allocated;
     if (runner < 1) return;
     const id = pos.nextLegId("stop");
-    const res = this.venue.submit({ clientOrderId: id, symbol: sym, symId: pos.symId, side: "sell", type: "stop", qtyShares: runner, stopPriceUsd: pos.stopUsd, purpose: "stop" });
+    const res = this.venue.submit({ clientOrderId: id, symbol: sym, symId: pos.symId, side: "sell", type: "stop", qtyShares: runner, stopPriceUsd: stopUsd, purpose: "stop" });
     if (res.accepted) pos.stopOrderId = id;
   }
 

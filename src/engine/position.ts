@@ -33,6 +33,8 @@ export class OpenPosition {
   addPending = false;
   /** A broker refused one of the exits: lay them again at the next bar. */
   exitsStale = false;
+  /** Times refused exits were laid again (bounded: see Engine.onOrderRejected). */
+  exitRelays = 0;
   /** Ring of recent lows for the trailing stop. */
   private readonly lows: Float64Array;
   private lowsSeen = 0;

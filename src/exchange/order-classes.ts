@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { buyLimitFill, buyStopFill, sellLimitFill, sellStopFill } from "../broker/fill-model.ts";
 import type { AlpacaOrder, ExBar, OrderClass, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce } from "./types.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
+import { isOnTick } from "../core/tick.ts";
 
 /**
  * Validation of POST /v2/orders bodies, including the oco and bracket order classes, the
@@ -102,21 +103,21 @@ export function parseOrder(req: OrderRequest): ParsedOrder {
   if (cls === "simple") {
     // Silently dropping exits would leave a position unprotected that the caller believes protected.
     if (tp || sl) throw invalid("take_profit and stop_loss require order_class bracket or oco");
-    const limit = type === "limit" ? positiveNum(req.limit_price, "limit_price") : NaN;
-    const stop = type === "stop" ? positiveNum(req.stop_price, "stop_price") : NaN;
+    const limit = type === "limit" ? priceNum(req.limit_price, "limit_price") : NaN;
+    const stop = type === "stop" ? priceNum(req.stop_price, "stop_price") : NaN;
     return { ...base, limit, stop, takeProfit: NaN, stopLoss: NaN };
   }
   if (!sl) throw invalid(`${cls} orders require stop_loss.stop_price`);
   if (sl.limit_price !== undefined && sl.limit_price !== null && sl.limit_price !== "") {
     throw invalid("stop_loss.limit_price (a stop-limit exit) is not supported by the local exchange");
   }
-  const stopLoss = positiveNum(sl.stop_price, "stop_loss.stop_price");
+  const stopLoss = priceNum(sl.stop_price, "stop_loss.stop_price");
   if (cls === "oco") {
     // The exchange models long positions only, so an OCO is always the exit pair of a long.
     if (side !== "sell") throw invalid("oco orders must be side sell (exits of a long position) on the local exchange");
     if (type !== "limit") throw invalid("oco orders must be type limit");
-    const takeProfit = positiveNum(tp?.limit_price ?? req.limit_price, "take_profit.limit_price");
-    if (req.limit_price !== undefined && req.limit_price !== null && positiveNum(req.limit_price, "limit_price") !== takeProfit) {
+    const takeProfit = priceNum(tp?.limit_price ?? req.limit_price, "take_profit.limit_price");
+    if (req.limit_price !== undefined && req.limit_price !== null && priceNum(req.limit_price, "limit_price") !== takeProfit) {
       throw invalid("limit_price and take_profit.limit_price differ");
     }
     if (takeProfit <= stopLoss) throw invalid("take_profit.limit_price must be greater than stop_loss.stop_price");
@@ -125,9 +126,9 @@ export function parseOrder(req: OrderRequest): ParsedOrder {
   if (side !== "buy") throw invalid("bracket orders must be side buy (long entries) on the local exchange");
   if (type === "stop") throw invalid("bracket entries must be type market or limit");
   if (!tp) throw invalid("bracket orders require take_profit.limit_price");
-  const takeProfit = positiveNum(tp.limit_price, "take_profit.limit_price");
+  const takeProfit = priceNum(tp.limit_price, "take_profit.limit_price");
   if (takeProfit <= stopLoss) throw invalid("take_profit.limit_price must be greater than stop_loss.stop_price");
-  const limit = type === "limit" ? positiveNum(req.limit_price, "limit_price") : NaN;
+  const limit = type === "limit" ? priceNum(req.limit_price, "limit_price") : NaN;
   return { ...base, limit, stop: NaN, takeProfit, stopLoss };
 }
 
@@ -199,6 +200,13 @@ function str(v: unknown, field: string): string {
 function positiveNum(v: unknown, field: string): number {
   const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
   if (!Number.isFinite(n) || n <= 0) throw invalid(`invalid ${field}`);
+  return n;
+}
+
+/** An order price: positive, and on Alpaca's grid (cents from $1, hundredths of a cent below), as Alpaca refuses it otherwise. */
+function priceNum(v: unknown, field: string): number {
+  const n = positiveNum(v, field);
+  if (!isOnTick(n)) throw new ExchangeError(422, ERR.unprocessable, `invalid ${field} ${n}. sub-penny increment does not fulfill minimum pricing criteria`);
   return n;
 }
 

@@ -66,6 +66,9 @@ export interface RestFault {
   /** Sent as Retry-After (seconds) with the fault's answer, as Alpaca does on 429. */
   readonly retryAfterS?: number;
   readonly delayMs?: number;
+  /** The answer's envelope (default: a generic 500 / rate-limit text), e.g. Alpaca's refusals: 40310000 "insufficient buying power". */
+  readonly code?: number;
+  readonly message?: string;
 }
 
 export type StreamHubName = "stocks" | "trading" | "both";
@@ -167,16 +170,16 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   }
   let lastUpdate: TradeUpdate | null = null;
   let lastBars: readonly ExBar[] | null = null;
-  /** Every frame sent counts, repeats included: a lock-step client counts what it drops as a repeat. */
+  /**
+   * A minute's bars count once, heard or not (a client gets missed ones by REST); a repeated frame
+   * counts only when someone got it, as a lock-step client counts what it drops as a repeat.
+   */
   function publishBars(bars: readonly ExBar[]): void {
     stocks.publish(bars);
     barsPublished += bars.length;
     const f = opts.frameFault?.("bars") ?? null;
     const again = f === "duplicate" ? bars : f === "stale" ? lastBars : null;
-    if (again !== null) {
-      stocks.publish(again);
-      barsPublished += again.length;
-    }
+    if (again !== null && stocks.publish(again) > 0) barsPublished += again.length;
     lastBars = bars;
   }
   commit();
@@ -355,8 +358,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function replyFault(res: ServerResponse, f: RestFault): Promise<void> {
   if (f.delayMs) await sleep(f.delayMs);
   const status = f.status ?? 500;
-  const message = status === 429 ? "rate limit exceeded" : "internal server error (injected fault)";
-  reply(res, status, { code: status === 429 ? 42910000 : 50010000, message }, f.retryAfterS !== undefined ? { "retry-after": String(f.retryAfterS) } : {});
+  const message = f.message ?? (status === 429 ? "rate limit exceeded" : "internal server error (injected fault)");
+  reply(res, status, { code: f.code ?? (status === 429 ? 42910000 : 50010000), message }, f.retryAfterS !== undefined ? { "retry-after": String(f.retryAfterS) } : {});
 }
 
 /** The request body as text, or null when it exceeds the limit. */

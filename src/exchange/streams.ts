@@ -35,16 +35,18 @@ export class StockStreamHub {
     send(ws, [{ T: "success", msg: "connected" }]);
   }
 
-  /** Publishes one minute's bars: one frame per client with every bar it subscribed to. */
-  publish(bars: readonly ExBar[]): void {
+  /** Publishes one minute's bars: one frame per client with every bar it subscribed to. Returns how many clients got a frame. */
+  publish(bars: readonly ExBar[]): number {
+    let sent = 0;
     for (const [ws, c] of this.clients) {
       if (!c.authed) continue;
       const all = c.subs.bars.has("*");
       const msgs = bars
         .filter((b) => all || c.subs.bars.has(b.symbol))
         .map((b) => ({ T: "b", S: b.symbol, o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume, t: new Date(b.tMs), n: 0, vw: (b.high + b.low + b.close) / 3 }));
-      if (msgs.length > 0) send(ws, msgs);
+      if (msgs.length > 0 && send(ws, msgs)) sent++;
     }
+    return sent;
   }
 
   /** Cuts every current connection without a close handshake, as a network failure would; clients may reconnect. */
@@ -69,17 +71,17 @@ export class StockStreamHub {
     }
     const m = msg as Record<string, unknown>;
     if (m.action === "auth") {
-      if (c.authed) return send(ws, [{ T: "error", code: 403, msg: "already authenticated" }]);
+      if (c.authed) return void send(ws, [{ T: "error", code: 403, msg: "already authenticated" }]);
       if (m.key !== this.keys.keyId || m.secret !== this.keys.secretKey) {
         send(ws, [{ T: "error", code: 402, msg: "auth failed" }]);
         ws.close(1008, "auth failed");
         return;
       }
       c.authed = true;
-      return send(ws, [{ T: "success", msg: "authenticated" }]);
+      return void send(ws, [{ T: "success", msg: "authenticated" }]);
     }
     if (m.action === "subscribe" || m.action === "unsubscribe") {
-      if (!c.authed) return send(ws, [{ T: "error", code: 401, msg: "not authenticated" }]);
+      if (!c.authed) return void send(ws, [{ T: "error", code: 401, msg: "not authenticated" }]);
       for (const k of LISTS) {
         const v = m[k];
         if (!Array.isArray(v)) continue;
@@ -92,14 +94,16 @@ export class StockStreamHub {
       }
       const ack: Record<string, unknown> = { T: "subscription" };
       for (const k of LISTS) ack[k] = [...c.subs[k]].sort();
-      return send(ws, [ack]);
+      return void send(ws, [ack]);
     }
     send(ws, [{ T: "error", code: 400, msg: "invalid syntax" }]);
   }
 }
 
-function send(ws: WebSocket, msgs: readonly Record<string, unknown>[]): void {
-  if (ws.readyState === ws.OPEN) ws.send(encode(msgs), { binary: true });
+function send(ws: WebSocket, msgs: readonly Record<string, unknown>[]): boolean {
+  if (ws.readyState !== ws.OPEN) return false;
+  ws.send(encode(msgs), { binary: true });
+  return true;
 }
 
 function toBuffer(data: RawData): Buffer {

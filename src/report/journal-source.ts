@@ -80,19 +80,9 @@ export function journalInput(stateDir: string, days: readonly JournalDay[], stat
           const id = String(e.id);
           const s = entrySizing.get(id) ?? null;
           trades.push({
-            id,
-            symbol: String(e.symbol),
+            ...tradeFields(e),
             strategy: id.split(".")[0] ?? "",
             day: date,
-            entryTime: String(e.entryTime),
-            exitTime: String(e.exitTime),
-            shares: num(e.shares),
-            entryPrice: num(e.entryPrice),
-            exitPrice: num(e.exitPrice),
-            r: num(e.r),
-            pnl: num(e.pnl),
-            exitReason: String(e.exitReason),
-            template: typeof e.template === "string" ? e.template : null,
             regime: s?.regime ?? null,
             mode: s?.mode ?? modeInForce,
             sizing: s ?? (typeof e.sizing === "string" ? { ...EMPTY_SIZING, summary: e.sizing, mode: modeInForce } : null),
@@ -105,6 +95,9 @@ export function journalInput(stateDir: string, days: readonly JournalDay[], stat
           break;
         case "halt":
           halts.push({ day: date, time: e.ts, text: String(e.reason) });
+          break;
+        case "resume":
+          halts.push({ day: date, time: e.ts, text: `resumed: ${String(e.reason)}${typeof e.was === "string" ? ` (was: ${e.was})` : ""}` });
           break;
         case "rejection":
           rejections.push({ day: date, time: e.ts, text: `${String(e.symbol)}: ${String(e.reason)}` });
@@ -130,6 +123,23 @@ export function journalInput(stateDir: string, days: readonly JournalDay[], stat
   };
 }
 
+/** The fields the journal's exit event and a trade list's entries name alike. */
+function tradeFields(o: Record<string, unknown>): Pick<ReviewTrade, "id" | "symbol" | "entryTime" | "exitTime" | "shares" | "entryPrice" | "exitPrice" | "r" | "pnl" | "exitReason" | "template"> {
+  return {
+    id: String(o.id),
+    symbol: String(o.symbol),
+    entryTime: String(o.entryTime),
+    exitTime: String(o.exitTime),
+    shares: num(o.shares),
+    entryPrice: num(o.entryPrice),
+    exitPrice: num(o.exitPrice),
+    r: num(o.r),
+    pnl: num(o.pnl),
+    exitReason: String(o.exitReason),
+    template: typeof o.template === "string" ? o.template : null,
+  };
+}
+
 const EMPTY_SIZING: ReviewSizing = { mode: null, summary: "", qtyShares: NaN, riskPct: null, cap: null, factors: [], template: null, regime: null, probability: null };
 
 /** The trade list of `backtest --json`, `compare --json` (one mode) or `walkforward --json` (out of sample, one mode). */
@@ -139,19 +149,9 @@ export function tradeListInput(source: string, json: unknown, initialEquityUsd: 
     .map((o) => {
       const s = o.sizing && typeof o.sizing === "object" ? sizingOf(o.sizing as Record<string, unknown>) : null;
       return {
-        id: String(o.id),
-        symbol: String(o.symbol),
+        ...tradeFields(o),
         strategy: String(o.strategy ?? ""),
         day: nyDate(String(o.exitTime)),
-        entryTime: String(o.entryTime),
-        exitTime: String(o.exitTime),
-        shares: num(o.shares),
-        entryPrice: num(o.entryPrice),
-        exitPrice: num(o.exitPrice),
-        r: num(o.r),
-        pnl: num(o.pnl),
-        exitReason: String(o.exitReason),
-        template: typeof o.template === "string" ? o.template : null,
         regime: s?.regime ?? null,
         mode: s?.mode ?? mode ?? null,
         sizing: s,

@@ -19,6 +19,7 @@
   }
 
   function fmtNum(v) {
+    if (v === 0) return "0";
     var a = Math.abs(v);
     if (a >= 1e6) return (v / 1e6).toFixed(2) + "M";
     if (a >= 1e4) return (v / 1e3).toFixed(1) + "k";
@@ -335,15 +336,16 @@
     tradeTable(run);
   }
 
+  // One row per run, one column per figure: compact for one run and for six.
   function metricsTable() {
     var box = document.getElementById("metrics-table");
     var t = document.createElement("table");
-    var head = "<tr><th>figure</th>" + DATA.runs.map(function (r, i) {
-      return '<th style="color:' + runColor(i) + '">' + esc(r.name) + "</th>";
+    var head = "<tr><th>run</th>" + DATA.runs[0].metrics.map(function (m) {
+      return "<th>" + esc(m.label) + "</th>";
     }).join("") + "</tr>";
-    var rows = DATA.runs[0].metrics.map(function (m, k) {
-      return "<tr><td>" + esc(m.label) + "</td>" + DATA.runs.map(function (r) {
-        return "<td>" + esc(r.metrics[k] ? r.metrics[k].value : "-") + "</td>";
+    var rows = DATA.runs.map(function (r, i) {
+      return '<tr><td style="color:' + runColor(i) + '">' + esc(r.name) + "</td>" + r.metrics.map(function (m) {
+        return "<td>" + esc(m.value) + "</td>";
       }).join("") + "</tr>";
     });
     t.innerHTML = head + rows.join("");

@@ -15,23 +15,12 @@ import { rlChoice, tradeRisk, type ReviewInput, type ReviewTrade } from "./trade
  * run (the daemon's journal, a backtest). renderReport() turns it into one self-contained file.
  */
 
-export interface ReportTradeRow {
-  readonly symbol: string;
-  readonly day: string;
-  readonly entryTime: string;
-  readonly exitTime: string;
-  readonly shares: number;
-  readonly entryPrice: number;
-  readonly exitPrice: number;
-  readonly r: number;
-  readonly pnl: number;
-  readonly exitReason: string;
-  readonly regime: string | null;
-  readonly template: string | null;
-  readonly mode: string | null;
+/** A trade as the report's table shows it. */
+export type ReportTradeRow = Pick<ReviewTrade, "symbol" | "day" | "entryTime" | "exitTime" | "shares" | "entryPrice" | "exitPrice" | "r" | "pnl" | "exitReason" | "regime" | "template" | "mode"> & {
   readonly riskPct: number | null;
+  /** The sizing summaries of the entry and each add, one per line. */
   readonly sizing: string;
-}
+};
 
 export interface KellyPoint {
   /** Trade number, in entry order. */

@@ -4,6 +4,7 @@ import type { Config } from "../config/schema.ts";
 import { drawdownFactor, drawdownPct } from "../sizing/drawdown.ts";
 import { processAlive } from "../io/process-alive.ts";
 import { readPidFile } from "../store/pid-file.ts";
+import { readHaltFlag } from "../store/halt-flag.ts";
 import type { JournalEvent } from "../store/journal.ts";
 import type { OpenPosition, StoreState } from "../store/state-schema.ts";
 import { journalDates, readJournalDays, readStateFile, type JournalDay } from "./journal-source.ts";
@@ -64,7 +65,10 @@ export function readStatus(stateDir: string, config: Config): StatusReport {
   const events = days.flatMap((d) => d.events.map((e) => ({ date: d.date, e })));
   const positions = Object.values(state?.positions ?? {}).map((p) => positionStatus(p, state!));
   const unrealized = positions.reduce((a, p) => a + (p.unrealizedUsd ?? 0), 0);
-  const equity = equityOf(state, events, unrealized);
+  const today = state?.daily?.date ?? latest?.date ?? null;
+  const exits = events.filter((x) => x.date === today && x.e.type === "exit");
+  const realized = exits.reduce((a, x) => a + Number(x.e.pnl ?? 0), 0);
+  const equity = equityOf(state, events, today, realized + unrealized);
   const hwm = state?.equityHighWaterUsd ?? null;
   const dd = equity.estimateUsd !== null && hwm !== null ? drawdownPct(equity.estimateUsd, hwm) : null;
   const cutbacks: string[] = [];
@@ -73,9 +77,11 @@ export function readStatus(stateDir: string, config: Config): StatusReport {
     if (f.factor < 1) cutbacks.push(`drawdown cutback x${f.factor.toFixed(2)}: ${f.reason}`);
   }
   const halts: string[] = [];
-  if (state?.daily?.haltedReason) halts.push(`${state.daily.date}: ${state.daily.haltedReason}`);
-  const today = state?.daily?.date ?? latest?.date ?? null;
-  const exits = events.filter((x) => x.date === today && x.e.type === "exit");
+  const kill = readHaltFlag(stateDir);
+  if (kill) halts.push(`KILL SWITCH (${kill.source}${kill.at ? `, ${kill.at}` : ""}): ${kill.reason}; no new entries until sizewise resume`);
+  // The stop's own "shutdown" halt is not a halt anyone must act on.
+  const halted = state?.daily?.haltedReason;
+  if (halted && !halted.startsWith("shutdown")) halts.push(`${state!.daily!.date}: ${halted}`);
   const last = latest?.events[latest.events.length - 1];
   return {
     stateDir,
@@ -89,7 +95,7 @@ export function readStatus(stateDir: string, config: Config): StatusReport {
     positions,
     today: {
       date: today,
-      realizedPnlUsd: state?.daily?.date === today ? state.daily.realizedPnlUsd : exits.reduce((a, x) => a + Number(x.e.pnl ?? 0), 0),
+      realizedPnlUsd: realized,
       entries: state?.daily?.date === today ? state.daily.entries : 0,
       tradesClosed: exits.length,
       wins: exits.filter((x) => Number(x.e.pnl) > 0).length,
@@ -138,10 +144,9 @@ function modeOf(events: readonly { e: JournalEvent }[]): string | null {
 
 /**
  * Equity now: the last close before today (journal summary) or the run's starting cash, plus
- * today's realised P/L, plus open positions marked at their last bar's close.
+ * today's realised P/L (the journal's exits), plus open positions marked at their last bar's close.
  */
-function equityOf(state: StoreState | null, events: readonly { date: string; e: JournalEvent }[], unrealizedUsd: number): StatusReport["equity"] {
-  const today = state?.daily?.date ?? null;
+function equityOf(state: StoreState | null, events: readonly { date: string; e: JournalEvent }[], today: string | null, todayUsd: number): StatusReport["equity"] {
   let base: number | null = null;
   let baseHow = "";
   let reported: { usd: number; at: string } | null = null;
@@ -158,9 +163,8 @@ function equityOf(state: StoreState | null, events: readonly { date: string; e: 
     base = state.run.initialCashUsd;
     baseHow = "starting cash";
   }
-  const realized = state?.daily?.date === today ? (state?.daily?.realizedPnlUsd ?? 0) : 0;
   return {
-    estimateUsd: base === null ? null : base + realized + unrealizedUsd,
+    estimateUsd: base === null ? null : base + todayUsd,
     how: base === null ? "unknown (no state)" : `${baseHow} + today's realised P/L + open positions at their last price`,
     lastReportedUsd: reported?.usd ?? null,
     lastReportedAt: reported?.at ?? null,

@@ -33,6 +33,13 @@ import { volatilityFactor } from "./volatility.ts";
 
 export type SizingMode = SizingConfig["mode"];
 
+const MODES: ReadonlySet<string> = new Set<SizingMode>(["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"]);
+
+/** A mode name read back from a file (the intent log) is one this build knows. */
+export function isSizingMode(x: string): x is SizingMode {
+  return MODES.has(x);
+}
+
 interface ModeLayers {
   readonly kelly: boolean;
   readonly conf: boolean;

@@ -4,6 +4,19 @@ import type { OrderIntent } from "../core/types.ts";
 import { orderIntentSchema } from "./state-schema.ts";
 import { DIR_MODE, FILE_MODE } from "../io/atomic-file.ts";
 
+/** The kill switch turned at a point of the bar sequence (see IntentLog.appendHaltSwitch). */
+export interface HaltSwitch {
+  readonly kind: "halt" | "resume";
+  readonly reason: string;
+  readonly at: number;
+}
+
+export interface ModeSwitch {
+  readonly from: string;
+  readonly to: string;
+  readonly at: number;
+}
+
 export interface IntentEntry {
   readonly clientOrderId: string;
   readonly intent: OrderIntent;
@@ -54,18 +67,44 @@ export class IntentLog {
     writeSync(this.fd, `${JSON.stringify({ fill: executionId, at: position })}\n`);
   }
 
+  /**
+   * The kill switch turned (the HALT flag appeared or went) at `position` of the bar sequence (see
+   * barPosition). It is an input from outside the run, like a refusal: a restart's replay turns it
+   * at the same point, so the rebuilt run takes the entries the live one took, and no others.
+   */
+  appendHaltSwitch(kind: "halt" | "resume", reason: string, position: number): void {
+    if (this.fd === null) throw new Error(`${this.file}: intent log is closed`);
+    writeSync(this.fd, `${JSON.stringify({ switch: kind, reason, at: position })}\n`);
+  }
+
+  /** A live switch of the sizing mode (the config file changed) at a bar position: the replay switches there too. */
+  appendModeSwitch(from: string, to: string, position: number): void {
+    if (this.fd === null) throw new Error(`${this.file}: intent log is closed`);
+    writeSync(this.fd, `${JSON.stringify({ modeFrom: from, modeTo: to, at: position })}\n`);
+  }
+
   /** Every whole, valid line; a torn or invalid line is skipped and counted. */
-  read(): { entries: IntentEntry[]; rejected: Map<string, string>; rejectedAt: Map<string, number>; fillsSeen: Map<string, number>; skipped: number } {
+  read(): { entries: IntentEntry[]; rejected: Map<string, string>; rejectedAt: Map<string, number>; fillsSeen: Map<string, number>; switches: HaltSwitch[]; modeSwitches: ModeSwitch[]; skipped: number } {
+    const modeSwitches: ModeSwitch[] = [];
     const rejected = new Map<string, string>();
     const rejectedAt = new Map<string, number>();
     const fillsSeen = new Map<string, number>();
-    if (!existsSync(this.file)) return { entries: [], rejected, rejectedAt, fillsSeen, skipped: 0 };
+    const switches: HaltSwitch[] = [];
+    if (!existsSync(this.file)) return { entries: [], rejected, rejectedAt, fillsSeen, switches, modeSwitches, skipped: 0 };
     const entries: IntentEntry[] = [];
     let skipped = 0;
     for (const line of readFileSync(this.file, "utf8").split("\n")) {
       if (line.trim() === "") continue;
       try {
-        const raw = JSON.parse(line) as { clientOrderId?: unknown; intent?: unknown; atMs?: unknown; rejected?: unknown; fill?: unknown; at?: unknown };
+        const raw = JSON.parse(line) as { clientOrderId?: unknown; intent?: unknown; atMs?: unknown; rejected?: unknown; fill?: unknown; at?: unknown; switch?: unknown; reason?: unknown; modeFrom?: unknown; modeTo?: unknown };
+        if (typeof raw.modeFrom === "string" && typeof raw.modeTo === "string" && typeof raw.at === "number") {
+          modeSwitches.push({ from: raw.modeFrom, to: raw.modeTo, at: raw.at });
+          continue;
+        }
+        if ((raw.switch === "halt" || raw.switch === "resume") && typeof raw.reason === "string" && typeof raw.at === "number") {
+          switches.push({ kind: raw.switch, reason: raw.reason, at: raw.at });
+          continue;
+        }
         if (typeof raw.fill === "string" && typeof raw.at === "number") {
           if (!fillsSeen.has(raw.fill)) fillsSeen.set(raw.fill, raw.at);
           continue;
@@ -82,7 +121,7 @@ export class IntentLog {
         skipped++;
       }
     }
-    return { entries, rejected, rejectedAt, fillsSeen, skipped };
+    return { entries, rejected, rejectedAt, fillsSeen, switches, modeSwitches, skipped };
   }
 
   /** Starts a new run: the old run's intents are history (the journal has them). */

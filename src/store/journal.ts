@@ -24,6 +24,7 @@ export const JOURNAL_EVENT_TYPES = [
   "exit",
   "reconcile",
   "halt",
+  "resume",
   "rejection",
   "summary",
   "schedule",

@@ -139,7 +139,7 @@ export function parseMoney(s: string): number {
  */
 export function parseDateTime(date: string, time = ""): number {
   const d = date.trim();
-  let y: number, mo: number, day: number, rest = "";
+  let y: number, mo: number, day: number, rest: string;
   let m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](.*))?$/.exec(d);
   if (m) {
     [y, mo, day] = [Number(m[1]), Number(m[2]), Number(m[3])];

@@ -39,7 +39,7 @@ async function setup(plan: Record<string, (RestFault | null)[]>, timeoutMs?: num
     initialCashUsd: 100_000,
     frictionPctRoundTrip: 0,
     restFault: ({ method, path }) => {
-      const key = `${method} ${path.startsWith("/v2/orders:by_client_order_id") ? "/v2/orders:by_client_order_id" : path}`;
+      const key = `${method} ${path.startsWith("/v2/orders:by_client_order_id") ? "/v2/orders:by_client_order_id" : method === "DELETE" ? "/v2/orders/*" : path}`;
       requests.push(key);
       return plan[key]?.shift() ?? null;
     },
@@ -139,5 +139,16 @@ describe("ambiguous order POSTs: look up by client order id, never resubmit blin
     expect(atBroker("amb.down")).toBe(0);
     expect(requests.filter((r) => r === POST)).toHaveLength(3);
     expect(seen.rejected).toEqual([expect.stringMatching(/^amb\.down: order state unknown after 3 attempts .*not sent again/)]);
+  });
+
+  it("a cancel that meets a 429 or a 500 is tried again until it lands (an exit left resting would refuse its replacement)", async () => {
+    const { venue, seen, submit, requests } = await setup({ "DELETE /v2/orders/*": [{ when: "before", status: 429, retryAfterS: 0 }, { when: "before", status: 500 }] });
+    await submit("amb.cancel");
+    expect(venue.cancel("amb.cancel")).toBe(true);
+    const t0 = Date.now();
+    while (venue.inflight > 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 2));
+    expect(ex!.book.allOrders().find((o) => o.client_order_id === "amb.cancel")?.status).toBe("canceled");
+    expect(requests.filter((r) => r === "DELETE /v2/orders/*")).toHaveLength(3);
+    expect(seen.updates.filter((u) => u === "cancel_ambiguous")).toHaveLength(2);
   });
 });

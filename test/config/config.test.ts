@@ -11,7 +11,13 @@ describe("config", () => {
     expect(c.strategy.stopAtrMultiple).toBe(0.45);
     expect(c.strategy.timeStopMinutes).toBe(30);
     expect(c.strategy.flattenAt).toBe("15:55");
-    expect(c.risk).toEqual({ maxTradesPerDay: 10, maxOpenPositions: 5, dailyLossLimitPct: 10, maxNotionalUsd: 50_000 });
+    expect(c.risk).toEqual({
+      maxTradesPerDay: 10,
+      maxOpenPositions: 5,
+      dailyLossLimitPct: 10,
+      maxNotionalUsd: 50_000,
+      emergency: { onDrawdown: true, maxConsecutiveLosingDays: 5, onDailyLoss: true },
+    });
     expect(c.execution.frictionRoundTripPct).toBe(0.125);
     expect(c.sizing.riskPct).toBe(1);
   });

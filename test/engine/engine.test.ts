@@ -5,6 +5,11 @@ import { createBearTrap } from "../../strategies/bear-trap.ts";
 import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { decline, flat, rise, sessionBatch, type Ohlcv } from "./scenario.ts";
+import { roundToTick } from "../../src/core/tick.ts";
+
+// Order prices go out on the broker's cent grid, toward the market: targets down, stops up.
+const targetTick = (p: number): number => roundToTick(p, "down");
+const stopTick = (p: number): number => roundToTick(p, "up");
 
 function run(bars: Ohlcv[], config: Config = defaultConfig(), startMinute = 570) {
   const engine = new Engine({
@@ -34,8 +39,8 @@ describe("engine on a hand-written Bear Trap session", () => {
     expect(tp1.qtyShares).toBe(Math.floor(t.shares * 0.4));
     expect(tp2.qtyShares).toBe(Math.floor(t.shares * 0.3));
     expect(tp1.qtyShares + tp2.qtyShares + ts.qtyShares).toBe(t.shares);
-    // TP1 = entry + 0.5 x (session high 10.01 - entry); fills at the limit less friction.
-    expect(tp1.priceUsd).toBeCloseTo((t.entryPriceUsd + 0.5 * (10.01 - t.entryPriceUsd)) * (1 - f), 8);
+    // TP1 = entry + 0.5 x (session high 10.01 - entry), on the cent grid; fills at the limit less friction.
+    expect(tp1.priceUsd).toBeCloseTo(targetTick(t.entryPriceUsd + 0.5 * (10.01 - t.entryPriceUsd)) * (1 - f), 8);
     expect(tp2.priceUsd).toBeCloseTo(10.01 * (1 - f), 8);
     // Time stop: the close of the bar ending 30 minutes after entry.
     expect(ts.timeMs - t.entryTimeMs).toBe(30 * 60_000);
@@ -62,7 +67,7 @@ describe("engine on a hand-written Bear Trap session", () => {
     const t = res.trades[0];
     expect(t.exitReason).toBe("stop");
     expect(t.exits).toHaveLength(1);
-    expect(t.exitPriceUsd).toBeCloseTo(t.initialStopUsd * (1 - 0.125 / 200), 8);
+    expect(t.exitPriceUsd).toBeCloseTo(stopTick(t.initialStopUsd) * (1 - 0.125 / 200), 8);
     expect(t.rMultiple).toBeLessThan(-0.99);
     expect(t.rMultiple).toBeGreaterThan(-1.1);
   });
@@ -123,9 +128,9 @@ describe("engine with a scaling template (regime_template mode, fail-safe NORMAL
     expect(t.shares).toBe(total);
     expect(t.exits.map((e) => e.reason)).toEqual(["t1_1R", "t2_2R"]);
     expect(t.exits[0].qtyShares).toBe(Math.floor(total * 0.4));
-    expect(t.exits[0].priceUsd).toBeCloseTo((entry + r) * (1 - f), 8);
+    expect(t.exits[0].priceUsd).toBeCloseTo(targetTick(entry + r) * (1 - f), 8);
     expect(t.exits[1].qtyShares).toBe(total - Math.floor(total * 0.4));
-    expect(t.exits[1].priceUsd).toBeCloseTo((entry + 2 * r) * (1 - f), 8);
+    expect(t.exits[1].priceUsd).toBeCloseTo(targetTick(entry + 2 * r) * (1 - f), 8);
     // R multiple over every entry's risk to the stop.
     const risk = t.entries.reduce((a, e) => a + e.qtyShares * (e.priceUsd - t.initialStopUsd), 0);
     expect(t.rMultiple).toBeCloseTo(t.pnlUsd / risk, 10);

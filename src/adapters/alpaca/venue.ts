@@ -243,7 +243,7 @@ export class AlpacaVenue implements Venue {
     // time this runs, and the cancel lands before any order the engine placed after it.
     this.enqueue(intent.symId, async () => {
       const id = this.brokerIds.get(clientOrderId);
-      if (id !== undefined) await this.alpaca.trading.orders.deleteOrderByOrderID({ orderId: id });
+      if (id !== undefined) await this.cancelOnce(clientOrderId, id);
     })
       .catch((e: unknown) => this.observer.update?.("cancel_failed", clientOrderId, { reason: errorMessage(e) }))
       .finally(() => {
@@ -404,22 +404,48 @@ export class AlpacaVenue implements Venue {
    * Anything ambiguous (5xx, 429, timeout, dropped connection) is looked up by client order id
    * first; only when the broker does not have it is it posted again, and a reused-id refusal then
    * means it was accepted after all, so it is looked up again. The id makes a repeat harmless.
+   * Once the broker has said the id is taken, posting again can only get the same answer: from
+   * then on it is only looked up, and if it never shows, that is the refusal.
    */
   private async postOnce(intent: OrderIntent): Promise<{ order: BrokerOrderLike; adoptedWhy: string | null }> {
     let lastError: unknown = null;
+    let idTaken = false;
     for (let attempt = 1; attempt <= this.postAttempts; attempt++) {
-      try {
-        return { order: await this.post(intent), adoptedWhy: null };
-      } catch (e) {
-        lastError = e;
-        if (isDefinitiveRejection(e) && !isDuplicateClientId(e)) throw e;
-        this.observer.update?.("post_ambiguous", intent.clientOrderId, { attempt, reason: errorMessage(e) });
+      if (!idTaken) {
+        try {
+          return { order: await this.post(intent), adoptedWhy: null };
+        } catch (e) {
+          lastError = e;
+          if (isDefinitiveRejection(e) && !isDuplicateClientId(e)) throw e;
+          idTaken = isDuplicateClientId(e);
+          this.observer.update?.("post_ambiguous", intent.clientOrderId, { attempt, reason: errorMessage(e) });
+        }
       }
       await sleep(retryAfterMs(lastError) ?? this.retryDelayMs * attempt);
       const found = await this.lookup(intent.clientOrderId);
-      if (found !== null) return { order: found, adoptedWhy: isDuplicateClientId(lastError) ? "duplicate client_order_id: the first POST was accepted" : "found after an ambiguous failure" };
+      if (found !== null) return { order: found, adoptedWhy: idTaken ? "duplicate client_order_id: the first POST was accepted" : "found after an ambiguous failure" };
     }
+    if (idTaken) throw new Error(`client_order_id ${intent.clientOrderId} is already used at the broker, but no order by it was found in ${this.postAttempts} lookups (${errorMessage(lastError)}); not sent again`);
     throw new Error(`order state unknown after ${this.postAttempts} attempts (${errorMessage(lastError)}); not sent again`);
+  }
+
+  /**
+   * A cancel is safe to repeat (it names the broker's id), so an ambiguous failure (5xx, 429,
+   * timeout) is tried again, as the broker's Retry-After says; a refusal (an order already
+   * filled or canceled) is final. A cancel left undone would keep the old exit holding shares and
+   * every replacement would be refused.
+   */
+  private async cancelOnce(clientOrderId: string, id: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.alpaca.trading.orders.deleteOrderByOrderID({ orderId: id });
+        return;
+      } catch (e) {
+        if (isDefinitiveRejection(e) || attempt >= this.postAttempts) throw e;
+        this.observer.update?.("cancel_ambiguous", clientOrderId, { attempt, reason: errorMessage(e) });
+        await sleep(retryAfterMs(e) ?? this.retryDelayMs * attempt);
+      }
+    }
   }
 
   private async lookup(clientOrderId: string): Promise<BrokerOrderLike | null> {

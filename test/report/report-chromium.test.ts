@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { compareModes } from "../../src/backtest/compare.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import { generateSeries } from "../../src/data/generator.ts";
+import { runLocal } from "../../src/daemon/run-local.ts";
+import { renderReport } from "../../src/report/html.ts";
+import { comparisonReport } from "../../src/report/report-data.ts";
+import { runCli } from "../cli/run-cli.ts";
+import { dumpDom, findChromium } from "./chromium.ts";
+
+const chromium = findChromium();
+if (chromium === null) console.warn("report-chromium: SKIPPED, no chromium on this machine (Debian: apt-get install -y chromium; or set CHROMIUM_BIN)");
+
+const CHARTS = ["equity", "drawdown", "pnl", "sizes", "winrate", "kelly", "calibration", "rl-epsilon", "rl-states", "rl-policy"];
+
+/** Each chart's data-drawn after the page's script ran, and the SVG marks inside it. */
+function drawn(dom: string): Record<string, { drawn: string | null; paths: number; rects: number; circles: number }> {
+  const out: Record<string, { drawn: string | null; paths: number; rects: number; circles: number }> = {};
+  for (const id of CHARTS) {
+    const start = dom.indexOf(`id="chart-${id}"`);
+    expect(start, `chart ${id} in the DOM`).toBeGreaterThan(0);
+    const tagStart = dom.lastIndexOf("<figure", start);
+    const tag = dom.slice(tagStart, dom.indexOf(">", start) + 1);
+    const body = dom.slice(tagStart, dom.indexOf("</figure>", start));
+    out[id] = {
+      drawn: /data-drawn="([^"]*)"/.exec(tag)?.[1] ?? null,
+      paths: (body.match(/<path /g) ?? []).length,
+      rects: (body.match(/<rect /g) ?? []).length,
+      circles: (body.match(/<circle /g) ?? []).length,
+    };
+  }
+  return out;
+}
+
+const config = parseConfig({ strategy: { minDayChangePct: -10 }, sizing: { mode: "full" } });
+
+describe.skipIf(chromium === null)("the HTML report in headless Chromium", () => {
+  let dir = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "sw-report-"));
+  });
+
+  it("draws every chart of a comparison (one run per mode)", () => {
+    const cmp = compareModes({ config, series: generateSeries({ seed: 42, symbols: 12, days: 30 }), modes: ["fixed", "kelly", "rl", "full"] });
+    const file = join(dir, "compare.html");
+    writeFileSync(file, renderReport(comparisonReport(cmp, config, "test compare", "generated data")));
+    const dom = dumpDom(chromium!, file);
+    expect(Number(/data-charts-drawn="(\d+)"/.exec(dom)?.[1])).toBeGreaterThanOrEqual(8);
+    const d = drawn(dom);
+    // The equity and drawdown curves: one path per mode.
+    expect(d.equity.drawn).toBe("4");
+    expect(d.equity.paths).toBeGreaterThanOrEqual(4);
+    expect(d.drawdown.paths).toBeGreaterThanOrEqual(4);
+    expect(Number(d.pnl.drawn)).toBeGreaterThan(0);
+    expect(d.pnl.rects).toBe(Number(d.pnl.drawn));
+    expect(Number(d.sizes.drawn)).toBeGreaterThan(0);
+    expect(Number(d.winrate.drawn)).toBeGreaterThan(0);
+    expect(d.kelly.drawn).toBe("2");
+    // The selected run is the last (full): it has an RL layer.
+    expect(d["rl-epsilon"].drawn).toBe("1");
+    expect(d["rl-states"].drawn).toBe("1");
+    expect(Number(d["rl-policy"].drawn)).toBeGreaterThan(0);
+    // Calibration draws its points, or says why there are none: either way the script reached it.
+    expect(d.calibration.drawn).not.toBeNull();
+    // The trade table is filled by the script too.
+    expect((dom.match(/<tr>/g) ?? []).length).toBeGreaterThan(cmp.modes[3].run.engine.trades.length);
+  }, 120_000);
+
+  it("draws the report of a daemon's journal (sizewise report on a real short run)", async () => {
+    const stateDir = join(dir, "state");
+    const run = await runLocal({ config, series: generateSeries({ seed: 42, symbols: 12, days: 12 }), stateDir, log: pino({ level: "silent" }) });
+    const file = join(dir, "journal.html");
+    expect((await runCli(["report", "--state", stateDir, "--out", file])).code).toBe(0);
+    const d = drawn(dumpDom(chromium!, file));
+    expect(d.equity.drawn).toBe("1");
+    expect(d.equity.circles).toBeGreaterThanOrEqual(12);
+    expect(Number(d.pnl.drawn)).toBe(12);
+    expect(d.kelly.drawn).toBe("2");
+    expect(Number(d["rl-policy"].drawn)).toBeGreaterThan(0);
+    expect(run.trades.length).toBeGreaterThan(0);
+  }, 120_000);
+});
