@@ -1,3 +1,4 @@
+import type { BarHistory } from "./bar-history.ts";
 import { isOpenAt, minuteToHhmm, nextCloseMs, nextOpenMs, nextSession, sessionOf } from "../core/market-calendar.ts";
 import { etDayToIso, isoToEtDay, NyTime } from "../core/ny-time.ts";
 import { fillActivities } from "./activities.ts";
@@ -10,7 +11,7 @@ import { ERR, ExchangeError, numStr } from "./types.ts";
 export interface RestContext {
   readonly book: Book;
   /** Per symbol, the bars already replayed (never a future bar: REST must not leak the replay). */
-  readonly history: ReadonlyMap<string, readonly ExBar[]>;
+  readonly history: BarHistory;
   readonly accountId: string;
 }
 
@@ -195,7 +196,7 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   }
   const all: ExBar[] = [];
   for (const s of [...symbols].sort()) {
-    for (const b of ctx.history.get(s) ?? []) if (b.tMs >= startMs && b.tMs <= endMs) all.push(b);
+    for (const b of ctx.history.range(s, startMs, endMs)) all.push(b);
   }
   const page = all.slice(offset, offset + limit);
   const bars: Record<string, unknown[]> = {};

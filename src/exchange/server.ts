@@ -1,3 +1,4 @@
+import { BarHistory } from "./bar-history.ts";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
@@ -109,7 +110,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   if (opts.speed !== "max" && !(opts.speed > 0)) throw new Error(`speed must be "max" or a positive number, got ${opts.speed}`);
   const cursor = new MinuteCursor(opts.bars);
   let upcoming: MinuteBars | null = cursor.next();
-  const history = new Map<string, ExBar[]>(cursor.symbols.map((s) => [s, []]));
+  const history = new BarHistory(cursor.symbols);
   const tally = new ReplayTally();
   let store: BookStore | null = null;
   let saved: SavedExchange | null = null;
@@ -126,7 +127,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       // history) and prove they are the bars that were saved.
       const last = saved.replay.lastMinuteMs ?? -Infinity;
       for (; upcoming && upcoming.tMs <= last; upcoming = cursor.next()) {
-        for (const b of upcoming.bars) history.get(b.symbol)?.push(b);
+        for (const b of upcoming.bars) history.push(b);
         tally.add(upcoming);
       }
       checkReplay(opts.persistFile ?? "", saved.replay, tally.state(false));
@@ -249,7 +250,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     const endMs = m.tMs + 60_000;
     for (const b of m.bars) book.onBar(b, endMs);
     book.advanceTo(endMs);
-    for (const b of m.bars) history.get(b.symbol)?.push(b);
+    for (const b of m.bars) history.push(b);
     if (store) tally.add(m);
     upcoming = cursor.next();
     commit();

@@ -41,6 +41,20 @@ function fsyncDirSync(dir: string): void {
   }
 }
 
+/** The same, off the event loop: a daemon's state write must not stall the next bar behind a disk flush. */
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, "r");
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    /* best effort, see fsyncDirSync */
+  }
+}
+
 export function writeFileAtomicSync(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: DIR_MODE });
   const tmp = tempName(file);
@@ -78,7 +92,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await rm(tmp, { force: true });
     throw e;
   }
-  fsyncDirSync(dirname(file));
+  await fsyncDir(dirname(file));
 }
 
 /**
