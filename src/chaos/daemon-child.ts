@@ -62,7 +62,7 @@ process.on("message", (m: DriverMessage) => {
   void (async () => {
     const result = await daemon.stop("chaos run over", true);
     const trades = result.trades.map((t) => ({ symbol: t.symbol, entryTime: t.entryTime, exitTime: t.exitTime, shares: t.shares, pnlUsd: Math.round(t.pnlUsd * 100) / 100, exitReason: t.exitReason }));
-    writeFileSync(join(args.stateDir, "chaos-trades.json"), JSON.stringify(trades));
+    writeFileSync(join(args.stateDir, "chaos-trades.json"), JSON.stringify(trades), { mode: 0o600 });
     send({ type: "stopped", trades: trades.length });
     process.exit(0);
   })();

@@ -21,7 +21,10 @@ export function readKeys(env: NodeJS.ProcessEnv, cwd: string): ApiKeys | null {
   if (!existsSync(file)) return null;
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new Error(`${file} is readable by other users (mode ${mode.toString(8).padStart(3, "0")}); it holds API keys: run chmod 600 ${file}`);
+    const who = [mode & 0o070 ? "its group" : null, mode & 0o007 ? "every user of this machine" : null].filter(Boolean).join(" and ");
+    throw new Error(
+      `${file} is open to ${who} (mode ${mode.toString(8).padStart(3, "0")}) and it holds the API key pair: whoever can read it can trade this account, and whoever can write it can swap in their keys. Keys are only read from a .env only its owner can use: run chmod 600 ${file}`,
+    );
   }
   const vars: Record<string, string> = {};
   for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {

@@ -63,8 +63,10 @@ export const emergencySchema = z
       .int()
       .min(0)
       .max(250)
-      .default(5)
-      .describe("Trip the kill switch after this many losing sessions in a row (equity at a session's end below the previous session's end); 0 = off."),
+      .default(0)
+      .describe(
+        "Trip the kill switch after this many losing sessions in a row (equity at a session's end below the previous session's end, by any amount); 0 = off. Off by default: with a few trades a day, a run of small red days is common noise; 5 is a sensible setting for an account that trades daily.",
+      ),
     onDailyLoss: z
       .boolean()
       .default(true)

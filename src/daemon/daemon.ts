@@ -326,6 +326,7 @@ export class Daemon {
     if (firstMode !== undefined && isSizingMode(firstMode)) this.sizer = createSizer({ sizing: { ...this.o.config.sizing, mode: firstMode }, risk: this.o.config.risk });
     this.venue.beginRecovery(orders, edgeMs, logged.rejected);
     this.venue.setCash(run.initialCashUsd);
+    this.engine.setStartingEquity(run.initialCashUsd);
     this.journal.beginReplay();
     const fillsBefore = this.venue.fillsSeen;
     let leftovers: Execution[];

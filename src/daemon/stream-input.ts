@@ -183,7 +183,7 @@ export class StreamInput {
   }
 
   private refuse(source: InputSource, where: string, reason: string, symbol: string | null): null {
-    const total = ++this.rejected[source];
+    this.rejected[source]++;
     // Quoted values and numbers folded, and the kinds bounded: a feed sending endless distinct
     // garbage must not grow this map without end.
     let key = `${source}: ${reason.replace(/"(?:[^"\\]|\\.)*"(\.\.\.)?/g, "'...'").replace(/-?\d+(\.\d+)?(e[+-]?\d+)?/gi, "N")}`;

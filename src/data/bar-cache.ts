@@ -2,6 +2,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync
 import { dirname, join, resolve } from "node:path";
 import type { BarSeries } from "../core/bars.ts";
 import { RejectLog } from "../core/bars.ts";
+import { DIR_MODE, FILE_MODE } from "../io/atomic-file.ts";
 
 /**
  * Binary bar cache: one file per source file, holding every series parsed from it.
@@ -132,9 +133,10 @@ export function writeBarCache(path: string, series: readonly BarSeries[], reject
   new Float64Array(head.buffer, 16, 1)[0] = total;
   head.set(metaBytes, HEADER_BYTES);
 
-  mkdirSync(dirname(path), { recursive: true });
+  // The cache usually sits in the state folder, which holds nothing others may list or read.
+  mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
   const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const fd = openSync(tmp, "w");
+  const fd = openSync(tmp, "w", FILE_MODE);
   try {
     writeAll(fd, head);
     for (const s of series) {

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { DIR_MODE, FILE_MODE } from "../io/atomic-file.ts";
 
 export function sha1Hex(bytes: Uint8Array): string {
   return createHash("sha1").update(bytes).digest("hex");
@@ -75,9 +76,9 @@ export class SourceHashMemo {
   save(): void {
     if (!this.dirty) return;
     try {
-      mkdirSync(join(this.path, ".."), { recursive: true });
+      mkdirSync(join(this.path, ".."), { recursive: true, mode: DIR_MODE });
       const tmp = `${this.path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ version: 1, files: Object.fromEntries(this.files) }));
+      writeFileSync(tmp, JSON.stringify({ version: 1, files: Object.fromEntries(this.files) }), { mode: FILE_MODE });
       renameSync(tmp, this.path);
       this.dirty = false;
     } catch {

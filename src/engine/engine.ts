@@ -45,8 +45,6 @@ const MIN_MS = 60_000;
 const RTH_OPEN_MINUTE: number = ET_MINUTE.open;
 const RTH_CLOSE_MINUTE: number = ET_MINUTE.close;
 const SESSION_MINUTES = RTH_CLOSE_MINUTE - RTH_OPEN_MINUTE;
-/** Times a position's refused exits are laid again before it is closed at market (see onOrderRejected). */
-const MAX_EXIT_RELAYS = 1;
 
 export interface EngineDeps<S> {
   readonly config: Config;
@@ -182,6 +180,7 @@ export class Engine<S> {
       if (pos.exitsStale) {
         pos.exitsStale = false;
         this.exits.resize(pos);
+        pos.relaidExitIds = [pos.stopOrderId, ...pos.targetOrderIds].filter((x): x is string => x !== null);
       }
       this.manage(pos, bar);
     }
@@ -419,6 +418,17 @@ export class Engine<S> {
     return call;
   }
 
+  /**
+   * The account's equity when the run began: the base of the high-water mark and of the first
+   * day's loss limit. A backtest starts from the config's equity; a live account from its cash,
+   * which may be any size (a $25k paper account is not in a 75% drawdown at its first bar).
+   */
+  setStartingEquity(usd: number): void {
+    if (!(usd > 0)) return;
+    this.startOfDayEquityUsd = usd;
+    this.hwmUsd = usd;
+  }
+
   /** A fill from the venue: at once in simulation, later from a real broker's order updates. */
   onFill(f: Fill): void {
     this.events.fill?.(f);
@@ -446,10 +456,10 @@ export class Engine<S> {
   /**
    * A broker refused an order after accepting it for sending (a live venue answers later than
    * submit returns). An entry frees its symbol; a refused add lets the next add trigger; a refused
-   * exit leaves shares without their stop, so the position's exits are laid again at its next bar,
-   * once: a refusal can be a passing race (shares not yet freed by a cancel), but one that comes
-   * back means the broker will not hold this position's exits, and a refusal per bar would follow.
-   * The position is then closed at market instead. Nothing refused is ever sent again as it was.
+   * exit leaves shares without their stop, so the position's exits are laid again at its next bar:
+   * a refusal can be a passing race (shares not yet freed by a cancel). A refusal of that re-lay
+   * itself means the broker will not hold this position's exits, and a refusal per bar would
+   * follow: the position is closed at market instead. Nothing refused is sent again as it was.
    */
   onOrderRejected(clientOrderId: string, reason: string): void {
     for (let s = 0; s < this.pendingEntry.length; s++) {
@@ -462,16 +472,15 @@ export class Engine<S> {
     for (const pos of this.positions) {
       if (pos === null || !clientOrderId.startsWith(`${pos.id}.`)) continue;
       if (/\.add\d+\.\d+$/.test(clientOrderId)) pos.addPending = false;
-      else if (pos.stopOrderId === clientOrderId || pos.targetOrderIds.includes(clientOrderId)) this.onExitRefused(pos);
+      else if (pos.stopOrderId === clientOrderId || pos.targetOrderIds.includes(clientOrderId)) this.onExitRefused(pos, clientOrderId);
       return;
     }
   }
 
-  private onExitRefused(pos: OpenPosition): void {
+  private onExitRefused(pos: OpenPosition, clientOrderId: string): void {
     // Several exits of one lay refused together: one re-lay answers them all.
     if (pos.exitsStale || pos.closing) return;
-    if (pos.exitRelays >= MAX_EXIT_RELAYS) return this.exitPosition(pos, "exits_refused", this.cfg.execution.exitFill);
-    pos.exitRelays++;
+    if (pos.relaidExitIds.includes(clientOrderId)) return this.exitPosition(pos, "exits_refused", this.cfg.execution.exitFill);
     pos.exitsStale = true;
   }
 

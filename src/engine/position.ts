@@ -33,8 +33,8 @@ export class OpenPosition {
   addPending = false;
   /** A broker refused one of the exits: lay them again at the next bar. */
   exitsStale = false;
-  /** Times refused exits were laid again (bounded: see Engine.onOrderRejected). */
-  exitRelays = 0;
+  /** The exits laid again after a refusal: refused too, the position is closed at market (see Engine.onOrderRejected). */
+  relaidExitIds: readonly string[] = [];
   /** Ring of recent lows for the trailing stop. */
   private readonly lows: Float64Array;
   private lowsSeen = 0;

@@ -16,7 +16,7 @@ describe("config", () => {
       maxOpenPositions: 5,
       dailyLossLimitPct: 10,
       maxNotionalUsd: 50_000,
-      emergency: { onDrawdown: true, maxConsecutiveLosingDays: 5, onDailyLoss: true },
+      emergency: { onDrawdown: true, maxConsecutiveLosingDays: 0, onDailyLoss: true },
     });
     expect(c.execution.frictionRoundTripPct).toBe(0.125);
     expect(c.sizing.riskPct).toBe(1);

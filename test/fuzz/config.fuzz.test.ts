@@ -26,7 +26,7 @@ function outcome(f: () => unknown, where: string): void {
   try {
     f();
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw new Error(`not a ConfigError: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`);
+    if (!(e instanceof ConfigError)) throw new Error(`not a ConfigError: ${(e as Error)?.constructor?.name}: ${(e as Error)?.message}`, { cause: e });
     expect(e.message.length).toBeLessThan(20_000);
     expect(e.message).toContain(where);
     expect(e.issues.length).toBeGreaterThan(0);

@@ -59,10 +59,9 @@ describe("the engine's halt until resumed (the kill switch)", () => {
     ]);
   });
 
-  it("a broker refusing the same entry is never asked again for it; refused exits are laid again once, then the position is closed at market", () => {
+  it("a refused entry is never asked for again; refused exits are laid again, and when that re-lay is refused too the position is closed at market", () => {
     const sent: OrderIntent[] = [];
     let onFill: (f: Fill) => void = () => {};
-    const refuse = new Set<string>();
     const venue: Venue = {
       onBar: () => {},
       submit: (i) => {
