@@ -209,7 +209,7 @@ export class Daemon {
 
   /** True when nothing is held or under way: every delivered bar and fill has reached the engine. */
   get idle(): boolean {
-    return this.holds === 0 && this.busy === 0 && this.venue.inflight === 0;
+    return this.holds === 0 && this.busy === 0 && this.venue.inflight === 0 && !this.deferRest && this.frameRest.length === 0;
   }
 
   /** Connects, rebuilds the run, reconciles, and goes live. */
@@ -428,7 +428,8 @@ export class Daemon {
       const bar = this.input.streamBar(b);
       if (bar === null) return;
       if (this.holds > 0) this.heldBars.push(bar);
-      else this.ingestLive(bar);
+      else if (this.deferRest) this.frameRest.push(bar);
+      else this.ingestFromFrame(bar);
     });
     stocks.onConnect(() => stocks.subscribeForBars([...o.symbols]));
     stocks.onReconnected(() => void this.backfill("bar stream reconnected"));
@@ -479,6 +480,47 @@ export class Daemon {
       this.error(`trade update ${u.event} for ${u.order.clientOrderId ?? u.order.id ?? "?"}`, e);
     }
     this.afterActivity();
+  }
+
+  /**
+   * Bars of the current frame left for after an order went out. The SDK hands a frame's bars over
+   * in one synchronous loop, and an order's POST leaves only after some awaits inside the SDK: an
+   * entry decided on the first bar of a 100-bar frame would wait for the other 99 to be processed.
+   * So once a bar has sent a request, the rest of the frame waits one turn of the event loop.
+   */
+  private frameRest: FeedBar[] = [];
+  private deferRest = false;
+
+  private ingestFromFrame(b: FeedBar): void {
+    const before = this.venue.inflight;
+    this.ingestLive(b);
+    if (this.venue.inflight > before) this.deferFrameRest();
+  }
+
+  private deferFrameRest(): void {
+    if (this.deferRest) return;
+    this.deferRest = true;
+    setImmediate(() => this.drainFrameRest());
+  }
+
+  private drainFrameRest(): void {
+    this.deferRest = false;
+    while (this.frameRest.length > 0) {
+      if (this.stopped) {
+        this.frameRest = [];
+        return;
+      }
+      if (this.holds > 0) {
+        // A hold began meanwhile (a stream dropped): these join the held bars, released in time order.
+        this.heldBars.push(...this.frameRest);
+        this.frameRest = [];
+        return;
+      }
+      const b = this.frameRest.shift()!;
+      const before = this.venue.inflight;
+      this.ingestLive(b);
+      if (this.venue.inflight > before && this.frameRest.length > 0) return this.deferFrameRest();
+    }
   }
 
   private ingestLive(b: FeedBar): void {
