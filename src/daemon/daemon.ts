@@ -167,7 +167,7 @@ export class Daemon {
   }
 
   static async open(o: DaemonOptions): Promise<Daemon> {
-    const journal = Journal.open(o.stateDir, { secrets: o.secrets, now: () => o.clock.nowMs(), fsync: false });
+    const journal = Journal.open(o.stateDir, { secrets: o.secrets, now: () => o.clock.nowMs(), fsync: false, buffered: true });
     const { store, issue } = await FileStateStore.open(o.stateDir, { onCorrupt: "reset", now: () => o.clock.nowMs() });
     const d = new Daemon(o, store, IntentLog.open(o.stateDir), journal);
     if (issue) d.journal.append(d.today(), "state_recovered", { problem: issue.message, movedTo: issue.movedTo });

@@ -116,6 +116,13 @@ abstract class JournalBase implements JournalSink {
 export interface JournalFileOptions extends JournalOptions {
   /** fsync after every append (default true). Off only for benchmarks and bulk tests. */
   fsync?: boolean;
+  /**
+   * Write the events of one turn of the event loop together, at its end (default false). The
+   * daemon's choice: a decision's signal and sizing events then cost no disk write before its
+   * order leaves. A kill can lose the last turn's events; a restart's replay writes them again
+   * (marked recovered), so nothing is lost for good.
+   */
+  buffered?: boolean;
 }
 
 export interface JournalRecovery {
@@ -126,6 +133,12 @@ export interface JournalRecovery {
 export class Journal extends JournalBase {
   readonly dir: string;
   private readonly fsync: boolean;
+  private readonly buffered: boolean;
+  /** Buffered events by date, not yet written (see JournalFileOptions.buffered). */
+  private pending = new Map<string, JournalEvent[]>();
+  private flushQueued = false;
+  /** The last deferred write that failed (its events stay pending and are tried again). */
+  lastWriteError: Error | null = null;
   private readonly fds = new Map<string, number>();
   /** Dates whose segment may end in a partial line after a failed write. */
   private readonly broken = new Set<string>();
@@ -135,6 +148,7 @@ export class Journal extends JournalBase {
     super(opts);
     this.dir = join(stateDir, "journal");
     this.fsync = opts.fsync ?? true;
+    this.buffered = opts.buffered ?? false;
   }
 
   /** What open() repaired; journal it (e.g. as a reconcile or state_recovered event). */
@@ -169,10 +183,41 @@ export class Journal extends JournalBase {
   }
 
   readDay(date: string): JournalEvent[] {
+    this.flush();
     return readDayFiles(this.dir, date);
   }
 
   protected writeEvent(date: string, event: JournalEvent): void {
+    if (!this.buffered) return this.writeText(date, `${JSON.stringify(event)}\n`);
+    const list = this.pending.get(date);
+    if (list === undefined) this.pending.set(date, [event]);
+    else list.push(event);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  /** Writes the buffered events, oldest date first. A failed write keeps them for the next try. */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    const dates = [...this.pending.keys()].sort();
+    for (const date of dates) {
+      const events = this.pending.get(date)!;
+      try {
+        this.writeText(date, `${events.map((e) => JSON.stringify(e)).join("\n")}\n`);
+        this.pending.delete(date);
+        this.lastWriteError = null;
+      } catch (e) {
+        this.lastWriteError = e as Error;
+        return;
+      }
+    }
+  }
+
+  private writeText(date: string, body: string): void {
     let fd = this.fds.get(date);
     if (fd === undefined) {
       // A new date means the earlier ones are (nearly always) over: fold them now, keeping
@@ -182,7 +227,7 @@ export class Journal extends JournalBase {
       this.fds.set(date, fd);
     }
     // After a failed write the segment may end mid-line; a newline isolates that fragment.
-    const text = `${this.broken.has(date) ? "\n" : ""}${JSON.stringify(event)}\n`;
+    const text = `${this.broken.has(date) ? "\n" : ""}${body}`;
     const bytes = Buffer.from(text, "utf8");
     try {
       let off = 0;
@@ -197,6 +242,8 @@ export class Journal extends JournalBase {
 
   /** Folds a day's segment into `<date>.json` (also done on a date change and on close). */
   compact(date: string): CompactReport {
+    // Pending events of this date go down first (flush skips nothing older: dates are in order).
+    if (this.pending.has(date)) this.flush();
     const fd = this.fds.get(date);
     if (fd !== undefined) {
       closeSync(fd);
@@ -207,6 +254,7 @@ export class Journal extends JournalBase {
   }
 
   close(): void {
+    this.flush();
     // Only dates appended to by this process have a segment to fold.
     for (const date of [...this.fds.keys()]) this.compact(date);
   }

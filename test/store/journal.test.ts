@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { Journal, JournalError, MemoryJournal, readJournal, REDACTED } from "../../src/store/journal.ts";
 import type { JournalSink } from "../../src/store/journal.ts";
 import { MemoryStateStore } from "../../src/store/state-store.ts";
@@ -178,5 +178,27 @@ describe("Journal rules (file and memory twins)", () => {
     sampleDay(mem, D1);
     file.close();
     expect(mem.document(D1)).toEqual(JSON.parse(readFileSync(join(jdir(), `${D1}.json`), "utf8")));
+  });
+});
+
+describe("buffered journal (the daemon's): one write per turn of the event loop", () => {
+  it("holds a turn's events in memory, writes them in order at its end, and never loses them on read or close", async () => {
+    const { dir, cleanup } = tempDir();
+    onTestFinished(cleanup);
+    const j = Journal.open(dir, { fsync: false, buffered: true, now: () => Date.UTC(2024, 0, 2, 15) });
+    j.append("2024-01-02", "signal", { symbol: "AAA" });
+    j.append("2024-01-02", "sizing", { symbol: "AAA" });
+    const segment = join(dir, "journal", "2024-01-02.jsonl");
+    // Nothing on disk yet: the decision's order would otherwise wait behind these writes.
+    expect(existsSync(segment) ? readFileSync(segment, "utf8") : "").toBe("");
+    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(segment, "utf8").trim().split("\n").map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(["signal", "sizing"]);
+    j.append("2024-01-02", "fill", { symbol: "AAA" });
+    // A reader sees what was appended, written or not.
+    expect(j.readDay("2024-01-02").map((e) => e.type)).toEqual(["signal", "sizing", "fill"]);
+    j.append("2024-01-03", "signal", { symbol: "BBB" });
+    j.close();
+    expect(readJournal(dir, "2024-01-03").map((e) => e.type)).toEqual(["signal"]);
+    expect(readJournal(dir, "2024-01-02")).toHaveLength(3);
   });
 });
