@@ -14,7 +14,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick === true;
 const base = { seed: Number(values.seed ?? 3), symbols: Number(values.symbols ?? (quick ? 8 : 10)), days: Number(values.days ?? (quick ? 3 : 10)) };
-const kills = Number(values.kills ?? (quick ? 8 : 48));
+const kills = Number(values.kills ?? (quick ? 8 : 60));
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const t0 = Date.now();
 out(`chaos: ${base.days} sessions x ${base.symbols} symbols (seed ${base.seed}); reference run without faults, then ${kills} scheduled kills with faults`);

@@ -340,6 +340,11 @@ export class Daemon {
     // The config now in force wins: a mode changed while the bot was down applies from here on.
     this.setSizingMode(o.config.sizing.mode, "config at start");
     const sent = this.venue.finishRecovery();
+    // What recovery sends must be answered before the broker is compared with the engine: an
+    // order whose answer is still out would otherwise look like an orphan. Bounded: a broker
+    // that does not answer is the venue's to resolve (look-ups), not a reason not to start.
+    const t0 = Date.now();
+    while (this.venue.inflight > 0 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 5));
     const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers });
     const report: RecoveryReport = {
       resumed: this.resumed,

@@ -58,6 +58,8 @@ export async function reconcile(r: ReconcileInput): Promise<string[]> {
   for (const o of open) {
     const coid = o.clientOrderId ?? "";
     if (o.id !== undefined && venue.clientIdOf(o.id) !== undefined) continue;
+    // Made by the replay but its POST answer is not in yet (an ambiguous failure being looked up): ours, not an orphan.
+    if (venue.hasIntent(coid)) continue;
     if (!coid.startsWith(r.strategyPrefix)) {
       flags.push(`order ${coid || o.id}: open at the broker, not this bot's; left alone`);
       continue;

@@ -360,6 +360,11 @@ export class AlpacaVenue implements Venue {
     }
   }
 
+  /** True when the engine made this order (sent, being sent, or adopted), whatever the broker answered so far. */
+  hasIntent(clientOrderId: string): boolean {
+    return this.intents.has(clientOrderId);
+  }
+
   hasSeenExecution(executionId: string): boolean {
     return this.seenExecutions.has(executionId);
   }
