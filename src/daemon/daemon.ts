@@ -339,7 +339,13 @@ export class Daemon {
     this.killSwitch.endReplay();
     // The config now in force wins: a mode changed while the bot was down applies from here on.
     this.setSizingMode(o.config.sizing.mode, "config at start");
-    const sent = this.venue.finishRecovery();
+    // A halt that came on while the bot was down holds back the entries the replay decided at the edge.
+    const halt = this.killSwitch.halted;
+    const sent = this.venue.finishRecovery((i) => (halt !== null && i.purpose === "entry" ? `not sent: entries are halted (${halt})` : null));
+    for (const h of sent.held) {
+      this.journal.append(this.today(), "reconcile", { kind: "held_back", clientOrderId: h.clientOrderId, reason: h.reason });
+      this.engine.onOrderRejected(h.clientOrderId, h.reason);
+    }
     // What recovery sends must be answered before the broker is compared with the engine: an
     // order whose answer is still out would otherwise look like an orphan. Bounded: a broker
     // that does not answer is the venue's to resolve (look-ups), not a reason not to start.

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readJournal } from "../../src/store/journal.ts";
 import { parseState } from "../../src/store/state-schema.ts";
+import { writeHaltFlag } from "../../src/store/halt-flag.ts";
 
 const FIXTURE = join(import.meta.dirname, "fixtures", "local-daemon.ts");
 
@@ -106,5 +107,17 @@ describe("crash and restart mid-session (SIGKILL) on the embedded exchange", () 
     expect(again.trades).toEqual(clean.trades);
     expect(orderKeys(again)).toEqual(orderKeys(clean));
     expect(journalFills(dir)).toEqual(journalFills(cleanDir));
+  }, 120_000);
+
+  it("killed inside an entry's send, then halted while down: the restart holds the entry back instead of sending it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sw-crash-halt-"));
+    const killed = await run(dir, { KILL_AT: "entry" });
+    expect(killed.signal).toBe("SIGKILL");
+    const logged = readFileSync(join(dir, "intents.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { clientOrderId?: string; intent?: { purpose: string } });
+    const entry = logged.filter((l) => l.intent?.purpose === "entry").pop()!.clientOrderId!;
+    writeHaltFlag(dir, { reason: "operator halt while the bot was down", source: "manual", at: new Date().toISOString() });
+    const again = result((await run(dir, {})).out);
+    expect(again.brokerOrders.map((o) => o.clientOrderId)).not.toContain(entry);
+    expect(journalEvents(dir).filter((e) => e.type === "reconcile" && e.kind === "held_back").map((e) => e.clientOrderId)).toEqual([entry]);
   }, 120_000);
 });

@@ -278,12 +278,19 @@ export class AlpacaVenue implements Venue {
   }
 
   /** Leaves recovery: sends what the broker lacks, in the order the engine asked. Returns what was sent. */
-  finishRecovery(): { posted: string[]; canceled: string[] } {
+  finishRecovery(hold: (intent: OrderIntent) => string | null = () => null): { posted: string[]; canceled: string[]; held: { clientOrderId: string; reason: string }[] } {
     const rec = this.recovery;
     this.recovery = null;
-    const out = { posted: [] as string[], canceled: [] as string[] };
+    const out = { posted: [] as string[], canceled: [] as string[], held: [] as { clientOrderId: string; reason: string }[] };
     if (rec === null) return out;
     for (const a of rec.actions) {
+      const why = a.kind === "post" ? hold(a.intent) : null;
+      if (why !== null && a.kind === "post") {
+        // Not sent (e.g. the kill switch went on while the bot was down): the engine hears it as a refusal.
+        this.intents.delete(a.intent.clientOrderId);
+        out.held.push({ clientOrderId: a.intent.clientOrderId, reason: why });
+        continue;
+      }
       if (a.kind === "post") {
         this.send(a.intent);
         out.posted.push(a.intent.clientOrderId);
