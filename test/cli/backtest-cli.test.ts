@@ -80,3 +80,11 @@ describe("sizewise backtest (CLI)", () => {
     expect(() => cli(["backtest", "--data", join(dir, "nope"), "--json"], dir)).toThrow(/nope/);
   });
 });
+
+describe("large --json answers on a pipe", () => {
+  it("come out whole: the process drains stdout before it exits (they were cut at 64 KiB)", () => {
+    const out = execFileSync(process.execPath, [bin, "compare", "--gen-symbols", "20", "--gen-days", "60", "--json"], { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "ignore"] });
+    expect(out.length).toBeGreaterThan(65_536);
+    expect(() => JSON.parse(out)).not.toThrow();
+  }, 120_000);
+});
