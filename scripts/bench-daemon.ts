@@ -27,7 +27,8 @@ const pct = (xs: number[], q: number): number => {
 async function latency(symbols: number): Promise<Record<string, number>> {
   // Looser thresholds than the defaults so 100 symbols make enough orders to measure.
   const config = parseConfig({ strategy: { minDayChangePct: -4 }, daemon: { reconnectInitialMs: 50 } });
-  const series = generateSeries({ seed: 9, symbols, days: 10, selloffProb: 0.3 });
+  // Thirty sessions: enough orders (several hundred) that p99 is a percentile, not the slowest one or two.
+  const series = generateSeries({ seed: 9, symbols, days: 30, selloffProb: 0.3 });
   const keyId = `bench-${randomBytes(4).toString("hex")}`;
   const secretKey = randomBytes(16).toString("hex");
   const ex = await startExchange({ keyId, secretKey, bars: series, speed: "max", initialCashUsd: 1e9, frictionPctRoundTrip: 0.125 });
@@ -37,10 +38,19 @@ async function latency(symbols: number): Promise<Record<string, number>> {
   let insideBar = false;
   const samples: number[] = [];
   const entries: number[] = [];
+  // The bot's reaction: a frame that led to any order action, to its first request leaving (an
+  // exit's cancel goes first; its replacement can only follow the broker's answer).
+  const reactions: number[] = [];
+  let frameActed = false;
+  let frameReacted = false;
   const alpaca = new Alpaca({
     keyId, secretKey: undefined as never, secret: secretKey, paper: true, retry: false, rateLimit: false,
     fetchApi: (u: string, i?: RequestInit) => {
       // The POST leaves here; a bar-driven order is one posted before the next frame arrives.
+      if (frameActed && !frameReacted && (i?.method === "POST" || i?.method === "DELETE") && /\/v2\/orders/.test(u)) {
+        frameReacted = true;
+        reactions.push(performance.now() - frameAt);
+      }
       if (i?.method === "POST" && u.endsWith("/v2/orders")) {
         const coid = (JSON.parse(String(i.body)) as { client_order_id?: string }).client_order_id ?? "";
         const at = barDriven.get(coid);
@@ -67,12 +77,22 @@ async function latency(symbols: number): Promise<Record<string, number>> {
   };
   const submit = daemon.venue.submit.bind(daemon.venue);
   daemon.venue.submit = (i) => {
-    if (insideBar) barDriven.set(i.clientOrderId, frameAt);
+    if (insideBar) {
+      barDriven.set(i.clientOrderId, frameAt);
+      frameActed = true;
+    }
     return submit(i);
+  };
+  const cancel = daemon.venue.cancel.bind(daemon.venue);
+  daemon.venue.cancel = (id) => {
+    if (insideBar) frameActed = true;
+    return cancel(id);
   };
   let minutes = 0;
   while (!ex.done) {
     frameAt = NaN;
+    frameActed = false;
+    frameReacted = false;
     ex.stepBars(1);
     minutes++;
     await caughtUp(daemon, ex);
@@ -85,6 +105,7 @@ async function latency(symbols: number): Promise<Record<string, number>> {
     entryPosts: entries.length, entryP50Ms: pct(entries, 0.5), entryP99Ms: pct(entries, 0.99),
     // Exits on a bar (time stop, flatten, stop moves) queue behind the cancels of the orders they replace.
     exitPosts: samples.length, exitP50Ms: pct(samples, 0.5), exitP99Ms: pct(samples, 0.99),
+    reactionFrames: reactions.length, reactionP50Ms: pct(reactions, 0.5), reactionP99Ms: pct(reactions, 0.99),
   };
 }
 

@@ -75,6 +75,8 @@ const lat = runDaemonPart(["latency", "100"]);
 console.log(`\ndaemon on the local exchange, ${lat.symbols} symbols streaming (${fmt(lat.minutes)} minutes):`);
 console.log(`  bar frame -> order POST, entries    p50 ${ms(lat.entryP50Ms)} ms, p99 ${ms(lat.entryP99Ms)} ms over ${lat.entryPosts} orders (target p99 <= 2 ms)`);
 console.log(`  bar frame -> order POST, bar exits  p50 ${ms(lat.exitP50Ms)} ms, p99 ${ms(lat.exitP99Ms)} ms over ${lat.exitPosts} orders (they wait for the cancels of the orders they replace)`);
+console.log(`  bar frame -> order POST, all        p50 ${ms(lat.p50Ms)} ms, p99 ${ms(lat.p99Ms)} ms over ${lat.posts} orders (target p99 <= 2 ms)`);
+console.log(`  bar frame -> first request out      p50 ${ms(lat.reactionP50Ms)} ms, p99 ${ms(lat.reactionP99Ms)} ms over ${lat.reactionFrames} frames that led to an order action (an exit's cancel goes first)`);
 const rss = runDaemonPart(["rss"]);
 console.log(`  a replayed month, 20 symbols:     ${fmt(rss.bars)} bars in ${rss.seconds.toFixed(1)} s, RSS ${rss.rssEndMb.toFixed(0)} MB at the end, peak ${rss.rssPeakMb.toFixed(0)} MB (target <= 200 MB)`);
 const st = runDaemonPart(["state"]);
