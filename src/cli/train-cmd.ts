@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { fitRegimeModel } from "../regime/fit.ts";
+import { progressBar } from "./progress.ts";
 import { saveRegimeModel } from "../regime/model-file.ts";
 import { inSampleReport, type InSampleReport, type RegimeOutcome } from "../regime/report.ts";
 import { treeRules } from "../regime/rules.ts";
@@ -40,7 +41,9 @@ function trainCommand(o: TrainOptions): void {
   const config = resolveConfig(o.config);
   const out = o.out ?? config.regime.modelPath;
   const loaded = loadBars(o);
-  const fit = fitRegimeModel({ config, source: loaded.source });
+  const bar = progressBar("train", loaded.rows, !o.json);
+  const fit = fitRegimeModel({ config, source: loaded.source, onProgress: bar.update });
+  bar.stop();
   const set = fit.sampleSet;
   const labelCounts = Object.fromEntries(REGIMES.map((r) => [r, fit.used.filter((s) => s.label === r).length]));
   const report = fit.model ? inSampleReport(fit.model, fit.used, set.featureNames, config) : null;

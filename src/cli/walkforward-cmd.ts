@@ -13,12 +13,14 @@ import { intOption } from "./int-option.ts";
 import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
+import { writeComparisonReport } from "./report-file.ts";
 
 interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions {
   online?: boolean;
   modes: string;
   config?: string;
   json?: boolean;
+  report?: string;
 }
 
 export interface FoldCliOptions {
@@ -72,11 +74,13 @@ export function registerWalkForward(program: Command): void {
     .option("--modes <list>", "comma-separated sizing modes (fixed is always run)", ALL_MODES.join(","))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--json", "print one JSON object on stdout")
+    .option("--report <file>", "also write the HTML report of the stitched out-of-sample run of every mode (see sizewise report)")
     .addHelpText(
       "after",
       `
 Examples:
   $ npx sizewise walkforward --data ../shared/data/bars/1min/2024q2
+  $ npx sizewise walkforward --data ../shared/data/bars/1min/2024q2 --report walkforward.html
   $ npx sizewise walkforward --data ../shared/data/bars/1min/2024q2 --train-days 30 --test-days 5 --holdout-from 2024-06-03 --json`,
     )
     .action((o: WalkForwardCliOptions) => walkForwardCommand(o));
@@ -100,6 +104,13 @@ async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
   bar.stop();
   const rejected = loaded.rejects?.count ?? 0;
   const origin = o.data ?? `generated (seed ${o.seed})`;
+  if (o.report) {
+    const span = `${folds.trainDays}/${folds.purgeDays}/${folds.testDays}`;
+    writeComparisonReport(o.report, wf.outOfSample.comparison, config, "sizewise walkforward (out of sample)", `${bars.symbols.length} symbols, ${origin}; folds train/purge/test ${span} trading days, test windows stitched`, [
+      "Every learned piece was fitted on the train windows only; these figures are the test windows, stitched.",
+    ]);
+    if (!o.json) process.stderr.write(`report: ${o.report}\n`);
+  }
   if (o.json) {
     await writeOut(`${JSON.stringify(walkForwardJson(wf, origin, bars.symbols.length, rejected))}\n`);
     return;

@@ -24,7 +24,7 @@ export interface RegimeModelFit {
  * trades, labels each from its path after entry, and grows a depth <= 3 tree on the configured
  * feature set. Deterministic: the same bars and config give the same model.
  */
-export function fitRegimeModel(input: { config: Config; source: BarSource; fromMs?: number; toMs?: number }): RegimeModelFit {
+export function fitRegimeModel(input: { config: Config; source: BarSource; fromMs?: number; toMs?: number; onProgress?: (bars: number) => void }): RegimeModelFit {
   return fitRegimeModelOnSamples(collectRegimeSamples(input), input.config);
 }
 

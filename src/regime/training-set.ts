@@ -64,7 +64,7 @@ interface Tracker {
  * (config regime.labels.horizon). The path is read behind the engine, from batches it has already
  * consumed, so nothing the engine decides can depend on it.
  */
-export function collectRegimeSamples(input: { config: Config; source: BarSource; fromMs?: number; toMs?: number }): RegimeSampleSet {
+export function collectRegimeSamples(input: { config: Config; source: BarSource; fromMs?: number; toMs?: number; onProgress?: (bars: number) => void }): RegimeSampleSet {
   const config = withMode(input.config, "fixed");
   const lab = config.regime.labels;
   const flattenMinute = hhmmToMinute(config.strategy.flattenAt);
@@ -124,6 +124,7 @@ export function collectRegimeSamples(input: { config: Config; source: BarSource;
   const run = runBacktest({
     config,
     source,
+    onProgress: input.onProgress,
     events: {
       regime: (signal, features) => {
         atSignal[signal.symId] = { signal, features };

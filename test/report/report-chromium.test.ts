@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -68,6 +69,19 @@ describe.skipIf(chromium === null)("the HTML report in headless Chromium", () =>
     expect(d.calibration.drawn).not.toBeNull();
     // The trade table is filled by the script too.
     expect((dom.match(/<tr>/g) ?? []).length).toBeGreaterThan(cmp.modes[3].run.engine.trades.length);
+  }, 120_000);
+
+  it("walkforward --report draws the stitched out-of-sample runs the same way", () => {
+    const file = join(dir, "walkforward.html");
+    const bin = join(import.meta.dirname, "../../bin/sizewise.js");
+    const r = spawnSync(process.execPath, [bin, "walkforward", "--gen-symbols", "12", "--gen-days", "30", "--train-days", "15", "--test-days", "5", "--modes", "fixed,full", "--report", file], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const dom = dumpDom(chromium!, file);
+    expect(dom).toContain("out of sample");
+    const d = drawn(dom);
+    expect(d.equity.drawn).toBe("2");
+    expect(d.equity.paths).toBeGreaterThanOrEqual(2);
+    expect(d.drawdown.paths).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
   it("draws the report of a daemon's journal (sizewise report on a real short run)", async () => {
