@@ -511,7 +511,15 @@ export class Daemon {
   private deferFrameRest(): void {
     if (this.deferRest) return;
     this.deferRest = true;
-    setImmediate(() => this.drainFrameRest());
+    // Yield a few dozen microtask turns, not a whole event-loop turn: the order's path through
+    // the SDK to its fetch is promise continuations only, and an event-loop turn would also let
+    // socket reads (answers, trade updates) in ahead of the frame's remaining bars.
+    let hops = 64;
+    const hop = (): void => {
+      if (--hops > 0) queueMicrotask(hop);
+      else this.drainFrameRest();
+    };
+    queueMicrotask(hop);
   }
 
   private drainFrameRest(): void {
