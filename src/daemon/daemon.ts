@@ -4,9 +4,11 @@ import { Engine } from "../engine/engine.ts";
 import type { EngineResult } from "../engine/events.ts";
 import { LearningState, type FittedLearning } from "../engine/learning.ts";
 import { chooseRunModel } from "./run-regime-model.ts";
+import { DueAtPosition } from "./due-at-position.ts";
+import { OrderFirstFrames } from "./order-first-frames.ts";
 import { createRegimeClassifier } from "../regime/classifier.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeClassifier } from "../sizing/regime-port.ts";
-import { fromLearningFile, LATEST_FILE, readLearningFile, RUN_START_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
+import { LATEST_FILE, readStartingLearning, RUN_START_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
 import { createSizer, isSizingMode, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
 import { serializeQTable } from "../sizing/rl/persist.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
@@ -195,12 +197,16 @@ export class Daemon {
   setSizingMode(mode: SizingMode, source: string): boolean {
     const from = this.sizer.mode;
     if (mode === from) return false;
-    this.sizer = createSizer({ sizing: { ...this.o.config.sizing, mode }, risk: this.o.config.risk });
+    this.sizer = this.sizerFor(mode);
     // Live (not during a restart's replay): a restart must switch at the same point.
     if (this.replayMs === null && this.run !== null) this.intentLog.appendModeSwitch(from, mode, this.barPosition());
     this.journal.append(this.today(), "config_changed", { key: "sizing.mode", from, to: mode, applied: true, source });
     this.o.log.info({ from, to: mode, source }, "sizing mode switched");
     return true;
+  }
+
+  private sizerFor(mode: SizingMode): PipelineSizer {
+    return createSizer({ sizing: { ...this.o.config.sizing, mode }, risk: this.o.config.risk });
   }
 
   get runRecord(): RunRecord | null {
@@ -209,7 +215,7 @@ export class Daemon {
 
   /** True when nothing is held or under way: every delivered bar and fill has reached the engine. */
   get idle(): boolean {
-    return this.holds === 0 && this.busy === 0 && this.venue.inflight === 0 && !this.deferRest && this.frameRest.length === 0;
+    return this.holds === 0 && this.busy === 0 && this.venue.inflight === 0 && !this.frames.busy;
   }
 
   /** Connects, rebuilds the run, reconciles, and goes live. */
@@ -279,19 +285,10 @@ export class Daemon {
 
   /** Seeds the learners from a checkpoint file (`runId`: only if it belongs to that run); journals what it used. */
   private startLearningFrom(name: string, runId: string | null): FittedLearning | null {
-    const { file, problem } = readLearningFile(this.o.stateDir, name);
-    let fitted: FittedLearning | null = null;
-    const dropped: string[] = problem === null ? [] : [problem];
-    if (file !== null && (runId === null || file.runId === runId)) {
-      const r = fromLearningFile(file, this.o.config);
-      fitted = r.fitted;
-      dropped.push(...r.dropped);
-    } else if (file !== null) dropped.push(`${name} belongs to run ${file.runId}, not ${runId}`);
+    const { fitted, summary } = readStartingLearning(this.o.stateDir, this.o.config, name, runId);
     this.learning.restore(fitted);
-    // Every trade is in the all-symbols series too, so the longest series counts the trades.
-    const trades = fitted?.kelly.series.reduce((n, x) => Math.max(n, x.rMultiple.length), 0) ?? 0;
-    this.journal.append(this.today(), "reconcile", { kind: "learning", from: fitted === null ? "nothing" : name, kellyTrades: trades, confidenceSamples: fitted?.samples.length ?? 0, qTable: fitted?.qTable != null, dropped });
-    for (const d of dropped) this.o.log.warn({ dropped: d }, "learning checkpoint");
+    this.journal.append(this.today(), "reconcile", { kind: "learning", ...summary });
+    for (const d of summary.dropped) this.o.log.warn({ dropped: d }, "learning checkpoint");
     return fitted;
   }
 
@@ -320,10 +317,10 @@ export class Daemon {
     this.killSwitch.beginReplay(run.initialCashUsd, logged.switches);
     this.fillsSeenAt = logged.fillsSeen;
     this.refusedAt = logged.rejectedAt;
-    this.modeSwitches = logged.modeSwitches;
+    const modeSwitches = new DueAtPosition(logged.modeSwitches);
     // The run's decisions before its first live switch were made in the mode it switched from.
-    const firstMode = this.modeSwitches[0]?.from;
-    if (firstMode !== undefined && isSizingMode(firstMode)) this.sizer = createSizer({ sizing: { ...this.o.config.sizing, mode: firstMode }, risk: this.o.config.risk });
+    const firstMode = modeSwitches.first?.from;
+    if (firstMode !== undefined && isSizingMode(firstMode)) this.sizer = this.sizerFor(firstMode);
     this.venue.beginRecovery(orders, edgeMs, logged.rejected);
     this.venue.setCash(run.initialCashUsd);
     this.engine.setStartingEquity(run.initialCashUsd);
@@ -331,7 +328,7 @@ export class Daemon {
     const fillsBefore = this.venue.fillsSeen;
     let leftovers: Execution[];
     try {
-      leftovers = this.replay(bars, executions);
+      leftovers = this.replay(bars, executions, modeSwitches);
     } finally {
       this.journal.endReplay();
       this.replayMs = null;
@@ -349,8 +346,7 @@ export class Daemon {
     // What recovery sends must be answered before the broker is compared with the engine: an
     // order whose answer is still out would otherwise look like an orphan. Bounded: a broker
     // that does not answer is the venue's to resolve (look-ups), not a reason not to start.
-    const t0 = Date.now();
-    while (this.venue.inflight > 0 && Date.now() - t0 < 15_000) await new Promise((r) => setTimeout(r, 5));
+    await this.venue.settled(15_000);
     const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers });
     const report: RecoveryReport = {
       resumed: this.resumed,
@@ -372,7 +368,7 @@ export class Daemon {
   }
 
   /** Bars and fills in the order the live bot saw them (see replayInOrder); returns fills no order explains. */
-  private replay(bars: readonly FeedBar[], execs: readonly Execution[]): Execution[] {
+  private replay(bars: readonly FeedBar[], execs: readonly Execution[], modeSwitches: DueAtPosition<ModeSwitch>): Execution[] {
     const pending: { clientOrderId: string; reason: string }[] = [];
     // A refusal reaches the replay where it reached the run (its recorded bar position), and
     // never before the order it refuses exists; an old log line without a position: at once.
@@ -386,13 +382,10 @@ export class Daemon {
         } else i++;
       }
     };
-    const switchModes = (all: boolean): void => {
-      const here = this.barPosition();
-      while (this.modeSwitches.length > 0 && (all || this.modeSwitches[0].at <= here)) {
-        const s = this.modeSwitches.shift()!;
+    const switchModes = (all: boolean): void =>
+      modeSwitches.take(all ? Infinity : this.barPosition(), (s) => {
         if (isSizingMode(s.to)) this.setSizingMode(s.to, "replayed live switch");
-      }
-    };
+      });
     const left = this.merge(bars, execs, (b) => {
       switchModes(false);
       pending.push(...this.venue.takeReplayedRefusals());
@@ -407,8 +400,6 @@ export class Daemon {
     switchModes(true);
     return left;
   }
-
-  private modeSwitches: ModeSwitch[] = [];
 
   /** Refusals the run heard, by client order id, with the bar position they came at. */
   private refusedAt = new Map<string, number>();
@@ -439,8 +430,7 @@ export class Daemon {
       const bar = this.input.streamBar(b);
       if (bar === null) return;
       if (this.holds > 0) this.heldBars.push(bar);
-      else if (this.deferRest) this.frameRest.push(bar);
-      else this.ingestFromFrame(bar);
+      else this.frames.push(bar);
     });
     stocks.onConnect(() => stocks.subscribeForBars([...o.symbols]));
     stocks.onReconnected(() => void this.backfill("bar stream reconnected"));
@@ -493,54 +483,18 @@ export class Daemon {
     this.afterActivity();
   }
 
-  /**
-   * Bars of the current frame left for after an order went out. The SDK hands a frame's bars over
-   * in one synchronous loop, and an order's POST leaves only after some awaits inside the SDK: an
-   * entry decided on the first bar of a 100-bar frame would wait for the other 99 to be processed.
-   * So once a bar has sent a request, the rest of the frame waits one turn of the event loop.
-   */
-  private frameRest: FeedBar[] = [];
-  private deferRest = false;
-
-  private ingestFromFrame(b: FeedBar): void {
-    const before = this.venue.inflight;
-    this.ingestLive(b);
-    if (this.venue.inflight > before) this.deferFrameRest();
-  }
-
-  private deferFrameRest(): void {
-    if (this.deferRest) return;
-    this.deferRest = true;
-    // Yield a few dozen microtask turns, not a whole event-loop turn: the order's path through
-    // the SDK to its fetch is promise continuations only, and an event-loop turn would also let
-    // socket reads (answers, trade updates) in ahead of the frame's remaining bars.
-    let hops = 64;
-    const hop = (): void => {
-      if (--hops > 0) queueMicrotask(hop);
-      else this.drainFrameRest();
-    };
-    queueMicrotask(hop);
-  }
-
-  private drainFrameRest(): void {
-    this.deferRest = false;
-    while (this.frameRest.length > 0) {
-      if (this.stopped) {
-        this.frameRest = [];
-        return;
-      }
-      if (this.holds > 0) {
-        // A hold began meanwhile (a stream dropped): these join the held bars, released in time order.
-        this.heldBars.push(...this.frameRest);
-        this.frameRest = [];
-        return;
-      }
-      const b = this.frameRest.shift()!;
-      const before = this.venue.inflight;
-      this.ingestLive(b);
-      if (this.venue.inflight > before && this.frameRest.length > 0) return this.deferFrameRest();
-    }
-  }
+  /** Live bars, so that an order decided inside a frame leaves before the rest of the frame is processed. */
+  private readonly frames = new OrderFirstFrames({
+    ingest: (b) => this.ingestLive(b),
+    requestsOut: () => this.venue.inflight,
+    takeOver: (rest) => {
+      if (this.stopped) return true;
+      if (this.holds === 0) return false;
+      // A hold began meanwhile (a stream dropped): these join the held bars, released in time order.
+      this.heldBars.push(...rest);
+      return true;
+    },
+  });
 
   private ingestLive(b: FeedBar): void {
     if (this.ingestBar(b)) this.liveBars++;
@@ -735,8 +689,7 @@ export class Daemon {
    */
   async stop(reason: string, endOfRun: boolean): Promise<EngineResult> {
     this.engine.haltEntries(`shutdown: ${reason}`, this.nowMs());
-    const t0 = Date.now();
-    while (this.venue.inflight > 0 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 5));
+    await this.venue.settled(5000);
     this.stopped = true;
     this.jobs?.stop();
     this.stocks?.disconnect();

@@ -1,6 +1,7 @@
 import type { EmergencyConfig } from "../config/schema.ts";
 import { EmergencyMonitor } from "../risk/emergency.ts";
 import { haltFlagSignature, readHaltFlag, writeHaltFlag, type HaltFlag } from "../store/halt-flag.ts";
+import { DueAtPosition } from "./due-at-position.ts";
 import type { HaltSwitch } from "../store/intent-log.ts";
 
 export interface KillSwitchDeps {
@@ -44,7 +45,7 @@ function flagReason(f: HaltFlag): string {
 export class KillSwitch {
   private active: string | null = null;
   private flagSig = "unread";
-  private replay: { readonly switches: readonly HaltSwitch[]; next: number } | null = null;
+  private replay: DueAtPosition<HaltSwitch> | null = null;
   /** An emergency trip the replay found that no flag may hold yet: written at the edge unless resumed meanwhile. */
   private unpersisted: string | null = null;
   private readonly monitor: EmergencyMonitor;
@@ -63,7 +64,7 @@ export class KillSwitch {
   /** The run's replay starts from the run's first equity; the turns it recorded come back at their points. */
   beginReplay(startEquityUsd: number, switches: readonly HaltSwitch[]): void {
     this.monitor.begin(startEquityUsd);
-    this.replay = { switches: [...switches].sort((a, b) => a.at - b.at), next: 0 };
+    this.replay = new DueAtPosition(switches);
   }
 
   /** The replay reached the live edge: from here the flag file decides. */
@@ -133,15 +134,14 @@ export class KillSwitch {
     this.d.warn({ reason }, "emergency halt: HALT flag written; `sizewise resume` lifts it");
   }
 
-  private applyRecorded(r: { readonly switches: readonly HaltSwitch[]; next: number }, upTo: number): void {
-    for (; r.next < r.switches.length && r.switches[r.next].at <= upTo; r.next++) {
-      const s = r.switches[r.next];
+  private applyRecorded(r: DueAtPosition<HaltSwitch>, upTo: number): void {
+    r.take(upTo, (s) => {
       if (s.kind === "halt" && this.active === null) this.halt(s.reason);
       else if (s.kind === "resume" && this.active !== null) {
         this.unpersisted = null;
         this.resume(s.reason);
       }
-    }
+    });
   }
 
   /** A turn from outside the run: recorded at its point before the engine hears of it. */

@@ -96,3 +96,24 @@ export function readLearningFile(stateDir: string, name: string): { file: Learni
 export function writeLearningFile(stateDir: string, name: string, file: LearningFile): void {
   writeFileAtomicSync(join(stateDir, name), `${JSON.stringify(file)}\n`);
 }
+
+export interface StartingLearning {
+  readonly fitted: FittedLearning | null;
+  /** What a journal `reconcile` event of kind "learning" says about it. */
+  readonly summary: { readonly from: string; readonly kellyTrades: number; readonly confidenceSamples: number; readonly qTable: boolean; readonly dropped: readonly string[] };
+}
+
+/** The learning a run starts from: the checkpoint `name`, only if it belongs to `runId` (null: any run). */
+export function readStartingLearning(stateDir: string, config: Config, name: string, runId: string | null): StartingLearning {
+  const { file, problem } = readLearningFile(stateDir, name);
+  let fitted: FittedLearning | null = null;
+  const dropped: string[] = problem === null ? [] : [problem];
+  if (file !== null && (runId === null || file.runId === runId)) {
+    const r = fromLearningFile(file, config);
+    fitted = r.fitted;
+    dropped.push(...r.dropped);
+  } else if (file !== null) dropped.push(`${name} belongs to run ${file.runId}, not ${runId}`);
+  // Every trade is in the all-symbols series too, so the longest series counts the trades.
+  const kellyTrades = fitted?.kelly.series.reduce((n, x) => Math.max(n, x.rMultiple.length), 0) ?? 0;
+  return { fitted, summary: { from: fitted === null ? "nothing" : name, kellyTrades, confidenceSamples: fitted?.samples.length ?? 0, qTable: fitted?.qTable != null, dropped } };
+}

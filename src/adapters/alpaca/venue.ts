@@ -367,6 +367,16 @@ export class AlpacaVenue implements Venue {
     }
   }
 
+  /** Resolves once no request is under way, or after `maxMs` (false: some are still out). */
+  async settled(maxMs: number): Promise<boolean> {
+    const t0 = Date.now();
+    while (this.inflight > 0) {
+      if (Date.now() - t0 >= maxMs) return false;
+      await sleep(5);
+    }
+    return true;
+  }
+
   /** True when the engine made this order (sent, being sent, or adopted), whatever the broker answered so far. */
   hasIntent(clientOrderId: string): boolean {
     return this.intents.has(clientOrderId);
