@@ -14,6 +14,7 @@ import { defaultConfig, parseConfig } from "../src/config/load.ts";
 import { caughtUp, runLocal } from "../src/daemon/run-local.ts";
 import { startExchange } from "../src/exchange/server.ts";
 import { Daemon } from "../src/daemon/daemon.ts";
+import { fetchTo } from "../src/adapters/alpaca/client.ts";
 import { FileStateStore } from "../src/store/state-store.ts";
 import type { OrderIntent } from "../src/core/types.ts";
 
@@ -43,6 +44,7 @@ async function latency(symbols: number): Promise<Record<string, number>> {
   const reactions: number[] = [];
   let frameActed = false;
   let frameReacted = false;
+  const toExchange = fetchTo(ex.url);
   const alpaca = new Alpaca({
     keyId, secretKey: undefined as never, secret: secretKey, paper: true, retry: false, rateLimit: false,
     fetchApi: (u: string, i?: RequestInit) => {
@@ -56,7 +58,7 @@ async function latency(symbols: number): Promise<Record<string, number>> {
         const at = barDriven.get(coid);
         if (at !== undefined) (coid.endsWith(".entry") ? entries : samples).push(performance.now() - at);
       }
-      return fetch(u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, ex.url), i);
+      return toExchange(u, i);
     },
   } as ConstructorParameters<typeof Alpaca>[0]);
   const daemon = await Daemon.open({

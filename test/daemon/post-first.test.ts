@@ -1,13 +1,8 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { pino } from "pino";
 import { Alpaca } from "@alpacahq/alpaca-trade-api";
-import { startExchange } from "../../src/exchange/server.ts";
-import { Daemon } from "../../src/daemon/daemon.ts";
-import { caughtUp } from "../../src/daemon/run-local.ts";
 import { crashScenario } from "./fixtures/scenario.ts";
+import { KEY, lockStepDaemon, SECRET } from "./fixtures/lock-step.ts";
+import { fetchTo } from "../../src/adapters/alpaca/client.ts";
 
 /**
  * Latency by construction: the SDK hands a frame's bars over in one loop, and an order's POST
@@ -17,37 +12,25 @@ import { crashScenario } from "./fixtures/scenario.ts";
 describe("an order decided inside a frame leaves before the rest of the frame is processed", () => {
   it("no bar of the same frame reaches the engine between an entry's decision and its POST", async () => {
     const { config, series } = crashScenario();
-    const keyId = "PKPOSTFIRST";
-    const secretKey = "post-first-secret-value";
-    const ex = await startExchange({ keyId, secretKey, bars: series, speed: "max", initialCashUsd: 100_000, frictionPctRoundTrip: 0 });
     const log: string[] = [];
-    const alpaca = new Alpaca({
-      keyId,
-      secret: secretKey,
-      paper: true,
-      retry: false,
-      rateLimit: false,
-      fetchApi: (u: string, i?: RequestInit) => {
-        if (i?.method === "POST" && u.endsWith("/v2/orders")) log.push(`POST ${(JSON.parse(String(i.body)) as { client_order_id: string }).client_order_id}`);
-        return fetch(u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, ex.url), i);
-      },
-    } as ConstructorParameters<typeof Alpaca>[0]);
-    const daemon = await Daemon.open({
+    const { ex, daemon, runToEnd } = await lockStepDaemon({
       config,
-      symbols: series.map((s) => s.symbol),
-      stateDir: mkdtempSync(join(tmpdir(), "sw-post-first-")),
-      log: pino({ level: "silent" }),
-      alpaca,
-      stocksUrl: `${ex.wsUrl}/v2/iex`,
-      tradingUrl: `${ex.wsUrl}/stream`,
-      broker: "local",
-      clock: { nowMs: () => ex.nowMs },
-      secrets: [secretKey],
-      newRunStartMs: series[0].tMs[0],
-      resume: false,
-      executionMinuteFromId: true,
+      series,
+      alpaca: (exchange) => {
+        const toExchange = fetchTo(exchange.url);
+        return new Alpaca({
+          keyId: KEY,
+          secret: SECRET,
+          paper: true,
+          retry: false,
+          rateLimit: false,
+          fetchApi: (u: string, i?: RequestInit) => {
+            if (i?.method === "POST" && u.endsWith("/v2/orders")) log.push(`POST ${(JSON.parse(String(i.body)) as { client_order_id: string }).client_order_id}`);
+            return toExchange(u, i);
+          },
+        } as ConstructorParameters<typeof Alpaca>[0]);
+      },
     });
-    await daemon.start();
     const onBar = daemon.engine.onBar.bind(daemon.engine);
     daemon.engine.onBar = (...a: Parameters<typeof onBar>) => {
       log.push("bar");
@@ -58,10 +41,7 @@ describe("an order decided inside a frame leaves before the rest of the frame is
       if (i.purpose === "entry") log.push(`decide ${i.clientOrderId}`);
       return submit(i);
     };
-    while (!ex.done) {
-      ex.stepBars(1);
-      await caughtUp(daemon, ex);
-    }
+    await runToEnd();
     await daemon.stop("test over", true);
     await ex.close();
     const decisions = log.flatMap((l, k) => (l.startsWith("decide ") ? [k] : []));

@@ -1,15 +1,12 @@
 import { Alpaca, ApiError } from "@alpacahq/alpaca-trade-api";
+import { fetchTo } from "../../src/adapters/alpaca/client.ts";
 
 export const KEY = "PKTESTKEY";
 export const SECRET = "test-secret";
 
 /** The official SDK, unchanged, with its hosts rewritten to the local exchange (in this process or another). */
 export function client(ex: { readonly url: string }, keyId = KEY, secret = SECRET): Alpaca {
-  const rewrite = (u: string): string => u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, ex.url);
-  return new Alpaca({
-    keyId, secret, paper: true, retry: false, rateLimit: false,
-    fetchApi: (u, i) => fetch(rewrite(u), i),
-  });
+  return new Alpaca({ keyId, secret, paper: true, retry: false, rateLimit: false, fetchApi: fetchTo(ex.url) });
 }
 
 export async function apiError(p: Promise<unknown>): Promise<ApiError> {

@@ -24,7 +24,6 @@ export function createAlpacaClient(o: AlpacaClientOptions): Alpaca {
   const base = o.baseUrl;
   const timeoutMs = o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   if (base === undefined) return new Alpaca({ keyId: o.keyId, secret: o.secretKey, paper: o.live !== true, timeoutMs });
-  const rewrite = (u: string): string => u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, base);
   return new Alpaca({
     keyId: o.keyId,
     secret: o.secretKey,
@@ -33,8 +32,13 @@ export function createAlpacaClient(o: AlpacaClientOptions): Alpaca {
     // The local exchange answers at once; retries would only hide its errors.
     retry: false,
     rateLimit: false,
-    fetchApi: (u: string, i?: RequestInit) => fetch(rewrite(u), i),
+    fetchApi: fetchTo(base),
   });
 }
 
 export type AlpacaClient = Alpaca;
+
+/** A `fetchApi` for the SDK that sends Alpaca's paper and data hosts to `base` (a local exchange). */
+export function fetchTo(base: string): (u: string, i?: RequestInit) => Promise<Response> {
+  return (u, i) => fetch(u.replace(/^https:\/\/(paper-api|data)\.alpaca\.markets/, base), i);
+}
