@@ -55,7 +55,8 @@ type KillKind = (typeof KINDS)[number];
 /** One life of the daemon: its process and a request/answer line to it. */
 class Life {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private waiting: ((m: ChildMessage) => void)[] = [];
+  /** Who waits for the next message; null tells them the child died first. */
+  private waiting: ((m: ChildMessage | null) => void)[] = [];
   private readyMsg: ChildMessage | null = null;
   dead = false;
 
@@ -68,7 +69,7 @@ class Life {
     this.exited = new Promise((r) =>
       proc.once("exit", (code, signal) => {
         this.dead = true;
-        for (const w of this.waiting.splice(0)) w({ type: "stopped", trades: -1 });
+        for (const w of this.waiting.splice(0)) w(null);
         r({ code, signal });
       }),
     );
@@ -82,9 +83,9 @@ class Life {
         this.waiting = this.waiting.filter((w) => w !== done);
         resolve(null);
       }, ms);
-      const done = (m: ChildMessage): void => {
+      const done = (m: ChildMessage | null): void => {
         clearTimeout(t);
-        resolve(this.dead && m.type === "stopped" && m.trades === -1 ? null : m);
+        resolve(m);
       };
       this.waiting.push(done);
     });
@@ -172,7 +173,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
   // Kill moments: the next one a random gap ahead (seeded), averaging what is left over the
   // kills still to make, so the run makes about `kills` of them; kinds take turns.
-  const totalMinutes = Math.round(series.reduce((m, s) => Math.max(m, s.length), 0));
+  const totalMinutes = series.reduce((m, s) => Math.max(m, s.length), 0);
   let scheduled = 0;
   let nextKill = Infinity;
   const scheduleKill = (now: number): void => {
@@ -230,18 +231,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await new Promise((r) => setTimeout(r, s.idle ? 0 : 1));
     }
   };
-  const die = async (kind: KillKind): Promise<void> => {
-    const downFrom = ex.nowMs;
-    await life.kill();
-    killsByKind[kind]++;
+  /** After a death: what it left on disk must parse; a new life starts; the bot was down from `downFrom` until now. */
+  const restart = async (downFrom: number): Promise<void> => {
     checkFiles();
-    // The broker goes on without the bot for a few minutes.
-    const down = Math.floor(rng.next() * 4);
-    for (let i = 0; i < down && !ex.done; i++) ex.stepBars(1);
     restarts++;
     life = await start();
     base = { bars: ex.barsPublished, fills: ex.fillsPublished };
     downWindows.push({ fromMs: downFrom, toMs: ex.nowMs });
+  };
+  const die = async (kind: KillKind): Promise<void> => {
+    const downFrom = ex.nowMs;
+    await life.kill();
+    killsByKind[kind]++;
+    // The broker goes on without the bot for a few minutes.
+    const down = Math.floor(rng.next() * 4);
+    for (let i = 0; i < down && !ex.done; i++) ex.stepBars(1);
+    await restart(downFrom);
   };
 
   let hung = false;
@@ -249,14 +254,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const afterDeath = async (): Promise<void> => {
     const { signal, code } = await life.exited;
     if (signal !== "SIGKILL") throw new Error(`the daemon exited unexpectedly (code ${code}, signal ${signal})`);
-    const downFrom = ex.nowMs;
     if (!hung) killsByKind["in POST"]++;
     hung = false;
-    checkFiles();
-    restarts++;
-    life = await start();
-    base = { bars: ex.barsPublished, fills: ex.fillsPublished };
-    downWindows.push({ fromMs: downFrom, toMs: ex.nowMs });
+    await restart(ex.nowMs);
   };
   let minute = 0;
   while (!ex.done) {

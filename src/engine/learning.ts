@@ -48,15 +48,9 @@ export class LearningState {
     qTable: QTable | null = null,
     fitted: FittedLearning | null = null,
   ) {
-    this.kelly = fitted ? KellyStatsStore.fromJSON(fitted.kelly, config.sizing.kelly.window) : new KellyStatsStore(config.sizing.kelly.window);
-    if (fitted) {
-      this.samples.push(...fitted.samples);
-      this.model = fitted.confidenceModel;
-    }
     this.rlCfg = config.sizing.rl;
     const usesRl = config.sizing.mode === "rl" || config.sizing.mode === "full";
-    const table = qTable ?? (fitted?.qTable ? copyQTable(fitted.qTable) : null);
-    this.rl = usesRl ? new QLearningPolicy(table ?? QTable.fromConfig(this.rlCfg), rng, { explore: this.rlCfg.explore, learn: this.rlCfg.learn }) : null;
+    ({ kelly: this.kelly, rl: this.rl } = this.startFrom(fitted, usesRl, qTable));
   }
 
   /**
@@ -124,16 +118,21 @@ export class LearningState {
    * has chosen the run, after the engine holding this object exists.
    */
   restore(f: FittedLearning | null): void {
+    ({ kelly: this.kelly, rl: this.rl } = this.startFrom(f, this.rl !== null, null));
+  }
+
+  /** Sets the samples and model from `f` and returns the Kelly store and RL policy to use (the Q-table: `qTable`, else `f`'s, else empty). */
+  private startFrom(f: FittedLearning | null, withRl: boolean, qTable: QTable | null): { kelly: KellyStatsStore; rl: QLearningPolicy | null } {
     const window = this.config.sizing.kelly.window;
-    this.kelly = f ? KellyStatsStore.fromJSON(f.kelly, window) : new KellyStatsStore(window);
     this.samples.length = 0;
     if (f) this.samples.push(...f.samples);
     this.model = f?.confidenceModel ?? null;
     this.sinceRefit = 0;
-    if (this.rl !== null) {
-      const table = f?.qTable ? copyQTable(f.qTable) : QTable.fromConfig(this.rlCfg);
-      this.rl = new QLearningPolicy(table, this.rng, { explore: this.rlCfg.explore, learn: this.rlCfg.learn });
-    }
+    const table = qTable ?? (f?.qTable ? copyQTable(f.qTable) : null);
+    return {
+      kelly: f ? KellyStatsStore.fromJSON(f.kelly, window) : new KellyStatsStore(window),
+      rl: withRl ? new QLearningPolicy(table ?? QTable.fromConfig(this.rlCfg), this.rng, { explore: this.rlCfg.explore, learn: this.rlCfg.learn }) : null,
+    };
   }
 }
 
