@@ -4,7 +4,8 @@ import type { SubmitResult, Venue, VenueFactory } from "../../broker/venue.ts";
 import { MARKET_BUY_CUSHION } from "../../broker/fill-model.ts";
 import type { AlpacaClient } from "./client.ts";
 import { systemClock, type Clock } from "../../core/clock.ts";
-import { errorMessage, isDefinitiveRejection, isDuplicateClientId, isNotFound, retryAfterMs } from "./broker-errors.ts";
+import { errorMessage } from "./broker-errors.ts";
+import { OrderCalls, sleep } from "./order-calls.ts";
 
 /** What the venue reports besides fills: the daemon journals and records these. */
 export interface VenueObserver {
@@ -103,8 +104,8 @@ export class AlpacaVenue implements Venue {
   private readonly held: Float64Array;
   private recovery: Recovery | null = null;
   private readonly clock: Clock;
-  private readonly postAttempts: number;
-  private readonly retryDelayMs: number;
+  /** The broker calls with their retry rules (post, cancel, lookup). */
+  private readonly calls: OrderCalls;
   /** REST calls under way; the replay driver waits for zero before the next minute. */
   inflight = 0;
   updatesSeen = 0;
@@ -129,8 +130,7 @@ export class AlpacaVenue implements Venue {
     this.queues = symbols.map(() => Promise.resolve());
     this.pending = new Int32Array(symbols.length);
     this.clock = opts.clock ?? systemClock;
-    this.postAttempts = opts.postAttempts ?? 4;
-    this.retryDelayMs = opts.retryDelayMs ?? 500;
+    this.calls = new OrderCalls(alpaca, (event, coid, detail) => this.observer.update?.(event, coid, detail), opts.postAttempts ?? 4, opts.retryDelayMs ?? 500);
   }
 
   static factory(alpaca: AlpacaClient, observer: VenueObserver, ref: { venue?: AlpacaVenue }, opts: AlpacaVenueOptions = {}): VenueFactory {
@@ -243,7 +243,7 @@ export class AlpacaVenue implements Venue {
     // time this runs, and the cancel lands before any order the engine placed after it.
     this.enqueue(intent.symId, async () => {
       const id = this.brokerIds.get(clientOrderId);
-      if (id !== undefined) await this.cancelOnce(clientOrderId, id);
+      if (id !== undefined) await this.calls.cancel(clientOrderId, id);
     })
       .catch((e: unknown) => this.observer.update?.("cancel_failed", clientOrderId, { reason: errorMessage(e) }))
       .finally(() => {
@@ -406,7 +406,7 @@ export class AlpacaVenue implements Venue {
     this.enqueue(intent.symId, async () => {
       await this.observer.beforePost?.(intent);
       this.observer.submitted?.(intent);
-      return this.postOnce(intent);
+      return this.calls.post(intent);
     })
       .then((r) => {
         if (r.adoptedWhy !== null) return this.adopt(intent, r.order, r.adoptedWhy);
@@ -421,65 +421,6 @@ export class AlpacaVenue implements Venue {
       });
   }
 
-  /**
-   * One order, posted at most once per attempt with the same client order id. A refusal is final.
-   * Anything ambiguous (5xx, 429, timeout, dropped connection) is looked up by client order id
-   * first; only when the broker does not have it is it posted again, and a reused-id refusal then
-   * means it was accepted after all, so it is looked up again. The id makes a repeat harmless.
-   * Once the broker has said the id is taken, posting again can only get the same answer: from
-   * then on it is only looked up, and if it never shows, that is the refusal.
-   */
-  private async postOnce(intent: OrderIntent): Promise<{ order: BrokerOrderLike; adoptedWhy: string | null }> {
-    let lastError: unknown = null;
-    let idTaken = false;
-    for (let attempt = 1; attempt <= this.postAttempts; attempt++) {
-      if (!idTaken) {
-        try {
-          return { order: await this.post(intent), adoptedWhy: null };
-        } catch (e) {
-          lastError = e;
-          if (isDefinitiveRejection(e) && !isDuplicateClientId(e)) throw e;
-          idTaken = isDuplicateClientId(e);
-          this.observer.update?.("post_ambiguous", intent.clientOrderId, { attempt, reason: errorMessage(e) });
-        }
-      }
-      await sleep(retryAfterMs(lastError) ?? this.retryDelayMs * attempt);
-      const found = await this.lookup(intent.clientOrderId);
-      if (found !== null) return { order: found, adoptedWhy: idTaken ? "duplicate client_order_id: the first POST was accepted" : "found after an ambiguous failure" };
-    }
-    if (idTaken) throw new Error(`client_order_id ${intent.clientOrderId} is already used at the broker, but no order by it was found in ${this.postAttempts} lookups (${errorMessage(lastError)}); not sent again`);
-    throw new Error(`order state unknown after ${this.postAttempts} attempts (${errorMessage(lastError)}); not sent again`);
-  }
-
-  /**
-   * A cancel is safe to repeat (it names the broker's id), so an ambiguous failure (5xx, 429,
-   * timeout) is tried again, as the broker's Retry-After says; a refusal (an order already
-   * filled or canceled) is final. A cancel left undone would keep the old exit holding shares and
-   * every replacement would be refused.
-   */
-  private async cancelOnce(clientOrderId: string, id: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.alpaca.trading.orders.deleteOrderByOrderID({ orderId: id });
-        return;
-      } catch (e) {
-        if (isDefinitiveRejection(e) || attempt >= this.postAttempts) throw e;
-        this.observer.update?.("cancel_ambiguous", clientOrderId, { attempt, reason: errorMessage(e) });
-        await sleep(retryAfterMs(e) ?? this.retryDelayMs * attempt);
-      }
-    }
-  }
-
-  private async lookup(clientOrderId: string): Promise<BrokerOrderLike | null> {
-    try {
-      return await this.alpaca.trading.orders.getOrderByClientOrderId({ clientOrderId });
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      this.observer.update?.("lookup_failed", clientOrderId, { reason: errorMessage(e) });
-      return null;
-    }
-  }
-
   private enqueue<T>(symId: number, call: () => Promise<T>): Promise<T> {
     // An idle symbol's call starts now, not in a microtask: a decision inside a frame of 100 bars
     // would otherwise wait for the other 99 to be processed before its POST left.
@@ -488,15 +429,6 @@ export class AlpacaVenue implements Venue {
     // The queue only orders calls; a failure is the caller's to handle, not the next call's.
     this.queues[symId] = next.catch(() => undefined).finally(() => this.pending[symId]--);
     return next;
-  }
-
-  private post(i: OrderIntent): Promise<BrokerOrderLike> {
-    const common = { symbol: i.symbol, qty: i.qtyShares, side: i.side, timeInForce: "day" as const, clientOrderId: i.clientOrderId };
-    const o = this.alpaca.trading.orders;
-    if (i.type === "oco") return o.oco({ ...common, takeProfit: { limitPrice: i.limitPriceUsd ?? NaN }, stopLoss: { stopPrice: i.stopPriceUsd ?? NaN } });
-    if (i.type === "limit") return o.limit({ ...common, limitPrice: i.limitPriceUsd ?? NaN });
-    if (i.type === "stop") return o.stop({ ...common, stopPrice: i.stopPriceUsd ?? NaN });
-    return o.market(common);
   }
 }
 
@@ -520,6 +452,4 @@ function startNow<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+
