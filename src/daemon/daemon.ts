@@ -2,13 +2,12 @@ import { SeededRng } from "../core/rng.ts";
 import { NyTime, etDayToIso } from "../core/ny-time.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EngineResult } from "../engine/events.ts";
-import { LearningState, type FittedLearning } from "../engine/learning.ts";
-import { chooseRunModel } from "./run-regime-model.ts";
+import { LearningState } from "../engine/learning.ts";
 import { DueAtPosition } from "./due-at-position.ts";
 import { OrderFirstFrames } from "./order-first-frames.ts";
-import { createRegimeClassifier } from "../regime/classifier.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeClassifier } from "../sizing/regime-port.ts";
-import { LATEST_FILE, readStartingLearning, RUN_START_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
+import { LATEST_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
+import { beginRun } from "./run-start.ts";
 import { createSizer, isSizingMode, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
 import { serializeQTable } from "../sizing/rl/persist.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
@@ -258,39 +257,21 @@ export class Daemon {
     this.resumed = c.resumed;
     if (c.resumed) {
       if (c.configChanged) this.journal.append(this.today(), "reconcile", { kind: "config_changed", detail: "the config differs from the one this run started with; the replay uses the new one" });
-      this.startLearningFrom(RUN_START_FILE, c.run.id);
-      this.useRunModel(true);
-      return c.run;
+    } else {
+      this.store.resetRun(c.run);
+      this.intentLog.reset();
+      if (prev !== null) this.journal.append(this.today(), "reconcile", { kind: "new_run", why: c.why, previousRun: prev.id });
     }
-    this.store.resetRun(c.run);
-    this.intentLog.reset();
-    if (prev !== null) this.journal.append(this.today(), "reconcile", { kind: "new_run", why: c.why, previousRun: prev.id });
-    // A new run goes on from the latest learning, and records it as its starting point.
-    const start = this.startLearningFrom(LATEST_FILE, null);
-    writeLearningFile(this.o.stateDir, RUN_START_FILE, toLearningFile(c.run.id, start ?? this.learning.fitted(), this.o.clock.nowMs()));
-    this.useRunModel(false);
+    this.regime = beginRun(
+      { stateDir: o.stateDir, config: o.config, learning: this.learning, journal: this.journal, log: o.log, today: () => this.today(), nowMs: () => o.clock.nowMs() },
+      c.run.id,
+      c.resumed,
+    );
     return c.run;
   }
 
   /** Fail-safe NORMAL until the run's model is chosen. */
   private regime: RegimeClassifier = { classify: () => FAIL_SAFE_REGIME_CALL };
-
-  /** The run's regime model (fixed for the run, see chooseRunModel), journaled with where it came from. */
-  private useRunModel(resumed: boolean): void {
-    const { model, note } = chooseRunModel(this.o.stateDir, this.o.config, resumed);
-    this.regime = createRegimeClassifier(model, this.o.config);
-    this.journal.append(this.today(), "reconcile", { kind: "regime_model", model: model === null ? null : { features: model.features, trainedThrough: new Date(model.training.toMs).toISOString() }, note });
-    if (model === null) this.o.log.info({ note }, "regime model");
-  }
-
-  /** Seeds the learners from a checkpoint file (`runId`: only if it belongs to that run); journals what it used. */
-  private startLearningFrom(name: string, runId: string | null): FittedLearning | null {
-    const { fitted, summary } = readStartingLearning(this.o.stateDir, this.o.config, name, runId);
-    this.learning.restore(fitted);
-    this.journal.append(this.today(), "reconcile", { kind: "learning", ...summary });
-    for (const d of summary.dropped) this.o.log.warn({ dropped: d }, "learning checkpoint");
-    return fitted;
-  }
 
   /** The latest learning, for the next run. Not during the start-up replay: it ends where the last write left off. */
   private saveLearning(): void {
