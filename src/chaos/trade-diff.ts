@@ -40,11 +40,15 @@ export function compareTrades(reference: readonly ChaosTrade[], faulted: readonl
   // A trade the dead bot missed can free its symbol for a later one: a trade after a down window
   // on the same symbol and day is explained by the first difference.
   const out: TradeDiff[] = [];
+  /** Changed trades whose exit time is the same: only their size (and so P/L) differs. */
+  const sizeOnly = new Set<TradeDiff>();
   for (const [k, r] of ref) {
     const g = got.get(k);
     if (g === undefined) out.push({ kind: "missing", symbol: r.symbol, entryTime: r.entryTime, detail: "in the reference run only", explanation: explain(r) });
     else if (g.shares !== r.shares || g.exitTime !== r.exitTime || Math.abs(g.pnlUsd - r.pnlUsd) > 0.01) {
-      out.push({ kind: "changed", symbol: r.symbol, entryTime: r.entryTime, detail: `shares ${r.shares}->${g.shares}, exit ${r.exitTime}->${g.exitTime}, P/L ${r.pnlUsd}->${g.pnlUsd}`, explanation: explain(r) ?? explain(g) });
+      const d: TradeDiff = { kind: "changed", symbol: r.symbol, entryTime: r.entryTime, detail: `shares ${r.shares}->${g.shares}, exit ${r.exitTime}->${g.exitTime}, P/L ${r.pnlUsd}->${g.pnlUsd}`, explanation: explain(r) ?? explain(g) };
+      out.push(d);
+      if (g.exitTime === r.exitTime) sizeOnly.add(d);
     }
   }
   for (const [k, g] of got) if (!ref.has(k)) out.push({ kind: "extra", symbol: g.symbol, entryTime: g.entryTime, detail: "in the faulted run only", explanation: explain(g) });
@@ -53,17 +57,11 @@ export function compareTrades(reference: readonly ChaosTrade[], faulted: readonl
   const firstExplained = out.filter((d) => d.explanation !== null).map((d) => Date.parse(d.entryTime)).sort((a, b) => a - b)[0];
   return out
     .map((d) =>
-      d.explanation === null && firstExplained !== undefined && Date.parse(d.entryTime) > firstExplained && d.kind === "changed" && /^shares/.test(d.detail) && sameTimes(d.detail)
+      d.explanation === null && firstExplained !== undefined && Date.parse(d.entryTime) > firstExplained && sizeOnly.has(d)
         ? { ...d, explanation: "sized differently after an earlier explained difference (equity, Kelly and RL carry it)" }
         : d,
     )
     .sort((a, b) => a.entryTime.localeCompare(b.entryTime));
-}
-
-/** True when only the size (and so the P/L) changed, not the exit time. */
-function sameTimes(detail: string): boolean {
-  const m = /exit (\S+)->(\S+),/.exec(detail);
-  return m !== null && m[1] === m[2];
 }
 
 function iso(ms: number): string {
