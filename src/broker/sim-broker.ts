@@ -111,6 +111,12 @@ export class SimBroker implements Venue {
     return { accepted: true };
   }
 
+  /** A simulated broker replaces at once: the old order is canceled and the new one placed. */
+  replace(oldClientOrderId: string, next: OrderIntent): SubmitResult {
+    this.cancel(oldClientOrderId);
+    return this.submit(next);
+  }
+
   cancel(clientOrderId: string): boolean {
     const w = this.byId.get(clientOrderId);
     if (!w || !w.active) return false;

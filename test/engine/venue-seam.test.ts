@@ -19,6 +19,12 @@ function deferredVenue(log: OrderIntent[]): { factory: VenueFactory; fill: (id: 
       return { accepted: true };
     },
     cancel: (id) => byId.delete(id),
+    replace: (old, i) => {
+      byId.delete(old);
+      log.push(i);
+      byId.set(i.clientOrderId, i);
+      return { accepted: true };
+    },
     equityUsd: () => 100_000,
     buyingPowerUsd: () => 100_000,
     lastPriceUsd: () => NaN,

@@ -69,6 +69,10 @@ describe("the engine's halt until resumed (the kill switch)", () => {
         return { accepted: true };
       },
       cancel: () => true,
+      replace: (_old, i) => {
+        sent.push(i);
+        return { accepted: true };
+      },
       equityUsd: () => 100_000,
       buyingPowerUsd: () => 100_000,
       lastPriceUsd: () => NaN,

@@ -253,6 +253,12 @@ export class AlpacaVenue implements Venue {
     return true;
   }
 
+  /** Cancel, then post (the per-symbol queue keeps them in order). */
+  replace(oldClientOrderId: string, next: OrderIntent): SubmitResult {
+    this.cancel(oldClientOrderId);
+    return this.submit(next);
+  }
+
   liquidate(symId: number, _priceUsd: number, _timeMs: number, clientOrderId: string, purpose: string): void {
     this.observer.update?.("liquidate_skipped", clientOrderId, { symbol: this.symbols[symId], purpose, why: "a live venue closes positions with orders at the flatten, not at the end of a replay" });
   }
