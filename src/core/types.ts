@@ -63,6 +63,21 @@ export interface SizingDecision {
   readonly probability?: number | null;
   /** The regime call behind the template (and the RL state), with why it was made. */
   readonly regime?: { readonly regime: string; readonly probability: number; readonly reason: string } | null;
+  /**
+   * An entry's full size, decided once after the caps: every order of the position (the initial
+   * one and each template add) is a fraction of it. Absent or null: the order is the whole position.
+   */
+  readonly fullSize?: FullSize | null;
+}
+
+/** The size a position was planned at when it opened; adds are fractions of it, never re-sized. */
+export interface FullSize {
+  /** Shares of the full size (template fraction 1). */
+  readonly qtyShares: number;
+  /** Risk of those shares at the entry price, % of the entry's equity. */
+  readonly riskPct: number;
+  /** The drawdown cutback it was sized under: a later, deeper cutback lowers an add; a lighter one never raises it. */
+  readonly drawdownFactor: number;
 }
 
 export type Side = "buy" | "sell";
