@@ -510,18 +510,30 @@ export class Engine<S> {
 
   /**
    * Template scale-ins: when a bar CLOSES at or above the next add's trigger, the add is sized by
-   * the pipeline at that moment (with its caps) and bought at that close. Triggering on the close
-   * keeps it a bar-close decision, like the entry, with nothing read from inside the bar.
+   * the pipeline at that moment (its template fraction of the entry's full size, within the caps
+   * of the whole position) and bought at that close. Triggering on the close keeps it a bar-close
+   * decision, like the entry, with nothing read from inside the bar.
+   *
+   * No add once any shares were sold (a target filled): buying back what a target just sold (on
+   * 2024q2, SAVA sold 681 shares at its first target and bought 327 back on the same bar) is a
+   * round trip that pays friction twice against the plan that took the profit, and the caps of
+   * the whole position are only simple while it holds everything it bought. The other choice,
+   * adds as buy-stop orders resting at their trigger inside the bar, was not taken: a buy resting
+   * beside the position's resting sells is what Alpaca refuses as a potential wash trade (422,
+   * specs/alpaca-protocol.md), and it would make the add an intrabar decision.
    */
   private maybeAdd(pos: OpenPosition, bar: BarView): void {
     const adds = pos.plan.adds;
     if (adds === undefined || pos.addPending || pos.nextAdd >= adds.length) return;
+    if (pos.exits.length > 0) return;
     const add = adds[pos.nextAdd];
     if (bar.close < add.priceUsd) return;
     pos.nextAdd++;
     const stage: SizingStage = { kind: "add", index: add.index, template: pos.plan.templateName };
-    // An add is sized under the call made at entry: the regime picked the template being followed.
-    const decision = this.sizer.size(this.sizingInput(pos.signal, bar, pos.stopUsd, this.equityNow(), stage, pos.regime));
+    // An add is sized under the call made at entry (the regime picked the template being followed)
+    // and against the position as it stands; no learned layer runs again.
+    const position = { fullSize: pos.fullSize, heldQtyShares: pos.qtyShares, avgPriceUsd: pos.costUsd / pos.enteredQtyShares, boughtQtyShares: pos.enteredQtyShares };
+    const decision = this.sizer.size({ ...this.sizingInput(pos.signal, bar, pos.stopUsd, this.equityNow(), stage, pos.regime), position });
     pos.addSizing.push(decision);
     this.events.sizing?.(pos.signal, decision);
     if (decision.qtyShares < 1) return;

@@ -1,5 +1,5 @@
 import type { ExitPlan } from "../core/strategy.ts";
-import type { ExitLeg, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
+import type { ExitLeg, FullSize, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeCall } from "../sizing/regime-port.ts";
 
 /**
@@ -21,6 +21,8 @@ export class OpenPosition {
   readonly entries: ExitLeg[] = [];
   /** Sizing decisions of the adds, in order (the initial one is `sizing`). */
   readonly addSizing: SizingDecision[] = [];
+  /** The full size the entry decided: each add is its template fraction of it (null: no template sizing). */
+  readonly fullSize: FullSize | null;
   /** Shares bought so far (initial plus adds) and what they cost, friction included. */
   enteredQtyShares: number;
   costUsd: number;
@@ -51,6 +53,7 @@ export class OpenPosition {
     /** The regime call made at the entry; adds are sized under it. */
     readonly regime: RegimeCall = FAIL_SAFE_REGIME_CALL,
   ) {
+    this.fullSize = sizing.fullSize ?? null;
     this.qtyShares = entryQtyShares;
     this.enteredQtyShares = entryQtyShares;
     this.costUsd = entryQtyShares * entryPriceUsd;

@@ -69,10 +69,9 @@ export function sizeAdd(input: SizingInput, template: ScalingTemplate | null, re
   const dNow = drawdownFactor(ddPct, setup.drawdown);
   const dEntry = full.drawdownFactor;
   const ratio = dEntry > 0 && dNow.factor < dEntry ? dNow.factor / dEntry : dEntry > 0 ? 1 : 0;
+  const was = `the entry was sized under x${fmtFactor(dEntry)}`;
   const ddReason =
-    ratio < 1
-      ? `${dNow.reason}; the entry was sized under x${fmtFactor(dEntry)}: add x${fmtFactor(ratio)}`
-      : `${dNow.reason}; the entry was sized under x${fmtFactor(dEntry)}: an add is never raised`;
+    ratio < 1 ? `${dNow.reason}; ${was}: add x${fmtFactor(ratio)}` : dNow.factor === dEntry ? `${dNow.reason}, as at entry` : `${dNow.reason}; ${was}: an add is never raised`;
   const dd: SizingFactor = { name: "dd", factor: ratio, reason: ddReason };
   const factors = [tmpl, dd];
   const summaryHead = `${head} x dd ${fmtFactor(ratio)}`;
