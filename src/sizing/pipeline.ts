@@ -253,10 +253,13 @@ function orderGuard(qty: number, input: SizingInput, r: number, caps: RiskCaps):
   const px = input.entryPriceUsd;
   const e = input.equityUsd;
   const bp = Math.max(0, input.buyingPowerUsd);
+  const over = (q: number): string | null =>
+    q * px > caps.maxNotionalUsd ? `max notional $${caps.maxNotionalUsd}` : q * px > bp ? `buying power $${input.buyingPowerUsd.toFixed(2)}` : ((q * r) / e) * 100 > caps.maxRiskPct ? `max risk ${caps.maxRiskPct}%` : null;
+  const cap = over(qty);
+  if (cap === null) return null;
   let q = qty;
-  while (q > 0 && (q * px > caps.maxNotionalUsd || q * px > bp || ((q * r) / e) * 100 > caps.maxRiskPct)) q--;
-  if (q === qty) return null;
-  return [q, q * px > bp ? `buying power $${input.buyingPowerUsd.toFixed(2)}` : `max risk ${caps.maxRiskPct}%`];
+  while (q > 0 && over(q) !== null) q--;
+  return [q, cap];
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
