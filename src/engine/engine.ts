@@ -518,9 +518,10 @@ export class Engine<S> {
    * 2024q2, SAVA sold 681 shares at its first target and bought 327 back on the same bar) is a
    * round trip that pays friction twice against the plan that took the profit, and the caps of
    * the whole position are only simple while it holds everything it bought. The other choice,
-   * adds as buy-stop orders resting at their trigger inside the bar, was not taken: a buy resting
-   * beside the position's resting sells is what Alpaca refuses as a potential wash trade (422,
-   * specs/alpaca-protocol.md), and it would make the add an intrabar decision.
+   * adds as buy-stop orders resting at their trigger inside the bar, was not taken: Alpaca turns a
+   * buy stop into a stop-limit 2.5-4% above it, which can sit at or above a resting target's limit,
+   * and that is refused as a potential wash trade (422, specs/alpaca-protocol.md); it would also
+   * make the add an intrabar decision.
    */
   private maybeAdd(pos: OpenPosition, bar: BarView): void {
     const adds = pos.plan.adds;
