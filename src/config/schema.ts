@@ -237,8 +237,8 @@ export const sizingSchema = z
       .default("fixed")
       .describe("Sizing pipeline mode. Switching needs no code change."),
     riskPct: z.number().min(0).max(100).default(1).describe("Base risk per trade, % of equity."),
-    minRiskPct: z.number().min(0).max(100).default(0.2).describe("Cap: smallest risk per trade, % of equity: a smaller positive target from the layers is raised to it (sizing never vetoes an entry)."),
-    maxRiskPct: z.number().min(0).max(100).default(5).describe("Cap: largest risk per trade, % of equity."),
+    minRiskPct: z.number().min(0).max(100).default(0.2).describe("Cap: smallest risk of a position's full size (decided once at entry), % of equity: a smaller positive target from the layers is raised to it once (sizing never vetoes an entry); adds are fractions of that full size and are never raised."),
+    maxRiskPct: z.number().min(0).max(100).default(5).describe("Cap: largest risk of the whole position (entry and every add, to the stop), % of equity."),
     kelly: kellySchema.default(() => kellySchema.parse({})).describe("Kelly layer (modes kelly, kelly_confidence, full)."),
     confidence: confidenceSchema
       .default(() => confidenceSchema.parse({}))
