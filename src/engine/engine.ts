@@ -2,13 +2,14 @@ import type { BarBatch, BarView } from "../core/bars.ts";
 import { createBarView } from "../core/bars.ts";
 import { NyTime, etDayToIso, hhmmToMinute, ET_MINUTE } from "../core/ny-time.ts";
 import type { Strategy } from "../core/strategy.ts";
-import type { Fill, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
+import { BROKER_LIQUIDATION, type Fill, type Signal, type SizingDecision, type TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
 import { simVenue } from "../broker/sim-broker.ts";
-import type { Venue, VenueFactory } from "../broker/venue.ts";
+import type { OrderEnded, Venue, VenueFactory } from "../broker/venue.ts";
 import { frictionPerSide, withFriction } from "../broker/fill-model.ts";
 import { SymbolIndicators } from "../indicators/indicator-set.ts";
 import { checkEntry, dailyLossHit } from "../risk/gates.ts";
+import { DayTradeCounter } from "../risk/day-trades.ts";
 import type { Sizer, SizingInput } from "../sizing/sizer.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeCall, type RegimeClassifier } from "../sizing/regime-port.ts";
 import { entryFeatures } from "../features/entry-features.ts";
@@ -16,7 +17,7 @@ import { INITIAL_STAGE, type SizingStage } from "../sizing/template.ts";
 import { OpenPosition } from "./position.ts";
 import type { LearningState } from "./learning.ts";
 import { templateExitPlan } from "./template-plan.ts";
-import { ExitOrders } from "./exit-orders.ts";
+import { ExitOrders, type RefusedExit } from "./exit-orders.ts";
 import type { EngineEvents, EngineResult } from "./events.ts";
 
 /** An open position as the daemon records it. */
@@ -78,7 +79,7 @@ export class Engine<S> {
   private readonly indicators: SymbolIndicators[];
   private readonly states: S[];
   private readonly positions: (OpenPosition | null)[];
-  private readonly pendingEntry: ({ signal: Signal; orderId: string; sizing: SizingDecision; regime: RegimeCall } | null)[];
+  private readonly pendingEntry: ({ signal: Signal; orderId: string; qtyShares: number; sizing: SizingDecision; regime: RegimeCall } | null)[];
   private readonly learning: LearningState | null;
   private readonly regime: RegimeClassifier | null;
   private hwmUsd: number;
@@ -98,6 +99,10 @@ export class Engine<S> {
   private haltedUntilResumed: string | null = null;
   private exposedSinceMs = NaN;
   private lastBarMs = NaN;
+  /** Day trades from the engine's own fills (and the broker's count at start), for the PDT gate. */
+  private readonly dayTrades: DayTradeCounter;
+  /** Equity at the previous session's close: the pattern-day-trader rule reads it. */
+  private prevDayEquityUsd: number;
 
   readonly result: EngineResult;
 
@@ -114,7 +119,7 @@ export class Engine<S> {
     const makeVenue =
       deps.venue ?? simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple });
     // The venue prices "bar_close" market orders off the engine's reused bar view.
-    this.broker = makeVenue(deps.symbols, (f) => this.onFill(f), this.view);
+    this.broker = makeVenue(deps.symbols, (f) => this.onFill(f), this.view, (e) => this.onOrderEnded(e));
     this.exits = new ExitOrders(this.broker);
     this.indicators = deps.symbols.map(
       (s) => new SymbolIndicators(s, { atrPeriod: st.atrPeriod, volumeAvgPeriod: st.volumeAvgPeriod }),
@@ -123,6 +128,8 @@ export class Engine<S> {
     this.positions = deps.symbols.map(() => null);
     this.pendingEntry = deps.symbols.map(() => null);
     this.startOfDayEquityUsd = ex.initialEquityUsd;
+    this.prevDayEquityUsd = ex.initialEquityUsd;
+    this.dayTrades = new DayTradeCounter(deps.symbols.length);
     this.hwmUsd = ex.initialEquityUsd;
     this.learning = deps.learning ?? null;
     this.regime = deps.regime ?? null;
@@ -176,14 +183,7 @@ export class Engine<S> {
     const ind = this.indicators[sym];
     ind.update(bar);
     const pos = this.positions[sym];
-    if (pos !== null && !pos.closing) {
-      if (pos.exitsStale) {
-        pos.exitsStale = false;
-        this.exits.resize(pos);
-        pos.relaidExitIds = [pos.stopOrderId, ...pos.targetOrderIds].filter((x): x is string => x !== null);
-      }
-      this.manage(pos, bar);
-    }
+    if (pos !== null && !pos.closing) this.manage(pos, bar);
 
     let sig: Signal | null = null;
     try {
@@ -274,6 +274,7 @@ export class Engine<S> {
     for (const pos of this.positions) {
       if (pos === null) continue;
       this.exits.cancelAll(pos);
+      if (pos.buyOrderId !== null) this.broker.cancel(pos.buyOrderId);
       this.broker.liquidate(pos.symId, this.broker.lastPriceUsd(pos.symId), t + MIN_MS, pos.nextLegId("end_of_data"), "end_of_data");
     }
     if (this.curDay >= 0) this.markDay();
@@ -302,11 +303,15 @@ export class Engine<S> {
     } else {
       this.result.firstBarMs = t;
     }
+    const firstDay = this.curDay < 0;
     this.curDay = etDay;
     this.days++;
     this.entriesToday = 0;
     this.dayPnlUsd = 0;
     this.startOfDayEquityUsd = this.broker.equityUsd();
+    // The first day's previous close is the starting equity, or what the broker said (setAccountDayTrades).
+    if (!firstDay) this.prevDayEquityUsd = this.startOfDayEquityUsd;
+    this.dayTrades.rollTo(etDay);
     this.halted = null;
   }
 
@@ -320,6 +325,8 @@ export class Engine<S> {
     const plan = pos.plan;
     if (plan.trailBars > 0) pos.recordLow(bar.low);
     const closeMs = bar.tMs + MIN_MS;
+    // A repair that failed left shares bare (its closing order refused too): try to close again.
+    if (pos.unprotected) return this.exitPosition(pos, "unprotected", this.cfg.execution.exitFill);
     if (closeMs >= pos.entryTimeMs + plan.timeStopMinutes * MIN_MS) return this.exitPosition(pos, "time_stop", this.cfg.execution.exitFill);
     if (bar.etMinute + 1 >= this.flattenMinute) return this.exitPosition(pos, "eod", this.cfg.execution.exitFill);
     if (pos.stopMoved && plan.trailBars > 0) {
@@ -341,6 +348,8 @@ export class Engine<S> {
         startOfDayEquityUsd: this.startOfDayEquityUsd,
         halted: this.entriesHalted(),
         hasPositionInSymbol: this.positions[sym] !== null || this.pendingEntry[sym] !== null,
+        dayTrades: this.dayTrades.inWindow(),
+        prevDayEquityUsd: this.prevDayEquityUsd,
       },
       this.cfg.risk,
     );
@@ -352,7 +361,7 @@ export class Engine<S> {
     this.events.sizing?.(sig, decision);
     if (decision.qtyShares < 1) return this.reject(sig, `size 0 (${decision.cap ?? "no risk budget"})`);
     const orderId = intentId(sig, "entry");
-    this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision, regime };
+    this.pendingEntry[sym] = { signal: sig, orderId, qtyShares: decision.qtyShares, sizing: decision, regime };
     const res = this.broker.submit({
       clientOrderId: orderId,
       symbol: sig.symbol,
@@ -429,23 +438,39 @@ export class Engine<S> {
     this.hwmUsd = usd;
   }
 
+  /**
+   * Seeds the pattern-day-trader gate from the broker's account (Alpaca: `daytrade_count`, the
+   * day trades of the last 5 business days, and `last_equity`, the previous close's equity).
+   * Call it at start, after any replay: the count replaces what the engine counted so far.
+   */
+  setAccountDayTrades(count: number, lastEquityUsd: number): void {
+    this.dayTrades.seed(count);
+    if (Number.isFinite(lastEquityUsd) && lastEquityUsd >= 0) this.prevDayEquityUsd = lastEquityUsd;
+  }
+
   /** A fill from the venue: at once in simulation, later from a real broker's order updates. */
   onFill(f: Fill): void {
     this.events.fill?.(f);
     const sym = f.symId;
+    this.dayTrades.onFill(sym, f.side);
     const pos = this.positions[sym];
     // A real broker may fill an entry in pieces: the first piece opens the position, later ones grow it.
-    if (f.purpose === "entry") return pos === null ? this.openPosition(f) : this.onAddFill(pos, f);
-    if (pos === null) return;
-    if (f.side === "buy") return this.onAddFill(pos, f);
+    if (f.purpose === "entry" && pos === null) return this.openPosition(f);
+    if (pos === null) {
+      if (f.purpose === BROKER_LIQUIDATION) this.events.adopted?.({ positionId: null, fill: f, qtyLeftShares: 0, outcome: "no_position" });
+      return;
+    }
+    if (f.side === "buy") return this.onBuyFill(pos, f);
     pos.addExit({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
     this.dayPnlUsd += f.qtyShares * (f.priceUsd - pos.costUsd / pos.enteredQtyShares);
     if (this.halted === null && dailyLossHit({ dayPnlUsd: this.dayPnlUsd, startOfDayEquityUsd: this.startOfDayEquityUsd }, this.cfg.risk)) {
       this.halted = `daily loss limit ${this.cfg.risk.dailyLossLimitPct}%`;
       this.events.halt?.(this.halted, f.timeMs, "day");
     }
-    this.exits.onFill(pos, f);
+    if (f.purpose === BROKER_LIQUIDATION) return this.onBrokerSale(pos, f);
+    const relay = this.exits.onFill(pos, f);
     if (pos.qtyShares <= 0) return this.closePosition(pos);
+    if (relay && !pos.closing && pos.buyOrderId === null) this.layExits(pos, f.timeMs);
     const move = pos.plan.stopMoveAfter;
     if (move !== null && move.label === f.purpose) {
       pos.stopMoved = true;
@@ -454,34 +479,97 @@ export class Engine<S> {
   }
 
   /**
-   * A broker refused an order after accepting it for sending (a live venue answers later than
-   * submit returns). An entry frees its symbol; a refused add lets the next add trigger; a refused
-   * exit leaves shares without their stop, so the position's exits are laid again at its next bar:
-   * a refusal can be a passing race (shares not yet freed by a cancel). A refusal of that re-lay
-   * itself means the broker will not hold this position's exits, and a refusal per bar would
-   * follow: the position is closed at market instead. Nothing refused is sent again as it was.
+   * The broker sold shares the engine did not sell (a liquidation; the venue forwards it with
+   * purpose BROKER_LIQUIDATION): booked as an exit above, the trade closed when nothing is left,
+   * else the exits laid again for what is.
    */
+  private onBrokerSale(pos: OpenPosition, f: Fill): void {
+    if (pos.qtyShares <= 0) {
+      this.events.adopted?.({ positionId: pos.id, fill: f, qtyLeftShares: 0, outcome: "closed" });
+      return this.closePosition(pos);
+    }
+    this.events.adopted?.({ positionId: pos.id, fill: f, qtyLeftShares: pos.qtyShares, outcome: "exits_relaid" });
+    if (!pos.closing && pos.buyOrderId === null) this.layExits(pos, f.timeMs);
+  }
+
+  /** A broker refused an order after accepting it for sending: onOrderEnded with status "rejected". */
   onOrderRejected(clientOrderId: string, reason: string): void {
+    this.onOrderEnded({ clientOrderId, status: "rejected", reason, timeMs: this.lastBarMs });
+  }
+
+  /**
+   * An order ended without the engine asking: refused after it was accepted for sending, or
+   * canceled or expired by the broker. What it was comes from where the engine keeps its id:
+   * - a pending entry: the symbol is free again and the signal is recorded as rejected;
+   * - a position's working buy (the rest of an entry, a scale-in): the next add may be
+   *   considered, and the exits are laid for what the position holds;
+   * - a protective exit (stop or target OCO): the position is unprotected and is repaired at
+   *   once: its exits are laid again, and if that re-lay is refused too (or a re-laid exit ends
+   *   as well) the position is closed at market;
+   * - the closing market order: the position is still open and bare; it is tried again at the next bar.
+   * Ids the engine no longer keeps (orders it canceled or replaced itself) change nothing.
+   */
+  onOrderEnded(e: OrderEnded): void {
+    const id = e.clientOrderId;
     for (let s = 0; s < this.pendingEntry.length; s++) {
       const p = this.pendingEntry[s];
-      if (p === null || p.orderId !== clientOrderId) continue;
+      if (p === null || p.orderId !== id) continue;
       this.pendingEntry[s] = null;
-      this.reject(p.signal, `order rejected: ${reason}`);
+      this.reject(p.signal, `order ${e.status}: ${e.reason}`);
       return;
     }
     for (const pos of this.positions) {
-      if (pos === null || !clientOrderId.startsWith(`${pos.id}.`)) continue;
-      if (/\.add\d+\.\d+$/.test(clientOrderId)) pos.addPending = false;
-      else if (pos.stopOrderId === clientOrderId || pos.targetOrderIds.includes(clientOrderId)) this.onExitRefused(pos, clientOrderId);
-      return;
+      if (pos === null) continue;
+      if (pos.buyOrderId === id) {
+        pos.buyOrderId = null;
+        pos.buyOpenQtyShares = 0;
+        if (!pos.closing) this.layExits(pos, e.timeMs);
+        return;
+      }
+      if (pos.exitOrderId === id) {
+        pos.exitOrderId = null;
+        pos.closing = false;
+        return this.emitUnprotected(pos, id, "close", e, "none");
+      }
+      if (pos.stopOrderId === id) {
+        pos.stopOrderId = null;
+        return this.repair(pos, id, "stop", e);
+      }
+      const i = pos.targetOrderIds.indexOf(id);
+      if (i >= 0) {
+        pos.targetOrderIds[i] = null;
+        return this.repair(pos, id, pos.plan.targets[i].label, e);
+      }
     }
   }
 
-  private onExitRefused(pos: OpenPosition, clientOrderId: string): void {
-    // Several exits of one lay refused together: one re-lay answers them all.
-    if (pos.exitsStale || pos.closing) return;
-    if (pos.relaidExitIds.includes(clientOrderId)) return this.exitPosition(pos, "exits_refused", this.cfg.execution.exitFill);
-    pos.exitsStale = true;
+  /** Lays the exits for what the position holds; a lay the venue refuses is repaired like an exit that ended. */
+  private layExits(pos: OpenPosition, timeMs: number): void {
+    const refused = this.exits.resize(pos);
+    if (refused !== null) this.repair(pos, refused.clientOrderId, refused.purpose, refusal(refused, timeMs));
+  }
+
+  /**
+   * Re-protects a position whose exit ended unasked, in the same call. The refusal may have
+   * been a passing one, so the exits are laid once more; a refusal of that re-lay means the
+   * broker will not hold this position's exits (and would refuse again at every bar), so it is
+   * closed at market instead.
+   */
+  private repair(pos: OpenPosition, id: string, purpose: string, e: OrderEnded): void {
+    if (pos.closing || pos.buyOrderId !== null) return;
+    if (pos.relaidExitIds.includes(id)) {
+      this.exitPosition(pos, "exits_refused", this.cfg.execution.exitFill);
+      return this.emitUnprotected(pos, id, purpose, e, pos.closing ? "closed_at_market" : "none");
+    }
+    const again = this.exits.resize(pos);
+    pos.relaidExitIds = pos.workingExitIds();
+    if (again === null) return this.emitUnprotected(pos, id, purpose, e, "relaid");
+    this.exitPosition(pos, "exits_refused", this.cfg.execution.exitFill);
+    this.emitUnprotected(pos, id, purpose, e, pos.closing ? "closed_at_market" : "none");
+  }
+
+  private emitUnprotected(pos: OpenPosition, id: string, purpose: string, e: OrderEnded, repairedBy: "relaid" | "closed_at_market" | "none"): void {
+    this.events.unprotected?.({ positionId: pos.id, symbol: pos.signal.symbol, qtyShares: pos.qtyShares, clientOrderId: id, purpose, status: e.status, reason: e.reason, repairedBy, timeMs: e.timeMs });
   }
 
   private openPosition(f: Fill): void {
@@ -496,16 +584,25 @@ export class Engine<S> {
     this.positions[sym] = pos;
     this.entriesToday++;
     if (this.openCount++ === 0) this.exposedSinceMs = f.timeMs;
+    // The rest of a partly filled entry is still a working buy: the exits wait for it (see maybeAdd).
+    if (f.qtyShares < pending.qtyShares) {
+      pos.buyOrderId = f.clientOrderId;
+      pos.buyOpenQtyShares = pending.qtyShares - f.qtyShares;
+    }
     // An entry that filled at or below its stop (a gap through it) is stopped out at once.
     if (f.priceUsd <= plan.stopUsd) return this.exitPosition(pos, "gap_below_stop", this.cfg.execution.exitFill);
-    this.exits.place(pos);
+    if (pos.buyOrderId === null) this.layExits(pos, f.timeMs);
   }
 
-  /** A scale-in (or a later piece of the entry) filled: grow the position and re-lay its exits. */
-  private onAddFill(pos: OpenPosition, f: Fill): void {
-    pos.addPending = false;
+  /** A scale-in (or a later piece of the entry) filled: grow the position; once its buy is done, lay the exits for the whole. */
+  private onBuyFill(pos: OpenPosition, f: Fill): void {
     pos.addEntry({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
-    this.exits.resize(pos);
+    if (f.clientOrderId === pos.buyOrderId) {
+      pos.buyOpenQtyShares -= f.qtyShares;
+      if (pos.buyOpenQtyShares > 0) return;
+      pos.buyOrderId = null;
+    }
+    if (!pos.closing && pos.buyOrderId === null) this.layExits(pos, f.timeMs);
   }
 
   /**
@@ -515,7 +612,7 @@ export class Engine<S> {
    */
   private maybeAdd(pos: OpenPosition, bar: BarView): void {
     const adds = pos.plan.adds;
-    if (adds === undefined || pos.addPending || pos.nextAdd >= adds.length) return;
+    if (adds === undefined || pos.buyOrderId !== null || pos.nextAdd >= adds.length) return;
     const add = adds[pos.nextAdd];
     if (bar.close < add.priceUsd) return;
     pos.nextAdd++;
@@ -525,15 +622,60 @@ export class Engine<S> {
     pos.addSizing.push(decision);
     this.events.sizing?.(pos.signal, decision);
     if (decision.qtyShares < 1) return;
-    pos.addPending = true;
-    const res = this.broker.submit({ clientOrderId: pos.nextLegId(`add${add.index + 1}`), symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares: decision.qtyShares, timing: this.cfg.execution.exitFill, purpose: `add${add.index + 1}` });
-    if (!res.accepted) pos.addPending = false;
+    this.sendAdd(pos, `add${add.index + 1}`, decision.qtyShares);
   }
 
+  /**
+   * How a scale-in goes out without tripping Alpaca's wash-trade protection ("Preventing Wash
+   * Trades", User Protection page: a resting stop sell, limit sell or OCO refuses a new market
+   * buy; 403 "potential wash trade detected. use complex orders"). The position's exits are
+   * canceled, the add goes out as a market buy (the venue sends it only once those cancels are
+   * confirmed), and when it has filled the exits are laid for the whole new size; if it ends
+   * unfilled they are laid for what is held.
+   *
+   * Weighed and not taken: swapping the OCOs for one plain stop before the add (the table lists
+   * "stop sell, then market buy: always rejected", so the add would still be refused); sending
+   * the add as a bracket or OTO order (Alpaca exempts complex orders, but whether a new complex
+   * buy passes a resting simple stop, or a resting OCO a new simple buy, is not documented);
+   * a trailing stop as the guard while the add works (exempt by the same page and missing from
+   * the table, but it is an order type neither the venue contract nor the local exchange has
+   * yet, and it trails upward while it rests). Only "no sell rests when the buy is sent" holds
+   * under every reading of the rule. The cost: the shares are bare from the cancels' round trip
+   * until the add's market fill and the new exits' acceptance (in a backtest with next-open
+   * fills, the bar the add fills on).
+   */
+  private sendAdd(pos: OpenPosition, purpose: string, qtyShares: number): void {
+    this.exits.cancelAll(pos);
+    const id = pos.nextLegId(purpose);
+    pos.buyOrderId = id;
+    pos.buyOpenQtyShares = qtyShares;
+    const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares, timing: this.cfg.execution.exitFill, purpose });
+    if (res.accepted) return;
+    pos.buyOrderId = null;
+    pos.buyOpenQtyShares = 0;
+    this.layExits(pos, this.lastBarMs);
+  }
+
+  /**
+   * Closes the position at market: its exits and any working buy are canceled first (the venue
+   * sends the sell once they are confirmed; a sell next to an open buy is a wash trade).
+   */
   private exitPosition(pos: OpenPosition, reason: string, timing: "bar_close" | "next_open"): void {
     this.exits.cancelAll(pos);
+    if (pos.buyOrderId !== null) {
+      this.broker.cancel(pos.buyOrderId);
+      pos.buyOrderId = null;
+      pos.buyOpenQtyShares = 0;
+    }
     pos.closing = true;
-    this.broker.submit({ clientOrderId: pos.nextLegId(reason), symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });
+    const id = pos.nextLegId(reason);
+    pos.exitOrderId = id;
+    const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });
+    if (res.accepted || pos.exitOrderId !== id) return;
+    // Refused at once: the position stays open and bare; manage() tries again at the next bar.
+    pos.exitOrderId = null;
+    pos.closing = false;
+    this.emitUnprotected(pos, id, reason, { clientOrderId: id, status: "rejected", reason: res.reason, timeMs: this.lastBarMs }, "none");
   }
 
   private closePosition(pos: OpenPosition): void {
@@ -557,6 +699,10 @@ export class Engine<S> {
     r[key] = (r[key] ?? 0) + 1;
     this.events.rejected?.(sig, reason);
   }
+}
+
+function refusal(r: RefusedExit, timeMs: number): OrderEnded {
+  return { clientOrderId: r.clientOrderId, status: "rejected", reason: r.reason, timeMs };
 }
 
 /**
