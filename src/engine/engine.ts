@@ -17,7 +17,8 @@ import { INITIAL_STAGE, type SizingStage } from "../sizing/template.ts";
 import { OpenPosition } from "./position.ts";
 import type { LearningState } from "./learning.ts";
 import { templateExitPlan } from "./template-plan.ts";
-import { ExitOrders, type RefusedExit } from "./exit-orders.ts";
+import { ExitOrders } from "./exit-orders.ts";
+import { PositionOrders } from "./position-orders.ts";
 import type { EngineEvents, EngineResult } from "./events.ts";
 
 /** An open position as the daemon records it. */
@@ -70,6 +71,7 @@ export interface EngineDeps<S> {
 export class Engine<S> {
   readonly broker: Venue;
   private readonly exits: ExitOrders;
+  private readonly orders: PositionOrders;
   private readonly cfg: Config;
   private readonly strategy: Strategy<S>;
   private readonly sizer: Sizer;
@@ -121,6 +123,7 @@ export class Engine<S> {
     // The venue prices "bar_close" market orders off the engine's reused bar view.
     this.broker = makeVenue(deps.symbols, (f) => this.onFill(f), this.view, (e) => this.onOrderEnded(e));
     this.exits = new ExitOrders(this.broker);
+    this.orders = new PositionOrders(this.broker, this.exits, this.events, () => this.cfg.execution.exitFill, () => this.lastBarMs);
     this.indicators = deps.symbols.map(
       (s) => new SymbolIndicators(s, { atrPeriod: st.atrPeriod, volumeAvgPeriod: st.volumeAvgPeriod }),
     );
@@ -204,7 +207,7 @@ export class Engine<S> {
     let n = 0;
     for (const pos of this.positions) {
       if (pos === null || pos.closing) continue;
-      this.exitPosition(pos, reason, "next_open");
+      this.orders.exitPosition(pos, reason, "next_open");
       n++;
     }
     return n;
@@ -291,7 +294,7 @@ export class Engine<S> {
       // No bar came at the flatten time (a gap in the data): leave at the next price that exists.
       for (const pos of this.positions) {
         if (pos === null || pos.closing) continue;
-        this.exitPosition(pos, "eod_gap", "next_open");
+        this.orders.exitPosition(pos, "eod_gap", "next_open");
       }
       for (let s = 0; s < this.pendingEntry.length; s++) {
         const p = this.pendingEntry[s];
@@ -326,9 +329,9 @@ export class Engine<S> {
     if (plan.trailBars > 0) pos.recordLow(bar.low);
     const closeMs = bar.tMs + MIN_MS;
     // A repair that failed left shares bare (its closing order refused too): try to close again.
-    if (pos.unprotected) return this.exitPosition(pos, "unprotected", this.cfg.execution.exitFill);
-    if (closeMs >= pos.entryTimeMs + plan.timeStopMinutes * MIN_MS) return this.exitPosition(pos, "time_stop", this.cfg.execution.exitFill);
-    if (bar.etMinute + 1 >= this.flattenMinute) return this.exitPosition(pos, "eod", this.cfg.execution.exitFill);
+    if (pos.unprotected) return this.orders.exitPosition(pos, "unprotected", this.cfg.execution.exitFill);
+    if (closeMs >= pos.entryTimeMs + plan.timeStopMinutes * MIN_MS) return this.orders.exitPosition(pos, "time_stop", this.cfg.execution.exitFill);
+    if (bar.etMinute + 1 >= this.flattenMinute) return this.orders.exitPosition(pos, "eod", this.cfg.execution.exitFill);
     if (pos.stopMoved && plan.trailBars > 0) {
       const trail = pos.trailingLow();
       if (trail > pos.stopUsd) this.exits.moveStop(pos, trail);
@@ -460,7 +463,7 @@ export class Engine<S> {
       if (f.purpose === BROKER_LIQUIDATION) this.events.adopted?.({ positionId: null, fill: f, qtyLeftShares: 0, outcome: "no_position" });
       return;
     }
-    if (f.side === "buy") return this.onBuyFill(pos, f);
+    if (f.side === "buy") return this.orders.onBuyFill(pos, f);
     pos.addExit({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
     this.dayPnlUsd += f.qtyShares * (f.priceUsd - pos.costUsd / pos.enteredQtyShares);
     if (this.halted === null && dailyLossHit({ dayPnlUsd: this.dayPnlUsd, startOfDayEquityUsd: this.startOfDayEquityUsd }, this.cfg.risk)) {
@@ -470,7 +473,7 @@ export class Engine<S> {
     if (f.purpose === BROKER_LIQUIDATION) return this.onBrokerSale(pos, f);
     const relay = this.exits.onFill(pos, f);
     if (pos.qtyShares <= 0) return this.closePosition(pos);
-    if (relay && !pos.closing && pos.buyOrderId === null) this.layExits(pos, f.timeMs);
+    if (relay && !pos.closing && pos.buyOrderId === null) this.orders.layExits(pos, f.timeMs);
     const move = pos.plan.stopMoveAfter;
     if (move !== null && move.label === f.purpose) {
       pos.stopMoved = true;
@@ -489,7 +492,7 @@ export class Engine<S> {
       return this.closePosition(pos);
     }
     this.events.adopted?.({ positionId: pos.id, fill: f, qtyLeftShares: pos.qtyShares, outcome: "exits_relaid" });
-    if (!pos.closing && pos.buyOrderId === null) this.layExits(pos, f.timeMs);
+    if (!pos.closing && pos.buyOrderId === null) this.orders.layExits(pos, f.timeMs);
   }
 
   /** A broker refused an order after accepting it for sending: onOrderEnded with status "rejected". */
@@ -499,15 +502,10 @@ export class Engine<S> {
 
   /**
    * An order ended without the engine asking: refused after it was accepted for sending, or
-   * canceled or expired by the broker. What it was comes from where the engine keeps its id:
-   * - a pending entry: the symbol is free again and the signal is recorded as rejected;
-   * - a position's working buy (the rest of an entry, a scale-in): the next add may be
-   *   considered, and the exits are laid for what the position holds;
-   * - a protective exit (stop or target OCO): the position is unprotected and is repaired at
-   *   once: its exits are laid again, and if that re-lay is refused too (or a re-laid exit ends
-   *   as well) the position is closed at market;
-   * - the closing market order: the position is still open and bare; it is tried again at the next bar.
-   * Ids the engine no longer keeps (orders it canceled or replaced itself) change nothing.
+   * canceled or expired by the broker. What it was comes from where the engine keeps its id: a
+   * pending entry frees its symbol (the signal is recorded as rejected); a position's order is
+   * handled by PositionOrders.onEnded (a protective exit is repaired in this same call). Ids the
+   * engine no longer keeps (orders it canceled or replaced itself) change nothing.
    */
   onOrderEnded(e: OrderEnded): void {
     const id = e.clientOrderId;
@@ -518,58 +516,7 @@ export class Engine<S> {
       this.reject(p.signal, `order ${e.status}: ${e.reason}`);
       return;
     }
-    for (const pos of this.positions) {
-      if (pos === null) continue;
-      if (pos.buyOrderId === id) {
-        pos.buyOrderId = null;
-        pos.buyOpenQtyShares = 0;
-        if (!pos.closing) this.layExits(pos, e.timeMs);
-        return;
-      }
-      if (pos.exitOrderId === id) {
-        pos.exitOrderId = null;
-        pos.closing = false;
-        return this.emitUnprotected(pos, id, "close", e, "none");
-      }
-      if (pos.stopOrderId === id) {
-        pos.stopOrderId = null;
-        return this.repair(pos, id, "stop", e);
-      }
-      const i = pos.targetOrderIds.indexOf(id);
-      if (i >= 0) {
-        pos.targetOrderIds[i] = null;
-        return this.repair(pos, id, pos.plan.targets[i].label, e);
-      }
-    }
-  }
-
-  /** Lays the exits for what the position holds; a lay the venue refuses is repaired like an exit that ended. */
-  private layExits(pos: OpenPosition, timeMs: number): void {
-    const refused = this.exits.resize(pos);
-    if (refused !== null) this.repair(pos, refused.clientOrderId, refused.purpose, refusal(refused, timeMs));
-  }
-
-  /**
-   * Re-protects a position whose exit ended unasked, in the same call. The refusal may have
-   * been a passing one, so the exits are laid once more; a refusal of that re-lay means the
-   * broker will not hold this position's exits (and would refuse again at every bar), so it is
-   * closed at market instead.
-   */
-  private repair(pos: OpenPosition, id: string, purpose: string, e: OrderEnded): void {
-    if (pos.closing || pos.buyOrderId !== null) return;
-    if (pos.relaidExitIds.includes(id)) {
-      this.exitPosition(pos, "exits_refused", this.cfg.execution.exitFill);
-      return this.emitUnprotected(pos, id, purpose, e, pos.closing ? "closed_at_market" : "none");
-    }
-    const again = this.exits.resize(pos);
-    pos.relaidExitIds = pos.workingExitIds();
-    if (again === null) return this.emitUnprotected(pos, id, purpose, e, "relaid");
-    this.exitPosition(pos, "exits_refused", this.cfg.execution.exitFill);
-    this.emitUnprotected(pos, id, purpose, e, pos.closing ? "closed_at_market" : "none");
-  }
-
-  private emitUnprotected(pos: OpenPosition, id: string, purpose: string, e: OrderEnded, repairedBy: "relaid" | "closed_at_market" | "none"): void {
-    this.events.unprotected?.({ positionId: pos.id, symbol: pos.signal.symbol, qtyShares: pos.qtyShares, clientOrderId: id, purpose, status: e.status, reason: e.reason, repairedBy, timeMs: e.timeMs });
+    for (const pos of this.positions) if (pos !== null && this.orders.onEnded(pos, e)) return;
   }
 
   private openPosition(f: Fill): void {
@@ -584,25 +531,15 @@ export class Engine<S> {
     this.positions[sym] = pos;
     this.entriesToday++;
     if (this.openCount++ === 0) this.exposedSinceMs = f.timeMs;
-    // The rest of a partly filled entry is still a working buy: the exits wait for it (see maybeAdd).
+    // The rest of a partly filled entry is still a working buy: the exits wait for it (a sell next
+    // to an open buy is a wash trade; see PositionOrders.sendAdd).
     if (f.qtyShares < pending.qtyShares) {
       pos.buyOrderId = f.clientOrderId;
       pos.buyOpenQtyShares = pending.qtyShares - f.qtyShares;
     }
     // An entry that filled at or below its stop (a gap through it) is stopped out at once.
-    if (f.priceUsd <= plan.stopUsd) return this.exitPosition(pos, "gap_below_stop", this.cfg.execution.exitFill);
-    if (pos.buyOrderId === null) this.layExits(pos, f.timeMs);
-  }
-
-  /** A scale-in (or a later piece of the entry) filled: grow the position; once its buy is done, lay the exits for the whole. */
-  private onBuyFill(pos: OpenPosition, f: Fill): void {
-    pos.addEntry({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
-    if (f.clientOrderId === pos.buyOrderId) {
-      pos.buyOpenQtyShares -= f.qtyShares;
-      if (pos.buyOpenQtyShares > 0) return;
-      pos.buyOrderId = null;
-    }
-    if (!pos.closing && pos.buyOrderId === null) this.layExits(pos, f.timeMs);
+    if (f.priceUsd <= plan.stopUsd) return this.orders.exitPosition(pos, "gap_below_stop", this.cfg.execution.exitFill);
+    if (pos.buyOrderId === null) this.orders.layExits(pos, f.timeMs);
   }
 
   /**
@@ -622,60 +559,7 @@ export class Engine<S> {
     pos.addSizing.push(decision);
     this.events.sizing?.(pos.signal, decision);
     if (decision.qtyShares < 1) return;
-    this.sendAdd(pos, `add${add.index + 1}`, decision.qtyShares);
-  }
-
-  /**
-   * How a scale-in goes out without tripping Alpaca's wash-trade protection ("Preventing Wash
-   * Trades", User Protection page: a resting stop sell, limit sell or OCO refuses a new market
-   * buy; 403 "potential wash trade detected. use complex orders"). The position's exits are
-   * canceled, the add goes out as a market buy (the venue sends it only once those cancels are
-   * confirmed), and when it has filled the exits are laid for the whole new size; if it ends
-   * unfilled they are laid for what is held.
-   *
-   * Weighed and not taken: swapping the OCOs for one plain stop before the add (the table lists
-   * "stop sell, then market buy: always rejected", so the add would still be refused); sending
-   * the add as a bracket or OTO order (Alpaca exempts complex orders, but whether a new complex
-   * buy passes a resting simple stop, or a resting OCO a new simple buy, is not documented);
-   * a trailing stop as the guard while the add works (exempt by the same page and missing from
-   * the table, but it is an order type neither the venue contract nor the local exchange has
-   * yet, and it trails upward while it rests). Only "no sell rests when the buy is sent" holds
-   * under every reading of the rule. The cost: the shares are bare from the cancels' round trip
-   * until the add's market fill and the new exits' acceptance (in a backtest with next-open
-   * fills, the bar the add fills on).
-   */
-  private sendAdd(pos: OpenPosition, purpose: string, qtyShares: number): void {
-    this.exits.cancelAll(pos);
-    const id = pos.nextLegId(purpose);
-    pos.buyOrderId = id;
-    pos.buyOpenQtyShares = qtyShares;
-    const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares, timing: this.cfg.execution.exitFill, purpose });
-    if (res.accepted) return;
-    pos.buyOrderId = null;
-    pos.buyOpenQtyShares = 0;
-    this.layExits(pos, this.lastBarMs);
-  }
-
-  /**
-   * Closes the position at market: its exits and any working buy are canceled first (the venue
-   * sends the sell once they are confirmed; a sell next to an open buy is a wash trade).
-   */
-  private exitPosition(pos: OpenPosition, reason: string, timing: "bar_close" | "next_open"): void {
-    this.exits.cancelAll(pos);
-    if (pos.buyOrderId !== null) {
-      this.broker.cancel(pos.buyOrderId);
-      pos.buyOrderId = null;
-      pos.buyOpenQtyShares = 0;
-    }
-    pos.closing = true;
-    const id = pos.nextLegId(reason);
-    pos.exitOrderId = id;
-    const res = this.broker.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });
-    if (res.accepted || pos.exitOrderId !== id) return;
-    // Refused at once: the position stays open and bare; manage() tries again at the next bar.
-    pos.exitOrderId = null;
-    pos.closing = false;
-    this.emitUnprotected(pos, id, reason, { clientOrderId: id, status: "rejected", reason: res.reason, timeMs: this.lastBarMs }, "none");
+    this.orders.sendAdd(pos, `add${add.index + 1}`, decision.qtyShares);
   }
 
   private closePosition(pos: OpenPosition): void {
@@ -699,10 +583,6 @@ export class Engine<S> {
     r[key] = (r[key] ?? 0) + 1;
     this.events.rejected?.(sig, reason);
   }
-}
-
-function refusal(r: RefusedExit, timeMs: number): OrderEnded {
-  return { clientOrderId: r.clientOrderId, status: "rejected", reason: r.reason, timeMs };
 }
 
 /**
