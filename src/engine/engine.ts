@@ -36,6 +36,7 @@ export interface PositionView {
   readonly stopUsd: number;
   readonly targets: { label: string; priceUsd: number; done: boolean }[];
   readonly nextAdd: { index: number; priceUsd: number } | null;
+  /** Its working orders: the exits, a buy still working (entry rest or scale-in), the closing sell. */
   readonly orderIds: string[];
   readonly closing: boolean;
 }
@@ -218,7 +219,7 @@ export class Engine<S> {
     const out: PositionView[] = [];
     for (const p of this.positions) {
       if (p === null) continue;
-      const working = [p.stopOrderId, ...p.targetOrderIds].filter((x): x is string => x !== null);
+      const working = [p.stopOrderId, ...p.targetOrderIds, p.buyOrderId, p.exitOrderId].filter((x): x is string => x !== null);
       out.push({
         id: p.id,
         symbol: p.signal.symbol,

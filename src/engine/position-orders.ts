@@ -70,7 +70,17 @@ export class PositionOrders {
       if (pos.buyOpenQtyShares > 0) return;
       pos.buyOrderId = null;
     }
-    if (!pos.closing && pos.buyOrderId === null) this.layExits(pos, f.timeMs);
+    if (pos.closing) return this.sellLateShares(pos, f);
+    if (pos.buyOrderId === null) this.layExits(pos, f.timeMs);
+  }
+
+  /**
+   * A buy filled after the position began closing (its cancel raced the fill at a live broker):
+   * the closing sell was sized without these shares, so they go out at market too.
+   */
+  private sellLateShares(pos: OpenPosition, f: Fill): void {
+    const id = pos.nextLegId(pos.closeReason);
+    this.venue.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: f.qtyShares, timing: this.exitTiming(), purpose: pos.closeReason });
   }
 
   /**
@@ -117,6 +127,7 @@ export class PositionOrders {
       pos.buyOpenQtyShares = 0;
     }
     pos.closing = true;
+    pos.closeReason = reason;
     const id = pos.nextLegId(reason);
     pos.exitOrderId = id;
     const res = this.venue.submit({ clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });

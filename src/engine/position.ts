@@ -41,8 +41,9 @@ export class OpenPosition {
   buyOrderId: string | null = null;
   /** Shares of `buyOrderId` not filled yet. */
   buyOpenQtyShares = 0;
-  /** The market sell closing the position (time stop, flatten, repair), once sent. */
+  /** The market sell closing the position (time stop, flatten, repair), once sent, and why. */
   exitOrderId: string | null = null;
+  closeReason = "";
   /** The exits laid by a repair (after an exit ended unasked): if one of them ends too, the position is closed at market. */
   relaidExitIds: readonly string[] = [];
   /** Ring of recent lows for the trailing stop. */

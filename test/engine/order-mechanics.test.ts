@@ -23,6 +23,7 @@ function brokerLike() {
   let onFill: (f: Fill) => void = () => {};
   let onEnded: (e: OrderEnded) => void = () => {};
   const open = new Map<string, OrderIntent>();
+  const sent = new Map<string, OrderIntent>();
   const log: string[] = [];
   const refused: string[] = [];
   let held = 0;
@@ -42,6 +43,7 @@ function brokerLike() {
         return { accepted: false, reason: why };
       }
       open.set(i.clientOrderId, i);
+      sent.set(i.clientOrderId, i);
       return { accepted: true };
     },
     cancel: (id) => {
@@ -75,9 +77,9 @@ function brokerLike() {
     log,
     refused,
     open,
-    /** Fills a working order whole at a price. */
-    fill(purpose: string, price: number, timeMs: number, asPurpose?: string) {
-      const o = [...open.values()].find((x) => x.purpose === purpose)!;
+    /** Fills a working order whole at a price (or, `raced`, one the engine canceled: the fill beat the cancel). */
+    fill(purpose: string, price: number, timeMs: number, asPurpose?: string, raced = false) {
+      const o = [...(raced ? sent : open).values()].find((x) => x.purpose === purpose)!;
       open.delete(o.clientOrderId);
       held += o.side === "buy" ? o.qtyShares : -o.qtyShares;
       onFill({ clientOrderId: o.clientOrderId, symbol: o.symbol, symId: o.symId, side: o.side, qtyShares: o.qtyShares, priceUsd: price, timeMs, purpose: asPurpose ?? o.purpose });
@@ -210,6 +212,15 @@ describe("scale-ins under the wash-trade rule", () => {
     engine.runBatch(sessionBatch("2024-05-15", OPEN + 71, flat(9.3, 25)));
     expect(b.log).toEqual([expect.stringMatching(/^cancel add1$/), expect.stringMatching(/^submit time_stop market sell \d+$/)]);
     expect(b.refused).toEqual([]);
+    // The add filled before its cancel landed: those shares are sold at market too, nothing re-laid.
+    const close = [...b.open.values()][0];
+    b.log.length = 0;
+    const add = b.fill("add1", 9.3, T("15:02"), undefined, true);
+    expect(b.log).toEqual([`submit time_stop market sell ${add.qtyShares}`]);
+    b.fill("time_stop", 9.3, T("15:02"));
+    b.fill("time_stop", 9.3, T("15:03"));
+    expect(engine.openPositions()).toEqual([]);
+    expect(engine.result.trades[0].exits.map((e) => e.qtyShares)).toEqual([close.qtyShares, add.qtyShares]);
   });
 });
 
