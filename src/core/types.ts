@@ -107,6 +107,12 @@ export interface OrderIntent {
   readonly purpose: string;
 }
 
+/**
+ * The purpose of a fill the engine did not order: the broker sold shares itself (a liquidation,
+ * a margin call, a corporate action). The venue forwards it; the engine books it as an exit.
+ */
+export const BROKER_LIQUIDATION = "broker_liquidation";
+
 export interface Fill {
   readonly clientOrderId: string;
   readonly symbol: string;
@@ -116,6 +122,7 @@ export interface Fill {
   /** Price after friction. */
   readonly priceUsd: number;
   readonly timeMs: number;
+  /** The purpose of the order that filled (an OCO's stop leg reports "stop"), or BROKER_LIQUIDATION. */
   readonly purpose: string;
 }
 

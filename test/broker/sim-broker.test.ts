@@ -56,15 +56,15 @@ describe("SimBroker", () => {
     expect(b.submit(order("dup", {}))).toEqual({ accepted: false, reason: "client_order_id must be unique" });
   });
 
-  it("evaluates stops before limits on the same bar, and caps sells at the position", () => {
+  it("evaluates stops before limits on the same bar", () => {
     const { b, fills } = setup();
     b.setCurrentBar(bar(0, 0, 10, 10, 10, 10));
     b.submit(order("in", {}));
     b.setCurrentBar(null);
-    b.submit(order("tp", { side: "sell", type: "limit", limitPriceUsd: 11, qtyShares: 10, purpose: "tp1" }));
-    b.submit(order("sl", { side: "sell", type: "stop", stopPriceUsd: 9, qtyShares: 10, purpose: "stop" }));
+    b.submit(order("tp", { side: "sell", type: "limit", limitPriceUsd: 11, qtyShares: 5, purpose: "tp1" }));
+    b.submit(order("sl", { side: "sell", type: "stop", stopPriceUsd: 9, qtyShares: 5, purpose: "stop" }));
     b.processBar(bar(0, 60_000, 10, 11.5, 8.5, 10));
-    expect(fills.map((f) => f.purpose)).toEqual(["entry", "stop"]);
+    expect(fills.map((f) => f.purpose)).toEqual(["entry", "stop", "tp1"]);
     expect(b.qty[0]).toBe(0);
   });
 
