@@ -7,7 +7,7 @@ import { calibrationTable, type CalibrationRow } from "../sizing/calibration.ts"
 import type { KellySnapshot } from "../sizing/kelly-stats.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import type { QTable } from "../sizing/rl/index.ts";
-import { criteriaVsBaseline, type Criteria } from "./metrics.ts";
+import { criteriaVsBaseline, type Criteria } from "./criteria.ts";
 import { runBacktest, type BacktestRun } from "./run.ts";
 import type { RegimeClassifier } from "../sizing/regime-port.ts";
 

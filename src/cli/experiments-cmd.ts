@@ -77,7 +77,7 @@ async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
     return;
   }
   const t = new Table({ head: ["rank", "variant", ...RANK_HEAD] });
-  for (const v of report.analysis.ranked) t.push([v.rank, v.baseline ? `${v.name} (baseline)` : v.name, ...rankCells(v)]);
+  for (const v of report.analysis.ranked) t.push([v.rank ?? "-", v.baseline ? `${v.name} (baseline)` : v.name, ...rankCells(v)]);
   await writeOut(
     [
       `Experiment ${plan.name}: ${report.variants.length} variants on ${data.origin}, ${report.workers} worker${report.workers === 1 ? "" : "s"}. Out of sample, ${report.rankMode} mode:`,

@@ -28,7 +28,7 @@ describe("sizewise walkforward and experiments (CLI)", () => {
   });
 
   it("experiments runs a plan on worker threads, prints the ranking and writes the markdown report", () => {
-    writeFileSync(join(dir, "plan.json"), JSON.stringify({ name: "cli-plan", modes: ["fixed", "kelly"], walkforward: { trainDays: 12, testDays: 4 }, grid: { "strategy.stopAtrMultiple": [0.3, 0.6, 1] } }));
+    writeFileSync(join(dir, "plan.json"), JSON.stringify({ name: "cli-plan", modes: ["fixed", "kelly"], minTrades: 1, walkforward: { trainDays: 12, testDays: 4 }, grid: { "strategy.stopAtrMultiple": [0.3, 0.6, 1] } }));
     const r = cli(["experiments", ...gen, "--config", "config.json", "--plan", "plan.json", "--workers", "2", "--out", "report.md"]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Experiment cli-plan: 3 variants .* 2 workers/);
@@ -37,9 +37,9 @@ describe("sizewise walkforward and experiments (CLI)", () => {
     expect(readFileSync(join(dir, "report.md"), "utf8")).toMatch(/## Ranking \(out of sample\)/);
     const j = cli(["experiments", ...gen, "--config", "config.json", "--plan", "plan.json", "--workers", "1", "--json", "--out", "r2.md"]);
     expect(j.status, j.stderr).toBe(0);
-    const doc = JSON.parse(j.stdout) as { ranked: { name: string; rank: number }[]; decision: { bestBySharpe: { name: string } } };
+    const doc = JSON.parse(j.stdout) as { ranked: { name: string; rank: number }[]; decision: { chosen: string } };
     expect(doc.ranked.map((x) => x.rank)).toEqual([1, 2, 3]);
-    expect(doc.decision.bestBySharpe.name).toBe(doc.ranked[0].name);
+    expect(doc.decision.chosen).toBe(doc.ranked[0].name);
   });
 
   it("refuses a plan with a bad key, naming the variant and the key, and exits non-zero", () => {
