@@ -9,6 +9,7 @@ import { DEFAULT_FOLD_OPTIONS, type FoldOptions } from "../walkforward/folds.ts"
 import { mergedData, runWalkForward, type Evaluation, type WalkForwardResult } from "../walkforward/walk-forward.ts";
 import { HOLDOUT_LABEL, designJson, foldJson, rangeJson, testSpan, type FoldJson } from "../walkforward/summary.ts";
 import { compareJson, compareTables } from "./compare-cmd.ts";
+import { foldAudit } from "../walkforward/fold-audit.ts";
 import { intOption } from "./int-option.ts";
 import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { lazyProgressBar } from "./progress.ts";
@@ -126,9 +127,10 @@ export function walkForwardJson(wf: WalkForwardResult, origin: string, symbols: 
     symbols,
     days: days.length,
     design: designJson(wf),
-    folds: wf.outOfSample.folds.map(foldJson),
+    // Each fold with what it fitted on its train window (tree rules, Kelly, confidence weights, Q-table), for audit.
+    folds: wf.outOfSample.folds.map((f) => ({ ...foldJson(f), fittedPieces: foldAudit(f) })),
     outOfSample: evaluation(wf.outOfSample),
-    holdout: wf.holdout ? { label: HOLDOUT_LABEL, ...foldJson(wf.holdout.folds[0]), ...evaluation(wf.holdout) } : null,
+    holdout: wf.holdout ? { label: HOLDOUT_LABEL, ...foldJson(wf.holdout.folds[0]), fittedPieces: foldAudit(wf.holdout.folds[0]), ...evaluation(wf.holdout) } : null,
   };
 }
 

@@ -18,11 +18,16 @@ describe("sizewise walkforward and experiments (CLI)", () => {
   it("walkforward --json prints one JSON document and nothing else on stdout", () => {
     const r = cli(["walkforward", ...gen, "--config", "config.json", "--train-days", "12", "--test-days", "4", "--holdout-from", "2024-01-31", "--json"]);
     expect(r.status, r.stderr).toBe(0);
-    const j = JSON.parse(r.stdout) as { days: number; design: { trainDays: number; learningInTest: string }; folds: { fold: number; test: { from: string } }[]; outOfSample: { modes: Record<string, { trades: number }>; criteria: Record<string, unknown> }; holdout: { label: string; test: { from: string } } };
+    const j = JSON.parse(r.stdout) as { days: number; design: { trainDays: number; learningInTest: string }; folds: { fold: number; test: { from: string }; fittedPieces: { fold: number; modes: Record<string, { kelly: unknown[]; confidence: unknown; qTable: unknown }> } }[]; outOfSample: { modes: Record<string, { trades: number }>; criteria: Record<string, unknown> }; holdout: { label: string; test: { from: string } } };
     expect(j.days).toBe(25);
     expect(j.design).toMatchObject({ trainDays: 12, learningInTest: "frozen" });
     expect(Object.keys(j.outOfSample.modes)).toEqual(["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"]);
     expect(j.folds.every((f) => f.test.from < "2024-01-31")).toBe(true);
+    for (const f of j.folds) {
+      expect(f.fittedPieces.fold).toBe(f.fold);
+      expect(Object.keys(f.fittedPieces.modes).sort()).toEqual(["full", "kelly", "kelly_confidence", "rl"]);
+      expect(f.fittedPieces.modes.full).toHaveProperty("qTable");
+    }
     expect(j.holdout.label).toBe("HOLDOUT (evaluated once)");
     expect(j.holdout.test.from).toBe("2024-01-31");
   });
