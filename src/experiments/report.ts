@@ -120,6 +120,7 @@ function holdoutLines(r: ExperimentReport): string[] {
     const m = e.summary.modes[mode]!.metrics;
     out.push(`  ${e.name}${e.name === h.chosen ? " (chosen)" : ""}${e.name === r.analysis.decision.baseline ? " (baseline)" : ""}: ${mode} return ${pct(m.totalReturnPct)}, Sharpe ${m.sharpe.toFixed(2)}, max DD ${pct(m.maxDrawdownPct)}, win rate ${pct(m.winRate * 100)}, ${m.trades} trades`);
   }
+  if (h.ledger && h.ledger.evaluations > 1) out.push(`  WARNING: this holdout has been evaluated ${h.ledger.evaluations} times on these bars (first ${h.ledger.previous[0]?.at ?? "?"}): its figures are no longer untouched evidence.`);
   if (h.chosenVsBaseline) out.push(`  chosen vs baseline on the holdout: ${criteriaText(h.chosenVsBaseline)}`);
   return out;
 }

@@ -5,6 +5,7 @@ import type { SizingMode } from "../sizing/pipeline.ts";
 import { DEFAULT_FOLD_OPTIONS, planFolds, type FoldOptions } from "../walkforward/folds.ts";
 import { mergedData, runHoldout, type LearningMode } from "../walkforward/walk-forward.ts";
 import { HOLDOUT_LABEL, rangeJson, summarizeEvaluation, type DayRangeJson, type EvaluationSummary } from "../walkforward/summary.ts";
+import type { HoldoutLedgerJson } from "../walkforward/holdout-ledger.ts";
 import { criteriaVsBaseline, type Criteria } from "../backtest/criteria.ts";
 import { analyze, verdictRules, type Analysis } from "./analyze.ts";
 import { planConfigs, planVariants, type Plan, type Variant } from "./plan.ts";
@@ -32,6 +33,8 @@ export interface HoldoutReport {
   /** The variant the walk-forward chose (the top of the ranking), and the baseline: each evaluated once. */
   readonly chosen: string;
   readonly evaluations: readonly { readonly name: string; readonly summary: EvaluationSummary }[];
+  /** What the holdout ledger in the state folder says about this look (set by the command that records it). */
+  readonly ledger?: HoldoutLedgerJson;
   /** The chosen variant against the baseline on the holdout, ranking mode; null when the baseline was chosen. */
   readonly chosenVsBaseline: Criteria | null;
 }

@@ -32,6 +32,23 @@ describe("sizewise walkforward and experiments (CLI)", () => {
     expect(j.holdout.test.from).toBe("2024-01-31");
   });
 
+  it("walkforward records each look at a holdout in the state folder's ledger and warns on the second", () => {
+    const state = join(dir, "ledger-state");
+    const args = ["walkforward", "--seed", "3", "--gen-symbols", "6", "--gen-days", "25", "--state", state, "--config", "config.json", "--train-days", "12", "--test-days", "4", "--holdout-from", "2024-01-31", "--modes", "fixed", "--json"];
+    const first = cli(args);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stderr).not.toMatch(/WARNING/);
+    expect((JSON.parse(first.stdout) as { holdout: { label: string } }).holdout.label).toBe("HOLDOUT (evaluated once)");
+    const second = cli(args);
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/WARNING: HOLDOUT 2024-01-31\.\.\S+ on these bars \(sha1 [0-9a-f]+\) has now been evaluated 2 times/);
+    const j = JSON.parse(second.stdout) as { holdout: { label: string; ledger: { evaluations: number; previous: { command: string }[] } } };
+    expect(j.holdout.label).toBe("HOLDOUT (evaluated 2 times: no longer untouched)");
+    expect(j.holdout.ledger.evaluations).toBe(2);
+    expect(j.holdout.ledger.previous.map((p) => p.command)).toEqual(["walkforward"]);
+    expect(readFileSync(join(state, "holdout-ledger.jsonl"), "utf8").trim().split("\n")).toHaveLength(2);
+  });
+
   it("experiments runs a plan on worker threads, prints the ranking and writes the markdown report", () => {
     writeFileSync(join(dir, "plan.json"), JSON.stringify({ name: "cli-plan", modes: ["fixed", "kelly"], minTrades: 1, walkforward: { trainDays: 12, testDays: 4 }, grid: { "strategy.stopAtrMultiple": [0.3, 0.6, 1] } }));
     const r = cli(["experiments", ...gen, "--config", "config.json", "--plan", "plan.json", "--workers", "2", "--out", "report.md"]);
