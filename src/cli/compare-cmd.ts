@@ -3,6 +3,7 @@ import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { ALL_MODES, compareModes, withFixed, type Comparison } from "../backtest/compare.ts";
 import { tradeListJson } from "../backtest/run.ts";
+import { DEFAULT_MIN_TRADES } from "../experiments/plan.ts";
 import { CRITERIA, DOLLAR_FIGURES, diffText, pctRulesText, type Criteria, type CriterionDiff, type CriterionSpec } from "../backtest/criteria.ts";
 import { loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
@@ -120,7 +121,9 @@ export function compareTables(cmp: Comparison): string {
       return `${b.sharePct.toFixed(0)}% / ${b.winRate === null ? "-" : pct(b.winRate * 100)}`;
     })]);
   }
-  const out = [m.toString(), "Criteria against fixed (size-neutral first; the $ rows scale with position size):", c.toString(), pctRulesText(), "Size distribution and win rate by size bracket:", s.toString()];
+  const few = cmp.modes.filter((r) => r.run.metrics.trades < DEFAULT_MIN_TRADES);
+  const fewNote = few.length > 0 ? [`Fewer than ${DEFAULT_MIN_TRADES} trades (an experiment would list these, not rank them): ${few.map((r) => `${r.mode} ${r.run.metrics.trades}`).join(", ")}; differences over so few trades are noise.`] : [];
+  const out = [m.toString(), "Criteria against fixed (size-neutral first; the $ rows scale with position size):", c.toString(), pctRulesText(), ...fewNote, "Size distribution and win rate by size bracket:", s.toString()];
   const fixed = cmp.modes.find((r) => r.mode === "fixed");
   if (fixed && fixed.kelly.length > 0) {
     const k = new Table({ head: ["Kelly (R multiples)", "trades", "win rate", "payoff", "full", "half", "quarter"] });
