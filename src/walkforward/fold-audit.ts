@@ -1,4 +1,5 @@
 import type { FittedLearning } from "../engine/learning.ts";
+import { sortKelly } from "../backtest/compare.ts";
 import { treeRules } from "../regime/rules.ts";
 import { KellyStatsStore, type KellySnapshot } from "../sizing/kelly-stats.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
@@ -62,7 +63,7 @@ function kellyRow(k: KellySnapshot): KellyRowJson {
 
 /** One mode's fitted pieces; `asOfMs` is the end of the train window (every train trade closed before it). */
 export function modeAudit(f: FittedLearning, asOfMs: number): ModeAuditJson {
-  const kelly = KellyStatsStore.fromJSON(f.kelly).snapshots(asOfMs).map(kellyRow);
+  const kelly = sortKelly(KellyStatsStore.fromJSON(f.kelly).snapshots(asOfMs)).map(kellyRow);
   const c = f.confidenceModel;
   const q = f.qTable?.stats();
   return {
