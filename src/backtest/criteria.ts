@@ -129,3 +129,16 @@ export function pctRulesText(): string {
 function finiteOr0(x: number): number {
   return Number.isFinite(x) ? x : 0;
 }
+
+/** The criteria's definitions as JSON outputs state them next to the figures, so a null percentage explains itself. */
+export function criteriaRulesJson(): object {
+  const one = (s: CriterionSpec): object => ({ label: s.label, unit: s.unit, higherIsBetter: s.higherIsBetter, pctFromBaseline: Number.isFinite(s.pctFrom) ? s.pctFrom : null, pctRule: s.pctRule });
+  const map = (specs: Readonly<Record<string, CriterionSpec>>): Record<string, object> => Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, one(s)]));
+  return {
+    improvement: "the difference against the baseline in the figure's unit, signed so that + is better",
+    improvementPct: "improvement as % of the baseline, only when the baseline is >= pctFromBaseline (positive and clear of zero); else null",
+    r: "R = the run's mean dollar risk per trade (entries to the initial stop); figures in R do not change when every position is scaled",
+    sizeNeutral: map(CRITERIA),
+    dollars: map(DOLLAR_FIGURES),
+  };
+}

@@ -4,7 +4,7 @@ import { resolveConfig } from "../config/load.ts";
 import { ALL_MODES, compareModes, withFixed, type Comparison } from "../backtest/compare.ts";
 import { tradeListJson } from "../backtest/run.ts";
 import { DEFAULT_MIN_TRADES } from "../experiments/plan.ts";
-import { CRITERIA, DOLLAR_FIGURES, diffText, pctRulesText, type Criteria, type CriterionDiff, type CriterionSpec } from "../backtest/criteria.ts";
+import { CRITERIA, DOLLAR_FIGURES, criteriaRulesJson, diffText, pctRulesText, type Criteria, type CriterionDiff, type CriterionSpec } from "../backtest/criteria.ts";
 import { loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
@@ -83,7 +83,7 @@ export function compareJson(cmp: Comparison, rejectedRows: number): object {
       tradeList: tradeListJson(r.run.engine.trades),
     };
   }
-  return { bars: cmp.modes[0]?.run.engine.bars ?? 0, rejectedRows, modes, criteria: cmp.criteria };
+  return { bars: cmp.modes[0]?.run.engine.bars ?? 0, rejectedRows, modes, criteria: cmp.criteria, criteriaRules: criteriaRulesJson() };
 }
 
 const pct = (x: number): string => `${x.toFixed(2)}%`;

@@ -1,4 +1,4 @@
-import { CRITERIA, DOLLAR_FIGURES, diffText, pctRulesText, type Criteria } from "../backtest/criteria.ts";
+import { CRITERIA, DOLLAR_FIGURES, criteriaRulesJson, diffText, pctRulesText, type Criteria } from "../backtest/criteria.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import type { CriterionCheck, RankedVariant, VerdictRules } from "./analyze.ts";
 import type { ExperimentReport } from "./runner.ts";
@@ -20,6 +20,7 @@ export function experimentJson(r: ExperimentReport, data: DataInfo): object {
     data,
     design: { ...r.setup.folds, holdoutFrom: r.setup.folds.holdoutFrom ?? null, windows: "rolling", learningInTest: r.setup.learning, modes: r.setup.modes, rankMode: r.rankMode },
     baseline: decision.baseline,
+    criteriaRules: criteriaRulesJson(),
     ranked: ranked.map((v) => ({
       rank: v.rank,
       notRanked: v.notRanked,
@@ -102,7 +103,7 @@ export function decisionLines(r: ExperimentReport): string[] {
   const s = d.spread;
   if (d.bestBySharpe && d.bestByReturn) {
     lines.push(
-      `Best by Sharpe: ${d.bestBySharpe.name} (${d.bestBySharpe.sharpe.toFixed(2)}). Best by return: ${d.bestByReturn.name} (${pct(d.bestByReturn.returnPct)}).`,
+      `Best by Sharpe: ${d.bestBySharpe.name} (${d.bestBySharpe.sharpe.toFixed(2)}). Best by return (dollars, scales with size): ${d.bestByReturn.name} (${pct(d.bestByReturn.returnPct)}).`,
       `Across ${s.variants} ranked variants: return positive in ${s.positiveReturn}; Sharpe min ${s.sharpeMin.toFixed(2)}, median ${s.sharpeMedian.toFixed(2)}, max ${s.sharpeMax.toFixed(2)}.`,
     );
   } else lines.push("No variant is ranked.");
@@ -133,6 +134,20 @@ function criteriaText(c: Criteria): string {
 
 const mdRow = (cells: readonly string[]): string => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
 const mdTable = (head: readonly string[], rows: readonly (readonly string[])[]): string[] => [mdRow(head), mdRow(head.map(() => "---")), ...rows.map(mdRow)];
+
+/** The ranking mode against fixed within each variant (nothing to show when the ranking mode is fixed). */
+function vsFixedSection(r: ExperimentReport): string[] {
+  const { ranked } = r.analysis;
+  return [
+    `## ${r.rankMode} against fixed within each variant`,
+    "",
+    ...mdTable(
+      ["variant", ...Object.values(CRITERIA).map((c) => c.label), ...Object.values(DOLLAR_FIGURES).map((c) => c.label)],
+      ranked.map((v) => [v.name, ...(Object.keys(CRITERIA) as (keyof typeof CRITERIA)[]).map((k) => diffText(v.vsFixed.sizeNeutral[k], CRITERIA[k])), ...(Object.keys(DOLLAR_FIGURES) as (keyof typeof DOLLAR_FIGURES)[]).map((k) => diffText(v.vsFixed.dollars[k], DOLLAR_FIGURES[k]))]),
+    ),
+    "",
+  ];
+}
 
 export function experimentMarkdown(r: ExperimentReport, data: DataInfo): string {
   const { ranked } = r.analysis;
@@ -166,13 +181,7 @@ export function experimentMarkdown(r: ExperimentReport, data: DataInfo): string 
       })]),
     ),
     "",
-    `## ${r.rankMode} against fixed within each variant`,
-    "",
-    ...mdTable(
-      ["variant", ...Object.values(CRITERIA).map((c) => c.label), ...Object.values(DOLLAR_FIGURES).map((c) => c.label)],
-      ranked.map((v) => [v.name, ...(Object.keys(CRITERIA) as (keyof typeof CRITERIA)[]).map((k) => diffText(v.vsFixed.sizeNeutral[k], CRITERIA[k])), ...(Object.keys(DOLLAR_FIGURES) as (keyof typeof DOLLAR_FIGURES)[]).map((k) => diffText(v.vsFixed.dollars[k], DOLLAR_FIGURES[k]))]),
-    ),
-    "",
+    ...(r.rankMode === "fixed" ? [] : vsFixedSection(r)),
     "## Variants",
     "",
     ...mdTable(["variant", "overrides", "description"], r.variants.map((v) => [v.name, Object.entries(v.overrides).map(([k, x]) => `${k} = ${JSON.stringify(x)}`).join(", ") || "(none)", v.description ?? ""])),
