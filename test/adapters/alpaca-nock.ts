@@ -4,7 +4,6 @@
  * this disables it (loopback stays open for the local exchange).
  */
 import { readFileSync } from "node:fs";
-import type { Scope } from "nock";
 import { afterEach, beforeEach } from "vitest";
 import type { OrderIntent } from "../../src/core/types.ts";
 import { createAlpacaClient, type AlpacaClient } from "../../src/adapters/alpaca/client.ts";
@@ -72,7 +71,7 @@ export function paperClient(): AlpacaClient {
 }
 
 /** nock's interceptor for Alpaca's paper host that checks the key headers the SDK must send. */
-export function paper(): Scope {
+export function paper(): ReturnType<typeof nock> {
   return nock(PAPER, { reqheaders: { "APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET } });
 }
 
