@@ -176,7 +176,7 @@ describe("the venue's onTradeUpdate on Alpaca's frames", () => {
     const del = paper().delete(`/v2/orders/${String(ORDERS.stop_canceled.id)}`).reply(204);
     paper()
       .post("/v2/orders")
-      .reply(async (req) => {
+      .reply(async (req: Request) => {
         const b = (await req.json()) as Json;
         return canceled ? [200, like(ORDERS.stop_replacement, { client_order_id: b.client_order_id })] : [403, ERRORS.insufficient_qty.body];
       });
