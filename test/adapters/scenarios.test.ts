@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Alpaca, ApiError } from "@alpacahq/alpaca-trade-api";
 import { startExchange, type Exchange } from "../../src/exchange/server.ts";
 import { fetchTo } from "../../src/adapters/alpaca/client.ts";
-import { series } from "../exchange/helpers.ts";
+import type { BarSeries } from "../../src/core/bars.ts";
+import { OPEN_MS, series } from "../exchange/helpers.ts";
 import { KEY, nock, PAPER, SECRET, useNock } from "./alpaca-nock.ts";
 import { SCENARIOS, UNAUTHORIZED, type Ctx, type Scenario } from "./scenarios.ts";
 
@@ -106,10 +107,14 @@ describe("the scenario table against Alpaca's answers (nock on paper-api.alpaca.
   }
 });
 
-const SOFI = series("SOFI", Array.from({ length: 12 }, (_, i): [number, number, number, number] => {
-  const p = 7 + (i % 3) * 0.01;
-  return [p, p + 0.04, p - 0.04, p + 0.01];
-}));
+/** SOFI near $7 from `preOpen` minutes before the 09:30 open of 2024-01-02. */
+function sofi(preOpen = 0): BarSeries {
+  const rows = Array.from({ length: 16 }, (_, i): [number, number, number, number] => {
+    const p = 7 + (i % 3) * 0.01;
+    return [p, p + 0.04, p - 0.04, p + 0.01];
+  });
+  return series("SOFI", rows, OPEN_MS - preOpen * 60_000);
+}
 
 describe("the same scenarios against the local exchange", () => {
   let ex: Exchange | null = null;
@@ -123,7 +128,8 @@ describe("the same scenarios against the local exchange", () => {
     // A known difference runs as it.fails: when the strict exchange is merged it starts passing,
     // this turns red, and the mark comes off.
     (s.exchangeDiffers === undefined ? it : it.fails)(title, async () => {
-      ex = await startExchange({ keyId: KEY, secretKey: SECRET, bars: [SOFI], speed: "max", initialCashUsd: 100_000, frictionPctRoundTrip: 0 });
+      const opts = s.exchange ?? {};
+      ex = await startExchange({ keyId: KEY, secretKey: SECRET, bars: [sofi(opts.preOpenMinutes)], speed: "max", initialCashUsd: opts.initialCashUsd ?? 100_000, frictionPctRoundTrip: 0 });
       const setupClient = sdk(ex.url);
       const ctx = (await s.setup?.(ex, setupClient.sdk)) ?? {};
       const c = sdk(ex.url, s === UNAUTHORIZED ? "wrong-secret" : SECRET);

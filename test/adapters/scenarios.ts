@@ -39,6 +39,8 @@ export interface Scenario {
    * difference, kept out of the shape check so the rest of it still guards the scenario.
    */
   readonly exchangeMayOmit?: readonly string[];
+  /** How the local exchange starts: its cash, and minutes of pre-market bars before the 09:30 open. */
+  readonly exchange?: { readonly initialCashUsd?: number; readonly preOpenMinutes?: number };
 }
 
 /** Order keys Alpaca sends that the JS SDK 4.0.2 model does not read (alpaca-py's close-all example has them). */
@@ -59,6 +61,28 @@ async function protectedHolding(ex: Exchange, sdk: Alpaca): Promise<Ctx> {
   const ctx = await holding(ex, sdk);
   const oco = await sdk.trading.orders.oco({ symbol: "SOFI", qty: 100, side: "sell", timeInForce: "day", clientOrderId: "sw-scn-oco", takeProfit: { limitPrice: 7.45 }, stopLoss: { stopPrice: 6.81 } });
   return { ...ctx, ocoId: oco.id ?? "" };
+}
+
+/** Three round trips of SOFI today (three day trades), then a fourth buy, filled. */
+async function threeDayTradesAndABuy(ex: Exchange, sdk: Alpaca): Promise<Ctx> {
+  ex.stepBars(1);
+  for (let i = 1; i <= 3; i++) {
+    await sdk.trading.orders.market({ symbol: "SOFI", qty: 10, side: "buy", clientOrderId: `sw-scn-b${i}` });
+    ex.stepBars(1);
+    await sdk.trading.orders.market({ symbol: "SOFI", qty: 10, side: "sell", clientOrderId: `sw-scn-s${i}` });
+    ex.stepBars(1);
+  }
+  await sdk.trading.orders.market({ symbol: "SOFI", qty: 10, side: "buy", clientOrderId: "sw-scn-b4" });
+  ex.stepBars(1);
+  return {};
+}
+
+/** `YYYYMMDDHHMMSSmmm` of an instant in New York (what a FILL activity id starts with). */
+export function nyStamp(iso: string): string {
+  const ms = Date.parse(iso);
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).formatToParts(ms);
+  const p = (t: string): string => parts.find((x) => x.type === t)?.value ?? "";
+  return `${p("year")}${p("month")}${p("day")}${p("hour")}${p("minute")}${p("second")}${String(ms % 1000).padStart(3, "0")}`;
 }
 
 /** A sell limit resting far above the market, held shares behind it. */
@@ -193,6 +217,40 @@ export const SCENARIOS: readonly Scenario[] = [
     method: "GET", path: () => "/v2/account/activities", query: ["activity_types"], status: 200, body: FILLS.slice(0, 1),
     setup: holding,
     call: (sdk) => sdk.trading.accountActivities.getAccountActivities({ activityTypes: ["FILL"], direction: "asc" }),
+  },
+  {
+    name: "GET /v2/account/activities FILL: the id's time is the fill's transaction_time in New York",
+    method: "GET", path: () => "/v2/account/activities", query: ["activity_types"], status: 200, body: FILLS.slice(0, 1),
+    setup: holding,
+    call: async (sdk) => {
+      const got = (await sdk.trading.accountActivities.getAccountActivities({ activityTypes: ["FILL"], direction: "asc" })) as unknown as Json[];
+      for (const a of got) {
+        const raw = { id: String(a.id), time: (a.transactionTime as Date).toISOString() };
+        if (!raw.id.startsWith(`${nyStamp(raw.time)}::`)) throw new Error(`activity id ${raw.id} is not ${raw.time} in New York`);
+      }
+      return got;
+    },
+    exchangeDiffers: "writes the id's time in UTC, not New York's (issue 12 item 1)",
+  },
+  {
+    name: "POST /v2/orders market buy before 09:30: `accepted`, and it waits for the open (no pre-market fill)",
+    method: "POST", path: () => "/v2/orders", status: 200, body: ORDERS.market_accepted, exchangeMayOmit: ORDER_EXTRAS,
+    exchange: { preOpenMinutes: 5 },
+    setup: async (ex) => (ex.stepBars(1), {}),
+    call: async (sdk) => {
+      const o = await sdk.trading.orders.market({ symbol: "SOFI", qty: 10, side: "buy", clientOrderId: "sw-scn-early" });
+      if (o.status !== "accepted") throw new Error(`a market order sent at 09:25 is ${String(o.status)}, not accepted`);
+      return o;
+    },
+    exchangeDiffers: "takes a market order outside the session as `new` and fills it on pre-market bars (issue 12 item 5)",
+  },
+  {
+    name: "POST /v2/orders a 4th day trade in 5 days under $25,000: 403 40310100 pattern day trader",
+    method: "POST", path: () => "/v2/orders", ...err("pattern_day_trader"),
+    exchange: { initialCashUsd: 20_000 },
+    setup: threeDayTradesAndABuy,
+    call: (sdk) => sdk.trading.orders.market({ symbol: "SOFI", qty: 10, side: "sell", clientOrderId: "sw-scn-s4" }),
+    exchangeDiffers: "no pattern-day-trader rule (issue 12 item 5)",
   },
   {
     name: "DELETE /v2/positions?cancel_orders=true: 207 with one {symbol, status, body} per position",
