@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { streaming } from "@alpacahq/alpaca-trade-api";
 import type { Fill, OrderIntent } from "../../src/core/types.ts";
-import { AlpacaVenue, type TradeUpdateLike } from "../../src/adapters/alpaca/venue.ts";
+import type { OrderEnded } from "../../src/broker/venue.ts";
+import { AlpacaVenue, type TradeUpdateLike, type VenueObserver } from "../../src/adapters/alpaca/venue.ts";
 import { StreamInput, type InputRejection } from "../../src/daemon/stream-input.ts";
 import { fetchExecutions } from "../../src/daemon/broker-history.ts";
 import { ERRORS, FILLS, intent, like, ORDERS, paper, paperClient, UPDATES, useNock, type Json } from "./alpaca-nock.ts";
@@ -9,9 +10,9 @@ import { ERRORS, FILLS, intent, like, ORDERS, paper, paperClient, UPDATES, useNo
 useNock();
 
 /** A trade_updates frame as the SDK hands it to the daemon (its own mapper, snake_case kept alongside). */
-function sdkUpdate(name: string, order: Json = {}): TradeUpdateLike {
+function sdkUpdate(name: string, order: Json = {}, event?: string): TradeUpdateLike {
   const f = UPDATES[name];
-  return streaming.mapTradeUpdate({ ...f.data, order: { ...(f.data.order as Json), ...order } });
+  return streaming.mapTradeUpdate({ ...f.data, event: event ?? f.data.event, order: { ...(f.data.order as Json), ...order } });
 }
 
 function input(): { input: StreamInput; refused: InputRejection[] } {
@@ -27,18 +28,24 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 interface Harness {
   venue: AlpacaVenue;
   fills: Fill[];
+  /** Orders that ended without the engine asking (the observer's `ended`, the engine's path). */
+  ended: OrderEnded[];
   rejected: { coid: string; reason: string }[];
   acked: string[];
   updates: { event: string; coid: string }[];
 }
 
 function harness(): Harness {
-  const h: Harness = { venue: null as unknown as AlpacaVenue, fills: [], rejected: [], acked: [], updates: [] };
-  h.venue = new AlpacaVenue(paperClient(), ["SOFI"], (f) => h.fills.push(f), {
+  const h: Harness = { venue: null as unknown as AlpacaVenue, fills: [], ended: [], rejected: [], acked: [], updates: [] };
+  // `ended` is the observer hook the orders helper is adding (issue 12 item 4); not an object
+  // literal, so this compiles both before and after it exists.
+  const observer: VenueObserver & { ended?: (e: OrderEnded) => void } = {
     acknowledged: (i) => h.acked.push(i.clientOrderId),
     rejected: (i, reason) => h.rejected.push({ coid: i.clientOrderId, reason }),
     update: (event, coid) => h.updates.push({ event, coid }),
-  }, { tMs: NaN }, { clock: { nowMs: () => Date.parse("2024-05-14T13:45:03Z") }, retryDelayMs: 1 });
+    ended: (e) => h.ended.push(e),
+  };
+  h.venue = new AlpacaVenue(paperClient(), ["SOFI"], (f) => h.fills.push(f), observer, { tMs: NaN }, { clock: { nowMs: () => Date.parse("2024-05-14T13:45:03Z") }, retryDelayMs: 1 });
   return h;
 }
 
@@ -150,7 +157,8 @@ describe("the venue's onTradeUpdate on Alpaca's frames", () => {
     // The trading stream dropped and came back: the daemon fetches the fills since the run began.
     paper().get("/v2/account/activities").query(true).reply(200, FILLS.slice(0, 2));
     const caughtUp = await fetchExecutions(paperClient(), Date.parse("2024-05-14T13:30:00Z"));
-    for (const x of caughtUp) if (!h.venue.hasSeenExecution(x.executionId)) h.venue.applyExecution(x);
+    // The venue applies an execution once, whoever reports it (the daemon hands it every one fetched).
+    for (const x of caughtUp) h.venue.applyExecution(x);
     expect(h.venue.heldShares(0)).toBe(100);
     expect(h.fills.length).toBe(2);
   });
@@ -162,6 +170,32 @@ describe("the venue's onTradeUpdate on Alpaca's frames", () => {
     for (const x of await fetchExecutions(paperClient(), Date.parse("2024-05-14T13:30:00Z"))) h.venue.applyExecution(x);
     expect(h.fills.map((f) => f.qtyShares)).toEqual([40, 60]);
     expect(h.venue.heldShares(0)).toBe(100);
+  });
+
+  // Issue 12, item 4: "an order rejected, or canceled or expired by the broker, after its 200 only
+  // reaches the journal; the engine still believes the position is protected". The engine's path
+  // is the observer's `ended` (src/broker/venue.ts OrderEnded).
+  for (const [event, status] of [["rejected", "rejected"], ["canceled", "canceled"], ["expired", "expired"]] as const) {
+    it.fails(`a protective stop ${event} by the broker after its 200 reaches the engine as ended: ${status} (issue 12 item 4)`, async () => {
+      const h = harness();
+      const stop = intent({ clientOrderId: "sw-run-SOFI-1-stop", side: "sell", type: "stop", stopPriceUsd: 6.81, purpose: "stop" });
+      await place(h, stop, like(ORDERS.stop_canceled, { status: "new", canceled_at: null }));
+      const frame = event === "rejected" ? "rejected" : "canceled";
+      h.venue.onTradeUpdate(sdkUpdate(frame, { id: ORDERS.stop_canceled.id, client_order_id: stop.clientOrderId, status: event }, event));
+      expect(h.ended.map((e) => [e.clientOrderId, e.status])).toEqual([[stop.clientOrderId, status]]);
+    });
+  }
+
+  it("a `canceled` the engine asked for is not reported as ended by the broker", async () => {
+    const h = harness();
+    const stop = intent({ clientOrderId: "sw-run-SOFI-1-stop", side: "sell", type: "stop", stopPriceUsd: 6.81, purpose: "stop" });
+    await place(h, stop, like(ORDERS.stop_canceled, { status: "new", canceled_at: null }));
+    const del = paper().delete(`/v2/orders/${String(ORDERS.stop_canceled.id)}`).reply(204);
+    h.venue.cancel(stop.clientOrderId);
+    await until(() => del.isDone(), "the DELETE");
+    h.venue.onTradeUpdate(sdkUpdate("pending_cancel"));
+    h.venue.onTradeUpdate(sdkUpdate("canceled"));
+    expect(h.ended).toEqual([]);
   });
 
   // Issue 12, item 2: on Alpaca a cancel answers 204, the order goes pending_cancel, and its shares
