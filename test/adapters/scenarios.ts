@@ -63,6 +63,13 @@ async function protectedHolding(ex: Exchange, sdk: Alpaca): Promise<Ctx> {
   return { ...ctx, ocoId: oco.id ?? "" };
 }
 
+/** A protective sell stop resting below the market, held shares behind it. */
+async function restingStop(ex: Exchange, sdk: Alpaca): Promise<Ctx> {
+  const ctx = await holding(ex, sdk);
+  const o = await sdk.trading.orders.stop({ symbol: "SOFI", qty: 100, side: "sell", timeInForce: "day", stopPrice: 6.81, clientOrderId: "sw-scn-stop" });
+  return { ...ctx, stopId: o.id ?? "" };
+}
+
 /** Three round trips of SOFI today (three day trades), then a fourth buy, filled. */
 async function threeDayTradesAndABuy(ex: Exchange, sdk: Alpaca): Promise<Ctx> {
   ex.stepBars(1);
@@ -194,10 +201,14 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: "PATCH /v2/orders/{id} (replace a stop): a new order that `replaces` the old",
-    method: "PATCH", path: (c) => `/v2/orders/${c.limitId}`, status: 200, body: ORDERS.stop_replacement, exchangeMayOmit: ORDER_EXTRAS,
-    alpacaCtx: { limitId: String(ORDERS.stop_replaced.id) },
-    setup: restingLimit,
-    call: (sdk, c) => sdk.trading.orders.patchOrderByOrderId({ orderId: c.limitId, patchOrderRequest: { limitPrice: "7.50" } }),
+    method: "PATCH", path: (c) => `/v2/orders/${c.stopId}`, status: 200, body: ORDERS.stop_replacement, exchangeMayOmit: ORDER_EXTRAS,
+    alpacaCtx: { stopId: String(ORDERS.stop_replaced.id) },
+    setup: restingStop,
+    call: async (sdk, c) => {
+      const o = await sdk.trading.orders.patchOrderByOrderId({ orderId: c.stopId, patchOrderRequest: { stopPrice: "6.95" } });
+      if (o.replaces !== c.stopId || o.id === c.stopId || Number(o.stopPrice) !== 6.95) throw new Error(`the replacement ${String(o.id)} (replaces ${String(o.replaces)}, stop ${String(o.stopPrice)}) is not a new order for the old one`);
+      return o;
+    },
     exchangeDiffers: "no PATCH /v2/orders/{id} (issue 12 item 5)",
   },
   {
