@@ -43,11 +43,14 @@ describe("fetchOrders pages GET /v2/orders past 500 by `after`", () => {
     expect(queries.length).toBe(3);
   });
 
-  it("reads an OCO's stop leg nested in `legs` and keeps Alpaca's statuses as they are", async () => {
-    paper().get("/v2/orders").query(true).reply(200, [ORDERS.oco_new, ORDERS.stop_replaced, ORDERS.stop_replacement, ORDERS.limit_rejected, ORDERS.fractional_filled]);
+  it("reads an OCO's stop leg and a bracket's two legs nested in `legs`, and keeps Alpaca's statuses as they are", async () => {
+    paper().get("/v2/orders").query(true).reply(200, [ORDERS.oco_new, ORDERS.bracket_new, ORDERS.stop_replaced, ORDERS.stop_replacement, ORDERS.limit_rejected, ORDERS.fractional_filled]);
     const got = await fetchOrders(paperClient(), FROM_MS);
-    expect(got.map((o) => o.status)).toEqual(["new", "replaced", "new", "rejected", "filled"]);
-    expect((got[0] as trading.Order).legs?.map((l) => [l.id, l.status])).toEqual([[(ORDERS.oco_new.legs as Json[])[0].id, "held"]]);
+    expect(got.map((o) => o.status)).toEqual(["new", "new", "replaced", "new", "rejected", "filled"]);
+    const legs = (o: unknown): unknown[] => ((o as trading.Order).legs ?? []).map((l) => [l.id, l.type, l.status]);
+    expect(legs(got[0])).toEqual([[(ORDERS.oco_new.legs as Json[])[0].id, "stop", "held"]]);
+    expect(legs(got[1])).toEqual((ORDERS.bracket_new.legs as Json[]).map((l) => [l.id, l.type, "held"]));
+    expect((got[5] as trading.Order).filledQty).toBe("2.500283");
     expect(got.find((o) => o.id === ORDERS.stop_replacement.id)).toMatchObject({ replaces: ORDERS.stop_replaced.id });
   });
 });
