@@ -5,7 +5,7 @@ import { fetchTo } from "../../src/adapters/alpaca/client.ts";
 import type { BarSeries } from "../../src/core/bars.ts";
 import { OPEN_MS, series } from "../exchange/helpers.ts";
 import { KEY, nock, PAPER, SECRET, useNock } from "./alpaca-nock.ts";
-import { SCENARIOS, UNAUTHORIZED, type Ctx, type Scenario } from "./scenarios.ts";
+import { SCENARIOS, shapeDiff, UNAUTHORIZED, type Ctx, type Scenario } from "./scenarios.ts";
 
 useNock();
 
@@ -29,41 +29,6 @@ function sdk(base: string | null, secret = SECRET): { sdk: Alpaca; raw: Raw[] } 
     return r;
   };
   return { sdk: new Alpaca({ keyId: KEY, secret, paper: true, retry: false, rateLimit: false, fetchApi }), raw };
-}
-
-type Kind = "null" | "decimal string" | "string" | "number" | "boolean" | "array" | "object" | "undefined";
-
-function kind(v: unknown): Kind {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
-  if (typeof v === "string") return /^-?\d+(\.\d+)?$/.test(v) ? "decimal string" : "string";
-  return typeof v as Kind;
-}
-
-/**
- * Where `got` does not have Alpaca's shape `want`: every key Alpaca sends present, with the same
- * JSON type (numbers as decimal strings stay decimal strings). A `null` in Alpaca's example says
- * nothing about the type (the field is unused in that state).
- */
-function shapeDiff(want: unknown, got: unknown, at = "$"): string[] {
-  if (want === null) return [];
-  const kw = kind(want);
-  const kg = kind(got);
-  // A decimal string where Alpaca's example has a word is still a string (e.g. an account number of digits).
-  if (kw !== kg && !(kw === "string" && kg === "decimal string")) return [`${at}: Alpaca sends ${kw}, got ${kg}`];
-  if (kw === "array") {
-    const w = want as unknown[];
-    const g = got as unknown[];
-    return w.length > 0 && g.length > 0 ? shapeDiff(w[0], g[0], `${at}[0]`) : [];
-  }
-  if (kw !== "object") return [];
-  const out: string[] = [];
-  const g = got as Record<string, unknown>;
-  for (const [k, v] of Object.entries(want as Record<string, unknown>)) {
-    if (!(k in g)) out.push(`${at}.${k}: missing`);
-    else out.push(...shapeDiff(v, g[k], `${at}.${k}`));
-  }
-  return out;
 }
 
 /** What a scenario's call came to: the status and, for a refusal, Alpaca's error code. */

@@ -43,8 +43,43 @@ export interface Scenario {
   readonly exchange?: { readonly initialCashUsd?: number; readonly preOpenMinutes?: number };
 }
 
+type Kind = "null" | "decimal string" | "string" | "number" | "boolean" | "array" | "object" | "undefined";
+
+function kind(v: unknown): Kind {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "string") return /^-?\d+(\.\d+)?$/.test(v) ? "decimal string" : "string";
+  return typeof v as Kind;
+}
+
+/**
+ * Where `got` does not have Alpaca's shape `want`: every key Alpaca sends present, with the same
+ * JSON type (numbers as decimal strings stay decimal strings). A `null` in Alpaca's example says
+ * nothing about the type (the field is unused in that state).
+ */
+export function shapeDiff(want: unknown, got: unknown, at = "$"): string[] {
+  if (want === null) return [];
+  const kw = kind(want);
+  const kg = kind(got);
+  // A decimal string where Alpaca's example has a word is still a string (e.g. an account number of digits).
+  if (kw !== kg && !(kw === "string" && kg === "decimal string")) return [`${at}: Alpaca sends ${kw}, got ${kg}`];
+  if (kw === "array") {
+    const w = want as unknown[];
+    const g = got as unknown[];
+    return w.length > 0 && g.length > 0 ? shapeDiff(w[0], g[0], `${at}[0]`) : [];
+  }
+  if (kw !== "object") return [];
+  const out: string[] = [];
+  const g = got as Record<string, unknown>;
+  for (const [k, v] of Object.entries(want as Record<string, unknown>)) {
+    if (!(k in g)) out.push(`${at}.${k}: missing`);
+    else out.push(...shapeDiff(v, g[k], `${at}.${k}`));
+  }
+  return out;
+}
+
 /** Order keys Alpaca sends that the JS SDK 4.0.2 model does not read (alpaca-py's close-all example has them). */
-const ORDER_EXTRAS = ["subtag", "source"] as const;
+export const ORDER_EXTRAS = ["subtag", "source"] as const;
 
 const err = (name: string): { status: number; body: Json; headers?: Record<string, string> } => ERRORS[name];
 

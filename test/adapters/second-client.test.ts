@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlpacaClient, AlpacaStream, type Bar, type DefaultCredentials } from "@master-chief/alpaca";
 import { startExchange, type Exchange } from "../../src/exchange/server.ts";
 import { OPEN_MS, series } from "../exchange/helpers.ts";
+import { UPDATES } from "./alpaca-nock.ts";
+import { ORDER_EXTRAS, shapeDiff } from "./scenarios.ts";
 
 const KEY = "PKSECONDCLIENT";
 const SECRET = "second-client-secret";
@@ -132,6 +134,29 @@ describe("one trading day through @master-chief/alpaca on the local exchange", (
     expect(updates.filter((u) => u.event === "fill").map((u) => [u.coid, u.qty])).toEqual([["mc-entry", "100"], ["mc-oco", "100"]]);
     expect((await client.getAccount()).cash).toBeGreaterThan(100_000);
     expect(unreadable).toEqual([]);
+  });
+
+  it("trade_updates frames (new, fill, canceled) carry the keys and JSON types of Alpaca's documented frames", async () => {
+    const frames = new Map<string, unknown>();
+    const trading = stream("account");
+    trading.once("authenticated", () => trading.subscribe("trade_updates"));
+    trading.on("trade_updates", (u) => {
+      if (!frames.has(u.event)) frames.set(u.event, u.raw());
+    });
+    await until(() => (trading as unknown as { authenticated: boolean }).authenticated, "the trading stream authenticated");
+    await new Promise((r) => setTimeout(r, 50));
+    ex.stepBars(1);
+    await client.placeOrder({ symbol: "SOFI", qty: 10, side: "buy", type: "market", time_in_force: "day", client_order_id: "mc-b" });
+    ex.stepBars(1);
+    const stop = await client.placeOrder({ symbol: "SOFI", qty: 10, side: "sell", type: "stop", time_in_force: "day", stop_price: 6.5, client_order_id: "mc-s" });
+    await client.cancelOrder({ order_id: String(stop.id) });
+    await until(() => ["new", "fill", "canceled"].every((e) => frames.has(e)), "new, fill and canceled frames");
+    // Minor known differences the bot never reads: the order's subtag/source (not in the JS SDK's
+    // model), and the execution_id Alpaca also puts on `new` (alpaca-protocol.md "Events").
+    const minor = (event: string, d: string): boolean => ORDER_EXTRAS.some((k) => d === `$.order.${k}: missing`) || (event !== "fill" && d === "$.execution_id: missing");
+    for (const event of ["new", "fill", "canceled"]) {
+      expect(shapeDiff(UPDATES[event].data, frames.get(event)).filter((d) => !minor(event, d)), `${event} frame`).toEqual([]);
+    }
   });
 
   // Issue 12 item 1: Alpaca's trade_updates name an execution by a bare UUID (docs example
