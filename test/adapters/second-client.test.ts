@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlpacaClient, AlpacaStream, type Bar, type DefaultCredentials } from "@master-chief/alpaca";
 import { startExchange, type Exchange } from "../../src/exchange/server.ts";
 import { OPEN_MS, series } from "../exchange/helpers.ts";
-import { UPDATES } from "./alpaca-nock.ts";
+import { UPDATES, useNock } from "./alpaca-nock.ts";
 import { ORDER_EXTRAS, shapeDiff } from "./scenarios.ts";
 
 const KEY = "PKSECONDCLIENT";
@@ -46,6 +46,9 @@ async function refusal(p: Promise<unknown>): Promise<{ code?: number; message?: 
   }
   throw new Error("expected a refusal");
 }
+
+// Nothing but the exchange on 127.0.0.1 is reachable (the client's default hosts are Alpaca's).
+useNock();
 
 let ex: Exchange;
 let client: AlpacaClient;
