@@ -35,6 +35,11 @@ export interface BookOptions {
   /** The stricter reading of the wash-trade rule: untriggered stops count (see rules/wash-trade.ts). Default false. */
   readonly washTradeStopsCount?: boolean;
   /**
+   * The wash-trade refusal's HTTP status: 422 (code 42210000, a 2024 public report) by default;
+   * 403 (code 40310000) as an Alpaca forum thread shows it. Clients should key on the message.
+   */
+  readonly washTradeStatus?: 403 | 422;
+  /**
    * Whether PATCH may change the qty of an oco/bracket order (then its whole exit pair takes the
    * qty). Unverified on Alpaca; default false: refused with 422, the client cancels and re-places.
    */
@@ -51,7 +56,7 @@ export interface BookOptions {
 }
 
 /** The Alpaca rules whose exact behaviour is unverified or a knob: tests and chaos runs choose. */
-export type BookRuleOptions = Pick<BookOptions, "activityIdSharesExecutionId" | "fillWhilePendingCancel" | "washTradeStopsCount" | "replaceGroupQty">;
+export type BookRuleOptions = Pick<BookOptions, "activityIdSharesExecutionId" | "fillWhilePendingCancel" | "washTradeStopsCount" | "washTradeStatus" | "replaceGroupQty">;
 
 export interface Position {
   readonly symbol: string;
