@@ -158,6 +158,18 @@ describe("asynchronous cancel", () => {
   });
 });
 
+describe("cancel of a bracket leg", () => {
+  it("cancels the open entry and both exits when a held exit leg is canceled", async () => {
+    await open();
+    ex.stepBars(1);
+    const b = await alpaca.trading.orders.bracket({ symbol: "ABC", side: "buy", qty: 2, limitPrice: 9.7, timeInForce: "gtc", ...exits });
+    await alpaca.trading.orders.deleteOrderByOrderID({ orderId: b.legs?.[1]?.id ?? "" });
+    await until(() => ex.book.openOrderIds().length === 0);
+    const after = await get(idOf(b));
+    expect([after.status, ...(after.legs ?? []).map((l) => l.status)]).toEqual(["canceled", "canceled", "canceled"]);
+  });
+});
+
 describe("wash-trade protection", () => {
   it("refuses a market buy while an OCO take-profit sell rests", async () => {
     await open();
