@@ -141,7 +141,7 @@ async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): P
       cancelDelayMs: ms("--cancel-delay-ms", o.cancelDelayMs),
       rejectAfterAccept: rejectFraction > 0 ? { fraction: rejectFraction, seed } : undefined,
       rejectDelayMs: ms("--reject-delay-ms", o.rejectDelayMs),
-      corrections: correctionFraction > 0 ? { fraction: correctionFraction, seed } : undefined,
+      correctionFraction, correctionSeed: seed,
       streamLagMs: ms("--stream-lag-ms", o.streamLagMs),
       authTimeoutMs: intOption("--auth-timeout-ms", o.authTimeoutMs, 1),
       extraEvent: o.extraEvent,

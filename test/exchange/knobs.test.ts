@@ -75,12 +75,12 @@ describe("exchange knobs", () => {
     expect((await alpaca.trading.orders.limit({ symbol: "ABC", qty: 1, side: "buy", limitPrice: 5, timeInForce: "gtc" })).status).toBe("new");
   });
 
-  it("brokerEnd: the broker cancels or expires a resting order without a DELETE, by call or by predicate", async () => {
-    await open({ brokerEnd: (o, nowMs) => (o.type === "stop" && nowMs >= ABC.tMs[4] ? "expired" : null) });
+  it("brokerCancel: the broker cancels or expires a resting order without a DELETE, by call or by predicate", async () => {
+    await open({ brokerCancel: (o, nowMs) => (o.type === "stop" && nowMs >= ABC.tMs[4] ? "expired" : null) });
     const l = await listen();
     ex.stepBars(1);
     const lim = await alpaca.trading.orders.limit({ symbol: "ABC", qty: 1, side: "buy", limitPrice: 5, timeInForce: "gtc" });
-    ex.brokerEnd(idOf(lim), "canceled");
+    ex.brokerCancel(idOf(lim));
     await alpaca.trading.orders.market({ symbol: "ABC", qty: 5, side: "buy" });
     ex.stepBars(1);
     const stop = await alpaca.trading.orders.stop({ symbol: "ABC", qty: 5, side: "sell", stopPrice: 9, timeInForce: "gtc" });
