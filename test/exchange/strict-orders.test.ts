@@ -251,6 +251,15 @@ describe("replace (PATCH /v2/orders/{id}) through the SDK", () => {
     expect((await alpaca.trading.positions.getAllOpenPositions()).map((p) => p.qty)).toEqual(["3"]);
   });
 
+  it("under replacedEventCarriesNew, the replaced update carries the new order", async () => {
+    await open({ rules: { replacedEventCarriesNew: true } });
+    ex.stepBars(1);
+    const o = await alpaca.trading.orders.limit({ symbol: "ABC", qty: 2, side: "buy", limitPrice: 9, timeInForce: "day" });
+    updates.length = 0;
+    const n = await patch(idOf(o), { limitPrice: "9.1" });
+    expect(updates.map((u) => [u.event, u.order.id === o.id ? "old" : u.order.id === n.id ? "new" : "?"])).toEqual([["pending_replace", "old"], ["replaced", "new"], ["new", "new"]]);
+  });
+
   it("moves the stop leg of an OCO by its own id; the group stays one OCO", async () => {
     await open();
     await holdLong(10);
