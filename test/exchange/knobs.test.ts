@@ -91,6 +91,18 @@ describe("exchange knobs", () => {
     l.close();
   });
 
+  it("brokerCancelPicker: fraction 1 cancels every resting order at the next minute, 0 none", async () => {
+    const { brokerCancelPicker } = await import("../../src/exchange/knobs.ts");
+    await open({ brokerCancel: brokerCancelPicker({ fraction: 1, seed: 2 }) });
+    ex.stepBars(1);
+    const lim = await alpaca.trading.orders.limit({ symbol: "ABC", qty: 1, side: "buy", limitPrice: 5, timeInForce: "gtc" });
+    ex.stepBars(1);
+    expect(ex.book.order(idOf(lim))?.status).toBe("canceled");
+    const never = brokerCancelPicker({ fraction: 0, seed: 2 });
+    const wire = ex.book.order(idOf(lim));
+    expect(wire && never(wire, 0)).toBeNull();
+  });
+
   it("streamLagMs delays trade updates on the wire but keeps their order", async () => {
     await open({ streamLagMs: 40 });
     const l = await listen();
