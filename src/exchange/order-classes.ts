@@ -3,6 +3,7 @@ import { buyLimitFill, buyStopFill, sellLimitFill, sellStopFill } from "../broke
 import type { AlpacaOrder, ExBar, OrderClass, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce } from "./types.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
 import { isOnTick } from "../core/tick.ts";
+import { EXTENDED_HOURS_REFUSAL, extendedHoursAllowed } from "./rules/session.ts";
 
 /**
  * Validation of POST /v2/orders bodies, including the oco and bracket order classes, the
@@ -32,6 +33,8 @@ export interface ParsedOrder {
   /** oco and bracket: the take-profit limit and the stop-loss stop of the exit pair. */
   readonly takeProfit: number;
   readonly stopLoss: number;
+  /** `extended_hours: true`: a limit day order that may execute before the open and after the close. */
+  readonly ext: boolean;
 }
 
 /** An order as the book tracks it. */
@@ -56,6 +59,8 @@ export interface Working {
   reserves: boolean;
   /** Listing order across the book, set when the book takes the order (ties in created_at are common at replay speed); restores keep it. */
   seq: number;
+  /** Chosen at submission to be rejected after its 200 (a knob: BookOptions.rejectAfterAccept); stays `accepted` until then. */
+  doomed?: boolean;
 }
 
 /** A fresh working order (and its Alpaca order object) for a validated request, stamped `at.nowMs`. */
@@ -69,13 +74,28 @@ export function newWorking(p: ParsedOrder, cid: string, status: OrderStatus, at:
     filled_avg_price: null, order_class: p.cls, order_type: type, type, side,
     position_intent: side === "buy" ? "buy_to_open" : "sell_to_close", time_in_force: p.tif,
     limit_price: type === "limit" ? numStr(p.limit) : null, stop_price: type === "stop" ? numStr(p.stop) : null,
-    status, extended_hours: false, legs: null, trail_percent: null, trail_price: null, hwm: null,
+    status, extended_hours: p.ext, legs: null, trail_percent: null, trail_price: null, hwm: null,
   };
   return { order, qty: p.qty, filledQty: 0, filledNotional: 0, limit: p.limit, stop: p.stop, arrivalMs: at.nowMs, split: false, expiryMs: at.expiryMs, legs: [], reserves: true, seq: -1 };
 }
 
+/** Not final: the order can still fill or change (a pending_cancel order can still fill until its cancel completes). */
 export function isOpen(o: AlpacaOrder): boolean {
-  return o.status === "new" || o.status === "held" || o.status === "partially_filled";
+  return o.status === "new" || o.status === "accepted" || o.status === "held" || o.status === "partially_filled" || o.status === "pending_cancel";
+}
+
+/** DELETE /v2/orders/{id} applies: open and not already being canceled. */
+export function isCancelable(o: AlpacaOrder): boolean {
+  return isOpen(o) && o.status !== "pending_cancel";
+}
+
+/**
+ * PATCH /v2/orders/{id} applies. Alpaca's "Replace an Order" reference: not when accepted,
+ * pending_new, pending_cancel or pending_replace (nor, obviously, when final). A partially filled
+ * order is refused too: what qty means for its replacement is not documented (stricter than Alpaca).
+ */
+export function isReplaceable(o: AlpacaOrder): boolean {
+  return o.status === "new" || o.status === "held";
 }
 
 /** A stable per-symbol asset id (a deterministic UUID-shaped string), so repeated calls agree. */
@@ -97,9 +117,11 @@ export function parseOrder(req: OrderRequest): ParsedOrder {
   const tif = oneOf<TimeInForce>(req.time_in_force, ["day", "gtc"], "time_in_force");
   const cid = req.client_order_id === undefined || req.client_order_id === null || req.client_order_id === "" ? null : str(req.client_order_id, "client_order_id");
   if (cid !== null && cid.length > 128) throw invalid("client_order_id must be no more than 128 characters");
+  const ext = req.extended_hours === true || req.extended_hours === "true";
+  if (ext && !extendedHoursAllowed(type, tif, cls)) throw invalid(EXTENDED_HOURS_REFUSAL);
   const tp = legObject(req.take_profit, "take_profit");
   const sl = legObject(req.stop_loss, "stop_loss");
-  const base = { symbol, qty, side, type, tif, cid, cls };
+  const base = { symbol, qty, side, type, tif, cid, cls, ext };
   if (cls === "simple") {
     // Silently dropping exits would leave a position unprotected that the caller believes protected.
     if (tp || sl) throw invalid("take_profit and stop_loss require order_class bracket or oco");
@@ -175,11 +197,14 @@ export function linkExitPair(parent: Working, limit: Working, stop: Working): vo
 }
 
 /**
- * What canceling `w` cancels: `w`, its OCO peer (one-cancels-other, either way round) and, for a
- * bracket entry, its still-held exits. Exits already armed stay: they protect the filled part.
+ * What canceling `w` cancels (Alpaca, bracket orders: canceling one leg cancels the others). An
+ * exit leg takes its whole group with it: the other leg and, while still open, the bracket entry.
+ * An oco's root is its limit leg, so either leg cancels the pair. Canceling a bracket entry takes
+ * its still-held exits; exits already armed stay: they protect the filled part.
  */
 export function cancelGroup(w: Working): Set<Working> {
-  return new Set([w, ...(w.peer ? [w.peer] : []), ...w.legs.filter((l) => l.order.status === "held")]);
+  const all = w.parent ? [w.parent, ...w.parent.legs] : [w, ...(w.peer ? [w.peer] : []), ...w.legs.filter((l) => l.order.status === "held")];
+  return new Set(all.filter((x) => isCancelable(x.order)));
 }
 
 export function invalid(message: string): ExchangeError {
@@ -213,4 +238,33 @@ function priceNum(v: unknown, field: string): number {
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: string): T {
   if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
   throw invalid(`invalid ${field}: ${JSON.stringify(v)}`);
+}
+
+/** A replacement `nw` takes `old`'s place in its group (PATCH of an oco/bracket member): peer, parent and legs move over. */
+export function relinkReplacement(old: Working, nw: Working): void {
+  if (old.peer) {
+    nw.peer = old.peer;
+    old.peer.peer = nw;
+  }
+  const parent = old.parent;
+  if (parent) {
+    nw.parent = parent;
+    parent.legs = parent.legs.map((l) => (l === old ? nw : l));
+    parent.order.legs = parent.legs.map((l) => l.order);
+  }
+  if (old.legs.length > 0) {
+    nw.legs = old.legs;
+    for (const l of nw.legs) l.parent = nw;
+    nw.order.legs = nw.legs.map((l) => l.order);
+  }
+  old.peer = old.parent = undefined;
+  old.legs = [];
+  old.order.legs = null;
+}
+
+/** Sets an open order's qty (an exit pair resized with its replaced member). */
+export function resizeOpen(w: Working, qty: number): void {
+  if (!isOpen(w.order)) return;
+  w.qty = qty;
+  w.order.qty = String(qty);
 }

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
-import type { BarSeries, BarSource } from "../core/bars.ts";
+import { correctionOf, rejectPicker } from "./knobs.ts";
 import { Book } from "./book.ts";
 import type { MinuteBars } from "./replay.ts";
 import { MinuteCursor } from "./replay.ts";
@@ -16,90 +16,8 @@ import { StockStreamHub, TradingStreamHub } from "./streams.ts";
 import type { ExBar, TradeUpdate } from "./types.ts";
 import { ExchangeError } from "./types.ts";
 
-export interface ExchangeOptions {
-  /** 0 (default) picks a free port. */
-  readonly port?: number;
-  /** Only loopback is allowed: this is a paper exchange that accepts any order from anyone who knows the key. */
-  readonly host?: "127.0.0.1";
-  readonly keyId: string;
-  readonly secretKey: string;
-  readonly bars: readonly BarSeries[] | BarSource;
-  /** "max": replay as fast as possible; N: N bar-minutes per wall-clock minute (one every 60000/N ms). */
-  readonly speed: "max" | number;
-  readonly initialCashUsd: number;
-  readonly frictionPctRoundTrip: number;
-  /** Seeded partial fills of market orders (see BookOptions). */
-  readonly partialFill?: { readonly fraction: number; readonly seed: number };
-  /** Start replaying at `speed` right away. Default false: call `play()` or step by hand. */
-  readonly autoPlay?: boolean;
-  /** Told how many bars each replayed minute published (a lock-step driver waits for that many). */
-  readonly onMinute?: (bars: number) => void;
-  /**
-   * Keep the book here (plus `<name>.history.jsonl` beside it; see persist.ts) and resume from it
-   * on start. Every mutation a client could observe is written before the client hears of it.
-   * Throws on start when the file was saved for other bars or settings.
-   */
-  readonly persistFile?: string;
-  /**
-   * Fault injection for tests and the chaos run: asked once per authenticated REST request; a
-   * fault answers in place of the exchange (see RestFault). Absent or null: no fault.
-   */
-  readonly restFault?: (req: { readonly method: string; readonly path: string }) => RestFault | null;
-  /**
-   * Fault injection on the streams: asked once per frame. "duplicate" sends the frame twice;
-   * "stale" sends it and then the stream's previous frame again (out of order, as a network can).
-   */
-  readonly frameFault?: (stream: "bars" | "trade_updates") => FrameFault | null;
-}
-
-export type FrameFault = "duplicate" | "stale";
-
-/**
- * One injected REST failure. `before`: answered without touching the book, as if the request
- * never reached the broker. `after`: the request takes effect and then its answer is replaced,
- * as when a response is lost: the case that makes a client look an order up before sending it
- * again. `delayMs` holds the answer back (past a client's timeout); with no `status` the real
- * answer is sent late.
- */
-export interface RestFault {
-  readonly when: "before" | "after";
-  readonly status?: number;
-  /** Sent as Retry-After (seconds) with the fault's answer, as Alpaca does on 429. */
-  readonly retryAfterS?: number;
-  readonly delayMs?: number;
-  /** The answer's envelope (default: a generic 500 / rate-limit text), e.g. Alpaca's refusals: 40310000 "insufficient buying power". */
-  readonly code?: number;
-  readonly message?: string;
-}
-
-export type StreamHubName = "stocks" | "trading" | "both";
-
-export interface Exchange {
-  readonly port: number;
-  /** http://127.0.0.1:PORT, the base for both the trading and the data REST routes. */
-  readonly url: string;
-  /** ws://127.0.0.1:PORT; streams live at /stream (trading) and /v2/iex or /v2/sip (stocks). */
-  readonly wsUrl: string;
-  readonly book: Book;
-  /** The replay clock: the end of the last replayed minute (epoch ms). */
-  readonly nowMs: number;
-  /** True once every bar has been replayed. */
-  readonly done: boolean;
-  /** True when the book and the replay position were restored from `persistFile`. */
-  readonly resumed: boolean;
-  /** fill and partial_fill trade updates this process has sent on the trading stream (counted once each, listeners or not). */
-  readonly fillsPublished: number;
-  /** Bars this process has published on the stocks stream (counted once each, subscribers or not). */
-  readonly barsPublished: number;
-  /** Cuts the current websocket connections of a hub, as a network failure would; clients reconnect on their own. */
-  dropStreams(which: StreamHubName): void;
-  /** Replays up to `n` minutes synchronously; returns how many were replayed. */
-  stepBars(n?: number): number;
-  /** Replays at the configured speed until the data ends or `pause()`; resolves then. */
-  play(): Promise<void>;
-  pause(): void;
-  close(): Promise<void>;
-}
+export type { Exchange, ExchangeOptions, FrameFault, RestFault, StreamHubName } from "./server-types.ts";
+import type { Exchange, ExchangeOptions, RestFault } from "./server-types.ts";
 
 const MAX_BODY_BYTES = 1 << 20;
 const STOCK_PATHS = new Set(["/v2/iex", "/v2/sip", "/v2/delayed_sip"]);
@@ -108,6 +26,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const host = opts.host ?? "127.0.0.1";
   if (host !== "127.0.0.1") throw new Error(`the local exchange binds 127.0.0.1 only, not ${String(host)}`);
   if (opts.speed !== "max" && !(opts.speed > 0)) throw new Error(`speed must be "max" or a positive number, got ${opts.speed}`);
+  const corrections = opts.correctionFraction ? { fraction: opts.correctionFraction, seed: opts.correctionSeed ?? 1 } : undefined;
   const cursor = new MinuteCursor(opts.bars);
   let upcoming: MinuteBars | null = cursor.next();
   const history = new BarHistory(cursor.symbols);
@@ -127,7 +46,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       // history) and prove they are the bars that were saved.
       const last = saved.replay.lastMinuteMs ?? -Infinity;
       for (; upcoming && upcoming.tMs <= last; upcoming = cursor.next()) {
-        for (const b of upcoming.bars) history.push(b);
+        for (const b of upcoming.bars) history.push(correctionOf(b, corrections) ?? b);
         tally.add(upcoming);
       }
       checkReplay(opts.persistFile ?? "", saved.replay, tally.state(false));
@@ -142,30 +61,60 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     frictionPctRoundTrip: opts.frictionPctRoundTrip,
     symbols: cursor.symbols,
     partialFill: opts.partialFill,
+    ...opts.rules,
+    rejectAfterAccept: rejectPicker(opts.rejectAfterAccept),
+    brokerEnd: opts.brokerCancel,
+    // Alpaca values a market buy off the last trade; before a symbol's first bar, its coming open stands in for it.
+    referencePrice: (sym: string) => upcoming?.bars.find((b) => b.symbol === sym)?.open,
     // Orders placed before the first step arrive at the first bar's start, so it can fill them.
     startMs: upcoming?.tMs ?? 0,
   };
   const book = saved ? Book.restore(bookOpts, saved.content) : new Book(bookOpts);
   const keys = { keyId: opts.keyId, secretKey: opts.secretKey };
-  const stocks = new StockStreamHub(keys);
+  const stocks = new StockStreamHub(keys, opts.authTimeoutMs ?? 10_000);
   const trading = new TradingStreamHub(keys);
   const ctx = { book, history, accountId: saved?.accountId ?? randomUUID() };
   store?.attach(book);
   // Trade updates wait here until the state that produced them is on disk (see commit).
   const pending: TradeUpdate[] = [];
-  book.onUpdate((u) => pending.push(u));
+  book.onUpdate((u) => {
+    pending.push(u);
+    if (u.event === "new" && opts.extraEvent) pending.push({ ...u, event: opts.extraEvent, execution_id: undefined });
+  });
   let fillsPublished = 0;
   let barsPublished = 0;
 
+  const timers = new Set<NodeJS.Timeout>();
+  function later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  }
+  /** Cancels requested (and rejections decided) since the last commit complete later, on the wall clock. */
+  function scheduleCancels(): void {
+    const ids = book.drainCancelRequests();
+    if (ids.length > 0) later(opts.cancelDelayMs ?? 0, () => (book.completeCancels(ids), commit()));
+    const doomed = book.drainRejectRequests();
+    if (doomed.length > 0) later(opts.rejectDelayMs ?? 0, () => (book.completeRejects(doomed), commit()));
+  }
+  /** Publishes a trade update, `streamLagMs` late when the knob is set (timers of one delay keep their order). */
+  function publishUpdate(u: TradeUpdate): void {
+    if (opts.streamLagMs) later(opts.streamLagMs, () => trading.publish(u));
+    else trading.publish(u);
+  }
+
   /** Disk first, then the wire: no client hears of a state a SIGKILL could still lose. */
   function commit(): void {
+    scheduleCancels();
     store?.save(book, ctx.accountId, tally.state(upcoming === null));
     for (const u of pending.splice(0)) {
       if (u.event === "fill" || u.event === "partial_fill") fillsPublished++;
-      trading.publish(u);
+      publishUpdate(u);
       const f = opts.frameFault?.("trade_updates") ?? null;
-      if (f === "duplicate") trading.publish(u);
-      else if (f === "stale" && lastUpdate !== null) trading.publish(lastUpdate);
+      if (f === "duplicate") publishUpdate(u);
+      else if (f === "stale" && lastUpdate !== null) publishUpdate(lastUpdate);
       lastUpdate = u;
     }
   }
@@ -230,7 +179,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => hub.accept(ws));
+    // The stocks stream speaks msgpack only to clients that ask for it (the SDK's upgrade carries Content-Type: application/msgpack), JSON otherwise.
+    const msgpack = /application\/msgpack/i.test(req.headers["content-type"] ?? "");
+    wss.handleUpgrade(req, socket, head, (ws) => (hub === stocks ? stocks.accept(ws, msgpack) : trading.accept(ws)));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -250,11 +201,14 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     const endMs = m.tMs + 60_000;
     for (const b of m.bars) book.onBar(b, endMs);
     book.advanceTo(endMs);
-    for (const b of m.bars) history.push(b);
+    const corrected = m.bars.map((b) => correctionOf(b, corrections));
+    m.bars.forEach((b, i) => history.push(corrected[i] ?? b));
     if (store) tally.add(m);
     upcoming = cursor.next();
     commit();
     publishBars(m.bars);
+    const updated = corrected.filter((b): b is ExBar => b !== null);
+    if (updated.length > 0) stocks.publish(updated, "u");
     opts.onMinute?.(m.bars.length);
     return true;
   }
@@ -289,6 +243,10 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     },
     get barsPublished() {
       return barsPublished;
+    },
+    brokerCancel(orderId, status = "canceled") {
+      book.brokerEnd(orderId, status);
+      commit();
     },
     dropStreams(which) {
       if (which !== "trading") stocks.dropAll();
@@ -329,6 +287,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     async close() {
       // Nothing to flush: every mutation was saved when it happened.
       exchange.pause();
+      for (const t of timers) clearTimeout(t);
       stocks.dropAll();
       trading.dropAll();
       cursor.close();
