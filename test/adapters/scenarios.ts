@@ -201,14 +201,12 @@ export const SCENARIOS: readonly Scenario[] = [
     method: "POST", path: () => "/v2/orders", ...err("wash_trade"),
     setup: restingLimit,
     call: (sdk) => sdk.trading.orders.market({ symbol: "SOFI", qty: 10, side: "buy", clientOrderId: "sw-scn-add" }),
-    exchangeDiffers: "no wash-trade rule: the buy is accepted (issue 12 item 3)",
   },
   {
     name: "POST /v2/orders OCO sell with its stop above the market: 422 42210000",
     method: "POST", path: () => "/v2/orders", ...err("stop_vs_base_price"),
     setup: holding,
     call: (sdk) => sdk.trading.orders.oco({ symbol: "SOFI", qty: 100, side: "sell", timeInForce: "day", clientOrderId: "sw-scn-oco-bad", takeProfit: { limitPrice: 99 }, stopLoss: { stopPrice: 50 } }),
-    exchangeDiffers: "accepts an OCO/bracket stop leg above the market (issue 12 item 5)",
   },
   {
     name: "GET /v2/orders:by_client_order_id unknown: 404 40410000",
@@ -244,7 +242,6 @@ export const SCENARIOS: readonly Scenario[] = [
       if (o.replaces !== c.stopId || o.id === c.stopId || Number(o.stopPrice) !== 6.95) throw new Error(`the replacement ${String(o.id)} (replaces ${String(o.replaces)}, stop ${String(o.stopPrice)}) is not a new order for the old one`);
       return o;
     },
-    exchangeDiffers: "no PATCH /v2/orders/{id} (issue 12 item 5)",
   },
   {
     name: "GET /v2/orders status=all after=<time> honours `after` (paging past 500)",
@@ -256,7 +253,6 @@ export const SCENARIOS: readonly Scenario[] = [
       if (got.length > 0) throw new Error(`after=2100 answered ${got.length} orders`);
       return got;
     },
-    exchangeDiffers: "ignores after/until/side on GET /v2/orders (issue 12 item 5)",
   },
   {
     name: "GET /v2/account/activities FILL: `::` ids with cum_qty, leaves_qty, order_id",
@@ -276,7 +272,6 @@ export const SCENARIOS: readonly Scenario[] = [
       }
       return got;
     },
-    exchangeDiffers: "writes the id's time in UTC, not New York's (issue 12 item 1)",
   },
   {
     name: "POST /v2/orders market buy before 09:30: `accepted`, and it waits for the open (no pre-market fill)",
@@ -288,7 +283,6 @@ export const SCENARIOS: readonly Scenario[] = [
       if (o.status !== "accepted") throw new Error(`a market order sent at 09:25 is ${String(o.status)}, not accepted`);
       return o;
     },
-    exchangeDiffers: "takes a market order outside the session as `new` and fills it on pre-market bars (issue 12 item 5)",
   },
   {
     name: "POST /v2/orders a 4th day trade in 5 days under $25,000: 403 40310100 pattern day trader",
@@ -296,14 +290,12 @@ export const SCENARIOS: readonly Scenario[] = [
     exchange: { initialCashUsd: 20_000 },
     setup: threeDayTradesAndABuy,
     call: (sdk) => sdk.trading.orders.market({ symbol: "SOFI", qty: 10, side: "sell", clientOrderId: "sw-scn-s4" }),
-    exchangeDiffers: "no pattern-day-trader rule (issue 12 item 5)",
   },
   {
     name: "DELETE /v2/positions?cancel_orders=true: 207 with one {symbol, status, body} per position",
     method: "DELETE", path: () => "/v2/positions", query: ["cancel_orders"], status: 207, body: ACCOUNT.close_all_207.slice(0, 1), exchangeMayOmit: ORDER_EXTRAS,
     setup: protectedHolding,
     call: (sdk) => sdk.trading.positions.deleteAllOpenPositions({ cancelOrders: true }),
-    exchangeDiffers: "no DELETE /v2/positions (issue 12 item 5)",
   },
 ];
 
