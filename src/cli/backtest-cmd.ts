@@ -3,7 +3,7 @@ import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { runBacktest, tradeListJson } from "../backtest/run.ts";
 import type { Metrics } from "../backtest/metrics.ts";
-import { loadBars, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadBars, withBarInputs } from "./load-bars.ts";
 import { progressBar, type Progress } from "./progress.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 
@@ -36,7 +36,7 @@ export function backtestCommand(o: BacktestCliOptions): void {
   const t0 = performance.now();
   const config = resolveConfig(o.config);
   let fileBar: Progress | null = null;
-  const loaded = loadBars(o, (done, total) => {
+  const loaded = loadBars({ ...o, plausibility: barLimits(config) }, (done, total) => {
     fileBar ??= progressBar("loading", total, !o.json);
     fileBar.update(done);
   });

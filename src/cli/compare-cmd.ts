@@ -3,7 +3,7 @@ import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { ALL_MODES, compareModes, withFixed, type Comparison } from "../backtest/compare.ts";
 import { tradeListJson } from "../backtest/run.ts";
-import { loadSeries } from "./load-bars.ts";
+import { barLimits, loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import { loadQTable } from "../sizing/rl/index.ts";
@@ -43,7 +43,7 @@ function compareCommand(o: CompareOptions): void {
   const config = resolveConfig(o.config);
   const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
-  const loaded = loadSeries(o);
+  const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
   const rlTable = o.rlTable;
   const bar = progressBar("compare", withFixed(modes as SizingMode[]).length, !o.json);
   const cmp = compareModes({

@@ -9,7 +9,7 @@ import { loadPlan } from "../experiments/plan.ts";
 import { runExperiments } from "../experiments/runner.ts";
 import { RANK_HEAD, decisionLines, experimentJson, experimentMarkdown, rankCells, type DataInfo } from "../experiments/report.ts";
 import { intOption } from "./int-option.ts";
-import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadSeries, withBarInputs } from "./load-bars.ts";
 import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { parseFoldOptions, withFoldOptions, type FoldCliOptions } from "./walkforward-cmd.ts";
@@ -53,7 +53,7 @@ async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
   const plan = loadPlan(o.plan);
   const folds = parseFoldOptions(o);
   const workers = o.workers === undefined ? availableParallelism() : intOption("--workers", o.workers, 1);
-  const loaded = loadSeries(o);
+  const loaded = loadSeries({ ...o, plausibility: barLimits(base) });
   const bars = MergedBars.fromSeries(loaded.series);
   const progress = lazyProgressBar(`experiments ${plan.name}`, !o.json);
   const report = await runExperiments({

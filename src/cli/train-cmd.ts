@@ -7,7 +7,7 @@ import { saveRegimeModel } from "../regime/model-file.ts";
 import { inSampleReport, type InSampleReport, type RegimeOutcome } from "../regime/report.ts";
 import { treeRules } from "../regime/rules.ts";
 import { REGIMES } from "../sizing/regime-port.ts";
-import { loadBars, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadBars, withBarInputs } from "./load-bars.ts";
 
 interface TrainOptions extends BarInputOptions {
   out?: string;
@@ -40,7 +40,7 @@ Examples:
 function trainCommand(o: TrainOptions): void {
   const config = resolveConfig(o.config);
   const out = o.out ?? config.regime.modelPath;
-  const loaded = loadBars(o);
+  const loaded = loadBars({ ...o, plausibility: barLimits(config) });
   const bar = progressBar("train", loaded.rows, !o.json);
   const fit = fitRegimeModel({ config, source: loaded.source, onProgress: bar.update });
   bar.stop();

@@ -3,7 +3,7 @@ import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { trainRl } from "../backtest/train-rl.ts";
 import { loadQTable, saveQTable } from "../sizing/rl/index.ts";
-import { loadSeries, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
 import { progressBar } from "./progress.ts";
 
@@ -28,7 +28,7 @@ export function registerTrainRl(program: Command): void {
       const out = o.out ?? config.sizing.rl.tablePath;
       const passes = Number(o.passes);
       if (!Number.isInteger(passes) || passes < 1) throw new Error(`--passes must be a positive integer (got ${JSON.stringify(o.passes)})`);
-      const { series } = loadSeries(o);
+      const { series } = loadSeries({ ...o, plausibility: barLimits(config) });
       const bar = progressBar("training", passes, !o.json);
       const res = trainRl({ config, series, passes, table: o.resume ? loadQTable(out) : undefined, onPass: (p) => bar.update(p.pass) });
       bar.stop();

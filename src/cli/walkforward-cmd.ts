@@ -10,7 +10,7 @@ import { mergedData, runWalkForward, type Evaluation, type WalkForwardResult } f
 import { HOLDOUT_LABEL, designJson, foldJson, rangeJson, testSpan, type FoldJson } from "../walkforward/summary.ts";
 import { compareJson, compareTables } from "./compare-cmd.ts";
 import { intOption } from "./int-option.ts";
-import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadSeries, withBarInputs } from "./load-bars.ts";
 import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { writeComparisonReport } from "./report-file.ts";
@@ -90,7 +90,7 @@ async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
   const config = resolveConfig(o.config);
   const folds = { ...DEFAULT_FOLD_OPTIONS, ...parseFoldOptions(o) };
   const modes = parseModes(o.modes);
-  const loaded = loadSeries(o);
+  const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
   const bars = MergedBars.fromSeries(loaded.series);
   const bar = lazyProgressBar("walk-forward", !o.json);
   const wf = runWalkForward({
