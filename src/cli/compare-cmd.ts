@@ -11,6 +11,7 @@ import type { BarInputOptions } from "./load-bars.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { progressBar } from "./progress.ts";
 import { writeComparisonReport } from "./report-file.ts";
+import { homeDir } from "./home.ts";
 
 interface CompareOptions extends BarInputOptions {
   modes: string;
@@ -40,7 +41,7 @@ Examples:
 }
 
 function compareCommand(o: CompareOptions): void {
-  const config = resolveConfig(o.config);
+  const config = resolveConfig(o.config, homeDir());
   const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
   const loaded = loadSeries({ ...o, plausibility: barLimits(config) });

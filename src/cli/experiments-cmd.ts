@@ -13,6 +13,7 @@ import { type BarInputOptions, barLimits, loadSeries, withBarInputs } from "./lo
 import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { parseFoldOptions, withFoldOptions, type FoldCliOptions } from "./walkforward-cmd.ts";
+import { homeDir } from "./home.ts";
 
 interface ExperimentsCliOptions extends BarInputOptions, FoldCliOptions {
   plan: string;
@@ -49,7 +50,7 @@ Examples:
 }
 
 async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
-  const base = resolveConfig(o.config);
+  const base = resolveConfig(o.config, homeDir());
   const plan = loadPlan(o.plan);
   const folds = parseFoldOptions(o);
   const workers = o.workers === undefined ? availableParallelism() : intOption("--workers", o.workers, 1);

@@ -8,6 +8,7 @@ import { inSampleReport, type InSampleReport, type RegimeOutcome } from "../regi
 import { treeRules } from "../regime/rules.ts";
 import { REGIMES } from "../sizing/regime-port.ts";
 import { type BarInputOptions, barLimits, loadBars, withBarInputs } from "./load-bars.ts";
+import { homeDir } from "./home.ts";
 
 interface TrainOptions extends BarInputOptions {
   out?: string;
@@ -38,7 +39,7 @@ Examples:
 }
 
 function trainCommand(o: TrainOptions): void {
-  const config = resolveConfig(o.config);
+  const config = resolveConfig(o.config, homeDir());
   const out = o.out ?? config.regime.modelPath;
   const loaded = loadBars({ ...o, plausibility: barLimits(config) });
   const bar = progressBar("train", loaded.rows, !o.json);

@@ -6,6 +6,7 @@ import { loadQTable, saveQTable } from "../sizing/rl/index.ts";
 import { type BarInputOptions, barLimits, loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
 import { progressBar } from "./progress.ts";
+import { homeDir } from "./home.ts";
 
 interface TrainRlOptions extends BarInputOptions {
   passes: string;
@@ -24,7 +25,7 @@ export function registerTrainRl(program: Command): void {
     .option("--json", "print the per-pass convergence as JSON")
     .addHelpText("after", "\nExample:\n  $ npx sizewise train-rl --data ../shared/data/bars/1min/2024q2 --passes 30 --out state/rl-qtable.json")
     .action((o: TrainRlOptions) => {
-      const config = resolveConfig(o.config);
+      const config = resolveConfig(o.config, homeDir());
       const out = o.out ?? config.sizing.rl.tablePath;
       const passes = Number(o.passes);
       if (!Number.isInteger(passes) || passes < 1) throw new Error(`--passes must be a positive integer (got ${JSON.stringify(o.passes)})`);

@@ -14,6 +14,7 @@ import { type BarInputOptions, barLimits, loadSeries, withBarInputs } from "./lo
 import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { writeComparisonReport } from "./report-file.ts";
+import { homeDir } from "./home.ts";
 
 interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions {
   online?: boolean;
@@ -87,7 +88,7 @@ Examples:
 }
 
 async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
-  const config = resolveConfig(o.config);
+  const config = resolveConfig(o.config, homeDir());
   const folds = { ...DEFAULT_FOLD_OPTIONS, ...parseFoldOptions(o) };
   const modes = parseModes(o.modes);
   const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
