@@ -110,10 +110,14 @@ It first prints one line saying what is real: the broker (local exchange, Alpaca
 data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute paths it uses.`,
     )
     .action(async (o: StartOptions) => {
-      const config = resolveConfig(o.config, homeDir());
-      const speed = parseSpeed(o.speed);
       const home = homeDir();
+      const config = resolveConfig(o.config, home);
+      const speed = parseSpeed(o.speed);
       const keys = readKeys(process.env, home);
+      const localWhy = keys === null ? missingKeysReason(process.env, home) : o.local ? "--local was given" : null;
+      const asked = askedSymbols(o);
+      // Refused before anything starts: no listener, no state folder, no exchange.
+      if (localWhy !== null) refuseBorrowedNames(asked, o, localWhy);
       const secrets = keys ? [keys.keyId, keys.secretKey] : [];
       const log = createLogger({ secrets, destination: 2 });
       // SIGINT/SIGTERM: no new entries, flush state and journal, close the sockets, exit 0.
@@ -129,9 +133,7 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
       if (keys === null || o.local) {
         if (o.live) throw new Error("--live cannot trade the local exchange: it is a paper exchange");
         if (o.brokerUrl) throw new Error("--broker-url needs APCA_API_KEY_ID and APCA_API_SECRET_KEY (the key pair the broker at that URL requires)");
-        const why = keys === null ? missingKeysReason(process.env, home) : "--local was given";
-        const asked = askedSymbols(o);
-        refuseBorrowedNames(asked, o, why);
+        const why = localWhy ?? "--local was given";
         const { series, rejects } = loadSeries({ ...o, cache: true, plausibility: barLimits(config) });
         const rows = series.reduce((a, s) => a + s.length, 0);
         const data = o.data
