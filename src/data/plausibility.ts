@@ -1,5 +1,5 @@
 import { closedReason, sessionOf } from "../core/market-calendar.ts";
-import { NyTime } from "../core/ny-time.ts";
+import { etToUtcMs, NyTime } from "../core/ny-time.ts";
 
 /**
  * Plausibility of a bar that is well formed (finite, positive, low <= open/close <= high): is it a
@@ -130,6 +130,23 @@ export function limitsTag(l: PlausibilityLimits | null): string {
 
 const ny = new NyTime();
 
+/** The extended session (UTC ms, [from, to)) of the last trading day a bar fell in: a pure cache. */
+let okFromMs = 0;
+let okToMs = 0;
+/** The New York day (UTC ms, [from, to)) of the last bar a jump was checked for. */
+let dayFromMs = 0;
+let dayToMs = 0;
+
+/** Whether two times fall on different New York days (`b` is the later bar). */
+function acrossDays(aMs: number, bMs: number): boolean {
+  if (!(bMs >= dayFromMs && bMs < dayToMs)) {
+    const d = ny.etDay(bMs);
+    dayFromMs = etToUtcMs(d, 0);
+    dayToMs = etToUtcMs(d + 1, 0);
+  }
+  return aMs < dayFromMs || aMs >= dayToMs;
+}
+
 /**
  * Why the session rule refuses a bar at `tMs`, or null. A bar stamped at midnight (UTC or New York)
  * may be a daily bar, labelled with its date (this data's daily bars sit at 00:00Z, Alpaca's REST
@@ -137,11 +154,18 @@ const ny = new NyTime();
  * an extended session) does.
  */
 function sessionProblem(tMs: number): string | null {
+  // Bars come in time order, so most fall in the session window found for the bar before.
+  if (tMs >= okFromMs && tMs < okToMs) return null;
   const etDay = ny.etDay(tMs);
   const closed = closedReason(etDay);
   if (closed === null) {
-    const m = ny.etMinute(tMs);
-    if (m >= EXTENDED_OPEN_MINUTE && m < sessionOf(etDay)!.closeMinute + POST_MARKET_MINUTES) return null;
+    const from = etToUtcMs(etDay, EXTENDED_OPEN_MINUTE);
+    const to = etToUtcMs(etDay, sessionOf(etDay)!.closeMinute + POST_MARKET_MINUTES);
+    if (tMs >= from && tMs < to) {
+      okFromMs = from;
+      okToMs = to;
+      return null;
+    }
   }
   // A date-stamped (daily) bar: its date decides.
   const utcMidnight = tMs % DAY_MS === 0;
@@ -155,7 +179,7 @@ function sessionProblem(tMs: number): string | null {
 
 /** A jump from `prev` to `bar` beyond the limit for the gap between them, or null. */
 export function jumpProblem(prev: PrevBar, bar: PlausibleBarInput, l: PlausibilityLimits): string | null {
-  const across = ny.etDay(prev.tMs) !== ny.etDay(bar.tMs);
+  const across = acrossDays(prev.tMs, bar.tMs);
   const limit = across ? l.maxGapJumpMultiple : l.maxJumpMultiple;
   const move = Math.max(bar.high / prev.close, prev.close / bar.low);
   if (!(move > limit)) return null;
