@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
@@ -40,7 +41,8 @@ Examples:
 
 function trainCommand(o: TrainOptions): void {
   const config = resolveConfig(o.config, homeDir());
-  const out = o.out ?? config.regime.modelPath;
+  // The default lands in the home (a relative regime.modelPath is the home's), wherever this runs from.
+  const out = o.out ?? resolve(homeDir(), config.regime.modelPath);
   const loaded = loadBars({ ...o, plausibility: barLimits(config) });
   const bar = progressBar("train", loaded.rows, !o.json);
   const fit = fitRegimeModel({ config, source: loaded.source, onProgress: bar.update });
