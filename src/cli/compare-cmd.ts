@@ -5,7 +5,7 @@ import { ALL_MODES, compareModes, withFixed, type Comparison } from "../backtest
 import { tradeListJson } from "../backtest/run.ts";
 import { DEFAULT_MIN_TRADES } from "../experiments/plan.ts";
 import { CRITERIA, DOLLAR_FIGURES, criteriaRulesJson, diffText, pctRulesText, type Criteria, type CriterionDiff, type CriterionSpec } from "../backtest/criteria.ts";
-import { loadSeries } from "./load-bars.ts";
+import { barLimits, loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import { loadQTable } from "../sizing/rl/index.ts";
@@ -13,6 +13,7 @@ import type { BarInputOptions } from "./load-bars.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { progressBar } from "./progress.ts";
 import { writeComparisonReport } from "./report-file.ts";
+import { homeDir } from "./home.ts";
 
 interface CompareOptions extends BarInputOptions {
   modes: string;
@@ -42,10 +43,10 @@ Examples:
 }
 
 function compareCommand(o: CompareOptions): void {
-  const config = resolveConfig(o.config);
+  const config = resolveConfig(o.config, homeDir());
   const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
-  const loaded = loadSeries(o);
+  const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
   const rlTable = o.rlTable;
   const bar = progressBar("compare", withFixed(modes as SizingMode[]).length, !o.json);
   const cmp = compareModes({

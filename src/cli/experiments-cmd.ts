@@ -11,10 +11,11 @@ import { RANK_HEAD, decisionLines, experimentJson, experimentMarkdown, rankCells
 import { intOption } from "./int-option.ts";
 import { etToUtcMs, isoToEtDay } from "../core/ny-time.ts";
 import { recordHoldout } from "../walkforward/holdout-ledger.ts";
-import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadSeries, withBarInputs } from "./load-bars.ts";
 import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { parseFoldOptions, withFoldOptions, type FoldCliOptions } from "./walkforward-cmd.ts";
+import { homeDir } from "./home.ts";
 
 interface ExperimentsCliOptions extends BarInputOptions, FoldCliOptions {
   plan: string;
@@ -51,11 +52,11 @@ Examples:
 }
 
 async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
-  const base = resolveConfig(o.config);
+  const base = resolveConfig(o.config, homeDir());
   const plan = loadPlan(o.plan);
   const folds = parseFoldOptions(o);
   const workers = o.workers === undefined ? availableParallelism() : intOption("--workers", o.workers, 1);
-  const loaded = loadSeries(o);
+  const loaded = loadSeries({ ...o, plausibility: barLimits(base) });
   const bars = MergedBars.fromSeries(loaded.series);
   const progress = lazyProgressBar(`experiments ${plan.name}`, !o.json);
   let report = await runExperiments({

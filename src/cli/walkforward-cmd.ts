@@ -12,10 +12,11 @@ import { compareJson, compareTables } from "./compare-cmd.ts";
 import { foldAudit } from "../walkforward/fold-audit.ts";
 import { recordHoldout, type HoldoutLedgerJson } from "../walkforward/holdout-ledger.ts";
 import { intOption } from "./int-option.ts";
-import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadSeries, withBarInputs } from "./load-bars.ts";
 import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { writeComparisonReport } from "./report-file.ts";
+import { homeDir } from "./home.ts";
 
 interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions {
   online?: boolean;
@@ -89,10 +90,10 @@ Examples:
 }
 
 async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
-  const config = resolveConfig(o.config);
+  const config = resolveConfig(o.config, homeDir());
   const folds = { ...DEFAULT_FOLD_OPTIONS, ...parseFoldOptions(o) };
   const modes = parseModes(o.modes);
-  const loaded = loadSeries(o);
+  const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
   const bars = MergedBars.fromSeries(loaded.series);
   const bar = lazyProgressBar("walk-forward", !o.json);
   const wf = runWalkForward({

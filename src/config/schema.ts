@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { rlConfigSchema } from "../sizing/rl/config.ts";
 import { ENTRY_FEATURE_NAMES, MOMENTUM_LOOKBACKS } from "../features/catalogue.ts";
+import { dataSchema } from "./data-schema.ts";
 
 /**
  * The one config schema. Every default number of SPEC lives here with a description, so
@@ -408,6 +409,7 @@ export const configSchema = z
     trading: tradingSchema.default(() => tradingSchema.parse({})).describe("What the daemon trades on Alpaca, and the live-trading opt-in."),
     daemon: daemonSchema.default(() => daemonSchema.parse({})).describe("The paper-trading daemon: market-data feed, restarts, schedules, stream reconnects."),
     regime: regimeSchema.default(() => regimeSchema.parse({})).describe("The regime model (SPEC section 2): features, tree, fail-safes and labels."),
+    data: dataSchema.default(() => dataSchema.parse({})).describe("Plausibility of bars: time range, market sessions, price range and jumps; a bar that fails is refused, counted and named."),
   })
   .strict();
 
