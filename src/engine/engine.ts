@@ -1,7 +1,7 @@
 import type { BarBatch, BarView } from "../core/bars.ts";
 import { createBarView } from "../core/bars.ts";
 import { NyTime, etDayToIso, hhmmToMinute } from "../core/ny-time.ts";
-import { REGULAR_SESSION, SessionDay, closedReason, minuteToHhmm, type SessionLookup } from "../core/market-calendar.ts";
+import { REGULAR_SESSION, SessionDay, minuteToHhmm, type SessionLookup } from "../core/market-calendar.ts";
 import type { Strategy } from "../core/strategy.ts";
 import { BROKER_LIQUIDATION, type Fill, type Signal, type SizingDecision, type TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
@@ -176,6 +176,9 @@ export class Engine<S> {
     const etMinute = Math.floor((local - etDay * DAY_MS) / MIN_MS);
     const session = this.session;
     if (etDay !== session.etDay) session.at(etDay);
+    // A day without a session (a holiday in generated data, a stray weekend print) is no trading
+    // day at all, extended hours included: Alpaca has no pre- or post-market on a holiday.
+    if (!session.trading) return;
     if (this.rthOnly && (etMinute < session.openMinute || etMinute >= session.closeMinute)) return;
     if (etDay !== this.curDay) this.rollDay(etDay, t);
     r.barsUsed++;
@@ -401,7 +404,6 @@ export class Engine<S> {
    */
   private outsideEntryHours(bar: BarView): string | null {
     const s = this.session;
-    if (!s.trading) return `no session today (${closedReason(bar.etDay) ?? "not in the calendar"})`;
     if (bar.etMinute < s.openMinute) return `before the open (${minuteToHhmm(s.openMinute)})`;
     if (bar.etMinute + 1 >= s.flattenMinute) return `no entries from ${minuteToHhmm(s.flattenMinute)} (the session closes at ${minuteToHhmm(s.closeMinute)})`;
     return null;

@@ -6,6 +6,8 @@ import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { Config } from "../../src/config/schema.ts";
 import type { Fill } from "../../src/core/types.ts";
 import { NyTime, etToUtcMs, isoToEtDay } from "../../src/core/ny-time.ts";
+import { generateSeries } from "../../src/data/generator.ts";
+import { seriesSource } from "../../src/data/merge-source.ts";
 import { decline, flat, sessionBatch, type Ohlcv } from "./scenario.ts";
 
 // Early closes (13:00) from the calendar: entries end and positions flatten at 12:55, the bars
@@ -80,15 +82,14 @@ describe("sessions from the calendar", () => {
     expect(res.marketMs).toBe(210 * 60_000);
   });
 
-  it("a holiday has no session: its bars are ignored, and with regularHoursOnly off no entry is taken", () => {
+  it("a holiday has no session: its bars are ignored, extended hours or not", () => {
     const bars = [...selloff(), ...flat(8.3, 40)];
-    const on = run("2024-11-28", 630, bars);
-    expect([on.res.barsUsed, on.res.signals, on.res.daily.length]).toEqual([0, 0, 0]);
-    const off = run("2024-11-28", 630, bars, parseConfig({ strategy: { regularHoursOnly: false } }));
-    expect(off.res.signals).toBe(1);
-    expect(off.res.trades).toHaveLength(0);
-    expect(off.rejected).toEqual(["no session today (Thanksgiving Day)"]);
-    expect(off.res.marketMs).toBe(0);
+    for (const regularHoursOnly of [true, false]) {
+      const { res } = run("2024-11-28", 630, bars, parseConfig({ strategy: { regularHoursOnly } }));
+      expect([res.barsUsed, res.signals, res.trades.length, res.daily.length, res.marketMs]).toEqual([0, 0, 0, 0, 0]);
+    }
+    // The same bars the day before enter: the holiday's silence is the calendar's.
+    expect(run("2024-11-27", 630, bars).res.trades).toHaveLength(1);
   });
 
   it("an earlier flattenAt keeps its distance from the close: 15:30 flattens at 12:30 on a half day", () => {
@@ -97,4 +98,45 @@ describe("sessions from the calendar", () => {
     expect(res.trades[0].exitReason).toBe("eod");
     expect(etMinute(res.trades[0].exitTimeMs)).toBe(750);
   });
+});
+
+describe("sessions from the calendar on generated bars (extended hours, holidays included)", () => {
+  const HALF = new Set(HALF_DAYS.map(isoToEtDay));
+  const HOLIDAYS = new Set(["2024-11-28", "2024-12-25"].map(isoToEtDay));
+  // Generated weekdays 2024-11-25 .. 2024-12-27: two half days, two holidays the generator does not skip.
+  const series = generateSeries({ seed: 11, symbols: 40, days: 25, startDay: "2024-11-25", extendedHours: true, selloffProb: 0.5, trapProb: 0.9 });
+
+  it.each([true, false])("regularHoursOnly %s: nothing is entered from 12:55, held past 12:55 or filled from 13:00 on a half day; nothing on a holiday", (regularHoursOnly) => {
+    // No trade limit, so the afternoon trades too (a fixed 16:00 would enter and hold after 12:55).
+    const config = parseConfig({ strategy: { minDayChangePct: -5, regularHoursOnly }, risk: { maxTradesPerDay: 1000, dailyLossLimitPct: 100 } });
+    const fills: Fill[] = [];
+    const res = run2(config, (f) => fills.push(f));
+    const halfDayTrades = res.trades.filter((t) => HALF.has(ny.etDay(t.entryTimeMs)));
+    // The scenario must trade on the half days, or it proves nothing.
+    expect(halfDayTrades.length).toBeGreaterThan(2);
+    for (const t of halfDayTrades) {
+      expect(etMinute(t.entryTimeMs)).toBeLessThanOrEqual(775);
+      expect(etMinute(t.exitTimeMs)).toBeLessThanOrEqual(775);
+      expect(ny.etDay(t.exitTimeMs)).toBe(ny.etDay(t.entryTimeMs));
+    }
+    for (const f of fills) {
+      const day = ny.etDay(f.timeMs);
+      expect(HOLIDAYS.has(day)).toBe(false);
+      if (HALF.has(day)) expect(etMinute(f.timeMs)).toBeLessThanOrEqual(780);
+    }
+    expect(res.daily.map((d) => d.day)).not.toContain("2024-11-28");
+  });
+
+  function run2(config: Config, onFill: (f: Fill) => void) {
+    const engine = new Engine({
+      config,
+      symbols: series.map((s) => s.symbol),
+      strategy: createBearTrap(config.strategy),
+      sizer: createSizer({ sizing: config.sizing, risk: config.risk }),
+      events: { fill: onFill },
+    });
+    const src = seriesSource(series);
+    for (let b = src.nextBatch(); b !== null; b = src.nextBatch()) engine.runBatch(b);
+    return engine.finish();
+  }
 });
