@@ -89,6 +89,9 @@ export class Engine<S> {
   private hwmUsd: number;
   /** Today's session from the calendar (early closes included); looked up when the day changes. */
   private readonly session: SessionDay;
+  /** The minutes [firstMinute, endMinute) of today whose bars the engine uses (see enterDay). */
+  private firstMinute = 0;
+  private endMinute = 0;
   private readonly rthOnly: boolean;
   private readonly friction: number;
 
@@ -174,12 +177,8 @@ export class Engine<S> {
     const local = this.ny.localMs(t);
     const etDay = Math.floor(local / DAY_MS);
     const etMinute = Math.floor((local - etDay * DAY_MS) / MIN_MS);
-    const session = this.session;
-    if (etDay !== session.etDay) session.at(etDay);
-    // A day without a session (a holiday in generated data, a stray weekend print) is no trading
-    // day at all, extended hours included: Alpaca has no pre- or post-market on a holiday.
-    if (!session.trading) return;
-    if (this.rthOnly && (etMinute < session.openMinute || etMinute >= session.closeMinute)) return;
+    if (etDay !== this.session.etDay) this.enterDay(etDay);
+    if (etMinute < this.firstMinute || etMinute >= this.endMinute) return;
     if (etDay !== this.curDay) this.rollDay(etDay, t);
     r.barsUsed++;
     this.lastBarMs = t;
@@ -299,6 +298,23 @@ export class Engine<S> {
     r.marketMs = this.marketMinutes * MIN_MS;
     r.finalEquityUsd = this.broker.equityUsd();
     return r;
+  }
+
+  /**
+   * Looks up a new day's session (once per day, not per bar) and the minutes whose bars count:
+   * the regular session, or the whole day when extended hours are used. A day without a session
+   * (a holiday in generated data, a stray weekend print) is no trading day at all, extended hours
+   * included: Alpaca has no pre- or post-market on a holiday.
+   */
+  private enterDay(etDay: number): void {
+    const s = this.session.at(etDay);
+    if (!s.trading) {
+      this.firstMinute = Infinity;
+      this.endMinute = -Infinity;
+    } else {
+      this.firstMinute = this.rthOnly ? s.openMinute : 0;
+      this.endMinute = this.rthOnly ? s.closeMinute : DAY_MS / MIN_MS;
+    }
   }
 
   private rollDay(etDay: number, t: number): void {
