@@ -199,6 +199,15 @@ export function isOpenAt(tMs: number): boolean {
 export type SessionLookup = (etDay: number) => Session | null;
 
 /**
+ * A broker's calendar as a {@link SessionLookup}: its answer for the days it covers (a missing
+ * day inside its range is a holiday, such as an unscheduled closure the rules cannot know), the
+ * NYSE rules beyond them, so a calendar fetched for a range never closes the days after it.
+ */
+export function brokerSessions(calendar: { covers(etDay: number): boolean; session(etDay: number): Session | null }): SessionLookup {
+  return (etDay) => (calendar.covers(etDay) ? calendar.session(etDay) : sessionOf(etDay));
+}
+
+/**
  * One day's session as a bot acts on it: looked up once when the day changes, then read as plain
  * numeric fields on every bar (no allocation, no map lookup on the hot path). On a day without a
  * session (a weekend, a holiday) open, close and flatten are all 0, so every minute is outside it.
