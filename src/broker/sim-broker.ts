@@ -1,5 +1,6 @@
 import type { BarView } from "../core/bars.ts";
 import type { Fill, OrderIntent } from "../core/types.ts";
+import { SessionDay, type SessionLookup } from "../core/market-calendar.ts";
 import { DayTradeCounter, pdtBlocks } from "../risk/day-trades.ts";
 import { MARKET_BUY_CUSHION, buyLimitFill, buyStopFill, sellLimitFill, sellStopFill, withFriction } from "./fill-model.ts";
 import type { OrderEnded, SubmitResult, Venue, VenueFactory } from "./venue.ts";
@@ -34,6 +35,8 @@ export interface SimBrokerOptions {
   readonly buyingPowerMultiple: number;
   /** Refuse an order that could make a 4th day trade under $25,000 of previous-day equity (Alpaca does; default on). */
   readonly pdtProtection?: boolean;
+  /** Which days trade and when they close (the NYSE rules of core/market-calendar by default). */
+  readonly sessions?: SessionLookup;
 }
 
 /**
@@ -44,7 +47,10 @@ export interface SimBrokerOptions {
  * - a potential wash trade (see wash-trade.ts);
  * - a 4th day trade in 5 business days under $25,000 of previous-day equity;
  * - a resting buy beyond buying power.
- * Orders only fill against bars that arrive for their symbol. Fills are reported synchronously
+ * Orders only fill against bars that arrive for their symbol, and only inside the day's regular
+ * session from the calendar: Alpaca accepts a market order sent after the close (status
+ * `accepted`) and fills it at the next open, and day orders without extended hours never
+ * execute outside 09:30 to the close (13:00 on an early-close day); a holiday has no session. Fills are reported synchronously
  * through `onFill`, which may submit, replace or cancel re-entrantly (a target fill moves the
  * stop). While a symbol's bar is processed its cancels land at the bar's end, as a broker's
  * cancel lands after the fill the bot reacts to; orders sent meanwhile are checked and placed
@@ -69,6 +75,8 @@ export class SimBroker implements Venue {
   private day = -1;
   /** Equity at the previous session's last bar (the PDT rule reads it). */
   private prevDayEquityUsd: number;
+  /** The session of the day being looked at (per-day lookup; per-bar reads are fields). */
+  private readonly session: SessionDay;
 
   constructor(
     readonly symbols: readonly string[],
@@ -83,6 +91,7 @@ export class SimBroker implements Venue {
     this.working = symbols.map(() => []);
     this.workingCount = new Int32Array(symbols.length);
     this.dayTrades = new DayTradeCounter(symbols.length);
+    this.session = new SessionDay(0, opts.sessions);
   }
 
   equityUsd(): number {
@@ -179,7 +188,9 @@ export class SimBroker implements Venue {
   processBar(bar: BarView): void {
     this.noteDay(bar.etDay);
     const s = bar.symId;
-    if (this.workingCount[s] !== 0) {
+    const session = this.session.at(bar.etDay);
+    // Outside the session nothing executes; working orders wait for the next open.
+    if (this.workingCount[s] !== 0 && session.inSession(bar.etMinute)) {
       const list = this.working[s];
       // Orders placed while this bar is processed (exits after an entry fill, a moved stop) wait
       // for the next bar, as at a broker: the bot learns of a fill only after it happened.
@@ -238,7 +249,7 @@ export class SimBroker implements Venue {
     const why = this.refusal(intent);
     if (why !== null) return { accepted: false, reason: why };
     const cur = this.current;
-    if (intent.type === "market" && intent.timing !== "next_open" && cur !== null && cur.symId === intent.symId) {
+    if (intent.type === "market" && intent.timing !== "next_open" && cur !== null && cur.symId === intent.symId && this.openAtCloseOf(cur)) {
       return this.execute(intent, cur.close, cur.tMs + BAR_MS);
     }
     const w: WorkingOrder = { intent, active: true, cancelAsked: false, filled: false };
@@ -281,6 +292,17 @@ export class SimBroker implements Venue {
       if (!(cost <= power)) return `insufficient buying power (cost $${cost.toFixed(2)}, buying power $${power.toFixed(2)})`;
     }
     return null;
+  }
+
+  /**
+   * Whether the market is open at the instant `bar` closes, when a "bar_close" market order is
+   * sent: the 12:59 bar of a half day closes at 13:00, the close itself, so an order sent then
+   * rests (Alpaca: `accepted`) and fills at the next session's open.
+   */
+  private openAtCloseOf(bar: BarView): boolean {
+    const sent = bar.etMinute + 1;
+    const s = this.session.at(bar.etDay);
+    return sent > s.openMinute && sent < s.closeMinute;
   }
 
   /** Places the orders sent during a bar, after that bar's cancels landed; a refusal is reported as a live broker would after its 200. */

@@ -1,6 +1,7 @@
 import type { BarBatch, BarView } from "../core/bars.ts";
 import { createBarView } from "../core/bars.ts";
-import { NyTime, etDayToIso, hhmmToMinute, ET_MINUTE } from "../core/ny-time.ts";
+import { NyTime, etDayToIso, hhmmToMinute } from "../core/ny-time.ts";
+import { REGULAR_SESSION, SessionDay, minuteToHhmm, type SessionLookup } from "../core/market-calendar.ts";
 import type { Strategy } from "../core/strategy.ts";
 import { BROKER_LIQUIDATION, type Fill, type Signal, type SizingDecision, type TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
@@ -17,7 +18,7 @@ import { INITIAL_STAGE, type SizingStage } from "../sizing/template.ts";
 import { OpenPosition } from "./position.ts";
 import type { LearningState } from "./learning.ts";
 import { templateExitPlan } from "./template-plan.ts";
-import { ExitOrders } from "./exit-orders.ts";
+import { ExitOrders, restingStopUsd } from "./exit-orders.ts";
 import { PositionOrders } from "./position-orders.ts";
 import type { EngineEvents, EngineResult } from "./events.ts";
 
@@ -43,11 +44,6 @@ export interface PositionView {
 
 const DAY_MS = 86_400_000;
 const MIN_MS = 60_000;
-// Copied into module constants: reading them through an imported object costs a property load
-// (a getter under the tsx loader) on every bar.
-const RTH_OPEN_MINUTE: number = ET_MINUTE.open;
-const RTH_CLOSE_MINUTE: number = ET_MINUTE.close;
-const SESSION_MINUTES = RTH_CLOSE_MINUTE - RTH_OPEN_MINUTE;
 
 export interface EngineDeps<S> {
   readonly config: Config;
@@ -61,6 +57,11 @@ export interface EngineDeps<S> {
   readonly venue?: VenueFactory;
   /** Classifies each entry from its entry-time features; none = the fail-safe NORMAL call. */
   readonly regime?: RegimeClassifier;
+  /**
+   * Which days trade and when they close: the NYSE rules of core/market-calendar by default; the
+   * daemon passes its broker's calendar. Also given to the default simulated broker.
+   */
+  readonly calendar?: SessionLookup;
 }
 
 /**
@@ -86,12 +87,17 @@ export class Engine<S> {
   private readonly learning: LearningState | null;
   private readonly regime: RegimeClassifier | null;
   private hwmUsd: number;
-  private readonly flattenMinute: number;
+  /** Today's session from the calendar (early closes included); looked up when the day changes. */
+  private readonly session: SessionDay;
+  /** The minutes [firstMinute, endMinute) of today whose bars the engine uses (see enterDay). */
+  private firstMinute = 0;
+  private endMinute = 0;
   private readonly rthOnly: boolean;
   private readonly friction: number;
 
   private curDay = -1;
-  private days = 0;
+  /** Regular-session minutes of the days traded so far (the exposure metric's denominator). */
+  private marketMinutes = 0;
   private openCount = 0;
   private entriesToday = 0;
   private dayPnlUsd = 0;
@@ -116,11 +122,15 @@ export class Engine<S> {
     this.events = deps.events ?? {};
     const st = deps.config.strategy;
     const ex = deps.config.execution;
-    this.flattenMinute = hhmmToMinute(st.flattenAt);
+    // flattenAt is read as an offset from a full day's close (15:55 = 5 minutes before 16:00), so
+    // an early close moves it with the close (12:55 on a 13:00 half day), as the daemon's flatten
+    // job does (SPEC 5: entries stop and positions flatten 5 minutes before that close).
+    this.session = new SessionDay(REGULAR_SESSION.closeMinute - hhmmToMinute(st.flattenAt), deps.calendar);
     this.rthOnly = st.regularHoursOnly;
     this.friction = frictionPerSide(ex.frictionRoundTripPct);
     const makeVenue =
-      deps.venue ?? simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple });
+      deps.venue ??
+      simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple, sessions: deps.calendar });
     // The venue prices "bar_close" market orders off the engine's reused bar view.
     this.broker = makeVenue(deps.symbols, (f) => this.onFill(f), this.view, (e) => this.onOrderEnded(e));
     this.exits = new ExitOrders(this.broker);
@@ -167,7 +177,8 @@ export class Engine<S> {
     const local = this.ny.localMs(t);
     const etDay = Math.floor(local / DAY_MS);
     const etMinute = Math.floor((local - etDay * DAY_MS) / MIN_MS);
-    if (this.rthOnly && (etMinute < RTH_OPEN_MINUTE || etMinute >= RTH_CLOSE_MINUTE)) return;
+    if (etDay !== this.session.etDay) this.enterDay(etDay);
+    if (etMinute < this.firstMinute || etMinute >= this.endMinute) return;
     if (etDay !== this.curDay) this.rollDay(etDay, t);
     r.barsUsed++;
     this.lastBarMs = t;
@@ -284,9 +295,26 @@ export class Engine<S> {
     if (this.curDay >= 0) this.markDay();
     const r = this.result;
     r.lastBarMs = t;
-    r.marketMs = this.days * SESSION_MINUTES * MIN_MS;
+    r.marketMs = this.marketMinutes * MIN_MS;
     r.finalEquityUsd = this.broker.equityUsd();
     return r;
+  }
+
+  /**
+   * Looks up a new day's session (once per day, not per bar) and the minutes whose bars count:
+   * the regular session, or the whole day when extended hours are used. A day without a session
+   * (a holiday in generated data, a stray weekend print) is no trading day at all, extended hours
+   * included: Alpaca has no pre- or post-market on a holiday.
+   */
+  private enterDay(etDay: number): void {
+    const s = this.session.at(etDay);
+    if (!s.trading) {
+      this.firstMinute = Infinity;
+      this.endMinute = -Infinity;
+    } else {
+      this.firstMinute = this.rthOnly ? s.openMinute : 0;
+      this.endMinute = this.rthOnly ? s.closeMinute : DAY_MS / MIN_MS;
+    }
   }
 
   private rollDay(etDay: number, t: number): void {
@@ -309,7 +337,7 @@ export class Engine<S> {
     }
     const firstDay = this.curDay < 0;
     this.curDay = etDay;
-    this.days++;
+    this.marketMinutes += this.session.closeMinute - this.session.openMinute;
     this.entriesToday = 0;
     this.dayPnlUsd = 0;
     this.startOfDayEquityUsd = this.broker.equityUsd();
@@ -332,7 +360,7 @@ export class Engine<S> {
     // A repair that failed left shares bare (its closing order refused too): try to close again.
     if (pos.unprotected) return this.orders.exitPosition(pos, "unprotected", this.cfg.execution.exitFill);
     if (closeMs >= pos.entryTimeMs + plan.timeStopMinutes * MIN_MS) return this.orders.exitPosition(pos, "time_stop", this.cfg.execution.exitFill);
-    if (bar.etMinute + 1 >= this.flattenMinute) return this.orders.exitPosition(pos, "eod", this.cfg.execution.exitFill);
+    if (bar.etMinute + 1 >= this.session.flattenMinute) return this.orders.exitPosition(pos, "eod", this.cfg.execution.exitFill);
     if (pos.stopMoved && plan.trailBars > 0) {
       const trail = pos.trailingLow();
       if (trail > pos.stopUsd) this.exits.moveStop(pos, trail);
@@ -343,6 +371,8 @@ export class Engine<S> {
   private onSignal(sig: Signal, bar: BarView): void {
     this.result.signals++;
     this.events.signal?.(sig);
+    const late = this.outsideEntryHours(bar);
+    if (late !== null) return this.reject(sig, late);
     const sym = sig.symId;
     const verdict = checkEntry(
       {
@@ -361,7 +391,8 @@ export class Engine<S> {
     const ex = this.cfg.execution;
     const equity = this.equityNow();
     const regime = this.regimeCall(sig, bar);
-    const decision = this.sizer.size(this.sizingInput(sig, bar, sig.stopPriceUsd, equity, INITIAL_STAGE, regime));
+    // Sized against the stop as it will rest at the broker, the same stop the trade's R is booked against.
+    const decision = this.sizer.size(this.sizingInput(sig, bar, restingStopUsd(sig.stopPriceUsd), equity, INITIAL_STAGE, regime));
     this.events.sizing?.(sig, decision);
     if (decision.qtyShares < 1) return this.reject(sig, `size 0 (${decision.cap ?? "no risk budget"})`);
     const orderId = intentId(sig, "entry");
@@ -380,6 +411,18 @@ export class Engine<S> {
       this.pendingEntry[sym] = null;
       this.reject(sig, `order rejected: ${res.reason}`);
     }
+  }
+
+  /**
+   * Why no entry may be decided at this bar's close, or null. Entries end at the day's flatten
+   * minute from the calendar: a strategy reading a fixed flattenAt would still enter after an
+   * early close's 12:55 (the bars from 13:00 to 16:00 are post-market on a half day).
+   */
+  private outsideEntryHours(bar: BarView): string | null {
+    const s = this.session;
+    if (bar.etMinute < s.openMinute) return `before the open (${minuteToHhmm(s.openMinute)})`;
+    if (bar.etMinute + 1 >= s.flattenMinute) return `no entries from ${minuteToHhmm(s.flattenMinute)} (the session closes at ${minuteToHhmm(s.closeMinute)})`;
+    return null;
   }
 
   private equityNow(): number {
@@ -525,7 +568,10 @@ export class Engine<S> {
     const pending = this.pendingEntry[sym];
     this.pendingEntry[sym] = null;
     if (pending === null) return;
-    const strategyPlan = this.strategy.exitPlan(pending.signal, f.priceUsd);
+    const proposed = this.strategy.exitPlan(pending.signal, f.priceUsd);
+    // The plan's stop put where the order rests (on the tick grid, toward the market): the trade's
+    // R, a template's R targets and the gap check all read the stop that can actually fill.
+    const strategyPlan = { ...proposed, stopUsd: restingStopUsd(proposed.stopUsd) };
     const template = pending.sizing.template;
     const plan = template ? templateExitPlan(template, strategyPlan, f.priceUsd) : strategyPlan;
     const pos = new OpenPosition(f.clientOrderId, sym, pending.signal, pending.sizing, plan, f.timeMs, f.priceUsd, f.qtyShares, pending.regime);

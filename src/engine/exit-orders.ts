@@ -3,6 +3,15 @@ import type { Fill, OrderIntent } from "../core/types.ts";
 import { roundToTick } from "../core/tick.ts";
 import type { OpenPosition } from "./position.ts";
 
+/**
+ * A stop price as it rests at the broker: on the tick grid (a sub-penny stop is refused), rounded
+ * toward the market so the stop triggers no later than planned. On a $1.41 stock the rounding is
+ * a large part of R, so sizing and the trade record use this price, not the unrounded level.
+ */
+export function restingStopUsd(stopUsd: number): number {
+  return roundToTick(stopUsd, "up");
+}
+
 /** An exit the venue refused when it was laid, leaving shares without a stop. */
 export interface RefusedExit {
   readonly clientOrderId: string;
@@ -75,9 +84,10 @@ export class ExitOrders {
    * are laid at it when the buy fills.
    */
   moveStop(pos: OpenPosition, stopUsd: number): void {
-    if (!(stopUsd > pos.stopUsd)) return;
-    pos.stopUsd = stopUsd;
-    const stopPx = this.stopPrice(pos);
+    // Compared and kept as it will rest, so pos.stopUsd is always the working stop's price.
+    const stopPx = restingStopUsd(stopUsd);
+    if (!(stopPx > pos.stopUsd)) return;
+    pos.stopUsd = stopPx;
     for (let i = 0; i < pos.targetOrderIds.length; i++) {
       const old = pos.targetOrderIds[i];
       if (old === null) continue;
@@ -141,6 +151,6 @@ export class ExitOrders {
   // On the broker's price grid, toward the market: the stop triggers no later than planned
   // and a target asks no more than planned (a sub-penny price is refused outright).
   private stopPrice(pos: OpenPosition): number {
-    return roundToTick(pos.stopUsd, "up");
+    return restingStopUsd(pos.stopUsd);
   }
 }

@@ -4,6 +4,11 @@ import type { OrderEnded } from "../../src/broker/venue.ts";
 import { WASH_TRADE_MESSAGE } from "../../src/broker/wash-trade.ts";
 import { createBarView, type BarView } from "../../src/core/bars.ts";
 import type { Fill, OrderIntent } from "../../src/core/types.ts";
+import type { SessionLookup } from "../../src/core/market-calendar.ts";
+
+// These tests are about the order rules, not the hours (sessions.test.ts covers those): every
+// minute of every day is in session here.
+const ANY_TIME: SessionLookup = () => ({ openMinute: 0, closeMinute: 1440 });
 
 // The rules Alpaca applies when an order arrives, as the simulated broker applies them
 // (alpaca-protocol.md, "Behaviours the bot must survive"; Alpaca's User Protection page).
@@ -17,7 +22,7 @@ function bar(tMs: number, o: number, h: number, l: number, c: number, etDay = 0)
 function setup(cash = 100_000) {
   const fills: Fill[] = [];
   const ended: OrderEnded[] = [];
-  const b = new SimBroker(["AAA"], { initialCashUsd: cash, frictionPerSide: 0, buyingPowerMultiple: 1 }, (f) => fills.push(f), (e) => ended.push(e));
+  const b = new SimBroker(["AAA"], { initialCashUsd: cash, frictionPerSide: 0, buyingPowerMultiple: 1, sessions: ANY_TIME }, (f) => fills.push(f), (e) => ended.push(e));
   return { b, fills, ended };
 }
 
@@ -53,7 +58,7 @@ describe("SimBroker: shares held for open sells", () => {
     const ended: OrderEnded[] = [];
     const log: string[] = [];
     // On the target fill, the bot moves its stop by cancel and re-place, inside the bar.
-    const b: SimBroker = new SimBroker(["AAA"], { initialCashUsd: 100_000, frictionPerSide: 0, buyingPowerMultiple: 1 }, (f) => {
+    const b: SimBroker = new SimBroker(["AAA"], { initialCashUsd: 100_000, frictionPerSide: 0, buyingPowerMultiple: 1, sessions: ANY_TIME }, (f) => {
       fills.push(f);
       if (f.clientOrderId !== "tp") return;
       b.cancel("sl");
@@ -130,7 +135,7 @@ describe("SimBroker: replace (PATCH /v2/orders/{id})", () => {
 
   it("refuses a replace sent during a bar when the old order filled on that bar, through onEnded", () => {
     const ended: OrderEnded[] = [];
-    const b: SimBroker = new SimBroker(["AAA"], { initialCashUsd: 100_000, frictionPerSide: 0, buyingPowerMultiple: 1 }, (f) => {
+    const b: SimBroker = new SimBroker(["AAA"], { initialCashUsd: 100_000, frictionPerSide: 0, buyingPowerMultiple: 1, sessions: ANY_TIME }, (f) => {
       // A tp fill moves the stop of the other OCO, which fills on the same bar before the replace lands.
       if (f.clientOrderId === "tp1") b.replace("tp2", order("tp2b", { side: "sell", type: "oco", limitPriceUsd: 11.2, stopPriceUsd: 10, qtyShares: 5, purpose: "tp2" }));
     }, (e) => ended.push(e));
