@@ -6,6 +6,7 @@ import { DEFAULT_BEATS, DEFAULT_MIN_TRADES, type Variant } from "./plan.ts";
 import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from "../stats/bootstrap.ts";
 import { closingVerdict, pairedIntervals, type IntervalSet, type RunIntervals, type Verdict } from "../stats/intervals.ts";
 import type { RunSample } from "../stats/day-sample.ts";
+import { gridOverfitting, type GridOverfitting } from "../stats/grid-overfitting.ts";
 import type { VariantResult } from "./run-variant.ts";
 
 /**
@@ -88,6 +89,8 @@ export interface Decision {
   readonly intervals: Omit<IntervalSet, "runs"> | null;
   /** Each ranked variant against the baseline, in words from the intervals, in ranking order. */
   readonly verdicts: readonly string[];
+  /** Deflated Sharpe of every variant (N = the variants tried) and the grid's PBO; null without day samples. */
+  readonly overfitting: GridOverfitting | null;
   readonly notes: readonly string[];
 }
 
@@ -174,7 +177,8 @@ export function analyze(variants: readonly Variant[], results: readonly VariantR
         sharpeMax: sharpes[sharpes.length - 1] ?? 0,
       },
       intervals: set ? intervalMeta(set) : null,
-      verdicts: set ? ranked.filter((r) => !r.baseline).map((r) => closingVerdict(r.name, set, rules.beats)) : [],
+      verdicts: set ? ranked.filter((r) => !r.baseline && r.rank !== null).map((r) => closingVerdict(r.name, set, rules.beats)) : [],
+      overfitting: sampled ? gridOverfitting(Object.fromEntries(results.map((r) => [r.name, sampleOf(r, rankMode)!]))) : null,
       notes: notes(variants, results, rankMode, rules, baseMetrics, baseRanked, baselineName),
     },
   };

@@ -4,6 +4,7 @@ import type { CriterionCheck, RankedVariant, VerdictRules } from "./analyze.ts";
 import type { ExperimentReport } from "./runner.ts";
 import { summaryJson } from "../walkforward/summary.ts";
 import { intervalMethodText, intervalText } from "../stats/intervals.ts";
+import { overfittingLines } from "../stats/grid-overfitting.ts";
 
 /** An experiment report as JSON (`--json`) and as markdown (`--out`). Neither holds a wall-clock figure. */
 
@@ -120,6 +121,7 @@ export function decisionLines(r: ExperimentReport): string[] {
     for (const v of d.verdicts.slice(0, LISTED)) lines.push(`  ${v}`);
     lines.push(intervalMethodText(d.intervals));
   }
+  if (d.overfitting) lines.push(...overfittingLines(d.overfitting));
   lines.push(...d.notes, pctRulesText());
   if (r.holdout) lines.push(...holdoutLines(r));
   else if (others > 0) lines.push("Picking the best of these variants tunes on the out-of-sample windows themselves; confirm a choice on data nothing has seen (--holdout-from).");

@@ -36,3 +36,25 @@ describe("experiment verdicts from the intervals", () => {
     expect(a.decision.verdicts[1]).toMatch(/^lucky vs base: P\/L per trade \(R\) cannot be separated .*trades needed$/);
   });
 });
+
+describe("experiment grid: deflated Sharpe and PBO", () => {
+  it("a grid of skill-less variants: no survivor; a planted edge is found and survives", () => {
+    const rng = new SeededRng(77);
+    const days = 200;
+    const mk = (edge: number) => {
+      const xs = Array.from({ length: days }, () => rng.normal() * 2 + edge);
+      return (k: number) => xs[k];
+    };
+    const noise = Array.from({ length: 12 }, (_, i) => variantResult(i, `v${i}`, dayRun(days, mk(0))));
+    const names = (rs: typeof noise) => rs.map((r) => ({ name: r.name, overrides: {} }));
+    const a = analyze(names(noise), noise, "fixed", "v0", verdictRules({}), boot);
+    expect(a.decision.overfitting!.trials).toBe(12);
+    expect(a.decision.overfitting!.survivors).toEqual([]);
+    expect(a.decision.overfitting!.pbo!.splits).toBe(12870);
+    const planted = [...noise, variantResult(12, "edge", dayRun(days, mk(1)))];
+    const b = analyze(names(planted), planted, "fixed", "v0", verdictRules({}), boot);
+    expect(b.decision.overfitting!.deflated[0].name).toBe("edge");
+    expect(b.decision.overfitting!.survivors).toEqual(["edge"]);
+    expect(b.decision.overfitting!.pbo!.pbo).toBeLessThan(0.1);
+  });
+});
