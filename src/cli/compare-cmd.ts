@@ -16,6 +16,9 @@ import { writeComparisonReport } from "./report-file.ts";
 import { DEFAULT_BOOTSTRAP, checkBootstrapOptions, type BootstrapOptions } from "../stats/bootstrap.ts";
 import { closingVerdict, intervalMethodText, type IntervalMetric, type IntervalSet, type Verdict } from "../stats/intervals.ts";
 import { comparisonIntervals } from "../stats/comparison-intervals.ts";
+import { writeFileSync } from "node:fs";
+import { AS_TRADED, checkMcOptions, monteCarlo, tradesAsTraded, type McMethod, type McResult } from "../whatif/monte-carlo.ts";
+import { monteCarloHtml } from "../report/monte-carlo-html.ts";
 
 /** The bootstrap's command-line options (compare, walkforward, experiments, replay). */
 export interface BootstrapCliOptions {
@@ -51,6 +54,9 @@ export function parseBootstrapOptions(o: BootstrapCliOptions): BootstrapOptions 
 }
 
 interface CompareOptions extends BarInputOptions, BootstrapCliOptions {
+  monteCarlo?: string;
+  mcRuns: string;
+  drawdown: string;
   modes: string;
   config?: string;
   json?: boolean;
@@ -66,11 +72,15 @@ export function registerCompare(program: Command): void {
     .option("--rl-table <file>", "start the RL layer from this Q-table (from train-rl) instead of an empty one")
     .option("--json", "print one JSON object on stdout")
     .option("--report <file>", "also write the HTML report of every mode's run to this file (see sizewise report)")
+    .option("--monte-carlo <method>", "resample each mode's trade sequence: shuffle (random order), bootstrap (with replacement) or days (day blocks); with --report the distributions go to <report>-monte-carlo.html")
+    .option("--mc-runs <n>", "with --monte-carlo: resampled sequences", "1000")
+    .option("--drawdown <pct>", "with --monte-carlo: the drawdown whose probability is reported, % of the peak", "20")
     .addHelpText(
       "after",
       `
 Examples:
   $ npx sizewise compare --data ../shared/data/bars/1min/2024q2
+  $ npx sizewise compare --data ../shared/data/bars/1min/2024q2 --modes fixed,full --monte-carlo shuffle --drawdown 10 --report compare.html
   $ npx sizewise compare --data ../shared/data/bars/1min/2024q2 --modes fixed,kelly,full --json
   $ npx sizewise compare --gen-symbols 20 --gen-days 60 --report compare.html`,
     )
@@ -82,6 +92,12 @@ function compareCommand(o: CompareOptions): void {
   const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
   const boot = parseBootstrapOptions(o);
+  const mcMethod = o.monteCarlo;
+  if (mcMethod !== undefined && !["shuffle", "bootstrap", "days"].includes(mcMethod)) throw new Error(`--monte-carlo must be shuffle, bootstrap or days (got ${JSON.stringify(mcMethod)})`);
+  const mcRuns = Number(o.mcRuns);
+  const drawdownPct = Number(o.drawdown);
+  // Checked before any backtest runs, so a typo costs nothing.
+  if (mcMethod) checkMcOptions({ method: mcMethod as McMethod, runs: mcRuns, seed: boot.seed, drawdownPct });
   const loaded = loadSeries(o);
   const rlTable = o.rlTable;
   const bar = progressBar("compare", withFixed(modes as SizingMode[]).length, !o.json);
@@ -96,15 +112,24 @@ function compareCommand(o: CompareOptions): void {
   bar.update(Infinity);
   bar.stop();
   const intervals = comparisonIntervals(cmp, config.execution.initialEquityUsd, boot);
+  const mc = mcMethod ? modesMonteCarlo(cmp, config.execution.initialEquityUsd, { method: mcMethod as McMethod, runs: mcRuns, seed: boot.seed, drawdownPct, level: boot.level }) : null;
   if (o.report) {
     writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`);
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
+    if (mc) {
+      // The comparison report's page is built outside this layer; the distributions get their own page beside it.
+      const file = `${o.report.replace(/\.html?$/i, "")}-monte-carlo.html`;
+      writeFileSync(file, monteCarloHtml(`sizewise compare, each mode's own trades (${o.data ?? "generated data"})`, [mc]));
+      if (!o.json) process.stderr.write(`Monte Carlo report: ${file}\n`);
+    }
   }
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(compareJson(cmp, loaded.rejects?.count ?? 0, intervals))}\n`);
+    const json = compareJson(cmp, loaded.rejects?.count ?? 0, intervals);
+    process.stdout.write(`${JSON.stringify(mc ? { ...json, monteCarlo: { ...mc, rules: mc.rules.map(({ endings: _e, drawdowns: _d, vsFirst: _v, ...r }) => r) } } : json)}\n`);
     return;
   }
   process.stdout.write(`${compareTables(cmp, intervals)}\n`);
+  if (mc) process.stdout.write(`${modesMonteCarloText(mc)}\n`);
 }
 
 /**
@@ -149,6 +174,23 @@ export function intervalsJson(set: IntervalSet, names: readonly string[]): { cri
 }
 
 const pct = (x: number): string => `${x.toFixed(2)}%`;
+
+/**
+ * Each mode's own trades resampled as they were traded (dollar P/L), with the same seed for every
+ * mode. The modes hold different trades, so these are distributions side by side, not paired
+ * differences (the intervals above are the paired comparison). One result, one "rule" per mode.
+ */
+export function modesMonteCarlo(cmp: Comparison, initialEquityUsd: number, o: { method: McMethod; runs: number; seed: number; drawdownPct: number; level: number }): McResult {
+  const per = cmp.modes.map((r) => monteCarlo(tradesAsTraded(r.run.engine.trades, initialEquityUsd), [{ ...AS_TRADED, name: r.mode }], initialEquityUsd, o));
+  return { ...per[0], trades: cmp.modes.reduce((a, r) => a + r.run.engine.trades.length, 0), rules: per.map((p) => ({ ...p.rules[0], vsFirst: null })) };
+}
+
+function modesMonteCarloText(mc: McResult): string {
+  const t = new Table({ head: ["mode", "ending equity p5 / p50 / p95", "max drawdown p50 / p95", `P(drawdown >= ${mc.drawdownPct}%)`, "P(ruin)"] });
+  const usd = (x: number): string => `$${Math.round(x).toLocaleString("en-US")}`;
+  for (const r of mc.rules) t.push([r.rule, `${usd(r.endingEquityUsd.p5)} / ${usd(r.endingEquityUsd.p50)} / ${usd(r.endingEquityUsd.p95)}`, `${pct(r.maxDrawdownPct.p50)} / ${pct(r.maxDrawdownPct.p95)}`, pct(r.probDrawdown * 100), pct(r.probRuin * 100)]);
+  return [`Monte Carlo (${mc.method}, ${mc.runs} runs, seed ${mc.seed}): each mode's own trades at their dollar P/L, replayed one at a time:`, t.toString()].join("\n");
+}
 
 const SHORT: Record<Verdict, string> = { better: "better", worse: "worse", "cannot separate": "can't tell" };
 

@@ -153,3 +153,27 @@ function sequence(trades: readonly UnitTrade[], days: readonly UnitTrade[][], me
 }
 
 
+
+/** The rule that replays each trade at its own dollar P/L (see {@link tradesAsTraded}). */
+export const AS_TRADED: SizingRule = { name: "as traded", describe: "each trade's own dollar P/L", fixedDollar: true, fraction: () => ({ f: 1, why: "" }) };
+
+/**
+ * A backtest's closed trades as units that {@link AS_TRADED} replays at their own dollar P/L
+ * (f = 1 of the starting equity x units = P/L), so a run's trade sequence can be resampled.
+ */
+export function tradesAsTraded(trades: readonly { readonly entryTimeMs: number; readonly exitTimeMs: number; readonly symbol: string; readonly pnlUsd: number; readonly rMultiple: number }[], initialEquityUsd: number): UnitTrade[] {
+  return trades.map((t, i) => ({
+    line: i + 1,
+    openedMs: t.entryTimeMs,
+    closedMs: t.exitTimeMs,
+    symbol: t.symbol,
+    strategy: "all",
+    pnlUsd: t.pnlUsd,
+    r: t.rMultiple,
+    marginUsd: null,
+    contracts: null,
+    units: t.pnlUsd / initialEquityUsd,
+    unitUsdPerContract: initialEquityUsd,
+    marginPerContract: null,
+  }));
+}

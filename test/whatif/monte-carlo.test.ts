@@ -57,3 +57,21 @@ describe("Monte Carlo of sizing rules", () => {
     expect(histogram([0, 0.5, 1, 1], 0, 1, 2)).toEqual([1, 3]);
   });
 });
+
+describe("compare --monte-carlo", () => {
+  it("resamples each mode's own trades at their dollar P/L: a shuffle keeps each mode's ending equity", async () => {
+    const { generateSeries } = await import("../../src/data/generator.ts");
+    const { compareModes } = await import("../../src/backtest/compare.ts");
+    const { parseConfig } = await import("../../src/config/load.ts");
+    const { modesMonteCarlo } = await import("../../src/cli/compare-cmd.ts");
+    const config = parseConfig({ strategy: { minDayChangePct: -10 } });
+    const cmp = compareModes({ config, series: generateSeries({ seed: 3, symbols: 8, days: 40, selloffProb: 0.12 }), modes: ["fixed", "full"] });
+    const mc = modesMonteCarlo(cmp, 100_000, { method: "shuffle", runs: 50, seed: 1, drawdownPct: 5, level: 0.95 });
+    expect(mc.rules.map((r) => r.rule)).toEqual(["fixed", "full"]);
+    cmp.modes.forEach((m, i) => {
+      const pnl = m.run.engine.trades.reduce((a, t) => a + t.pnlUsd, 0);
+      expect(mc.rules[i].endingEquityUsd.p50).toBeCloseTo(100_000 + pnl, 6);
+      expect(mc.rules[i].endingEquityUsd.p5).toBeCloseTo(100_000 + pnl, 6);
+    });
+  });
+});
