@@ -55,7 +55,7 @@ export function gridOverfitting(samples: Readonly<Record<string, RunSample>>): G
   let pbo: GridOverfitting["pbo"] = null;
   let pboReason: string;
   if (names.length < 2) pboReason = "needs at least 2 variants";
-  else if (groups < 2) pboReason = `${T} days are too few for CSCV (at least 8: 2 groups of 4)`;
+  else if (groups < 2) pboReason = `${T} days are too few for CSCV (at least 4: 2 groups of 2)`;
   else {
     const r = probabilityOfOverfitting(returns, groups);
     pbo = { ...r, picks: Object.fromEntries(names.map((n, i) => [n, r.picks[i]]).filter(([, k]) => (k as number) > 0)) };

@@ -115,8 +115,8 @@ export function* combinations(n: number, k: number): Generator<number[]> {
   }
 }
 
-/** The largest even group count <= `wanted` that leaves each group at least `minPerGroup` periods. */
-export function pboGroupsFor(periods: number, wanted = 16, minPerGroup = 4): number {
+/** The largest even group count <= `wanted` that leaves each group at least `minPerGroup` periods (2: a half of a short out-of-sample window still has several days per group). */
+export function pboGroupsFor(periods: number, wanted = 16, minPerGroup = 2): number {
   let g = Math.min(wanted, Math.floor(periods / minPerGroup));
   if (g % 2) g--;
   return g;
