@@ -114,7 +114,7 @@ function compareCommand(o: CompareOptions): void {
   const intervals = comparisonIntervals(cmp, config.execution.initialEquityUsd, boot);
   const mc = mcMethod ? modesMonteCarlo(cmp, config.execution.initialEquityUsd, { method: mcMethod as McMethod, runs: mcRuns, seed: boot.seed, drawdownPct, level: boot.level }) : null;
   if (o.report) {
-    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`);
+    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`, verdictNotes(cmp, intervals));
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
     if (mc) {
       // The comparison report's page is built outside this layer; the distributions get their own page beside it.
@@ -174,6 +174,12 @@ export function intervalsJson(set: IntervalSet, names: readonly string[]): { cri
 }
 
 const pct = (x: number): string => `${x.toFixed(2)}%`;
+
+/** The closing verdicts with each mode's trade count and the interval method, as report notes. */
+export function verdictNotes(cmp: Comparison, intervals: IntervalSet): string[] {
+  const trades = cmp.modes.map((r) => `${r.mode} ${r.run.metrics.trades}`).join(", ");
+  return [`Trades: ${trades}.`, ...cmp.modes.filter((r) => r.mode !== intervals.baseline).map((r) => closingVerdict(r.mode, intervals)), intervalMethodText(intervals)];
+}
 
 /**
  * Each mode's own trades resampled as they were traded (dollar P/L), with the same seed for every

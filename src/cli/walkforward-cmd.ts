@@ -8,7 +8,7 @@ import type { SizingMode } from "../sizing/pipeline.ts";
 import { DEFAULT_FOLD_OPTIONS, type FoldOptions } from "../walkforward/folds.ts";
 import { mergedData, runWalkForward, type Evaluation, type WalkForwardResult } from "../walkforward/walk-forward.ts";
 import { HOLDOUT_LABEL, designJson, foldJson, rangeJson, testSpan, type FoldJson } from "../walkforward/summary.ts";
-import { compareJson, compareTables, parseBootstrapOptions, withBootstrapOptions, type BootstrapCliOptions } from "./compare-cmd.ts";
+import { compareJson, compareTables, verdictNotes, parseBootstrapOptions, withBootstrapOptions, type BootstrapCliOptions } from "./compare-cmd.ts";
 import type { BootstrapOptions } from "../stats/bootstrap.ts";
 import { comparisonIntervals } from "../stats/comparison-intervals.ts";
 import { foldAudit } from "../walkforward/fold-audit.ts";
@@ -126,6 +126,7 @@ async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
     const span = `${folds.trainDays}/${folds.purgeDays}/${folds.testDays}`;
     writeComparisonReport(o.report, wf.outOfSample.comparison, config, "sizewise walkforward (out of sample)", `${bars.symbols.length} symbols, ${origin}; folds train/purge/test ${span} trading days, test windows stitched`, [
       "Every learned piece was fitted on the train windows only; these figures are the test windows, stitched.",
+      ...verdictNotes(wf.outOfSample.comparison, comparisonIntervals(wf.outOfSample.comparison, wf.outOfSample.initialEquityUsd, boot)),
     ]);
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
   }
