@@ -3,7 +3,7 @@ import type { SizingMode } from "../sizing/pipeline.ts";
 import type { CriterionCheck, RankedVariant, VerdictRules } from "./analyze.ts";
 import type { ExperimentReport } from "./runner.ts";
 import { summaryJson } from "../walkforward/summary.ts";
-import { intervalMethodText, intervalText } from "../stats/intervals.ts";
+import { intervalMethodText, intervalText, verdictText } from "../stats/intervals.ts";
 import { overfittingLines } from "../stats/grid-overfitting.ts";
 
 /** An experiment report as JSON (`--json`) and as markdown (`--out`). Neither holds a wall-clock figure. */
@@ -138,6 +138,8 @@ function holdoutLines(r: ExperimentReport): string[] {
   }
   if (h.ledger && h.ledger.evaluations > 1) out.push(`  WARNING: this holdout has been evaluated ${h.ledger.evaluations} times on these bars (first ${h.ledger.previous[0]?.at ?? "?"}): its figures are no longer untouched evidence.`);
   if (h.chosenVsBaseline) out.push(`  chosen vs baseline on the holdout: ${criteriaText(h.chosenVsBaseline)}`);
+  const iv = h.chosenVsBaselineIntervals?.sizeNeutral;
+  if (iv) out.push(`  from the intervals: ${(Object.keys(CRITERIA) as (keyof typeof CRITERIA)[]).map((k) => verdictText(CRITERIA[k].label, iv[k], CRITERIA[k])).join("; ")}`);
   return out;
 }
 
