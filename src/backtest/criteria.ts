@@ -72,9 +72,9 @@ export interface Criteria {
 }
 
 /**
- * Margins a criterion must improve by to count as better, in its own unit. They are deliberately
- * small (a difference, not a significance test: over a few dozen trades the noise is larger);
- * plans can raise them with `beatMargins`.
+ * Margins a criterion must improve by to count as better, in its own unit: the smallest difference
+ * worth acting on. They are deliberately small; whether a difference is more than noise is the
+ * bootstrap interval's job (see {@link criterionPasses}). Plans can raise them with `beatMargins`.
  */
 export const DEFAULT_BEAT_MARGINS: Readonly<Record<CriterionKey, number>> = { sharpe: 0.25, edgeR: 0.05, netR: 1, pnlStdR: 0.1, worst10R: 0.5 };
 
