@@ -18,6 +18,8 @@ export interface DeflatedRow {
   readonly skew: number;
   readonly kurtosis: number;
   readonly days: number;
+  /** Closed trades behind the returns: a high Sharpe from a handful of trades is a handful of days. */
+  readonly trades: number;
   readonly dsr: number;
 }
 
@@ -47,7 +49,8 @@ export function gridOverfitting(samples: Readonly<Record<string, RunSample>>): G
     .map((m, i) => {
       const d = deflatedSharpe({ sr: m.sr, observations: m.n, skew: m.skew, kurtosis: m.kurtosis, nTrials: names.length, trialSharpeVariance: variance });
       sr0 = d.expectedMaxSharpe;
-      return { name: names[i], sharpeDaily: m.sr, skew: m.skew, kurtosis: m.kurtosis, days: m.n, dsr: d.dsr };
+      const trades = aligned[i].days.reduce((a, day) => a + day.trades.length, 0);
+      return { name: names[i], sharpeDaily: m.sr, skew: m.skew, kurtosis: m.kurtosis, days: m.n, trades, dsr: d.dsr };
     })
     .sort((a, b) => b.dsr - a.dsr || (a.name < b.name ? -1 : 1));
   const T = returns[0]?.length ?? 0;
@@ -71,7 +74,7 @@ export function overfittingLines(g: GridOverfitting, listed = 5): string[] {
     `Multiple testing: ${g.trials} variants tried; ${g.trials} skill-less variants would show a best daily Sharpe of about ${g.expectedMaxSharpeDaily.toFixed(3)} (${ann(g.expectedMaxSharpeDaily)} a year) by luck alone.`,
     `Deflated Sharpe (Bailey & Lopez de Prado 2014; the probability the true Sharpe beats that luck, after skew, kurtosis and ${g.deflated[0]?.days ?? 0} days): ${g.deflated
       .slice(0, listed)
-      .map((d) => `${d.name} ${d.dsr.toFixed(2)}`)
+      .map((d) => `${d.name} ${d.dsr.toFixed(2)} (${d.trades} trades)`)
       .join(", ")}${g.deflated.length > listed ? ", ..." : ""}. ${g.survivors.length === 0 ? `No variant survives deflation (DSR >= ${DSR_SURVIVES}).` : `Surviving deflation (DSR >= ${DSR_SURVIVES}): ${g.survivors.join(", ")}.`}`,
   ];
   out.push(
