@@ -13,10 +13,9 @@ import type { Metrics } from "./metrics.ts";
  *   of the baseline is added only when the baseline is positive and clearly away from zero (at
  *   least {@link CriterionSpec.pctFrom}); otherwise it is null and the text says why.
  *
- * A verdict per criterion is "improved by at least a margin" ({@link criterionPasses}); margins are
- * fixed numbers for now. Issue 16 adds bootstrap intervals: a pass will then also need the interval
- * of the difference to clear the margin, which fits into {@link criterionPasses} without changing
- * what the reports show.
+ * A verdict per criterion is "improved by at least a margin" ({@link criterionPasses}); with a
+ * bootstrap interval of the difference (issue 16, src/stats/intervals.ts) a pass also needs the
+ * whole interval above 0: a margin met by noise is not a pass.
  */
 
 /** The size-neutral criteria a plan can name in its `beats` list. */
@@ -73,9 +72,9 @@ export interface Criteria {
 }
 
 /**
- * Margins a criterion must improve by to count as better, in its own unit. They are deliberately
- * small (a difference, not a significance test: over a few dozen trades the noise is larger);
- * plans can raise them with `beatMargins`.
+ * Margins a criterion must improve by to count as better, in its own unit: the smallest difference
+ * worth acting on. They are deliberately small; whether a difference is more than noise is the
+ * bootstrap interval's job (see {@link criterionPasses}). Plans can raise them with `beatMargins`.
  */
 export const DEFAULT_BEAT_MARGINS: Readonly<Record<CriterionKey, number>> = { sharpe: 0.25, edgeR: 0.05, netR: 1, pnlStdR: 0.1, worst10R: 0.5 };
 
@@ -97,9 +96,14 @@ export function criteriaVsBaseline(mode: CriteriaInput, baseline: CriteriaInput)
   return { sizeNeutral: of(CRITERIA), dollars: of(DOLLAR_FIGURES) };
 }
 
-/** Whether a criterion improved by at least its margin (the place bootstrap intervals will plug in). */
-export function criterionPasses(d: CriterionDiff, margin: number): boolean {
-  return d.improvement >= margin;
+/**
+ * Whether a criterion improved by at least its margin and, when its bootstrap interval is known,
+ * whether that interval lies wholly above 0 (the difference is separated from none). Requiring
+ * the interval to clear the margin itself would ask for a far larger sample than the margin's job
+ * (a minimum practical size) warrants; the point estimate carries that part.
+ */
+export function criterionPasses(d: CriterionDiff, margin: number, interval?: { readonly lo: number } | null): boolean {
+  return d.improvement >= margin && (interval == null || interval.lo > 0);
 }
 
 const num = (x: number, unit: string): string => {

@@ -14,8 +14,50 @@ import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { progressBar } from "./progress.ts";
 import { writeComparisonReport } from "./report-file.ts";
 import { homeDir } from "./home.ts";
+import { DEFAULT_BOOTSTRAP, checkBootstrapOptions, type BootstrapOptions } from "../stats/bootstrap.ts";
+import { closingVerdict, intervalMethodText, type IntervalMetric, type IntervalSet, type Verdict } from "../stats/intervals.ts";
+import { comparisonIntervals } from "../stats/comparison-intervals.ts";
+import { writeFileSync } from "node:fs";
+import { AS_TRADED, checkMcOptions, monteCarlo, tradesAsTraded, type McMethod, type McResult } from "../whatif/monte-carlo.ts";
+import { monteCarloHtml } from "../report/monte-carlo-html.ts";
 
-interface CompareOptions extends BarInputOptions {
+/** The bootstrap's command-line options (compare, walkforward, experiments, replay). */
+export interface BootstrapCliOptions {
+  resamples: string;
+  level: string;
+  bootSeed: string;
+  blockDays?: string;
+}
+
+/** Adds the bootstrap options to a command. */
+export function withBootstrapOptions(cmd: Command): Command {
+  return cmd
+    .option("--resamples <n>", "bootstrap resamples for the intervals", String(DEFAULT_BOOTSTRAP.resamples))
+    .option("--level <x>", "confidence level of the intervals", String(DEFAULT_BOOTSTRAP.level))
+    .option("--boot-seed <n>", "seed of the bootstrap resampling", String(DEFAULT_BOOTSTRAP.seed))
+    .option("--block-days <x>", "mean block length of the day bootstrap (default: cube root of the days)");
+}
+
+/** The bootstrap options, checked; a bad value is refused with a message naming the option. */
+export function parseBootstrapOptions(o: BootstrapCliOptions): BootstrapOptions {
+  const num = (name: string, v: string): number => {
+    const x = Number(v);
+    if (v.trim() === "" || !Number.isFinite(x)) throw new Error(`${name}: not a number: ${JSON.stringify(v)}`);
+    return x;
+  };
+  const b: BootstrapOptions = { resamples: num("--resamples", o.resamples), level: num("--level", o.level), seed: num("--boot-seed", o.bootSeed), meanBlockDays: o.blockDays === undefined ? undefined : num("--block-days", o.blockDays) };
+  try {
+    checkBootstrapOptions(b);
+  } catch (e) {
+    throw new Error(`bootstrap options: ${(e as Error).message}`, { cause: e });
+  }
+  return b;
+}
+
+interface CompareOptions extends BarInputOptions, BootstrapCliOptions {
+  monteCarlo?: string;
+  mcRuns: string;
+  drawdown: string;
   modes: string;
   config?: string;
   json?: boolean;
@@ -25,17 +67,21 @@ interface CompareOptions extends BarInputOptions {
 }
 
 export function registerCompare(program: Command): void {
-  withRegimeModelOption(withBarInputs(program.command("compare").description("Run every sizing mode on the same bars and signals and compare them side by side, with the research criteria against fixed.")))
+  withBootstrapOptions(withRegimeModelOption(withBarInputs(program.command("compare").description("Run every sizing mode on the same bars and signals and compare them side by side, with the research criteria against fixed and bootstrap intervals on every figure."))))
     .option("--modes <list>", "comma-separated sizing modes", ALL_MODES.join(","))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--rl-table <file>", "start the RL layer from this Q-table (from train-rl) instead of an empty one")
     .option("--json", "print one JSON object on stdout")
     .option("--report <file>", "also write the HTML report of every mode's run to this file (see sizewise report)")
+    .option("--monte-carlo <method>", "resample each mode's trade sequence: shuffle (random order), bootstrap (with replacement) or days (day blocks); with --report the distributions go to <report>-monte-carlo.html")
+    .option("--mc-runs <n>", "with --monte-carlo: resampled sequences", "1000")
+    .option("--drawdown <pct>", "with --monte-carlo: the drawdown whose probability is reported, % of the peak", "20")
     .addHelpText(
       "after",
       `
 Examples:
   $ npx sizewise compare --data ../shared/data/bars/1min/2024q2
+  $ npx sizewise compare --data ../shared/data/bars/1min/2024q2 --modes fixed,full --monte-carlo shuffle --drawdown 10 --report compare.html
   $ npx sizewise compare --data ../shared/data/bars/1min/2024q2 --modes fixed,kelly,full --json
   $ npx sizewise compare --gen-symbols 20 --gen-days 60 --report compare.html`,
     )
@@ -46,6 +92,13 @@ function compareCommand(o: CompareOptions): void {
   const config = resolveConfig(o.config, homeDir());
   const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
+  const boot = parseBootstrapOptions(o);
+  const mcMethod = o.monteCarlo;
+  if (mcMethod !== undefined && !["shuffle", "bootstrap", "days"].includes(mcMethod)) throw new Error(`--monte-carlo must be shuffle, bootstrap or days (got ${JSON.stringify(mcMethod)})`);
+  const mcRuns = Number(o.mcRuns);
+  const drawdownPct = Number(o.drawdown);
+  // Checked before any backtest runs, so a typo costs nothing.
+  if (mcMethod) checkMcOptions({ method: mcMethod as McMethod, runs: mcRuns, seed: boot.seed, drawdownPct });
   const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
   const rlTable = o.rlTable;
   const bar = progressBar("compare", withFixed(modes as SizingMode[]).length, !o.json);
@@ -59,23 +112,40 @@ function compareCommand(o: CompareOptions): void {
   });
   bar.update(Infinity);
   bar.stop();
+  const intervals = comparisonIntervals(cmp, config.execution.initialEquityUsd, boot);
+  const mc = mcMethod ? modesMonteCarlo(cmp, config.execution.initialEquityUsd, { method: mcMethod as McMethod, runs: mcRuns, seed: boot.seed, drawdownPct, level: boot.level }) : null;
   if (o.report) {
-    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`);
+    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`, verdictNotes(cmp, intervals));
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
+    if (mc) {
+      // The comparison report's page is built outside this layer; the distributions get their own page beside it.
+      const file = `${o.report.replace(/\.html?$/i, "")}-monte-carlo.html`;
+      writeFileSync(file, monteCarloHtml(`sizewise compare, each mode's own trades (${o.data ?? "generated data"})`, [mc]));
+      if (!o.json) process.stderr.write(`Monte Carlo report: ${file}\n`);
+    }
   }
   if (o.json) {
-    process.stdout.write(`${JSON.stringify(compareJson(cmp, loaded.rejects?.count ?? 0))}\n`);
+    const json = compareJson(cmp, loaded.rejects?.count ?? 0, intervals);
+    process.stdout.write(`${JSON.stringify(mc ? { ...json, monteCarlo: { ...mc, rules: mc.rules.map(({ endings: _e, drawdowns: _d, vsFirst: _v, ...r }) => r) } } : json)}\n`);
     return;
   }
-  process.stdout.write(`${compareTables(cmp)}\n`);
+  process.stdout.write(`${compareTables(cmp, intervals)}\n`);
+  if (mc) process.stdout.write(`${modesMonteCarloText(mc)}\n`);
 }
 
-export function compareJson(cmp: Comparison, rejectedRows: number): object {
+/**
+ * The comparison as JSON. With `intervals`, each mode gains `metricIntervals` beside `metrics`,
+ * and the top level gains `criteriaIntervals` beside `criteria` (each criterion's difference with
+ * its interval, verdict and trades needed), `intervals` (how they were made) and `verdicts` (the
+ * closing verdicts as text); every earlier key is unchanged.
+ */
+export function compareJson(cmp: Comparison, rejectedRows: number, intervals: IntervalSet | null = null): object {
   const modes: Record<string, object> = {};
   for (const r of cmp.modes) {
     modes[r.mode] = {
       trades: r.run.engine.trades.length,
       metrics: r.run.metrics,
+      ...(intervals ? { metricIntervals: intervals.runs[r.mode]?.metrics ?? null } : {}),
       signals: r.run.engine.signals,
       rejectedSignals: r.run.engine.rejections,
       sizeDistribution: r.sizes,
@@ -84,16 +154,74 @@ export function compareJson(cmp: Comparison, rejectedRows: number): object {
       tradeList: tradeListJson(r.run.engine.trades),
     };
   }
-  return { bars: cmp.modes[0]?.run.engine.bars ?? 0, rejectedRows, modes, criteria: cmp.criteria, criteriaRules: criteriaRulesJson() };
+  const base = { bars: cmp.modes[0]?.run.engine.bars ?? 0, rejectedRows, modes, criteria: cmp.criteria, criteriaRules: criteriaRulesJson() };
+  if (!intervals) return base;
+  return { ...base, ...intervalsJson(intervals, cmp.modes.map((r) => r.mode)) };
+}
+
+/** The interval keys a comparison's JSON adds: per run its criteria intervals, how they were made, and the verdicts in words. */
+export function intervalsJson(set: IntervalSet, names: readonly string[]): { criteriaIntervals: object; intervals: object; verdicts: string[] } {
+  const criteriaIntervals: Record<string, object> = {};
+  for (const n of names) {
+    const r = set.runs[n];
+    if (r?.sizeNeutral) criteriaIntervals[n] = { sizeNeutral: r.sizeNeutral, dollars: r.dollars };
+  }
+  const { method, level, resamples, seed, meanBlockDays, days, baseline } = set;
+  return {
+    criteriaIntervals,
+    intervals: { method, level, resamples, seed, meanBlockDays, days, baseline, verdict: "better: the interval of the difference is above 0; worse: below 0; cannot separate: it contains 0", tradesNeeded: "for a criterion that cannot be separated: about how many trades at the observed effect and spread would separate it with 80% power" },
+    verdicts: names.filter((n) => n !== set.baseline).map((n) => closingVerdict(n, set)),
+  };
 }
 
 const pct = (x: number): string => `${x.toFixed(2)}%`;
 
-export function compareTables(cmp: Comparison): string {
+/** The closing verdicts with each mode's trade count and the interval method, as report notes. */
+export function verdictNotes(cmp: Comparison, intervals: IntervalSet): string[] {
+  const trades = cmp.modes.map((r) => `${r.mode} ${r.run.metrics.trades}`).join(", ");
+  return [`Trades: ${trades}.`, ...cmp.modes.filter((r) => r.mode !== intervals.baseline).map((r) => closingVerdict(r.mode, intervals)), intervalMethodText(intervals)];
+}
+
+/**
+ * Each mode's own trades resampled as they were traded (dollar P/L), with the same seed for every
+ * mode. The modes hold different trades, so these are distributions side by side, not paired
+ * differences (the intervals above are the paired comparison). One result, one "rule" per mode.
+ */
+export function modesMonteCarlo(cmp: Comparison, initialEquityUsd: number, o: { method: McMethod; runs: number; seed: number; drawdownPct: number; level: number }): McResult {
+  const per = cmp.modes.map((r) => monteCarlo(tradesAsTraded(r.run.engine.trades, initialEquityUsd), [{ ...AS_TRADED, name: r.mode }], initialEquityUsd, o));
+  return { ...per[0], trades: cmp.modes.reduce((a, r) => a + r.run.engine.trades.length, 0), rules: per.map((p) => ({ ...p.rules[0], vsFirst: null })) };
+}
+
+function modesMonteCarloText(mc: McResult): string {
+  const t = new Table({ head: ["mode", "ending equity p5 / p50 / p95", "max drawdown p50 / p95", `P(drawdown >= ${mc.drawdownPct}%)`, "P(ruin)"] });
+  const usd = (x: number): string => `$${Math.round(x).toLocaleString("en-US")}`;
+  for (const r of mc.rules) t.push([r.rule, `${usd(r.endingEquityUsd.p5)} / ${usd(r.endingEquityUsd.p50)} / ${usd(r.endingEquityUsd.p95)}`, `${pct(r.maxDrawdownPct.p50)} / ${pct(r.maxDrawdownPct.p95)}`, pct(r.probDrawdown * 100), pct(r.probRuin * 100)]);
+  return [`Monte Carlo (${mc.method}, ${mc.runs} runs, seed ${mc.seed}): each mode's own trades at their dollar P/L, replayed one at a time:`, t.toString()].join("\n");
+}
+
+const SHORT: Record<Verdict, string> = { better: "better", worse: "worse", "cannot separate": "can't tell" };
+
+export function compareTables(cmp: Comparison, intervals: IntervalSet | null = null): string {
   const names = cmp.modes.map((r) => r.mode);
   const m = new Table({ head: ["metric", ...names] });
   const row = (label: string, f: (r: (typeof cmp.modes)[number]) => string): void => {
-    m.push([label, ...cmp.modes.map(f)]);
+    m.push([label, ...cmp.modes.map((r) => withInterval(label, f(r), r.mode))]);
+  };
+  // The interval under a metric's value, in the row's own format.
+  const fmt = new Map<string, { key: IntervalMetric; f: (x: number) => string }>([
+    ["total return", { key: "totalReturnPct", f: (x) => pct(x) }],
+    ["Sharpe (daily)", { key: "sharpe", f: (x) => x.toFixed(2) }],
+    ["max drawdown", { key: "maxDrawdownPct", f: (x) => pct(x) }],
+    ["win rate", { key: "winRate", f: (x) => pct(x * 100) }],
+    ["P/L per trade (R)", { key: "edgeR", f: (x) => x.toFixed(3) }],
+    ["net P/L (R)", { key: "netR", f: (x) => x.toFixed(2) }],
+    ["trade P/L std (R)", { key: "pnlStdR", f: (x) => x.toFixed(3) }],
+    ["worst 10 (R)", { key: "worst10R", f: (x) => x.toFixed(2) }],
+  ]);
+  const withInterval = (label: string, cell: string, mode: string): string => {
+    const g = fmt.get(label);
+    const iv = g && intervals?.runs[mode]?.metrics[g.key];
+    return g && iv ? `${cell}\n[${g.f(iv.lo)}, ${g.f(iv.hi)}]` : cell;
   };
   row("trades", (r) => String(r.run.engine.trades.length));
   row("total return", (r) => pct(r.run.metrics.totalReturnPct));
@@ -114,7 +242,7 @@ export function compareTables(cmp: Comparison): string {
   row("net P/L (R)", (r) => r.run.metrics.netR.toFixed(2));
   row("trade P/L std (R)", (r) => r.run.metrics.pnlStdR.toFixed(3));
   row("worst 10 (R)", (r) => r.run.metrics.worst10R.toFixed(2));
-  const c = criteriaTable(names, (n) => cmp.criteria[n], "vs fixed");
+  const c = criteriaTable(names, (n) => cmp.criteria[n], "vs fixed", intervals);
   const s = new Table({ head: ["risk at entry", ...names.map((n) => `${n}: share / win`)] });
   for (let i = 0; i < cmp.modes[0].sizes.length; i++) {
     s.push([cmp.modes[0].sizes[i].bracket, ...cmp.modes.map((r) => {
@@ -124,7 +252,8 @@ export function compareTables(cmp: Comparison): string {
   }
   const few = cmp.modes.filter((r) => r.run.metrics.trades < DEFAULT_MIN_TRADES);
   const fewNote = few.length > 0 ? [`Fewer than ${DEFAULT_MIN_TRADES} trades (an experiment would list these, not rank them): ${few.map((r) => `${r.mode} ${r.run.metrics.trades}`).join(", ")}; differences over so few trades are noise.`] : [];
-  const out = [m.toString(), "Criteria against fixed (size-neutral first; the $ rows scale with position size):", c.toString(), pctRulesText(), ...fewNote, "Size distribution and win rate by size bracket:", s.toString()];
+  const verdicts = intervals ? ["Verdicts (from the intervals):", ...names.filter((n) => n !== "fixed").map((n) => `  ${closingVerdict(n, intervals)}`), intervalMethodText(intervals)] : [];
+  const out = [m.toString(), "Criteria against fixed (size-neutral first; the $ rows scale with position size):", c.toString(), pctRulesText(), ...fewNote, ...verdicts, "Size distribution and win rate by size bracket:", s.toString()];
   const fixed = cmp.modes.find((r) => r.mode === "fixed");
   if (fixed && fixed.kelly.length > 0) {
     const k = new Table({ head: ["Kelly (R multiples)", "trades", "win rate", "payoff", "full", "half", "quarter"] });
@@ -148,17 +277,20 @@ export function compareTables(cmp: Comparison): string {
  * The criteria of each column against a baseline, one row per figure: the size-neutral ones, then
  * the dollar ones labelled as scaling with size. Shared by compare, walkforward and experiments.
  */
-export function criteriaTable(columns: readonly string[], of: (column: string) => Criteria | null, corner: string): string {
+export function criteriaTable(columns: readonly string[], of: (column: string) => Criteria | null, corner: string, intervals: IntervalSet | null = null): string {
   const t = new Table({ head: [corner, ...columns] });
-  const rows = (specs: Readonly<Record<string, CriterionSpec>>, pick: (c: Criteria) => Readonly<Record<string, CriterionDiff>>): void => {
+  const rows = (specs: Readonly<Record<string, CriterionSpec>>, group: "sizeNeutral" | "dollars"): void => {
     for (const [k, spec] of Object.entries(specs)) {
       t.push([spec.label, ...columns.map((col) => {
         const c = of(col);
-        return c ? diffText(pick(c)[k], spec) : "-";
+        if (!c) return "-";
+        const text = diffText((c[group] as Readonly<Record<string, CriterionDiff>>)[k], spec);
+        const iv = (intervals?.runs[col]?.[group] as Readonly<Record<string, { lo: number; hi: number; verdict: Verdict }>> | null | undefined)?.[k];
+        return iv ? `${text}\n[${diffText({ improvement: iv.lo, improvementPct: null }, spec)}, ${diffText({ improvement: iv.hi, improvementPct: null }, spec)}] ${SHORT[iv.verdict]}` : text;
       })]);
     }
   };
-  rows(CRITERIA, (c) => c.sizeNeutral);
-  rows(DOLLAR_FIGURES, (c) => c.dollars);
+  rows(CRITERIA, "sizeNeutral");
+  rows(DOLLAR_FIGURES, "dollars");
   return t.toString();
 }

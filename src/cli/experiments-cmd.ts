@@ -16,8 +16,9 @@ import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { parseFoldOptions, withFoldOptions, type FoldCliOptions } from "./walkforward-cmd.ts";
 import { homeDir } from "./home.ts";
+import { parseBootstrapOptions, withBootstrapOptions, type BootstrapCliOptions } from "./compare-cmd.ts";
 
-interface ExperimentsCliOptions extends BarInputOptions, FoldCliOptions {
+interface ExperimentsCliOptions extends BarInputOptions, FoldCliOptions, BootstrapCliOptions {
   plan: string;
   online?: boolean;
   workers?: string;
@@ -32,7 +33,7 @@ export function registerExperiments(program: Command): void {
       .command("experiments")
       .description("Run every variant of an experiment plan (config overrides, or a grid of them) through the same walk-forward, in parallel, and rank them out of sample."),
   );
-  withFoldOptions(cmd, false)
+  withBootstrapOptions(withFoldOptions(cmd, false))
     .requiredOption("--plan <file>", "experiment plan (JSON); see config/plans/")
     .option("--online", "let the learned pieces keep learning in the test windows (default: the plan's choice, else frozen)")
     .option("--workers <n>", "worker threads (default: the CPU cores available)")
@@ -55,6 +56,7 @@ async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
   const base = resolveConfig(o.config, homeDir());
   const plan = loadPlan(o.plan);
   const folds = parseFoldOptions(o);
+  const boot = parseBootstrapOptions(o);
   const workers = o.workers === undefined ? availableParallelism() : intOption("--workers", o.workers, 1);
   const loaded = loadSeries({ ...o, plausibility: barLimits(base) });
   const bars = MergedBars.fromSeries(loaded.series);
@@ -67,6 +69,7 @@ async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
     folds,
     learning: o.online ? "online" : undefined,
     workers,
+    boot,
     onVariant: progress.update,
   });
   progress.stop();

@@ -6,8 +6,17 @@ import { parseTradeCsv, type ParsedTrades, type WhatIfTrade } from "../whatif/tr
 import { asTraded, kellyStats, replayRule, standardRules, toUnits, type RuleResult, type SizingRule } from "../whatif/replay.ts";
 import { allocate, strategyStats } from "../whatif/allocate.ts";
 import { progressBar } from "./progress.ts";
+import { writeFileSync } from "node:fs";
+import { monteCarlo, type McMethod, type McResult } from "../whatif/monte-carlo.ts";
+import { parseBootstrapOptions, withBootstrapOptions, type BootstrapCliOptions } from "./compare-cmd.ts";
+import { monteCarloHtml } from "../report/monte-carlo-html.ts";
+import { verdictText } from "../stats/intervals.ts";
 
-interface ReplayOptions {
+interface ReplayOptions extends BootstrapCliOptions {
+  monteCarlo?: string;
+  mcRuns: string;
+  drawdown: string;
+  report?: string;
   trades: string;
   equity: string;
   fraction: string;
@@ -22,8 +31,11 @@ interface ReplayOptions {
 
 /** `sizewise replay`: re-run any closed-trade list under other sizing rules. */
 export function registerReplay(program: Command): void {
-  program
-    .command("replay")
+  withBootstrapOptions(program.command("replay"))
+    .option("--monte-carlo <method>", "also resample the trade sequence: shuffle (same trades, random order) or bootstrap (drawn with replacement)")
+    .option("--mc-runs <n>", "with --monte-carlo: resampled sequences", "1000")
+    .option("--drawdown <pct>", "the drawdown whose probability the intervals and the Monte Carlo report, % of the peak", "20")
+    .option("--report <file>", "write an HTML report with the distributions of ending equity and max drawdown per rule")
     .description(
       "What-if replay of a closed-trade list from any source (CSV: date opened/closed, symbol, P/L or R, optional margin, contracts, strategy) under fixed dollar, fixed fraction, full/half/quarter Kelly and volatility-adjusted sizing: ending equity, CAGR, max drawdown, MAR, per-strategy Kelly, margin use.",
     )
@@ -44,6 +56,7 @@ Examples:
   $ npx sizewise replay --trades config/samples/trades.csv
   $ npx sizewise replay --trades config/samples/trades.csv --allocate --risk-limit 10
   $ npx sizewise replay --trades my-broker-export.csv --fraction 1 --in-sample --json
+  $ npx sizewise replay --trades config/samples/trades.csv --monte-carlo shuffle --drawdown 25 --report mc.html
   $ npx sizewise backtest --json > run.json && npx sizewise replay --trades run.json
 
 Columns are matched by name, liberally: "Date Opened"/"open_date"/"entry time", "Date Closed",
@@ -102,6 +115,11 @@ function replayCommand(o: ReplayOptions): void {
       fraction: (c) => ({ f: byStrategy.get(c.trade.strategy) ?? 0, why: "" }),
     });
   }
+  const boot = parseBootstrapOptions(o);
+  const drawdownPct = numberOption("--drawdown", o.drawdown, 0.01, 100);
+  const mcMethod = o.monteCarlo;
+  if (mcMethod !== undefined && mcMethod !== "shuffle" && mcMethod !== "bootstrap") throw new Error(`--monte-carlo must be shuffle or bootstrap (got ${JSON.stringify(mcMethod)})`);
+  const mcRuns = numberOption("--mc-runs", o.mcRuns, 10, 100_000);
   const bar = progressBar("replay", rules.length, !o.json);
   const results: RuleResult[] = [];
   const own = asTraded(trades, equity);
@@ -112,6 +130,14 @@ function replayCommand(o: ReplayOptions): void {
   });
   bar.stop();
   const span = { from: iso(Math.min(...trades.map((t) => t.openedMs))), to: iso(Math.max(...trades.map((t) => t.closedMs))) };
+  // Fixed fraction first: the rule every other is compared with on the same resampled sequences.
+  const mcRules = [...rules.filter((r) => r.name === "fixed fraction"), ...rules.filter((r) => r.name !== "fixed fraction")];
+  const intervals = monteCarlo(trades, mcRules, equity, { method: "days", runs: boot.resamples, seed: boot.seed, drawdownPct, level: boot.level, meanBlockDays: boot.meanBlockDays });
+  const mc = mcMethod ? monteCarlo(trades, mcRules, equity, { method: mcMethod as McMethod, runs: Math.round(mcRuns), seed: boot.seed, drawdownPct, level: boot.level }) : null;
+  if (o.report) {
+    writeFileSync(o.report, monteCarloHtml(o.trades, [intervals, ...(mc ? [mc] : [])]));
+    if (!o.json) process.stderr.write(`report: ${o.report}\n`);
+  }
   if (o.json) {
     process.stdout.write(
       `${JSON.stringify({
@@ -126,11 +152,40 @@ function replayCommand(o: ReplayOptions): void {
         strategies,
         portfolioKelly: kellyStats(trades.map((t) => t.units)),
         allocation: alloc,
+        intervals: mcJson(intervals),
+        monteCarlo: mc ? mcJson(mc) : null,
       })}\n`,
     );
     return;
   }
   process.stdout.write(replayText(o.trades, parsed, basis, equity, fraction, span, results, strategies, alloc, riskLimit));
+  process.stdout.write(mcText(intervals, equity));
+  if (mc) process.stdout.write(mcText(mc, equity));
+}
+
+/** A Monte Carlo result as JSON: the percentiles and verdicts, without every run's figures. */
+function mcJson(r: McResult): object {
+  return { ...r, rules: r.rules.map(({ endings: _e, drawdowns: _d, ...rest }) => rest) };
+}
+
+const MC_TITLE: Record<McMethod, string> = {
+  days: "Intervals: a stationary block bootstrap over the days trades closed on (a day's trades stay together)",
+  shuffle: "Monte Carlo, shuffle: the same trades in random orders (without replacement)",
+  bootstrap: "Monte Carlo, bootstrap: as many trades drawn with replacement",
+};
+
+/** The percentiles of each rule and its verdicts against fixed fraction on the same sequences. */
+export function mcText(r: McResult, equity: number): string {
+  const t = new Table({ head: ["rule", "ending equity p5 / p50 / p95", "max drawdown p50 / p95", `P(drawdown >= ${r.drawdownPct}%)`, "P(ruin)"], style: { head: [], border: [] } });
+  for (const x of r.rules) t.push([x.rule, `${usd(x.endingEquityUsd.p5)} / ${usd(x.endingEquityUsd.p50)} / ${usd(x.endingEquityUsd.p95)}`, `${pct(x.maxDrawdownPct.p50, 1)} / ${pct(x.maxDrawdownPct.p95, 1)}`, pct(x.probDrawdown * 100, 1), pct(x.probRuin * 100, 1)]);
+  const base = r.rules[0]?.rule ?? "-";
+  const lines = [
+    `${MC_TITLE[r.method]}: ${r.runs} runs, seed ${r.seed}, ${r.trades} trades${r.meanBlockDays ? `, mean block ${r.meanBlockDays} days` : ""}; each sequence replayed one trade at a time from ${usd(equity)}.`,
+    t.toString(),
+    `Against ${base} on the same sequences (${Math.round(r.level * 100)}% intervals; + = more return, smaller drawdown):`,
+    ...r.rules.slice(1).map((x) => `  ${x.rule}: ${verdictText("return", x.vsFirst!.returnPct, { unit: "%" })}; ${verdictText("max drawdown", x.vsFirst!.maxDrawdownPct, { unit: "%" })}`),
+  ];
+  return `${lines.join("\n")}\n`;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);

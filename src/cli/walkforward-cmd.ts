@@ -8,7 +8,9 @@ import type { SizingMode } from "../sizing/pipeline.ts";
 import { DEFAULT_FOLD_OPTIONS, type FoldOptions } from "../walkforward/folds.ts";
 import { mergedData, runWalkForward, type Evaluation, type WalkForwardResult } from "../walkforward/walk-forward.ts";
 import { HOLDOUT_LABEL, designJson, foldJson, rangeJson, testSpan, type FoldJson } from "../walkforward/summary.ts";
-import { compareJson, compareTables } from "./compare-cmd.ts";
+import { compareJson, compareTables, verdictNotes, parseBootstrapOptions, withBootstrapOptions, type BootstrapCliOptions } from "./compare-cmd.ts";
+import type { BootstrapOptions } from "../stats/bootstrap.ts";
+import { comparisonIntervals } from "../stats/comparison-intervals.ts";
 import { foldAudit } from "../walkforward/fold-audit.ts";
 import { recordHoldout, type HoldoutLedgerJson } from "../walkforward/holdout-ledger.ts";
 import { intOption } from "./int-option.ts";
@@ -18,7 +20,7 @@ import { writeOut } from "./stdout.ts";
 import { writeComparisonReport } from "./report-file.ts";
 import { homeDir } from "./home.ts";
 
-interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions {
+interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions, BootstrapCliOptions {
   online?: boolean;
   modes: string;
   config?: string;
@@ -72,7 +74,7 @@ export function registerWalkForward(program: Command): void {
       .command("walkforward")
       .description("Walk-forward validation: fit every learned piece on rolling train windows only, run every sizing mode on the test windows after them, and stitch the test windows into one out-of-sample result per mode."),
   );
-  withFoldOptions(cmd)
+  withBootstrapOptions(withFoldOptions(cmd))
     .option("--online", "let the learned pieces keep learning from test-window trades as they close (default: frozen as fitted)")
     .option("--modes <list>", "comma-separated sizing modes (fixed is always run)", ALL_MODES.join(","))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
@@ -93,6 +95,7 @@ async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
   const config = resolveConfig(o.config, homeDir());
   const folds = { ...DEFAULT_FOLD_OPTIONS, ...parseFoldOptions(o) };
   const modes = parseModes(o.modes);
+  const boot = parseBootstrapOptions(o);
   const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
   const bars = MergedBars.fromSeries(loaded.series);
   const bar = lazyProgressBar("walk-forward", !o.json);
@@ -124,20 +127,25 @@ async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
     const span = `${folds.trainDays}/${folds.purgeDays}/${folds.testDays}`;
     writeComparisonReport(o.report, wf.outOfSample.comparison, config, "sizewise walkforward (out of sample)", `${bars.symbols.length} symbols, ${origin}; folds train/purge/test ${span} trading days, test windows stitched`, [
       "Every learned piece was fitted on the train windows only; these figures are the test windows, stitched.",
+      ...verdictNotes(wf.outOfSample.comparison, comparisonIntervals(wf.outOfSample.comparison, wf.outOfSample.initialEquityUsd, boot)),
     ]);
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
   }
   if (o.json) {
-    await writeOut(`${JSON.stringify(walkForwardJson(wf, origin, bars.symbols.length, rejected, ledger))}\n`);
+    await writeOut(`${JSON.stringify(walkForwardJson(wf, origin, bars.symbols.length, rejected, ledger, boot))}\n`);
     return;
   }
-  await writeOut(`${walkForwardText(wf, origin, bars.symbols.length, ledger)}\n`);
+  await writeOut(`${walkForwardText(wf, origin, bars.symbols.length, ledger, boot)}\n`);
 }
 
-/** `ledger` is what the holdout ledger said about this evaluation of the holdout (null without one, or unrecorded). */
-export function walkForwardJson(wf: WalkForwardResult, origin: string, symbols: number, rejectedRows: number, ledger: HoldoutLedgerJson | null = null): object {
+/**
+ * `ledger` is what the holdout ledger said about this evaluation of the holdout (null without one,
+ * or unrecorded). With `boot`, the out-of-sample and holdout comparisons carry paired bootstrap
+ * intervals (see compareJson).
+ */
+export function walkForwardJson(wf: WalkForwardResult, origin: string, symbols: number, rejectedRows: number, ledger: HoldoutLedgerJson | null = null, boot: BootstrapOptions | null = null): object {
   const days = wf.plan.days;
-  const evaluation = (e: Evaluation): object => ({ ...testSpan(e.folds), ...compareJson(e.comparison, rejectedRows) });
+  const evaluation = (e: Evaluation): object => ({ ...testSpan(e.folds), ...compareJson(e.comparison, rejectedRows, boot ? comparisonIntervals(e.comparison, e.initialEquityUsd, boot) : null) });
   return {
     data: origin,
     symbols,
@@ -170,7 +178,7 @@ function fittedCell(f: FoldJson): string {
   return `${regime}\n${mode}: ${s.trainTrades} trades, conf ${s.confidenceModel ? "fitted" : "none"}, rl ${s.rlStates} states`;
 }
 
-function walkForwardText(wf: WalkForwardResult, origin: string, symbols: number, ledger: HoldoutLedgerJson | null): string {
+function walkForwardText(wf: WalkForwardResult, origin: string, symbols: number, ledger: HoldoutLedgerJson | null, boot: BootstrapOptions | null = null): string {
   const o = wf.options;
   const days = wf.plan.days;
   const oos = wf.outOfSample;
@@ -182,13 +190,13 @@ function walkForwardText(wf: WalkForwardResult, origin: string, symbols: number,
   ];
   const reasons = [...new Set(oos.folds.map((f) => f.fit.regime.reason))];
   out.push(`Regime model: ${reasons.join("; ")}`);
-  out.push(`\nOUT OF SAMPLE: the test windows stitched (${range(span)}), equity carried from fold to fold:`, compareTables(oos.comparison));
+  out.push(`\nOUT OF SAMPLE: the test windows stitched (${range(span)}), equity carried from fold to fold:`, compareTables(oos.comparison, boot ? comparisonIntervals(oos.comparison, oos.initialEquityUsd, boot) : null));
   if (wf.holdout) {
     const h = wf.holdout.folds[0];
     out.push(
       `\n${ledger?.label ?? HOLDOUT_LABEL}: trained on ${range(rangeJson(h.fold.train))}, purge ${h.fold.purge ? range(rangeJson(h.fold.purge)) : "none"}, tested on ${range(rangeJson(h.fold.test))}. Nothing from ${o.holdoutFrom} on was read by any fit or by the walk-forward above.`,
       foldTable([foldJson(h)], wf.modes),
-      compareTables(wf.holdout.comparison),
+      compareTables(wf.holdout.comparison, boot ? comparisonIntervals(wf.holdout.comparison, wf.holdout.initialEquityUsd, boot) : null),
     );
   }
   return out.join("\n");

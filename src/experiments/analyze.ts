@@ -3,6 +3,10 @@ import { CRITERIA, DEFAULT_BEAT_MARGINS, criteriaVsBaseline, criterionPasses, ty
 import type { SizingMode } from "../sizing/pipeline.ts";
 import type { EvaluationSummary } from "../walkforward/summary.ts";
 import { DEFAULT_BEATS, DEFAULT_MIN_TRADES, type Variant } from "./plan.ts";
+import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from "../stats/bootstrap.ts";
+import { closingVerdict, pairedIntervals, type IntervalSet, type RunIntervals, type Verdict } from "../stats/intervals.ts";
+import type { RunSample } from "../stats/day-sample.ts";
+import { gridOverfitting, type GridOverfitting } from "../stats/grid-overfitting.ts";
 import type { VariantResult } from "./run-variant.ts";
 
 /**
@@ -36,6 +40,9 @@ export interface CriterionCheck {
   readonly improvement: number;
   readonly improvementPct: number | null;
   readonly margin: number;
+  /** The bootstrap interval of the improvement and its verdict; null when the results carry no day samples. */
+  readonly interval: { readonly lo: number; readonly hi: number; readonly verdict: Verdict; readonly tradesNeeded: number | null } | null;
+  /** Improved by at least the margin, with the interval (when known) wholly above 0. */
   readonly passed: boolean;
 }
 
@@ -54,6 +61,10 @@ export interface RankedVariant {
   readonly vsBaseline: Criteria;
   /** The ranking mode against `fixed` within this variant. */
   readonly vsFixed: Criteria;
+  /** Intervals of this variant's metrics and of its criteria against the baseline (paired days); null without day samples. */
+  readonly intervals: RunIntervals | null;
+  /** Intervals of the ranking mode against fixed within this variant; null without day samples or when ranking on fixed. */
+  readonly vsFixedIntervals: RunIntervals | null;
   /** The plan's named criteria against the baseline; empty for the baseline itself. */
   readonly checks: readonly CriterionCheck[];
   /** True when ranked, the baseline is ranked, and every named criterion passed. */
@@ -74,6 +85,12 @@ export interface Decision {
   readonly notRanked: readonly { readonly name: string; readonly reason: string }[];
   /** How the ranking metric spreads over the ranked variants (the robustness question). */
   readonly spread: { readonly variants: number; readonly positiveReturn: number; readonly sharpeMin: number; readonly sharpeMedian: number; readonly sharpeMax: number };
+  /** How the intervals were made (null without day samples). */
+  readonly intervals: Omit<IntervalSet, "runs"> | null;
+  /** Each ranked variant against the baseline, in words from the intervals, in ranking order. */
+  readonly verdicts: readonly string[];
+  /** Deflated Sharpe of every variant (N = the variants tried) and the grid's PBO; null without day samples. */
+  readonly overfitting: GridOverfitting | null;
   readonly notes: readonly string[];
 }
 
@@ -84,7 +101,12 @@ export interface Analysis {
 
 type Row = Omit<RankedVariant, "rank">;
 
-export function analyze(variants: readonly Variant[], results: readonly VariantResult[], rankMode: SizingMode, baselineName: string, rules: VerdictRules = DEFAULT_RULES): Analysis {
+/**
+ * With day samples on the results (every real walk-forward has them), each variant gets paired
+ * bootstrap intervals against the baseline (the same resampled days for all variants) and a
+ * criterion passes only when its interval is above 0 as well as its point past the margin.
+ */
+export function analyze(variants: readonly Variant[], results: readonly VariantResult[], rankMode: SizingMode, baselineName: string, rules: VerdictRules = DEFAULT_RULES, boot: BootstrapOptions = DEFAULT_BOOTSTRAP): Analysis {
   const metricsOf = (r: VariantResult): Metrics => {
     const m = r.outOfSample.modes[rankMode];
     if (!m) throw new Error(`variant ${r.name} has no ${rankMode} result`);
@@ -94,6 +116,14 @@ export function analyze(variants: readonly Variant[], results: readonly VariantR
   if (!base) throw new Error(`baseline ${baselineName} has no result`);
   const baseMetrics = metricsOf(base);
   const baseRanked = baseMetrics.trades >= rules.minTrades;
+  const sampleOf = (r: VariantResult, m: SizingMode): RunSample | undefined => r.outOfSample.modes[m]?.sample;
+  const sampled = results.every((r) => sampleOf(r, rankMode) !== undefined);
+  const set = sampled ? pairedIntervals(Object.fromEntries(results.map((r) => [r.name, sampleOf(r, rankMode)!])), baselineName, boot) : null;
+  const vsFixedOf = (r: VariantResult): RunIntervals | null => {
+    const f = sampleOf(r, "fixed");
+    const m = sampleOf(r, rankMode);
+    return rankMode === "fixed" || !f || !m ? null : pairedIntervals({ fixed: f, [rankMode]: m }, "fixed", boot).runs[rankMode];
+  };
   const rows: Row[] = results.map((r, i) => {
     const metrics = metricsOf(r);
     const vsBaseline = criteriaVsBaseline(metrics, baseMetrics);
@@ -103,7 +133,9 @@ export function analyze(variants: readonly Variant[], results: readonly VariantR
       ? []
       : rules.beats.map((k) => {
           const d = vsBaseline.sizeNeutral[k];
-          return { criterion: k, label: CRITERIA[k].label, improvement: d.improvement, improvementPct: d.improvementPct, margin: rules.margins[k], passed: criterionPasses(d, rules.margins[k]) };
+          const iv = set?.runs[r.name].sizeNeutral?.[k] ?? null;
+          const interval = iv ? { lo: iv.lo, hi: iv.hi, verdict: iv.verdict, tradesNeeded: iv.tradesNeeded } : null;
+          return { criterion: k, label: CRITERIA[k].label, improvement: d.improvement, improvementPct: d.improvementPct, margin: rules.margins[k], interval, passed: criterionPasses(d, rules.margins[k], interval) };
         });
     return {
       notRanked,
@@ -114,6 +146,8 @@ export function analyze(variants: readonly Variant[], results: readonly VariantR
       metrics,
       vsBaseline,
       vsFixed: r.outOfSample.modes[rankMode]!.criteria,
+      intervals: set?.runs[r.name] ?? null,
+      vsFixedIntervals: vsFixedOf(r),
       checks,
       beatsBaseline: !isBase && notRanked === null && baseRanked && checks.every((c) => c.passed),
       outOfSample: r.outOfSample,
@@ -142,9 +176,17 @@ export function analyze(variants: readonly Variant[], results: readonly VariantR
         sharpeMedian: sharpes.length === 0 ? 0 : sharpes.length % 2 ? sharpes[(sharpes.length - 1) / 2] : (sharpes[sharpes.length / 2 - 1] + sharpes[sharpes.length / 2]) / 2,
         sharpeMax: sharpes[sharpes.length - 1] ?? 0,
       },
+      intervals: set ? intervalMeta(set) : null,
+      verdicts: set ? ranked.filter((r) => !r.baseline && r.rank !== null).map((r) => closingVerdict(r.name, set, rules.beats)) : [],
+      overfitting: sampled ? gridOverfitting(Object.fromEntries(results.map((r) => [r.name, sampleOf(r, rankMode)!]))) : null,
       notes: notes(variants, results, rankMode, rules, baseMetrics, baseRanked, baselineName),
     },
   };
+}
+
+function intervalMeta(set: IntervalSet): Omit<IntervalSet, "runs"> {
+  const { runs: _runs, ...meta } = set;
+  return meta;
 }
 
 // Sharpe (daily, out of sample), then P/L per trade in R; the name last so ties order the same every run.

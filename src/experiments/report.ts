@@ -2,6 +2,9 @@ import { CRITERIA, DOLLAR_FIGURES, criteriaRulesJson, diffText, pctRulesText, ty
 import type { SizingMode } from "../sizing/pipeline.ts";
 import type { CriterionCheck, RankedVariant, VerdictRules } from "./analyze.ts";
 import type { ExperimentReport } from "./runner.ts";
+import { summaryJson } from "../walkforward/summary.ts";
+import { intervalMethodText, intervalText, verdictText } from "../stats/intervals.ts";
+import { overfittingLines } from "../stats/grid-overfitting.ts";
 
 /** An experiment report as JSON (`--json`) and as markdown (`--out`). Neither holds a wall-clock figure. */
 
@@ -42,10 +45,13 @@ export function experimentJson(r: ExperimentReport, data: DataInfo): object {
       vsFixed: v.vsFixed,
       checks: v.checks,
       beatsBaseline: v.beatsBaseline,
-      outOfSample: v.outOfSample,
+      // Beside the point figures: the metrics' intervals and the criteria's against the baseline and within the variant against fixed.
+      intervals: v.intervals,
+      vsFixedIntervals: v.vsFixedIntervals,
+      outOfSample: summaryJson(v.outOfSample),
     })),
     decision,
-    holdout: r.holdout,
+    holdout: r.holdout ? { ...r.holdout, evaluations: r.holdout.evaluations.map((e) => ({ name: e.name, summary: summaryJson(e.summary) })) } : null,
   };
 }
 
@@ -59,7 +65,10 @@ export function verdictCell(v: RankedVariant): string {
   return failed.length === 0 ? "no (baseline not ranked)" : `no: ${failed.map(checkText).join(", ")}`;
 }
 
-const checkText = (c: CriterionCheck): string => `${c.criterion} ${diffText(c, CRITERIA[c.criterion])} ${c.passed ? ">=" : "<"} ${c.margin}`;
+const checkText = (c: CriterionCheck): string =>
+  c.interval && c.improvement >= c.margin
+    ? `${c.criterion} ${intervalText({ improvement: c.improvement, lo: c.interval.lo, hi: c.interval.hi }, CRITERIA[c.criterion])} not separated from 0`
+    : `${c.criterion} ${diffText(c, CRITERIA[c.criterion])} ${c.improvement >= c.margin ? ">=" : "<"} ${c.margin}`;
 
 /**
  * Rank-table cells of one variant: trades, the size-neutral figures, the dollar figures, then
@@ -75,7 +84,7 @@ export function rankCells(v: RankedVariant): string[] {
 export const RANK_HEAD = ["trades", "Sharpe", "P/L/trade (R)", "P/L std (R)", "worst-10 (R)", "return ($)", "max DD", "win rate", "Sharpe vs base", "P/L/trade vs base", "verdict"];
 
 const rulesText = (r: VerdictRules): string =>
-  `"beats" needs every one of ${r.beats.map((k) => `${CRITERIA[k].label} by >= ${r.margins[k]}`).join(" and ")}; a variant with fewer than ${r.minTrades} out-of-sample trades is listed, not ranked`;
+  `"beats" needs every one of ${r.beats.map((k) => `${CRITERIA[k].label} by >= ${r.margins[k]}`).join(" and ")}, each with its bootstrap interval above 0; a variant with fewer than ${r.minTrades} out-of-sample trades is listed, not ranked`;
 
 /** Variants listed by name in the decision summary; the rest are counted (the ranking and the JSON list them all). */
 const LISTED = 10;
@@ -107,6 +116,12 @@ export function decisionLines(r: ExperimentReport): string[] {
       `Across ${s.variants} ranked variants: return positive in ${s.positiveReturn}; Sharpe min ${s.sharpeMin.toFixed(2)}, median ${s.sharpeMedian.toFixed(2)}, max ${s.sharpeMax.toFixed(2)}.`,
     );
   } else lines.push("No variant is ranked.");
+  if (d.intervals && d.verdicts.length > 0) {
+    lines.push(`Against the baseline, from the intervals (${d.verdicts.length > LISTED ? `the first ${LISTED} in ranking order` : "in ranking order"}):`);
+    for (const v of d.verdicts.slice(0, LISTED)) lines.push(`  ${v}`);
+    lines.push(intervalMethodText(d.intervals));
+  }
+  if (d.overfitting) lines.push(...overfittingLines(d.overfitting));
   lines.push(...d.notes, pctRulesText());
   if (r.holdout) lines.push(...holdoutLines(r));
   else if (others > 0) lines.push("Picking the best of these variants tunes on the out-of-sample windows themselves; confirm a choice on data nothing has seen (--holdout-from).");
@@ -123,6 +138,8 @@ function holdoutLines(r: ExperimentReport): string[] {
   }
   if (h.ledger && h.ledger.evaluations > 1) out.push(`  WARNING: this holdout has been evaluated ${h.ledger.evaluations} times on these bars (first ${h.ledger.previous[0]?.at ?? "?"}): its figures are no longer untouched evidence.`);
   if (h.chosenVsBaseline) out.push(`  chosen vs baseline on the holdout: ${criteriaText(h.chosenVsBaseline)}`);
+  const iv = h.chosenVsBaselineIntervals?.sizeNeutral;
+  if (iv) out.push(`  from the intervals: ${(Object.keys(CRITERIA) as (keyof typeof CRITERIA)[]).map((k) => verdictText(CRITERIA[k].label, iv[k], CRITERIA[k])).join("; ")}`);
   return out;
 }
 

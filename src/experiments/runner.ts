@@ -11,6 +11,8 @@ import { analyze, verdictRules, type Analysis } from "./analyze.ts";
 import { planConfigs, planVariants, type Plan, type Variant } from "./plan.ts";
 import { runVariant, type ExperimentSetup, type VariantResult, type VariantTask } from "./run-variant.ts";
 import { runInWorkers } from "./pool.ts";
+import { DEFAULT_BOOTSTRAP, type BootstrapOptions } from "../stats/bootstrap.ts";
+import { pairedIntervals, type RunIntervals } from "../stats/intervals.ts";
 
 export interface ExperimentOptions {
   readonly plan: Plan;
@@ -24,6 +26,8 @@ export interface ExperimentOptions {
   /** Worker threads; 1 runs every variant in this thread. */
   readonly workers: number;
   readonly onVariant?: (done: number, total: number) => void;
+  /** Bootstrap of the intervals (default 2000 resamples, level 0.95, seed 16). */
+  readonly boot?: BootstrapOptions;
 }
 
 export interface HoldoutReport {
@@ -37,6 +41,8 @@ export interface HoldoutReport {
   readonly ledger?: HoldoutLedgerJson;
   /** The chosen variant against the baseline on the holdout, ranking mode; null when the baseline was chosen. */
   readonly chosenVsBaseline: Criteria | null;
+  /** Its paired bootstrap intervals over the holdout's days; null when the baseline was chosen. */
+  readonly chosenVsBaselineIntervals: RunIntervals | null;
 }
 
 export interface ExperimentReport {
@@ -93,7 +99,7 @@ export async function runExperiments(opts: ExperimentOptions): Promise<Experimen
     results = await runInWorkers(bars.share(), days, setup, tasks, workers, (_, done) => opts.onVariant?.(done, tasks.length));
   }
   const baseline = plan.baseline ?? variants[0].name;
-  const analysis = analyze(variants, results, plan.mode, baseline, verdictRules(plan));
+  const analysis = analyze(variants, results, plan.mode, baseline, verdictRules(plan), opts.boot ?? DEFAULT_BOOTSTRAP);
   const holdout = setup.folds.holdoutFrom ? holdoutReport(opts, setup, days, configs, variants, analysis) : null;
   return { plan: { name: plan.name, description: plan.description, file: opts.planFile }, setup, rankMode: plan.mode, variants, results, analysis, holdout, workers };
 }
@@ -109,6 +115,9 @@ function holdoutReport(opts: ExperimentOptions, setup: ExperimentSetup, days: re
   });
   const plan = planFolds(days, setup.folds);
   const m = (i: number) => evaluations[i].summary.modes[opts.plan.mode]!.metrics;
+  const sample = (i: number) => evaluations[i].summary.modes[opts.plan.mode]!.sample;
+  const s0 = evaluations.length > 1 ? sample(0) : undefined;
+  const s1 = evaluations.length > 1 ? sample(1) : undefined;
   return {
     label: HOLDOUT_LABEL,
     train: rangeJson(plan.holdout!.train),
@@ -116,5 +125,6 @@ function holdoutReport(opts: ExperimentOptions, setup: ExperimentSetup, days: re
     chosen,
     evaluations,
     chosenVsBaseline: evaluations.length > 1 ? criteriaVsBaseline(m(0), m(1)) : null,
+    chosenVsBaselineIntervals: s0 && s1 ? pairedIntervals({ chosen: s0, baseline: s1 }, "baseline", opts.boot ?? DEFAULT_BOOTSTRAP).runs.chosen : null,
   };
 }

@@ -3,6 +3,8 @@ import type { Criteria } from "../backtest/criteria.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import type { DayRange, Fold } from "./folds.ts";
 import type { Evaluation, FoldResult, WalkForwardResult } from "./walk-forward.ts";
+import type { RunSample } from "../stats/day-sample.ts";
+import { sampleOfRun } from "../stats/comparison-intervals.ts";
 
 /** Plain-JSON views of a walk-forward: what `walkforward --json` prints and what experiment workers send back. */
 
@@ -30,6 +32,8 @@ export interface ModeSummary {
   readonly trades: number;
   readonly metrics: Metrics;
   readonly criteria: Criteria;
+  /** The run cut into days, for bootstrap intervals, the deflated Sharpe and PBO (reports leave it out: see summaryJson); absent in hand-made summaries, which then get no intervals. */
+  readonly sample?: RunSample;
 }
 
 /** An evaluation without trade lists: small enough to send between threads and rank. */
@@ -67,8 +71,15 @@ export function testSpan(folds: readonly Pick<FoldResult, "fold">[]): { from: st
 
 export function summarizeEvaluation(e: Evaluation): EvaluationSummary {
   const modes: Partial<Record<SizingMode, ModeSummary>> = {};
-  for (const r of e.comparison.modes) modes[r.mode] = { trades: r.run.engine.trades.length, metrics: r.run.metrics, criteria: e.comparison.criteria[r.mode] };
+  for (const r of e.comparison.modes) modes[r.mode] = { trades: r.run.engine.trades.length, metrics: r.run.metrics, criteria: e.comparison.criteria[r.mode], sample: sampleOfRun(r.run, e.initialEquityUsd) };
   return { ...testSpan(e.folds), folds: e.folds.map(foldJson), modes };
+}
+
+/** An evaluation summary as reports print it: without the per-day samples (the figures are computed from them). */
+export function summaryJson(e: EvaluationSummary): object {
+  const modes: Record<string, object> = {};
+  for (const [m, x] of Object.entries(e.modes)) if (x) modes[m] = { trades: x.trades, metrics: x.metrics, criteria: x.criteria };
+  return { ...e, modes };
 }
 
 /** The design of a run, as reports state it. */

@@ -92,6 +92,8 @@ export interface FoldResult {
 export interface Evaluation {
   readonly folds: readonly FoldResult[];
   readonly comparison: Comparison;
+  /** Every mode's starting equity (the config's), which the bootstrap compounds resampled days from. */
+  readonly initialEquityUsd: number;
 }
 
 export interface WalkForwardResult {
@@ -167,6 +169,7 @@ function evaluate(ctx: EvalContext, folds: readonly Fold[]): Evaluation {
   return {
     folds: folds.map((fold, k) => ({ fold, fit: fits[k], modes: Object.fromEntries(perMode.map((p) => [p.mode, p.slices[k]])) })),
     comparison,
+    initialEquityUsd: initial,
   };
 }
 
