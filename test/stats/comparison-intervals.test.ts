@@ -8,6 +8,7 @@ import { comparisonIntervals } from "../../src/stats/comparison-intervals.ts";
 import { INTERVAL_METRICS } from "../../src/stats/intervals.ts";
 
 const series = generateSeries({ seed: 3, symbols: 10, days: 60, selloffProb: 0.12 });
+// 60 generated weekdays from 2024-01-02 include two market holidays (MLK and Presidents' Day): 58 trading days.
 const config = parseConfig({ strategy: { minDayChangePct: -10 } });
 const boot = { resamples: 300, level: 0.9, seed: 1 };
 
@@ -27,7 +28,7 @@ describe("compare with intervals", () => {
     const plain = compareJson(cmp, 0) as Record<string, unknown>;
     for (const k of Object.keys(plain)) expect(json).toHaveProperty(k);
     expect(json.criteria).toEqual(plain.criteria);
-    expect(json.intervals).toMatchObject({ level: 0.9, resamples: 300, days: 60 });
+    expect(json.intervals).toMatchObject({ level: 0.9, resamples: 300, days: 58 });
   });
 
   it("gives every mode an interval on every metric, and every non-baseline mode a verdict on every criterion", () => {
@@ -56,6 +57,6 @@ describe("compare with intervals", () => {
     const text = compareTables(cmp, iv);
     expect(text).toContain("Verdicts (from the intervals):");
     expect(text).toMatch(/full vs fixed: /);
-    expect(text).toMatch(/90% paired stationary block bootstrap over 60 trading days/);
+    expect(text).toMatch(/90% paired stationary block bootstrap over 58 trading days/);
   });
 });
