@@ -12,7 +12,7 @@ import { createSizer, isSizingMode, type PipelineSizer, type SizingMode } from "
 import { serializeQTable } from "../sizing/rl/persist.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import type { AlpacaClient } from "../adapters/alpaca/client.ts";
-import { AlpacaVenue, executionOf, type Execution, type TradeUpdateLike } from "../adapters/alpaca/venue.ts";
+import { AlpacaVenue, executionOf, fillKey, type Execution, type TradeUpdateLike } from "../adapters/alpaca/venue.ts";
 import { Journal } from "../store/journal.ts";
 import { FileStateStore } from "../store/state-store.ts";
 import type { RunRecord } from "../store/state-store.ts";
@@ -20,7 +20,7 @@ import { IntentLog, type ModeSwitch } from "../store/intent-log.ts";
 import { journalEvents } from "./journal-events.ts";
 import { DedupingJournal } from "./journal-dedupe.ts";
 import { fetchBars, fetchExecutions, fetchOrders, type FeedBar } from "./broker-history.ts";
-import { barPosition, minuteOfLocalId, minuteOfTime, replayInOrder } from "./merge-replay.ts";
+import { barPosition, minuteOfTime, replayInOrder } from "./merge-replay.ts";
 import { reconcile } from "./reconcile.ts";
 import { StreamInput } from "./stream-input.ts";
 import { KillSwitch } from "./kill-switch.ts";
@@ -58,7 +58,7 @@ export class Daemon {
   /** The bar position (see barPosition): the latest bar minute processed and how many bars of it. */
   private latestMinuteMs = -Infinity;
   private barsOfLatestMinute = 0;
-  /** Fills the bot has applied this run, by execution id, with the bar position they came at. */
+  /** Fills the bot has applied this run, by fill key (order and cumulative qty, see fillKey), with the bar position they came at. */
   private fillsSeenAt = new Map<string, number>();
   private readonly learning: LearningState;
   private stocks: ReturnType<AlpacaClient["marketData"]["stockStream"]> | null = null;
@@ -390,14 +390,14 @@ export class Daemon {
     return replayInOrder(
       bars,
       execs,
-      this.o.executionMinuteFromId ? minuteOfLocalId : minuteOfTime,
+      minuteOfTime,
       {
         canApply: (x) => this.venue.knowsOrderOf(x),
         apply: (x) => this.applyExecution(x),
         bar,
         position: () => this.barPosition(),
       },
-      (x) => this.fillsSeenAt.get(x.executionId),
+      (x) => this.fillsSeenAt.get(fillKey(x)),
     );
   }
 
@@ -453,7 +453,7 @@ export class Daemon {
 
   private onUpdate(u: TradeUpdateLike): void {
     try {
-      if (u.event === "fill" || u.event === "partial_fill") this.noteFillSeen(executionOf(u, this.nowMs()).executionId);
+      if (u.event === "fill" || u.event === "partial_fill") this.noteFillSeen(executionOf(u, this.nowMs()));
       const before = this.venue.fillsSeen;
       this.venue.onTradeUpdate(u);
       this.liveFills += this.venue.fillsSeen - before;
@@ -516,15 +516,16 @@ export class Daemon {
    * Write-ahead: where in the bar sequence a fill reached the engine, before it does. Fills the
    * venue already has are duplicates (stream and activities both report them) and change nothing.
    */
-  private noteFillSeen(executionId: string): void {
-    if (this.fillsSeenAt.has(executionId) || this.venue.hasSeenExecution(executionId)) return;
+  private noteFillSeen(x: Execution): void {
+    const key = fillKey(x);
+    if (this.fillsSeenAt.has(key) || this.venue.hasApplied(x)) return;
     const at = this.barPosition();
-    this.fillsSeenAt.set(executionId, at);
-    this.intentLog.appendFillSeen(executionId, at);
+    this.fillsSeenAt.set(key, at);
+    this.intentLog.appendFillSeen(key, at);
   }
 
   private applyExecution(x: Execution): void {
-    this.noteFillSeen(x.executionId);
+    this.noteFillSeen(x);
     try {
       this.venue.applyExecution(x);
     } catch (e) {
@@ -567,7 +568,7 @@ export class Daemon {
     this.busy++;
     try {
       const since = (this.run?.startMs ?? 0);
-      const execs = (await fetchExecutions(this.o.alpaca, since)).filter((x) => !this.venue.hasSeenExecution(x.executionId));
+      const execs = (await fetchExecutions(this.o.alpaca, since)).filter((x) => !this.venue.hasApplied(x));
       this.journal.append(this.today(), "reconcile", { kind: "fills_caught_up", fills: execs.length });
       this.pendingExecs.push(...execs);
     } catch (e) {
@@ -603,7 +604,7 @@ export class Daemon {
       execs.push(executionOf(u, this.nowMs()));
     }
     if (bars.length === 0 && execs.length === 0) return;
-    const fresh = execs.filter((x) => !this.venue.hasSeenExecution(x.executionId));
+    const fresh = execs.filter((x) => !this.venue.hasApplied(x));
     const before = this.venue.fillsSeen;
     const left = this.merge(bars, fresh, (b) => this.ingestLive(b));
     this.liveFills += this.venue.fillsSeen - before;

@@ -104,7 +104,6 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     secrets: [secretKey, keyId],
     newRunStartMs: Number.isFinite(firstBarMs) ? firstBarMs : 0,
     resume: ex.resumed,
-    executionMinuteFromId: true,
     retryDelayMs: 20,
     hooks: o.hooks,
     calendarUntilMs: o.series.reduce((m, s) => (s.length > 0 ? Math.max(m, s.tMs[s.length - 1]) : m), 0),

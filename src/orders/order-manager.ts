@@ -90,6 +90,12 @@ export class OrderManager {
     return res.duplicate ? { kind: "duplicate", order } : { kind: "refused", order, reason: res.reason };
   }
 
+  /** True when this execution was applied already (same leg, same cumulative quantity). */
+  hasFill(r: Pick<FillReport, "brokerOrderId" | "clientOrderId" | "cumQty" | "executionId">): boolean {
+    const at = this.locate(r.brokerOrderId, r.clientOrderId);
+    return at !== undefined && at.order.hasFill(at.leg, r.cumQty, r.executionId);
+  }
+
   /**
    * `next` takes `old`'s place: `old` is replaced (a replace answered by the broker, or a cancel
    * confirmed before `next` was posted), and `next` is a new order of the same purpose.

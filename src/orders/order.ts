@@ -53,6 +53,10 @@ export interface OrderSnapshot {
 
 const EPS = 1e-9;
 
+function fillKeyOf(leg: LegRole, cumQty: number | undefined, executionId: string | undefined): string {
+  return cumQty !== undefined ? `${leg}@${cumQty}` : `${leg}#${executionId ?? ""}`;
+}
+
 /**
  * One order the engine made (or the broker made and the bot adopted), with its legs and fills.
  * `apply(event)` moves it by the table in transitions.ts and refuses an impossible move with a
@@ -156,11 +160,16 @@ export class Order {
     return this.legs.every((l) => l.done);
   }
 
+  /** True when the execution named by leg and cumulative quantity (or, without one, the message id) was applied. */
+  hasFill(leg: LegRole, cumQty: number | undefined, executionId: string | undefined): boolean {
+    return this.fillKeys.has(fillKeyOf(leg, cumQty, executionId));
+  }
+
   private fill(f: FillFacts, timeMs: number): ApplyResult {
     const leg = this.leg(f.leg);
     if (leg === undefined) return { ok: false, duplicate: false, reason: `a ${this.type} order has no ${f.leg} leg` };
     if (!(f.qty > 0) || !(f.priceUsd > 0) || !Number.isFinite(f.qty) || !Number.isFinite(f.priceUsd)) return { ok: false, duplicate: false, reason: `a fill needs a positive qty and price (got ${f.qty} @ ${f.priceUsd})` };
-    const key = f.cumQty !== undefined ? `${f.leg}@${f.cumQty}` : `${f.leg}#${f.executionId ?? ""}`;
+    const key = fillKeyOf(f.leg, f.cumQty, f.executionId);
     if (this.fillKeys.has(key)) return { ok: false, duplicate: true, reason: `fill of ${f.leg} leg at cumulative ${f.cumQty ?? f.executionId} already applied` };
     if (f.cumQty !== undefined && (f.cumQty + EPS < f.qty || f.cumQty > this.qtyShares + EPS)) return { ok: false, duplicate: false, reason: `cumulative quantity ${f.cumQty} does not fit a fill of ${f.qty} of an order for ${this.qtyShares}` };
     if (this.filledQty + f.qty > this.qtyShares + EPS) return { ok: false, duplicate: false, reason: `a fill of ${f.qty} would take the order past its ${this.qtyShares} shares (${this.filledQty} filled)` };
