@@ -2,8 +2,13 @@ import { randomUUID } from "node:crypto";
 import { MARKET_BUY_CUSHION, frictionPerSide, withFriction } from "../broker/fill-model.ts";
 import { nextCloseMs } from "../core/market-calendar.ts";
 import { SeededRng } from "../core/rng.ts";
+import { NyTime } from "../core/ny-time.ts";
 import type { ParsedOrder, Working } from "./order-classes.ts";
-import { cancelGroup, invalid, isOpen, linkExitPair, newWorking, ocoPick, parseOrder, rawFill } from "./order-classes.ts";
+import { cancelGroup, invalid, isCancelable, isOpen, isReplaceable, linkExitPair, newWorking, ocoPick, parseOrder, rawFill } from "./order-classes.ts";
+import { parseReplace } from "./replace-request.ts";
+import type { HoldingOrder } from "./rules/held-qty.ts";
+import { insufficientQtyMessage, qtyAvailability } from "./rules/held-qty.ts";
+import { WASH_TRADE_MESSAGE, washTradeConflict } from "./rules/wash-trade.ts";
 import type { AlpacaOrder, ExBar, Execution, OrderRequest, OrderStatus, TradeEvent, TradeUpdate } from "./types.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
 
@@ -29,7 +34,27 @@ export interface BookOptions {
   readonly partialFill?: { readonly fraction: number; readonly seed: number };
   /** Start of the replay clock (epoch ms). */
   readonly startMs?: number;
+  /**
+   * Whether a FILL activity's id ends in the stream's `execution_id` (`<time>::<execution_id>`).
+   * Unverified on Alpaca, so default false: the two differ, and a client cannot match them by string.
+   */
+  readonly activityIdSharesExecutionId?: boolean;
+  /**
+   * An order whose cancel is pending may still fill on a bar before the cancel completes (Alpaca:
+   * "pending_cancel ... the order may still be filled"). Default true; then `fill` arrives, not `canceled`.
+   */
+  readonly fillWhilePendingCancel?: boolean;
+  /** The stricter reading of the wash-trade rule: untriggered stops count (see rules/wash-trade.ts). Default false. */
+  readonly washTradeStopsCount?: boolean;
+  /**
+   * Whether PATCH may change the qty of an oco/bracket order (then its whole exit pair takes the
+   * qty). Unverified on Alpaca; default false: refused with 422, the client cancels and re-places.
+   */
+  readonly replaceGroupQty?: boolean;
 }
+
+/** The Alpaca rules whose exact behaviour is unverified or a knob: tests and chaos runs choose. */
+export type BookRuleOptions = Pick<BookOptions, "activityIdSharesExecutionId" | "fillWhilePendingCancel" | "washTradeStopsCount" | "replaceGroupQty">;
 
 export interface Position {
   readonly symbol: string;
@@ -73,6 +98,8 @@ export class Book {
   private readonly friction: number;
   private readonly symbols: ReadonlySet<string> | null;
   private readonly rng: SeededRng | null;
+  /** Orders whose cancel was requested since the caller last drained them (see `drainCancelRequests`). */
+  private cancelRequests: string[] = [];
 
   constructor(private readonly opts: BookOptions) {
     this.cashUsd = opts.initialCashUsd;
@@ -93,6 +120,8 @@ export class Book {
     b.seq = a.nextSeq;
     for (const w of content.groups.flatMap((g) => [g, ...g.legs]).sort((x, y) => x.seq - y.seq)) b.track(w);
     b.execs.push(...content.executions);
+    // A cancel that was pending when the process stopped still has to complete.
+    b.cancelRequests = [...b.live.values()].filter((w) => w.order.status === "pending_cancel").map((w) => w.order.id);
     return b;
   }
 
@@ -187,6 +216,7 @@ export class Book {
     // Unique across every order ever, filled and canceled ones included: reuse is refused, never replayed.
     if (this.byClientId.has(cid)) throw invalid("client_order_id must be unique");
     const w = this.working(p, cid, "new");
+    this.checkWashTrade(w);
     if (p.side === "buy") this.checkBuyingPower(w);
     else this.checkSellable(p.symbol, p.qty);
     if (p.type === "market" && p.qty >= 2 && this.rng && this.opts.partialFill) w.split = this.draw() < this.opts.partialFill.fraction;
@@ -232,13 +262,108 @@ export class Book {
     }
   }
 
-  /** Cancels an order and what goes with it (see `cancelGroup`). */
+  /**
+   * Starts canceling an order and what goes with it (see `cancelGroup`), as Alpaca does: the
+   * DELETE is answered 204 while the orders go `pending_cancel` (trade update `pending_cancel`);
+   * `canceled` comes later, when the caller passes the drained ids to `completeCancels`. Until
+   * then the orders hold their shares and may still fill. A final order (filled, canceled, ...)
+   * or one already pending cancel answers 422 "order is not cancelable" (Alpaca API reference,
+   * DELETE /v2/orders/{order_id}: 422 "The order status is not cancelable").
+   */
   cancel(id: string): AlpacaOrder {
     const w = this.orders.get(id);
     if (!w) throw new ExchangeError(404, ERR.notFound, "order not found");
-    if (!isOpen(w.order)) throw new ExchangeError(422, ERR.unprocessable, `order is not cancelable (status ${w.order.status})`);
-    for (const x of cancelGroup(w)) if (isOpen(x.order)) this.close(x, "canceled");
+    if (!isCancelable(w.order)) throw new ExchangeError(422, ERR.unprocessable, "order is not cancelable");
+    for (const x of cancelGroup(w)) {
+      x.order.status = "pending_cancel";
+      x.order.updated_at = this.iso();
+      this.cancelRequests.push(x.order.id);
+      this.emit("pending_cancel", x);
+    }
     return w.order;
+  }
+
+  /** The ids that went `pending_cancel` since the last call: the caller completes them later. */
+  drainCancelRequests(): string[] {
+    return this.cancelRequests.splice(0);
+  }
+
+  /** Completes pending cancels: those still `pending_cancel` (not filled meanwhile) become `canceled`. */
+  completeCancels(ids: readonly string[]): void {
+    for (const id of ids) {
+      const w = this.orders.get(id);
+      if (w && w.order.status === "pending_cancel") this.close(w, "canceled");
+    }
+  }
+
+  /**
+   * PATCH /v2/orders/{id} (Alpaca "Replace an Order"): a NEW order (new id, `replaces` = old id)
+   * with the given fields overriding the old one's; the old order becomes `replaced`
+   * (`replaced_by`, `replaced_at`). Trade updates: `pending_replace` then `replaced` carrying the
+   * OLD order, then `new` carrying the new one. A leg of an oco/bracket is replaced by its own id
+   * and the new order takes its place in the group. The held quantity and buying power move from
+   * the old order to the new one, so they are checked without the old order. The replacement
+   * arrives now: it can only fill on bars that start after this moment, like a new order.
+   */
+  replace(id: string, body: unknown): AlpacaOrder {
+    const old = this.orders.get(id);
+    if (!old) throw new ExchangeError(404, ERR.notFound, "order not found");
+    if (!isReplaceable(old.order)) throw new ExchangeError(422, ERR.unprocessable, `order is not replaceable (status ${old.order.status})`);
+    const f = parseReplace(body, old);
+    const grouped = old.peer !== undefined || old.legs.length > 0;
+    if (grouped && f.qty !== old.qty && !this.opts.replaceGroupQty) throw invalid("qty of an oco or bracket order cannot be replaced; cancel and place a new one");
+    const cid = f.cid ?? randomUUID();
+    if (this.byClientId.has(cid)) throw invalid("client_order_id must be unique");
+    const o = old.order;
+    const p: ParsedOrder = {
+      symbol: o.symbol, qty: f.qty, side: o.side, type: o.type, tif: f.tif, limit: f.limit, stop: f.stop, cid, cls: o.order_class, takeProfit: NaN, stopLoss: NaN,
+    };
+    const nw = this.working(p, cid, o.status === "held" ? "held" : "new");
+    nw.order.replaces = o.id;
+    nw.reserves = old.reserves;
+    this.checkWashTrade(nw, old);
+    if (o.side === "buy") this.checkBuyingPower(nw, old);
+    else if (nw.reserves) this.checkSellable(o.symbol, nw.qty, old);
+    this.emit("pending_replace", old, undefined, this.nowMs, "pending_replace");
+    this.relink(old, nw);
+    if (grouped && f.qty !== old.qty) for (const x of [nw.peer, ...nw.legs]) if (x) this.resize(x, f.qty);
+    o.status = "replaced";
+    o.replaced_by = nw.order.id;
+    o.replaced_at = o.updated_at = this.iso();
+    this.live.delete(o.id);
+    nw.seq = this.seq++;
+    this.track(nw);
+    this.emit("replaced", old);
+    this.emit("new", nw);
+    return nw.order;
+  }
+
+  /** `nw` takes `old`'s place in its group: peer, parent and legs move over. */
+  private relink(old: Working, nw: Working): void {
+    if (old.peer) {
+      nw.peer = old.peer;
+      old.peer.peer = nw;
+    }
+    const parent = old.parent;
+    if (parent) {
+      nw.parent = parent;
+      parent.legs = parent.legs.map((l) => (l === old ? nw : l));
+      parent.order.legs = parent.legs.map((l) => l.order);
+    }
+    if (old.legs.length > 0) {
+      nw.legs = old.legs;
+      for (const l of nw.legs) l.parent = nw;
+      nw.order.legs = nw.legs.map((l) => l.order);
+    }
+    old.peer = old.parent = undefined;
+    old.legs = [];
+    old.order.legs = null;
+  }
+
+  private resize(w: Working, qty: number): void {
+    if (!isOpen(w.order)) return;
+    w.qty = qty;
+    w.order.qty = String(qty);
   }
 
   /** Parents before their legs (insertion order), so canceling all goes parent first. */
@@ -266,15 +391,17 @@ export class Book {
     // Market orders go first: they fill at the open, before anything can trade inside the bar.
     const all = [...this.live.values()];
     for (const w of [...all.filter((x) => x.order.type === "market"), ...all.filter((x) => x.order.type !== "market")]) {
-      if (w.order.symbol !== bar.symbol || !isOpen(w.order) || w.order.status === "held") continue;
-      const peer = w.peer && isOpen(w.peer.order) ? w.peer : undefined;
+      if (w.order.symbol !== bar.symbol || !this.canFill(w)) continue;
+      const peer = w.peer && this.canFill(w.peer) ? w.peer : undefined;
       const pick = peer ? ocoPick([[w, rawFill(w, bar)], [peer, rawFill(peer, bar)]]) : ([w, rawFill(w, bar)] as const);
       if (!pick || Number.isNaN(pick[1])) continue;
       const [x, raw] = pick;
       const qty = x.split && x.filledQty === 0 ? Math.floor(x.qty / 2) : x.qty - x.filledQty;
       // A fill at the open happened at the bar's start; one inside the bar is known by its end.
       this.fill(x, qty, withFriction(x.order.side, raw, this.friction), bar, raw === bar.open ? bar.tMs : atMs);
-      if (peer) this.close(x === w ? peer : w, "canceled");
+      const other = x === w ? w.peer : w;
+      // One-cancels-other: the pair's other leg ends with this fill, whether it could fill or not.
+      if (other && other !== x && isOpen(other.order)) this.close(other, "canceled");
       if (x.order.side === "buy" && x.legs.length > 0) this.armExits(x);
     }
     this.lastPrice.set(bar.symbol, bar.close);
@@ -306,16 +433,14 @@ export class Book {
       this.live.delete(o.id);
     }
     this.lastPrice.set(sym, bar.close);
-    // Alpaca's activity-id shape, `YYYYMMDDHHMMSSmmm::uuid` (UTC). The head is the START of the bar
-    // that filled it: a fill inside a bar (stamped at its end) and one at the next bar's open carry
-    // the same timestamp, and a client replaying fills after a gap needs the minute to order them.
-    const id = `${new Date(bar.tMs).toISOString().replace(/\D/g, "")}::${randomUUID()}`;
+    const executionId = randomUUID();
+    const id = activityId(atMs, this.opts.activityIdSharesExecutionId ? executionId : randomUUID());
     const type = done ? "fill" : "partial_fill";
     this.execs.push({
-      id, tMs: atMs, type, price: priceUsd, qty, side: o.side, symbol: sym,
+      id, executionId, tMs: atMs, type, price: priceUsd, qty, side: o.side, symbol: sym,
       leavesQty: w.qty - w.filledQty, cumQty: w.filledQty, orderId: o.id, orderStatus: o.status === "filled" ? "filled" : "partially_filled",
     });
-    this.emit(type, w, { price: numStr(priceUsd), qty: String(qty), position_qty: String(this.positions.get(sym)?.qty ?? 0), execution_id: id }, atMs);
+    this.emit(type, w, { price: numStr(priceUsd), qty: String(qty), position_qty: String(this.positions.get(sym)?.qty ?? 0), execution_id: executionId }, atMs);
   }
 
   private close(w: Working, status: "canceled" | "expired"): void {
@@ -334,35 +459,75 @@ export class Book {
     return (this.lastPrice.get(w.order.symbol) ?? 0) * MARKET_BUY_CUSHION * (1 + this.friction);
   }
 
-  private checkBuyingPower(w: Working): void {
+  /** `replacing`: the order `w` replaces, whose reservation moves to `w`. */
+  private checkBuyingPower(w: Working, replacing?: Working): void {
     if (w.order.type === "market" && !this.lastPrice.has(w.order.symbol)) {
       // No price yet (before its first bar): the order could not be valued.
       throw new ExchangeError(403, ERR.forbidden, "insufficient buying power", { buying_power: numStr(this.buyingPowerUsd()), cost_basis: "0" });
     }
     const cost = w.qty * this.reservePrice(w);
-    const bp = this.buyingPowerUsd();
+    const freed = replacing ? (replacing.qty - replacing.filledQty) * this.reservePrice(replacing) : 0;
+    const bp = this.buyingPowerUsd() + freed;
     if (cost > bp) throw new ExchangeError(403, ERR.forbidden, "insufficient buying power", { buying_power: numStr(bp), cost_basis: numStr(cost) });
   }
 
-  /** A cash account: sells may only close shares held and not already promised to open sell orders. */
-  private checkSellable(symbol: string, qty: number): void {
-    let promised = 0;
-    for (const w of this.live.values()) {
-      // Held bracket exits promise nothing yet: their shares are not bought.
-      if (w.order.status !== "held" && w.reserves && w.order.side === "sell" && w.order.symbol === symbol) promised += w.qty - w.filledQty;
-    }
-    const available = (this.positions.get(symbol)?.qty ?? 0) - promised;
-    if (qty > available) throw new ExchangeError(403, ERR.forbidden, `insufficient qty available for order (requested: ${qty}, available: ${available})`);
+  /** A cash account: sells may only close shares held and not already promised to open sell orders (rules/held-qty.ts). */
+  private checkSellable(symbol: string, qty: number, replacing?: Working): void {
+    const a = qtyAvailability(symbol, this.positions.get(symbol)?.qty ?? 0, this.holdings(replacing));
+    if (qty <= a.available) return;
+    throw new ExchangeError(403, ERR.forbidden, insufficientQtyMessage(qty, a.available), {
+      available: String(a.available), existing_qty: String(a.existingQty), held_for_orders: String(a.heldForOrders), related_orders: a.relatedOrders, symbol,
+    });
   }
 
-  private emit(event: TradeEvent, w: Working, fill?: Pick<TradeUpdate, "price" | "qty" | "position_qty" | "execution_id">, atMs = this.nowMs): void {
+  private *holdings(except?: Working): Generator<HoldingOrder> {
+    for (const w of this.live.values()) {
+      if (w === except) continue;
+      // Held bracket exits promise nothing yet (their shares are not bought); an exit pair promises once, through its limit leg.
+      yield { id: w.order.id, symbol: w.order.symbol, side: w.order.side, leavesQty: w.qty - w.filledQty, holds: w.reserves && w.order.status !== "held" };
+    }
+  }
+
+  /** Alpaca's wash-trade protection (rules/wash-trade.ts): 422 when `w` could trade against an open opposite order. */
+  private checkWashTrade(w: Working, replacing?: Working): void {
+    const resting = [...this.live.values()].filter((x) => x !== replacing && x.order.status !== "held").map((x) => ({ ...washView(x), id: x.order.id }));
+    if (washTradeConflict(washView(w), resting, { stopsCount: this.opts.washTradeStopsCount ?? false })) {
+      throw new ExchangeError(422, ERR.unprocessable, WASH_TRADE_MESSAGE);
+    }
+  }
+
+  /** Whether a bar may fill `w` now: open, not a held bracket exit, and not pending cancel unless fills may beat the cancel. */
+  private canFill(w: Working): boolean {
+    const s = w.order.status;
+    if (s === "pending_cancel") return this.opts.fillWhilePendingCancel ?? true;
+    return isOpen(w.order) && s !== "held" && s !== "accepted";
+  }
+
+  /** `status`: the order's status as the event reports it, when the book does not keep it (pending_replace). */
+  private emit(event: TradeEvent, w: Working, fill?: Pick<TradeUpdate, "price" | "qty" | "position_qty" | "execution_id">, atMs = this.nowMs, status?: OrderStatus): void {
     // Listeners get a snapshot: the live order keeps changing after the event.
-    const order = { ...w.order, legs: w.order.legs?.map((l) => ({ ...l })) ?? null };
-    const u: TradeUpdate = { event, order, timestamp: new Date(atMs).toISOString(), ...fill };
+    const order = { ...w.order, legs: w.order.legs?.map((l) => ({ ...l })) ?? null, ...(status ? { status } : {}) };
+    // `new` carries an execution_id too (Alpaca docs, trade_updates example).
+    const ids = event === "new" ? { execution_id: randomUUID() } : {};
+    const u: TradeUpdate = { event, order, timestamp: new Date(atMs).toISOString(), ...ids, ...fill };
     for (const fn of this.listeners) fn(u);
   }
 
   private iso(): string {
     return new Date(this.nowMs).toISOString();
   }
+}
+
+const ny = new NyTime();
+
+/**
+ * A FILL activity id: the transaction time in New York as `YYYYMMDDHHMMSSmmm`, `::`, a uuid
+ * (Alpaca docs, Account Activities: `20210127144930176::...` for 2021-01-27T19:49:30.176Z).
+ */
+export function activityId(tMs: number, uuid: string): string {
+  return `${new Date(ny.localMs(tMs)).toISOString().replace(/\D/g, "").slice(0, 17)}::${uuid}`;
+}
+
+function washView(w: Working): { symbol: string; side: "buy" | "sell"; type: "market" | "limit" | "stop"; limit: number } {
+  return { symbol: w.order.symbol, side: w.order.side, type: w.order.type, limit: w.limit };
 }

@@ -74,8 +74,23 @@ export function newWorking(p: ParsedOrder, cid: string, status: OrderStatus, at:
   return { order, qty: p.qty, filledQty: 0, filledNotional: 0, limit: p.limit, stop: p.stop, arrivalMs: at.nowMs, split: false, expiryMs: at.expiryMs, legs: [], reserves: true, seq: -1 };
 }
 
+/** Not final: the order can still fill or change (a pending_cancel order can still fill until its cancel completes). */
 export function isOpen(o: AlpacaOrder): boolean {
-  return o.status === "new" || o.status === "held" || o.status === "partially_filled";
+  return o.status === "new" || o.status === "accepted" || o.status === "held" || o.status === "partially_filled" || o.status === "pending_cancel";
+}
+
+/** DELETE /v2/orders/{id} applies: open and not already being canceled. */
+export function isCancelable(o: AlpacaOrder): boolean {
+  return isOpen(o) && o.status !== "pending_cancel";
+}
+
+/**
+ * PATCH /v2/orders/{id} applies. Alpaca's "Replace an Order" reference: not when accepted,
+ * pending_new, pending_cancel or pending_replace (nor, obviously, when final). A partially filled
+ * order is refused too: what qty means for its replacement is not documented (stricter than Alpaca).
+ */
+export function isReplaceable(o: AlpacaOrder): boolean {
+  return o.status === "new" || o.status === "held";
 }
 
 /** A stable per-symbol asset id (a deterministic UUID-shaped string), so repeated calls agree. */
@@ -179,7 +194,8 @@ export function linkExitPair(parent: Working, limit: Working, stop: Working): vo
  * bracket entry, its still-held exits. Exits already armed stay: they protect the filled part.
  */
 export function cancelGroup(w: Working): Set<Working> {
-  return new Set([w, ...(w.peer ? [w.peer] : []), ...w.legs.filter((l) => l.order.status === "held")]);
+  const all = [w, ...(w.peer ? [w.peer] : []), ...w.legs.filter((l) => l.order.status === "held")];
+  return new Set(all.filter((x) => isCancelable(x.order)));
 }
 
 export function invalid(message: string): ExchangeError {

@@ -3,7 +3,7 @@ import { isOpenAt, minuteToHhmm, nextCloseMs, nextOpenMs, nextSession, sessionOf
 import { etDayToIso, isoToEtDay, NyTime } from "../core/ny-time.ts";
 import { fillActivities } from "./activities.ts";
 import type { Book, Position } from "./book.ts";
-import { assetId, isOpen } from "./order-classes.ts";
+import { assetId, isCancelable, isOpen } from "./order-classes.ts";
 import type { AlpacaOrder, ExBar, OrderRequest } from "./types.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
 
@@ -49,11 +49,11 @@ export function route(ctx: RestContext, method: string, url: URL, body: unknown)
   }
   if (method === "GET" && p === "/v2/orders") return ok(listOrders(book, q));
   if (method === "DELETE" && p === "/v2/orders") {
-    // 207 Multi-Status: one entry per open order, canceled or not.
+    // 207 Multi-Status: one entry per open order. Canceling an earlier order may already have
+    // started canceling this one (its OCO peer); one already pending cancel is left to complete.
     const out = book.openOrderIds().map((id) => {
-      // Canceling an earlier order may already have canceled this one (its OCO peer).
       const o = book.order(id);
-      if (o && isOpen(o)) book.cancel(id);
+      if (o && isCancelable(o)) book.cancel(id);
       return { id, status: 200 };
     });
     return { status: 207, body: out };
@@ -71,9 +71,11 @@ export function route(ctx: RestContext, method: string, url: URL, body: unknown)
       return ok(o);
     }
     if (method === "DELETE") {
+      // 204 at once; the cancel completes later (see Book.cancel).
       book.cancel(id);
       return { status: 204 };
     }
+    if (method === "PATCH") return ok(book.replace(id, body));
   }
   if (method === "GET" && p === "/v2/clock") return ok(clock(book.nowMs));
   if (method === "GET" && p === "/v2/calendar") return ok(calendar(q, book.nowMs));

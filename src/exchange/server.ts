@@ -5,6 +5,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import type { BarSeries, BarSource } from "../core/bars.ts";
+import type { BookRuleOptions } from "./book.ts";
 import { Book } from "./book.ts";
 import type { MinuteBars } from "./replay.ts";
 import { MinuteCursor } from "./replay.ts";
@@ -30,6 +31,14 @@ export interface ExchangeOptions {
   readonly frictionPctRoundTrip: number;
   /** Seeded partial fills of market orders (see BookOptions). */
   readonly partialFill?: { readonly fraction: number; readonly seed: number };
+  /** How the unverified Alpaca rules behave (see BookOptions); defaults are the stricter readings. */
+  readonly rules?: BookRuleOptions;
+  /**
+   * WALL-CLOCK delay between a cancel's 204 (order `pending_cancel`) and its `canceled` (Alpaca
+   * cancels asynchronously). Default 0: the next macrotask, never inside the DELETE's answer. Wall
+   * clock, not replay clock: a lock-step replay waits for the bot, so replay time would never pass.
+   */
+  readonly cancelDelayMs?: number;
   /** Start replaying at `speed` right away. Default false: call `play()` or step by hand. */
   readonly autoPlay?: boolean;
   /** Told how many bars each replayed minute published (a lock-step driver waits for that many). */
@@ -142,6 +151,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     frictionPctRoundTrip: opts.frictionPctRoundTrip,
     symbols: cursor.symbols,
     partialFill: opts.partialFill,
+    ...opts.rules,
     // Orders placed before the first step arrive at the first bar's start, so it can fill them.
     startMs: upcoming?.tMs ?? 0,
   };
@@ -157,8 +167,22 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   let fillsPublished = 0;
   let barsPublished = 0;
 
+  const cancelTimers = new Set<NodeJS.Timeout>();
+  /** Cancels requested since the last commit complete `cancelDelayMs` of wall-clock time later. */
+  function scheduleCancels(): void {
+    const ids = book.drainCancelRequests();
+    if (ids.length === 0) return;
+    const t = setTimeout(() => {
+      cancelTimers.delete(t);
+      book.completeCancels(ids);
+      commit();
+    }, opts.cancelDelayMs ?? 0);
+    cancelTimers.add(t);
+  }
+
   /** Disk first, then the wire: no client hears of a state a SIGKILL could still lose. */
   function commit(): void {
+    scheduleCancels();
     store?.save(book, ctx.accountId, tally.state(upcoming === null));
     for (const u of pending.splice(0)) {
       if (u.event === "fill" || u.event === "partial_fill") fillsPublished++;
@@ -329,6 +353,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     async close() {
       // Nothing to flush: every mutation was saved when it happened.
       exchange.pause();
+      for (const t of cancelTimers) clearTimeout(t);
       stocks.dropAll();
       trading.dropAll();
       cursor.close();

@@ -7,8 +7,16 @@ import type { BarView } from "../core/bars.ts";
 export type OrderSide = "buy" | "sell";
 export type OrderType = "market" | "limit" | "stop";
 export type TimeInForce = "day" | "gtc";
-/** "held": a bracket exit leg waiting for its entry to fill (Alpaca's name for it). */
-export type OrderStatus = "new" | "held" | "partially_filled" | "filled" | "canceled" | "expired";
+/**
+ * Alpaca's order statuses that this exchange produces (docs "Orders at Alpaca", Order Lifecycle):
+ * "held": a bracket exit leg waiting for its entry to fill; "accepted": taken but not yet routed
+ * (outside the session, or before an asynchronous rejection); "pending_cancel": a DELETE was
+ * answered but the cancel has not completed (the order can still fill); "replaced": superseded by
+ * the order a PATCH created; "rejected": refused after its 200.
+ */
+export type OrderStatus =
+  | "new" | "accepted" | "held" | "partially_filled" | "pending_cancel" | "pending_replace"
+  | "filled" | "canceled" | "expired" | "replaced" | "rejected";
 export type OrderClass = "simple" | "oco" | "bracket";
 
 /** An Alpaca order object as sent over REST and inside trade updates. */
@@ -49,7 +57,15 @@ export interface AlpacaOrder {
   hwm: null;
 }
 
-export type TradeEvent = "new" | "fill" | "partial_fill" | "canceled" | "expired";
+/**
+ * The `trade_updates` events this exchange sends (Alpaca docs, "Websocket Streaming": Common and
+ * Less Common events), plus any other name: one the SDK does not list (Alpaca adds events over
+ * time), which the exchange sends only when told to (see the server's `extraEvent` option).
+ */
+export type KnownTradeEvent =
+  | "new" | "accepted" | "fill" | "partial_fill" | "canceled" | "expired" | "pending_cancel"
+  | "pending_replace" | "replaced" | "rejected";
+export type TradeEvent = KnownTradeEvent | (string & NonNullable<unknown>);
 
 /** The `data` of a `trade_updates` stream message. */
 export interface TradeUpdate {
@@ -60,13 +76,20 @@ export interface TradeUpdate {
   price?: string;
   qty?: string;
   position_qty?: string;
+  /** A bare UUID (docs' trade_updates example `adb4f7c7-...`), on fills and on `new` events. */
   execution_id?: string;
 }
 
 /** One execution (a fill or partial fill) as the book records it: the source of the FILL activities. */
 export interface Execution {
-  /** The `execution_id` sent on the fill's trade update; also the activity id: `YYYYMMDDHHMMSSmmm::uuid`, the head being the start (UTC) of the bar that filled it. */
+  /**
+   * The FILL activity's id, `YYYYMMDDHHMMSSmmm::<uuid>`: the transaction time in New York (Alpaca
+   * docs, Account Activities FILL example `20210127144930176::...` for 19:49:30.176Z). The uuid
+   * differs from `executionId` unless BookOptions.activityIdSharesExecutionId says otherwise.
+   */
   readonly id: string;
+  /** The bare UUID sent as the fill's trade update `execution_id`. */
+  readonly executionId: string;
   /** The fill's time (the trade update's `timestamp`), epoch ms. */
   readonly tMs: number;
   readonly type: "fill" | "partial_fill";
@@ -109,13 +132,13 @@ export class ExchangeError extends Error {
     readonly status: number,
     readonly code: number,
     message: string,
-    readonly extra: Readonly<Record<string, string>> = {},
+    readonly extra: Readonly<Record<string, string | readonly string[]>> = {},
   ) {
     super(message);
     this.name = "ExchangeError";
   }
 
-  body(): Record<string, string | number> {
+  body(): Record<string, string | number | readonly string[]> {
     return { ...this.extra, code: this.code, message: this.message };
   }
 }
@@ -124,6 +147,8 @@ export class ExchangeError extends Error {
 export const ERR = {
   invalid: 40010001,
   forbidden: 40310000,
+  /** Pattern day trading protection (docs "User Protection"). */
+  pdt: 40310100,
   notFound: 40410000,
   unprocessable: 42210000,
 } as const;

@@ -3,7 +3,8 @@ import type { Alpaca } from "@alpacahq/alpaca-trade-api";
 import { ValidationError } from "@alpacahq/alpaca-trade-api";
 import type { Exchange } from "../../src/exchange/server.ts";
 import { startExchange } from "../../src/exchange/server.ts";
-import type { TradeUpdate } from "../../src/exchange/types.ts";
+import { fillActivities } from "../../src/exchange/activities.ts";
+import type { Execution, TradeUpdate } from "../../src/exchange/types.ts";
 import { MIN, OPEN_MS, series } from "./helpers.ts";
 import { apiError, client, KEY, SECRET } from "./sdk-helpers.ts";
 
@@ -44,14 +45,17 @@ async function trade(): Promise<string> {
 }
 
 describe("FILL account activities", () => {
-  it("records a partially filled order as two activities whose ids are the trade updates' execution ids", async () => {
+  it("records a partially filled order as two activities with Alpaca's id shapes: New York time :: a uuid other than the stream's execution_id", async () => {
     const orderId = await trade();
     const acts = await alpaca.trading.accountActivities.getAccountActivitiesByActivityType({ activityType: "FILL", after: new Date(OPEN_MS), direction: "asc" });
     expect(acts.map((a) => [a.activityType, a.symbol, a.qty])).toEqual([["FILL", "ABC", "5"], ["FILL", "ABC", "5"], ["FILL", "XYZ", "1"]]);
-    expect(acts.map((a) => a.id)).toEqual(fills.map((u) => u.execution_id));
-    // Alpaca's id shape; the head is the start of the bar that filled it.
-    expect(acts.map((a) => a.id?.slice(0, 19))).toEqual(["20240102143100000::", "20240102143200000::", "20240102143300000::"]);
+    // Alpaca's shapes: the stream's execution_id is a bare uuid; the activity id is the transaction
+    // time in New York (14:31Z is 09:31 EST), "::", and (by default) a different uuid.
+    for (const u of fills) expect(u.execution_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(acts.map((a) => a.id?.slice(0, 19))).toEqual(["20240102093100000::", "20240102093200000::", "20240102093300000::"]);
     expect(acts[0].id).toMatch(/^\d{17}::[0-9a-f-]{36}$/);
+    expect(acts.map((a) => a.id?.slice(19))).not.toContain(fills[0].execution_id);
+    expect(new Set(acts.map((a) => a.id?.slice(19))).size).toBe(3);
 
     // SDK 4.x quirk: the by-type call parses every answer as a NON-trade activity, dropping price,
     // order_id, transaction_time, ... (they are on the wire, see below); the general endpoint keeps them.
@@ -71,7 +75,7 @@ describe("FILL account activities", () => {
     const res = await fetch(`${ex.url}/v2/account/activities/FILL?direction=asc&page_size=1`, { headers: { "APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET } });
     expect(await res.json()).toEqual([
       {
-        id: fills[0].execution_id, activity_type: "FILL", transaction_time: new Date(OPEN_MS + MIN).toISOString(), type: "partial_fill",
+        id: ex.book.executions()[0].id, activity_type: "FILL", transaction_time: new Date(OPEN_MS + MIN).toISOString(), type: "partial_fill",
         price: "11", qty: "5", side: "buy", symbol: "ABC", leaves_qty: "5", cum_qty: "5", order_id: fills[0].order.id, order_status: "partially_filled",
       },
     ]);
@@ -79,7 +83,7 @@ describe("FILL account activities", () => {
 
   it("lists newest first by default and pages with the last id as the token, both ways", async () => {
     await trade();
-    const ids = fills.map((u) => u.execution_id ?? "");
+    const ids = ex.book.executions().map((e) => e.id);
     const byType = alpaca.trading.accountActivities;
     const desc1 = await byType.getAccountActivitiesByActivityType({ activityType: "FILL", pageSize: 2 });
     expect(desc1.map((a) => a.id)).toEqual([ids[2], ids[1]]);
@@ -94,7 +98,7 @@ describe("FILL account activities", () => {
 
   it("bounds transaction_time with after and until (both exclusive)", async () => {
     await trade();
-    const ids = fills.map((u) => u.execution_id);
+    const ids = ex.book.executions().map((e) => e.id);
     const q = (after?: number, until?: number): Promise<string[]> =>
       alpaca.trading.accountActivities
         .getAccountActivitiesByActivityType({ activityType: "FILL", direction: "asc", after: after === undefined ? undefined : new Date(after), until: until === undefined ? undefined : new Date(until) })
@@ -103,6 +107,30 @@ describe("FILL account activities", () => {
     expect(await q(OPEN_MS + MIN - 1)).toEqual(ids);
     expect(await q(undefined, OPEN_MS + 3 * MIN)).toEqual(ids.slice(0, 2));
     expect(await q(OPEN_MS + MIN, OPEN_MS + 3 * MIN)).toEqual([ids[1]]);
+  });
+
+  it("ends the activity id in the stream's execution_id when told to (the unverified reading)", async () => {
+    await ex.close();
+    ex = await startExchange({ keyId: KEY, secretKey: SECRET, bars: [ABC, XYZ], speed: "max", initialCashUsd: 100_000, frictionPctRoundTrip: 0, rules: { activityIdSharesExecutionId: true } });
+    alpaca = client(ex);
+    fills = [];
+    ex.book.onUpdate((u) => {
+      if (u.event === "fill" || u.event === "partial_fill") fills.push(u);
+    });
+    await trade();
+    const acts = await alpaca.trading.accountActivities.getAccountActivitiesByActivityType({ activityType: "FILL", direction: "asc" });
+    expect(acts.map((a) => a.id?.split("::")[1])).toEqual(fills.map((u) => u.execution_id));
+  });
+
+  it("orders activities by transaction time, not by when the exchange recorded them", () => {
+    // Within one minute ABC's limit filled inside the bar (stamped at its end) is recorded before
+    // XYZ's market order filled at the open (stamped at its start).
+    const exec = (id: string, tMs: number, symbol: string): Execution => ({
+      id, executionId: id, tMs, type: "fill", price: 1, qty: 1, side: "buy", symbol, leavesQty: 0, cumQty: 1, orderId: id, orderStatus: "filled",
+    });
+    const recorded = [exec("a", OPEN_MS + 2 * MIN, "ABC"), exec("b", OPEN_MS + MIN, "XYZ")];
+    const asc = fillActivities(recorded, null, new URLSearchParams("direction=asc"));
+    expect(asc.map((x) => [x.id, x.transaction_time])).toEqual([["b", new Date(OPEN_MS + MIN).toISOString()], ["a", new Date(OPEN_MS + 2 * MIN).toISOString()]]);
   });
 
   it("serves FILLs on the general endpoint only when they are asked for", async () => {

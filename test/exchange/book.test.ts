@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Book } from "../../src/exchange/book.ts";
+import { activityId, Book } from "../../src/exchange/book.ts";
 import type { ExBar, TradeUpdate } from "../../src/exchange/types.ts";
 import { ExchangeError } from "../../src/exchange/types.ts";
 import { MIN, OPEN_MS } from "./helpers.ts";
@@ -110,7 +110,7 @@ describe("Book", () => {
     expect(book.order(o.id)?.filled_avg_price).toBe("10.6");
   });
 
-  it("records every execution, its id headed by the start of the bar that filled it", () => {
+  it("records every execution at its honest time; its activity id is headed by that time in New York", () => {
     const { book, updates } = primed({ partialFill: { fraction: 1, seed: 7 } });
     const lim = book.submit({ symbol: "ABC", qty: "1", side: "buy", type: "limit", limit_price: "9", time_in_force: "gtc" });
     const mkt = book.submit({ symbol: "ABC", qty: "4", side: "buy", type: "market", time_in_force: "gtc" });
@@ -119,11 +119,14 @@ describe("Book", () => {
     book.onBar(bar(OPEN_MS + 2 * MIN, 9.4, 9.4, 9.4, 9.4), OPEN_MS + 3 * MIN); // the market order's other 2 @ open
     const view = book.executions().map((e) => [e.id.slice(0, 19), e.tMs - OPEN_MS, e.type, e.price, e.qty, e.leavesQty, e.cumQty, e.orderId, e.orderStatus]);
     expect(view).toEqual([
-      ["20240102143100000::", MIN, "partial_fill", 9.5, 2, 2, 2, mkt.id, "partially_filled"],
-      ["20240102143100000::", 2 * MIN, "fill", 9, 1, 0, 1, lim.id, "filled"],
-      ["20240102143200000::", 2 * MIN, "fill", 9.4, 2, 0, 4, mkt.id, "filled"],
+      ["20240102093100000::", MIN, "partial_fill", 9.5, 2, 2, 2, mkt.id, "partially_filled"],
+      ["20240102093200000::", 2 * MIN, "fill", 9, 1, 0, 1, lim.id, "filled"],
+      ["20240102093200000::", 2 * MIN, "fill", 9.4, 2, 0, 4, mkt.id, "filled"],
     ]);
-    expect(updates.filter((u) => u.execution_id).map((u) => u.execution_id)).toEqual(book.executions().map((e) => e.id));
+    const fills = updates.filter((u) => u.event === "fill" || u.event === "partial_fill");
+    expect(fills.map((u) => u.execution_id)).toEqual(book.executions().map((e) => e.executionId));
+    const streamIds = new Set(fills.map((u) => u.execution_id));
+    expect(book.executions().filter((e) => streamIds.has(e.id.slice(19)))).toEqual([]);
   });
 
   it("expires day orders at the 16:00 close but keeps gtc ones", () => {
@@ -138,13 +141,23 @@ describe("Book", () => {
     expect(updates.at(-1)?.event).toBe("expired");
   });
 
-  it("cancels open orders only", () => {
-    const { book } = primed();
+  it("cancels open orders only, in two steps: pending_cancel, then canceled when completed", () => {
+    const { book, updates } = primed();
     expect(err(() => book.cancel("nope")).status).toBe(404);
     const o = book.submit({ symbol: "ABC", qty: "1", side: "buy", type: "limit", limit_price: "5", time_in_force: "gtc" });
-    expect(book.cancel(o.id).status).toBe("canceled");
+    expect(book.cancel(o.id).status).toBe("pending_cancel");
+    const again = err(() => book.cancel(o.id));
+    expect([again.status, again.code, again.message]).toEqual([422, 42210000, "order is not cancelable"]);
+    book.completeCancels(book.drainCancelRequests());
+    expect(book.order(o.id)?.status).toBe("canceled");
+    expect(updates.slice(-3).map((u) => u.event)).toEqual(["new", "pending_cancel", "canceled"]);
     const e = err(() => book.cancel(o.id));
-    expect([e.status, e.code]).toEqual([422, 42210000]);
+    expect([e.status, e.code, e.message]).toEqual([422, 42210000, "order is not cancelable"]);
+  });
+
+  it("computes an activity id from the transaction time in New York (Alpaca's docs example)", () => {
+    expect(activityId(Date.parse("2021-01-27T19:49:30.176Z"), "u")).toBe("20210127144930176::u");
+    expect(activityId(Date.parse("2024-07-01T13:30:00.000Z"), "u")).toBe("20240701093000000::u");
   });
 
   it("validates the request", () => {

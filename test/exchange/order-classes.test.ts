@@ -40,6 +40,11 @@ async function holdLong(qty: number): Promise<void> {
   ex.stepBars(1);
 }
 
+/** Lets pending cancels complete (the default cancel delay is one macrotask of wall-clock time). */
+async function settled(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 5));
+}
+
 function events(): string[] {
   return updates.map((u) => `${u.event}:${u.order.type}`);
 }
@@ -99,9 +104,10 @@ describe("oco orders", () => {
     const o = await alpaca.trading.orders.oco({ symbol: "ABC", side: "sell", qty: 10, timeInForce: "day", ...exits });
     updates.length = 0;
     await alpaca.trading.orders.deleteOrderByOrderID({ orderId: idOf(o) });
+    await settled();
     const after = await get(idOf(o));
     expect([after.status, after.legs?.[0]?.status]).toEqual(["canceled", "canceled"]);
-    expect(events()).toEqual(["canceled:limit", "canceled:stop"]);
+    expect(events()).toEqual(["pending_cancel:limit", "pending_cancel:stop", "canceled:limit", "canceled:stop"]);
     ex.stepBars(3); // bars that would have filled a leg fill nothing now
     expect(updates.filter((u) => u.event === "fill")).toEqual([]);
     const s = await alpaca.trading.orders.stop({ symbol: "ABC", side: "sell", qty: 10, stopPrice: 9.5, timeInForce: "gtc" });
@@ -113,6 +119,7 @@ describe("oco orders", () => {
     await alpaca.trading.orders.oco({ symbol: "ABC", side: "sell", qty: 10, timeInForce: "gtc", ...exits });
     const res = await fetch(`${ex.url}/v2/orders`, { method: "DELETE", headers: { "APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET } });
     expect(res.status).toBe(207);
+    await settled();
     expect(await alpaca.trading.orders.getAllOrders({ status: "open" })).toEqual([]);
   });
 });
@@ -145,6 +152,7 @@ describe("bracket orders", () => {
     const b = await alpaca.trading.orders.bracket({ symbol: "ABC", side: "buy", qty: 10, limitPrice: 9, timeInForce: "day", ...exits });
     expect([b.type, b.limitPrice]).toEqual(["limit", "9"]);
     await alpaca.trading.orders.deleteOrderByOrderID({ orderId: idOf(b) });
+    await settled();
     const after = await get(idOf(b));
     expect([after.status, ...(after.legs ?? []).map((l) => l.status)]).toEqual(["canceled", "canceled", "canceled"]);
   });

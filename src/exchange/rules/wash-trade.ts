@@ -1,0 +1,53 @@
+/**
+ * Alpaca's wash-trade protection as a pure function (docs "User Protection": Preventing Wash
+ * Trades; the refusal is 422 `{code: 42210000, message: "potential wash trade detected. use
+ * complex orders"}`, seen in public issue threads, e.g. Petersoj/alpaca-java#145). An order is
+ * refused when it could execute against an open opposite-side order of the same symbol in the
+ * same account:
+ * - a market order against any opposite market or limit order;
+ * - a buy limit against a sell limit at or below it (a sell limit against a buy limit at or above it);
+ * - any limit against an opposite market order.
+ * Stop orders: an untriggered stop cannot execute against anything, so by default stops count on
+ * neither side (the documented rule as we read it). Whether Alpaca counts them is unverified, so
+ * `stopsCount` is the stricter reading: a stop may trigger at any moment and become a market
+ * order, so a resting stop conflicts with every opposite order and an incoming stop with every
+ * opposite market or limit order.
+ *
+ * No I/O: the local exchange and the simulated backtest broker can share it.
+ */
+
+export interface WashOrder {
+  readonly symbol: string;
+  readonly side: "buy" | "sell";
+  readonly type: "market" | "limit" | "stop";
+  /** The limit price; NaN unless type is limit. */
+  readonly limit: number;
+}
+
+export interface WashTradeOptions {
+  /** The stricter reading: untriggered stops count as orders that can execute (see above). */
+  readonly stopsCount: boolean;
+}
+
+export const WASH_TRADE_MESSAGE = "potential wash trade detected. use complex orders";
+
+/**
+ * The first resting order `incoming` could trade against, or null. `resting` must hold only
+ * orders that can still execute: open ones (pending_cancel included: until `canceled` arrives
+ * the order can fill), not bracket exits still held for their entry.
+ */
+export function washTradeConflict<T extends WashOrder>(incoming: WashOrder, resting: Iterable<T>, opts: WashTradeOptions): T | null {
+  for (const r of resting) {
+    if (r.symbol !== incoming.symbol || r.side === incoming.side) continue;
+    if (canCross(incoming, r, opts)) return r;
+  }
+  return null;
+}
+
+function canCross(a: WashOrder, b: WashOrder, opts: WashTradeOptions): boolean {
+  if (a.type === "stop" || b.type === "stop") return opts.stopsCount;
+  if (a.type === "market" || b.type === "market") return true;
+  const buy = a.side === "buy" ? a : b;
+  const sell = a.side === "buy" ? b : a;
+  return buy.limit >= sell.limit;
+}
