@@ -12,6 +12,7 @@ import { createSizer, isSizingMode, type PipelineSizer, type SizingMode } from "
 import { serializeQTable } from "../sizing/rl/persist.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import type { AlpacaClient } from "../adapters/alpaca/client.ts";
+import type { ReplayedEnd } from "../adapters/alpaca/recovery-plan.ts";
 import { AlpacaVenue, executionOf, fillKey, type Execution, type TradeUpdateLike } from "../adapters/alpaca/venue.ts";
 import { Journal } from "../store/journal.ts";
 import { FileStateStore } from "../store/state-store.ts";
@@ -99,10 +100,18 @@ export class Daemon {
     journal: Journal,
   ) {
     this.journal = new DedupingJournal(journal);
-    this.input = new StreamInput(new Set(o.symbols), (r, total) => {
-      o.log.warn({ source: r.source, where: r.where, total }, `input refused: ${r.reason}`);
-      this.journal.append(this.today(), "rejection", { source: r.source, symbol: r.symbol, where: r.where, reason: r.reason, refusedSoFar: total });
-    });
+    this.input = new StreamInput(
+      new Set(o.symbols),
+      (r, total) => {
+        o.log.warn({ source: r.source, where: r.where, total }, `input refused: ${r.reason}`);
+        this.journal.append(this.today(), "rejection", { source: r.source, symbol: r.symbol, where: r.where, reason: r.reason, refusedSoFar: total });
+      },
+      50,
+      (event, where) => {
+        o.log.warn({ event, where }, "trade update of an undocumented event type: taken and journaled");
+        this.journal.append(this.today(), "reconcile", { kind: "unknown_event", event, where });
+      },
+    );
     this.symId = new Map(o.symbols.map((s, i) => [s, i]));
     this.lastBarMs = new Float64Array(o.symbols.length).fill(-Infinity);
     this.lastCloseUsd = new Float64Array(o.symbols.length).fill(NaN);
@@ -121,7 +130,7 @@ export class Daemon {
       position: () => this.barPosition(),
       today: () => this.today(),
       recovering: () => this.venue.recovering,
-      onRejected: (coid, reason) => this.engine.onOrderRejected(coid, reason),
+      onEnded: (e) => this.engine.onOrderEnded(e),
       warn: (detail, msg) => o.log.warn(detail, msg),
       changed: () => this.afterActivity(),
       afterIntentLogged: o.hooks?.afterIntentLogged,
@@ -322,7 +331,7 @@ export class Daemon {
     const sent = this.venue.finishRecovery((i) => (halt !== null && i.purpose === "entry" ? `not sent: entries are halted (${halt})` : null));
     for (const h of sent.held) {
       this.journal.append(this.today(), "reconcile", { kind: "held_back", clientOrderId: h.clientOrderId, reason: h.reason });
-      this.engine.onOrderRejected(h.clientOrderId, h.reason);
+      this.engine.onOrderEnded({ clientOrderId: h.clientOrderId, status: "rejected", reason: h.reason, timeMs: this.nowMs() });
     }
     // What recovery sends must be answered before the broker is compared with the engine: an
     // order whose answer is still out would otherwise look like an orphan. Bounded: a broker
@@ -350,7 +359,7 @@ export class Daemon {
 
   /** Bars and fills in the order the live bot saw them (see replayInOrder); returns fills no order explains. */
   private replay(bars: readonly FeedBar[], execs: readonly Execution[], modeSwitches: DueAtPosition<ModeSwitch>): Execution[] {
-    const pending: { clientOrderId: string; reason: string }[] = [];
+    const pending: ReplayedEnd[] = [];
     // A refusal reaches the replay where it reached the run (its recorded bar position), and
     // never before the order it refuses exists; an old log line without a position: at once.
     const hear = (all: boolean): void => {
@@ -359,7 +368,7 @@ export class Daemon {
         const at = this.refusedAt.get(pending[i].clientOrderId);
         if (all || at === undefined || at <= here) {
           const [r] = pending.splice(i, 1);
-          this.venue.replayRefusal(r.clientOrderId, r.reason);
+          this.venue.replayRefusal(r.clientOrderId, r.reason, r.endedAs);
         } else i++;
       }
     };

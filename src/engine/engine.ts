@@ -5,7 +5,7 @@ import type { Strategy } from "../core/strategy.ts";
 import type { Fill, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
 import { simVenue } from "../broker/sim-broker.ts";
-import type { Venue, VenueFactory } from "../broker/venue.ts";
+import type { OrderEnded, Venue, VenueFactory } from "../broker/venue.ts";
 import { frictionPerSide, withFriction } from "../broker/fill-model.ts";
 import { SymbolIndicators } from "../indicators/indicator-set.ts";
 import { checkEntry, dailyLossHit } from "../risk/gates.ts";
@@ -557,6 +557,8 @@ export class Engine<S> {
     r[key] = (r[key] ?? 0) + 1;
     this.events.rejected?.(sig, reason);
   }
+
+  onOrderEnded(e: OrderEnded): void { if (e.status === "rejected") this.onOrderRejected(e.clientOrderId, e.reason); }
 }
 
 /**

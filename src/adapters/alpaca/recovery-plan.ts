@@ -3,6 +3,15 @@ import type { OrderIntent } from "../../core/types.ts";
 import type { Order } from "../../orders/order.ts";
 import type { OrderManager } from "../../orders/order-manager.ts";
 import type { BrokerOrderLike } from "./venue-types.ts";
+import type { EndStatus, LoggedEnd } from "../../store/intent-log.ts";
+
+/** An end the run heard, for the replay to hand the engine at the same point. */
+export interface ReplayedEnd {
+  readonly clientOrderId: string;
+  readonly reason: string;
+  /** Absent: the POST itself was refused. */
+  readonly endedAs?: EndStatus;
+}
 
 /** What the rebuilt engine asked for that the broker does not have yet. */
 export interface RecoveryAction {
@@ -29,14 +38,14 @@ export class RecoveryPlan {
   private readonly known = new Map<string, BrokerOrderLike>();
   readonly actions: RecoveryAction[] = [];
   /** Refusals the replay has reached, for the daemon to hand the engine after the current bar. */
-  private readonly refusedDue: { clientOrderId: string; reason: string }[] = [];
+  private readonly refusedDue: ReplayedEnd[] = [];
 
   constructor(
     orders: readonly BrokerOrderLike[],
     /** Start of the newest replayed minute: an entry decided on an older bar was missed while the bot was down. */
     private readonly edgeMs: number,
     /** Orders the broker refused after their POST in the run being replayed (from the intent log). */
-    private readonly refused: ReadonlyMap<string, string>,
+    private readonly refused: ReadonlyMap<string, LoggedEnd>,
     private readonly d: RecoveryDeps,
   ) {
     for (const o of orders) {
@@ -68,7 +77,7 @@ export class RecoveryPlan {
     return this.place(o, barMs);
   }
 
-  takeRefusals(): { clientOrderId: string; reason: string }[] {
+  takeRefusals(): ReplayedEnd[] {
     return this.refusedDue.splice(0);
   }
 
@@ -77,11 +86,13 @@ export class RecoveryPlan {
     const found = this.known.get(coid);
     const refusal = this.refused.get(coid);
     if (refusal !== undefined && found === undefined) {
-      this.refusedDue.push({ clientOrderId: coid, reason: refusal });
+      this.refusedDue.push({ clientOrderId: coid, reason: refusal.reason });
       return { accepted: true };
     }
     if (found !== undefined) {
       this.d.adopt(o, found, "recovered");
+      // Accepted, then refused, canceled or expired by the broker: the run heard that later, and so does the replay.
+      if (refusal?.endedAs !== undefined) this.refusedDue.push({ clientOrderId: coid, reason: refusal.reason, endedAs: refusal.endedAs });
       return { accepted: true };
     }
     if (o.side === "buy" && barMs < this.edgeMs) {

@@ -10,7 +10,8 @@ import { statusOfBroker, type Order } from "../../orders/order.ts";
 import { purposeLabel } from "../../orders/purpose.ts";
 import { eventOfUpdate } from "./update-events.ts";
 import { OrderSequencer } from "./order-sequencer.ts";
-import { RecoveryPlan } from "./recovery-plan.ts";
+import { RecoveryPlan, type ReplayedEnd } from "./recovery-plan.ts";
+import type { EndStatus, LoggedEnd } from "../../store/intent-log.ts";
 import { executionOf, type BrokerOrderLike, type Execution, type TradeUpdateLike, type VenueObserver } from "./venue-types.ts";
 
 export { executionOf, fillKey } from "./venue-types.ts";
@@ -196,7 +197,7 @@ export class AlpacaVenue implements Venue {
   }
 
   /** Enters recovery: `orders` are every order the broker has for the replayed period. */
-  beginRecovery(orders: readonly BrokerOrderLike[], edgeMs: number, refused: ReadonlyMap<string, string> = new Map()): void {
+  beginRecovery(orders: readonly BrokerOrderLike[], edgeMs: number, refused: ReadonlyMap<string, LoggedEnd> = new Map()): void {
     this.recovery = new RecoveryPlan(orders, edgeMs, refused, {
       orders: this.orders,
       adopt: (o, b, why) => this.adopt(o, b, why),
@@ -204,16 +205,22 @@ export class AlpacaVenue implements Venue {
     });
   }
 
-  /** Tells the observer of a refusal the replay reached, as the broker told the run. */
-  replayRefusal(clientOrderId: string, reason: string): void {
+  /** Tells the observer of a refusal (or an end after acceptance) the replay reached, as the broker told the run. */
+  replayRefusal(clientOrderId: string, reason: string, endedAs?: EndStatus): void {
     const o = this.orders.get(clientOrderId);
     if (o === undefined) return;
-    o.apply({ kind: "rejected", timeMs: this.clock.nowMs(), reason });
-    this.observer.rejected?.(o.intent, reason);
+    const timeMs = this.clock.nowMs();
+    if (endedAs === undefined) {
+      o.apply({ kind: "rejected", timeMs, reason });
+      this.observer.rejected?.(o.intent, reason);
+      return;
+    }
+    o.apply(endedAs === "rejected" ? { kind: "rejected", timeMs, reason } : { kind: endedAs, timeMs, reason });
+    this.observer.ended?.({ clientOrderId, status: endedAs, reason, timeMs });
   }
 
   /** Refusals the replay reached since the last call (each was answered after its bar in the run). */
-  takeReplayedRefusals(): { clientOrderId: string; reason: string }[] {
+  takeReplayedRefusals(): ReplayedEnd[] {
     return this.recovery?.takeRefusals() ?? [];
   }
 
