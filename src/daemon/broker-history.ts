@@ -66,6 +66,8 @@ export async function fetchExecutions(alpaca: AlpacaClient, fromMs: number): Pro
         qtyShares: Number(a.qty),
         priceUsd: Number(a.price),
         timeMs: a.transactionTime instanceof Date ? a.transactionTime.getTime() : NaN,
+        symbol: a.symbol,
+        side: a.side,
       });
     }
     if (got.length < 100) break;

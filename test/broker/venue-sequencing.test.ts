@@ -169,3 +169,53 @@ describe("ends the engine did not ask for", () => {
     expect(ended).toEqual([]);
   });
 });
+
+describe("a position change the broker made on its own", () => {
+  function heldVenue() {
+    const alpaca = { trading: { orders: { market: async () => ({ id: "b-entry", clientOrderId: "p.entry", status: "accepted" }) } } } as unknown as AlpacaClient;
+    const fills: Fill[] = [];
+    const updates: string[] = [];
+    const adopted: string[] = [];
+    const venue = new AlpacaVenue(alpaca, ["ABC", "XYZ"], (f) => fills.push(f), { update: (e) => updates.push(e), adopted: (_i, _id, why) => adopted.push(why) });
+    return { venue, fills, updates, adopted };
+  }
+
+  it("a sell fill of an order the engine never made, on a held symbol, reaches the engine as a broker_liquidation exit, once", async () => {
+    const { venue, fills, updates, adopted } = heldVenue();
+    venue.submit({ clientOrderId: "p.entry", symbol: "ABC", symId: 0, side: "buy", type: "market", qtyShares: 10, purpose: "entry" });
+    await venue.settled(1000);
+    venue.onTradeUpdate({ event: "fill", executionId: "e1", price: "10", qty: "10", order: { id: "b-entry", clientOrderId: "p.entry", filledQty: "10", symbol: "ABC", side: "buy" } });
+    const liquidation = { event: "fill", executionId: "e2", price: "9.5", qty: "10", order: { id: "liq-1", clientOrderId: "alpaca-liq-1", filledQty: "10", qty: "10", symbol: "ABC", side: "sell" } };
+    venue.onTradeUpdate(liquidation);
+    venue.onTradeUpdate(liquidation);
+    expect(fills.map((f) => [f.side, f.qtyShares, f.purpose])).toEqual([["buy", 10, "entry"], ["sell", 10, "broker_liquidation"]]);
+    expect(venue.heldShares(0)).toBe(0);
+    expect(adopted).toEqual(["broker_liquidation: a sell the broker made of shares the bot holds"]);
+    // Not held, or a buy: not adopted, reported for the reconciler.
+    venue.onTradeUpdate({ event: "fill", executionId: "e3", price: "5", qty: "3", order: { id: "liq-2", clientOrderId: "x", filledQty: "3", symbol: "XYZ", side: "sell" } });
+    venue.onTradeUpdate({ event: "fill", executionId: "e4", price: "5", qty: "3", order: { id: "buy-2", clientOrderId: "y", filledQty: "3", symbol: "ABC", side: "buy" } });
+    expect(fills).toHaveLength(2);
+    expect(updates.filter((u) => u === "unknown_fill")).toHaveLength(2);
+  });
+
+  it("reconciliation books shares the broker no longer holds as a broker_liquidation and journals the difference", async () => {
+    const { venue, fills } = heldVenue();
+    venue.submit({ clientOrderId: "p.entry", symbol: "ABC", symId: 0, side: "buy", type: "market", qtyShares: 10, purpose: "entry" });
+    await venue.settled(1000);
+    venue.onTradeUpdate({ event: "fill", executionId: "e1", price: "10", qty: "10", order: { id: "b-entry", clientOrderId: "p.entry", filledQty: "10", symbol: "ABC", side: "buy" } });
+    const { reconcile } = await import("../../src/daemon/reconcile.ts");
+    const alpaca = {
+      trading: {
+        account: { getAccount: async () => ({ cash: String(venue.cashUsd + 40 * 9.4) }) },
+        positions: { getAllOpenPositions: async () => [{ symbol: "ABC", qty: "6", currentPrice: "9.4" }] },
+        orders: { getAllOrders: async () => [] },
+      },
+    } as unknown as AlpacaClient;
+    const journaled: Record<string, unknown>[] = [];
+    const flags = await reconcile({ alpaca, venue, symbols: ["ABC", "XYZ"], strategyPrefix: "p.", closeUnknown: false, leftovers: [], journal: (d) => journaled.push({ ...d }), nowMs: () => 1 });
+    expect(journaled).toEqual([{ kind: "position_mismatch", symbol: "ABC", botShares: 10, brokerShares: 6, adopted: true }]);
+    expect(flags.find((f) => f.startsWith("position"))).toMatch(/the bot holds 10, the broker 6; the 4 sold by the broker booked as broker_liquidation/);
+    expect(fills.at(-1)).toMatchObject({ side: "sell", qtyShares: 4, priceUsd: 9.4, purpose: "broker_liquidation" });
+    expect(venue.heldShares(0)).toBe(6);
+  });
+});

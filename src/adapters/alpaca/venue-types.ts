@@ -55,6 +55,11 @@ export interface Execution {
   readonly qtyShares: number;
   readonly priceUsd: number;
   readonly timeMs: number;
+  /** What the broker says was traded: a fill of an order the bot never made is adopted by these (a broker liquidation). */
+  readonly symbol?: string;
+  readonly side?: string;
+  /** The whole order's quantity, when the message carries it. */
+  readonly orderQty?: number;
 }
 
 /** The subset of a trade_updates message the venue reads (the SDK's TradeUpdate has these). */
@@ -93,5 +98,8 @@ export function executionOf(u: TradeUpdateLike, nowMs: number): Execution {
     qtyShares: Number(u.qty),
     priceUsd: Number(u.price),
     timeMs: u.timestamp?.getTime() ?? nowMs,
+    symbol: u.order.symbol,
+    side: u.order.side,
+    orderQty: qtyOf(u.order.qty),
   };
 }

@@ -149,9 +149,45 @@ export class AlpacaVenue implements Venue {
     return this.orders.locate(brokerOrderId, undefined)?.order.clientOrderId;
   }
 
-  /** True once the engine has made the order an execution fills (by the broker's id, or the client id). */
+  /** True once the engine has made the order an execution fills (by the broker's id, or the client id), or the venue would adopt it (see adoptable). */
   knowsOrderOf(x: Execution): boolean {
-    return this.locateFill(x) !== undefined;
+    return this.locateFill(x) !== undefined || this.adoptable(x) !== null;
+  }
+
+  /**
+   * A sell the broker made on its own (a liquidation) of a symbol the bot holds: not an order of
+   * the engine, and nothing under way that could still name it. Returns its symbol's index.
+   */
+  private adoptable(x: Execution): number | null {
+    if (this.recovery !== null || this.inflight > 0 || x.side !== "sell" || x.orderId === undefined) return null;
+    const symId = this.symbols.indexOf(x.symbol ?? "");
+    return symId >= 0 && this.held[symId] > 0 ? symId : null;
+  }
+
+  /**
+   * The broker holds fewer shares than the fills the bot saw add up to (a liquidation it made
+   * while no fill of it reached the bot): the difference reaches the engine as a sell of purpose
+   * broker_liquidation at `priceUsd`, under an adopted order, so the engine books the exit.
+   */
+  adoptPositionChange(symId: number, soldShares: number, priceUsd: number, timeMs: number): boolean {
+    if (!(soldShares > 0) || !(priceUsd > 0) || soldShares > this.held[symId]) return false;
+    const coid = `broker.reconcile.${this.symbols[symId]}.${timeMs}`;
+    const o = this.orders.add({ clientOrderId: coid, symbol: this.symbols[symId], symId, side: "sell", type: "market", qtyShares: soldShares, purpose: "broker_liquidation" }, { kind: "broker", reason: "position change" });
+    if (typeof o === "string") return false;
+    this.orders.apply(coid, { kind: "adopted", timeMs, brokerId: "", status: "accepted", why: "position change found by reconciliation" });
+    this.adoptedOrders++;
+    return this.applyExecution({ executionId: coid, clientOrderId: coid, cumQty: soldShares, qtyShares: soldShares, priceUsd, timeMs });
+  }
+
+  /** Adopts a broker's own sell as an order (purpose broker_liquidation), so its fills reach the engine as an exit. */
+  private adoptBrokerOrder(x: Execution, symId: number): void {
+    const qty = Math.max(x.orderQty ?? 0, Math.min(x.cumQty ?? x.qtyShares, this.held[symId]), x.qtyShares);
+    const coid = x.clientOrderId !== undefined && !this.orders.has(x.clientOrderId) ? x.clientOrderId : `broker.${x.orderId ?? ""}`;
+    const o = this.orders.add({ clientOrderId: coid, symbol: this.symbols[symId], symId, side: "sell", type: "market", qtyShares: qty, purpose: "broker_liquidation" }, { kind: "broker", reason: "liquidation" });
+    if (typeof o === "string") return;
+    this.orders.apply(coid, { kind: "adopted", timeMs: x.timeMs, brokerId: x.orderId ?? "", status: "accepted", why: "a sell the broker made of shares the bot holds" });
+    this.adoptedOrders++;
+    this.observer.adopted?.(o.intent, x.orderId ?? "", "broker_liquidation: a sell the broker made of shares the bot holds");
   }
 
   /** True when this execution (its order and cumulative quantity) has moved a position already. */
@@ -320,6 +356,8 @@ export class AlpacaVenue implements Venue {
    * the engine never made (reported, not applied: it is the reconciler's to explain).
    */
   applyExecution(x: Execution): boolean {
+    const foreign = this.locateFill(x) === undefined ? this.adoptable(x) : null;
+    if (foreign !== null) this.adoptBrokerOrder(x, foreign);
     if (this.locateFill(x) === undefined) {
       // The stream can beat the POST's answer: a bracket leg fills before the answer that names
       // the leg's id arrives. Such a fill waits for the answers under way, then is applied.
