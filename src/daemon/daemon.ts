@@ -23,6 +23,7 @@ import { DedupingJournal } from "./journal-dedupe.ts";
 import { fetchBars, fetchExecutions, fetchOrders, type FeedBar } from "./broker-history.ts";
 import { barPosition, minuteOfTime, replayInOrder } from "./merge-replay.ts";
 import { reconcile } from "./reconcile.ts";
+import { compareWithBroker } from "./order-check.ts";
 import { StreamInput } from "./stream-input.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import { chooseRun } from "./run-choice.ts";
@@ -299,6 +300,8 @@ export class Daemon {
    */
   private async recover(run: RunRecord): Promise<RecoveryReport> {
     const o = this.o;
+    // What the last process saved of its orders, before the replay rebuilds them.
+    const savedOrders = this.resumed ? this.store.getOrderSnapshots() : [];
     const [orders, executions, bars] = await Promise.all([fetchOrders(o.alpaca, run.startMs), fetchExecutions(o.alpaca, run.startMs), this.historyBars(run.startMs)]);
     const edgeMs = bars.length > 0 ? bars[bars.length - 1].tMs : -Infinity;
     const adoptedBefore = this.venue.adoptedOrders;
@@ -338,6 +341,10 @@ export class Daemon {
     // that does not answer is the venue's to resolve (look-ups), not a reason not to start.
     await this.venue.settled(15_000);
     const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers, journal: (d) => this.journal.append(this.today(), "reconcile", d), nowMs: () => this.nowMs(), fillsPending: (sym) => this.heldUpdates.some((u) => (u.event === "fill" || u.event === "partial_fill") && u.order.symbol === sym) });
+    for (const d of compareWithBroker(savedOrders, orders)) {
+      this.journal.append(this.today(), "reconcile", { kind: "order_changed", ...d });
+      flags.push(`order ${d.clientOrderId}: saved ${d.saved}, the broker has ${d.broker ?? "no such order"}`);
+    }
     const report: RecoveryReport = {
       resumed: this.resumed,
       replayedBars: bars.length,
@@ -661,6 +668,7 @@ export class Daemon {
     }
     const e = this.engine;
     this.store.replacePositions(e.openPositions());
+    this.store.setOrderSnapshots(this.venue.orders.snapshots());
     const day = e.dayStatus();
     if (day.day !== null) this.store.setDaily({ date: day.day, realizedPnlUsd: day.dayPnlUsd, entries: day.entriesToday, haltedReason: day.halted });
     // Bar times change every minute and matter only to `status`: they ride along with a write that

@@ -40,14 +40,14 @@ export type ApplyResult = { readonly ok: true; readonly ended: boolean } | { rea
 export interface OrderSnapshot {
   readonly intent: OrderIntent;
   readonly brokerId: string | null;
-  readonly legs: readonly { readonly role: LegRole; readonly brokerId: string | null; readonly filledQty: number; readonly done: boolean }[];
+  readonly legs: { readonly role: LegRole; readonly brokerId: string | null; readonly filledQty: number; readonly done: boolean }[];
   readonly status: OrderStatus;
   readonly filledQty: number;
   readonly avgPriceUsd: number;
   readonly reason: string | null;
   readonly cancelRequested: boolean;
   readonly replacedBy: string | null;
-  readonly fillKeys: readonly string[];
+  readonly fillKeys: string[];
   readonly updatedMs: number;
 }
 
@@ -110,6 +110,8 @@ export class Order {
   }
 
   apply(e: OrderEvent): ApplyResult {
+    // A repeat of an applied fill is a duplicate whatever the order's status now (a filled order included).
+    if ((e.kind === "filled" || e.kind === "partially_filled") && this.hasFill(e.fill.leg, e.fill.cumQty, e.fill.executionId)) return { ok: false, duplicate: true, reason: `fill of ${e.fill.leg} leg at cumulative ${e.fill.cumQty ?? e.fill.executionId} already applied` };
     const move = moveOf(this.status, e.kind);
     if (move === null) return { ok: false, duplicate: false, reason: `${e.kind} is impossible for an order that is ${this.status}` };
     if (e.kind === "filled" || e.kind === "partially_filled") return this.fill(e.fill, e.timeMs);
