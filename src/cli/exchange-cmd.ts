@@ -7,6 +7,7 @@ import { startExchange } from "../exchange/server.ts";
 import { loadSeries, withBarInputs } from "./load-bars.ts";
 import { parseSpeed } from "./start-cmd.ts";
 import { checkSecretLength } from "./keys.ts";
+import { intOption } from "./int-option.ts";
 
 interface ExchangeCmdOptions {
   data?: string;
@@ -23,6 +24,17 @@ interface ExchangeCmdOptions {
   friction: string;
   partialFills: string;
   exitWhenDone?: boolean;
+  cancelDelayMs: string;
+  rejectAfterAccept: string;
+  rejectDelayMs: string;
+  corrections: string;
+  streamLagMs: string;
+  authTimeoutMs: string;
+  extraEvent?: string;
+  washStops?: boolean;
+  sharedExecutionIds?: boolean;
+  fillWhilePendingCancel: boolean;
+  replaceGroupQty?: boolean;
 }
 
 /**
@@ -50,6 +62,17 @@ export function registerExchange(program: Command): void {
     .option("--friction <pct>", "round-trip friction in percent, half charged on each fill (Alpaca paper charges none)", "0")
     .option("--partial-fills <fraction>", "share of market orders filled in two pieces (Alpaca paper: about 0.1)", "0.1")
     .option("--exit-when-done", "exit once the replay ends (default: keep serving REST until SIGINT/SIGTERM)")
+    .option("--cancel-delay-ms <n>", "wall-clock ms between a cancel's 204 (pending_cancel) and its canceled event", "0")
+    .option("--reject-after-accept <fraction>", "share of orders (seeded) answered 200 accepted and then rejected on the stream", "0")
+    .option("--reject-delay-ms <n>", "wall-clock ms between such an acceptance and its rejected event", "0")
+    .option("--corrections <fraction>", "share of bars (seeded) corrected after publication (T u on the stream; REST serves the corrected bar)", "0")
+    .option("--stream-lag-ms <n>", "wall-clock ms trade updates are held back before they reach the stream", "0")
+    .option("--auth-timeout-ms <n>", "market-data stream connections must authenticate within this (Alpaca: 10 s)", "10000")
+    .option("--extra-event <name>", "also send this trade_updates event (one the SDK does not list) after every new")
+    .option("--wash-stops", "stricter wash-trade reading: untriggered stop orders count as opposite orders")
+    .option("--shared-execution-ids", "end FILL activity ids in the stream's execution_id (unverified on Alpaca; default: they differ)")
+    .option("--no-fill-while-pending-cancel", "never fill an order whose cancel is pending (Alpaca may)")
+    .option("--replace-group-qty", "let PATCH change the qty of an oco/bracket order (unverified on Alpaca; default: 422)")
     .addHelpText(
       "after",
       `
@@ -102,6 +125,10 @@ async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): P
   const friction = num("--friction", o.friction, (x) => x >= 0 && x <= 10);
   const fraction = num("--partial-fills", o.partialFills, (x) => x >= 0 && x <= 1);
   const seed = num("--seed", o.seed, Number.isInteger);
+  const ms = (name: string, v: string): number => intOption(name, v, 0);
+  const share = (name: string, v: string): number => num(name, v, (x) => x >= 0 && x <= 1);
+  const rejectFraction = share("--reject-after-accept", o.rejectAfterAccept);
+  const correctionFraction = share("--corrections", o.corrections);
   const { series } = loadSeries({ ...o, cache: true });
   const persistFile = join(o.state, "exchange", "book.json");
   let ex: Exchange;
@@ -109,6 +136,17 @@ async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): P
     ex = await startExchange({
       keyId, secretKey, bars: series, speed, port, initialCashUsd: cash, frictionPctRoundTrip: friction,
       partialFill: fraction > 0 ? { fraction, seed } : undefined, persistFile,
+      cancelDelayMs: ms("--cancel-delay-ms", o.cancelDelayMs),
+      rejectAfterAccept: rejectFraction > 0 ? { fraction: rejectFraction, seed } : undefined,
+      rejectDelayMs: ms("--reject-delay-ms", o.rejectDelayMs),
+      corrections: correctionFraction > 0 ? { fraction: correctionFraction, seed } : undefined,
+      streamLagMs: ms("--stream-lag-ms", o.streamLagMs),
+      authTimeoutMs: intOption("--auth-timeout-ms", o.authTimeoutMs, 1),
+      extraEvent: o.extraEvent,
+      rules: {
+        washTradeStopsCount: o.washStops ?? false, activityIdSharesExecutionId: o.sharedExecutionIds ?? false,
+        fillWhilePendingCancel: o.fillWhilePendingCancel, replaceGroupQty: o.replaceGroupQty ?? false,
+      },
     });
   } catch (e) {
     if (e instanceof Error && /saved for other data/.test(e.message)) {

@@ -24,36 +24,44 @@ export class BarHistory {
 }
 
 class SymbolColumns {
-  private n = 0;
+  private len = 0;
   private t = new Float64Array(1024);
   private o = new Float64Array(1024);
   private h = new Float64Array(1024);
   private l = new Float64Array(1024);
   private c = new Float64Array(1024);
   private v = new Float64Array(1024);
+  /** trade count and vwap; NaN when the data has none. */
+  private n = new Float64Array(1024);
+  private vw = new Float64Array(1024);
 
   push(b: ExBar): void {
-    if (this.n === this.t.length) this.grow();
-    const i = this.n++;
+    if (this.len === this.t.length) this.grow();
+    const i = this.len++;
     this.t[i] = b.tMs;
     this.o[i] = b.open;
     this.h[i] = b.high;
     this.l[i] = b.low;
     this.c[i] = b.close;
     this.v[i] = b.volume;
+    this.n[i] = b.tradeCount ?? NaN;
+    this.vw[i] = b.vwap ?? NaN;
   }
 
   range(symbol: string, fromMs: number, toMs: number): ExBar[] {
     let lo = 0;
-    let hi = this.n;
+    let hi = this.len;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.t[mid] < fromMs) lo = mid + 1;
       else hi = mid;
     }
     const out: ExBar[] = [];
-    for (let i = lo; i < this.n && this.t[i] <= toMs; i++) {
-      out.push({ symbol, tMs: this.t[i], open: this.o[i], high: this.h[i], low: this.l[i], close: this.c[i], volume: this.v[i] });
+    for (let i = lo; i < this.len && this.t[i] <= toMs; i++) {
+      const bar: ExBar = { symbol, tMs: this.t[i], open: this.o[i], high: this.h[i], low: this.l[i], close: this.c[i], volume: this.v[i] };
+      if (!Number.isNaN(this.n[i])) bar.tradeCount = this.n[i];
+      if (!Number.isNaN(this.vw[i])) bar.vwap = this.vw[i];
+      out.push(bar);
     }
     return out;
   }
@@ -71,5 +79,7 @@ class SymbolColumns {
     this.l = up(this.l);
     this.c = up(this.c);
     this.v = up(this.v);
+    this.n = up(this.n);
+    this.vw = up(this.vw);
   }
 }

@@ -1,14 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { MARKET_BUY_CUSHION, frictionPerSide, withFriction } from "../broker/fill-model.ts";
-import { nextCloseMs } from "../core/market-calendar.ts";
+import { frictionPerSide, withFriction } from "../broker/fill-model.ts";
 import { SeededRng } from "../core/rng.ts";
 import { NyTime } from "../core/ny-time.ts";
+import type { CheckContext } from "./order-checks.ts";
+import { checkBuyingPower, checkPatternDayTrader, checkSellable, checkStopBelowMarket, checkWashTrade, reservePrice } from "./order-checks.ts";
+import { dayTradeCount } from "./rules/pattern-day-trader.ts";
+import { dayOrderExpiryMs, mayExecuteAt } from "./rules/session.ts";
 import type { ParsedOrder, Working } from "./order-classes.ts";
 import { cancelGroup, invalid, isCancelable, isOpen, isReplaceable, linkExitPair, newWorking, ocoPick, parseOrder, rawFill } from "./order-classes.ts";
 import { parseReplace } from "./replace-request.ts";
-import type { HoldingOrder } from "./rules/held-qty.ts";
-import { insufficientQtyMessage, qtyAvailability } from "./rules/held-qty.ts";
-import { WASH_TRADE_MESSAGE, washTradeConflict } from "./rules/wash-trade.ts";
 import type { AlpacaOrder, ExBar, Execution, OrderRequest, OrderStatus, TradeEvent, TradeUpdate } from "./types.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
 
@@ -51,6 +51,15 @@ export interface BookOptions {
    * qty). Unverified on Alpaca; default false: refused with 422, the client cancels and re-places.
    */
   readonly replaceGroupQty?: boolean;
+  /**
+   * A price to value a market buy of a symbol with no trade yet (Alpaca values it off the last
+   * trade, e.g. the previous close; the replay may not have one). Undefined: valued at nothing.
+   */
+  readonly referencePrice?: (symbol: string) => number | undefined;
+  /** Knob: orders chosen here answer 200 `accepted`, then get a `rejected` update (see `drainRejectRequests`). */
+  readonly rejectAfterAccept?: (order: AlpacaOrder) => boolean;
+  /** Knob: the broker ends a resting order on its own (`canceled` or `expired`, no DELETE), asked at each clock move. */
+  readonly brokerEnd?: (order: AlpacaOrder, nowMs: number) => "canceled" | "expired" | null;
 }
 
 /** The Alpaca rules whose exact behaviour is unverified or a knob: tests and chaos runs choose. */
@@ -71,6 +80,9 @@ export interface BookAccount {
   /** Draws the partial-fill RNG has made: a restore replays them, as core/rng.ts keeps its state private. */
   readonly rngDraws: number;
   readonly nextSeq: number;
+  /** Equity at the end of the previous New York day (Alpaca's `last_equity`) and the day it was taken for; absent in old saves. */
+  readonly lastEquityUsd?: number;
+  readonly equityDay?: number;
 }
 
 /** A book's full content as a restore hands it over. */
@@ -100,6 +112,10 @@ export class Book {
   private readonly rng: SeededRng | null;
   /** Orders whose cancel was requested since the caller last drained them (see `drainCancelRequests`). */
   private cancelRequests: string[] = [];
+  /** Orders accepted to be rejected later (the rejectAfterAccept knob), since the last drain. */
+  private rejectRequests: string[] = [];
+  private lastEquityUsd: number;
+  private equityDay: number;
 
   constructor(private readonly opts: BookOptions) {
     this.cashUsd = opts.initialCashUsd;
@@ -107,6 +123,8 @@ export class Book {
     this.friction = frictionPerSide(opts.frictionPctRoundTrip);
     this.symbols = opts.symbols ? new Set(opts.symbols) : null;
     this.rng = opts.partialFill ? new SeededRng(opts.partialFill.seed) : null;
+    this.lastEquityUsd = opts.initialCashUsd;
+    this.equityDay = ny.etDay(this.nowMs);
   }
 
   /** A book continuing where `content` left off (see persist.ts). */
@@ -118,17 +136,20 @@ export class Book {
     for (const [sym, px] of a.lastPrices) b.lastPrice.set(sym, px);
     for (let i = 0; i < a.rngDraws; i++) b.draw();
     b.seq = a.nextSeq;
+    b.lastEquityUsd = a.lastEquityUsd ?? opts.initialCashUsd;
+    b.equityDay = a.equityDay ?? ny.etDay(a.nowMs);
     for (const w of content.groups.flatMap((g) => [g, ...g.legs]).sort((x, y) => x.seq - y.seq)) b.track(w);
     b.execs.push(...content.executions);
     // A cancel that was pending when the process stopped still has to complete.
     b.cancelRequests = [...b.live.values()].filter((w) => w.order.status === "pending_cancel").map((w) => w.order.id);
+    b.rejectRequests = [...b.live.values()].filter((w) => w.doomed && w.order.status === "accepted").map((w) => w.order.id);
     return b;
   }
 
   account(): BookAccount {
     return {
       cashUsd: this.cashUsd, nowMs: this.nowMs, positions: this.allPositions().map((p) => ({ ...p })),
-      lastPrices: [...this.lastPrice], rngDraws: this.rngDraws, nextSeq: this.seq,
+      lastPrices: [...this.lastPrice], rngDraws: this.rngDraws, nextSeq: this.seq, lastEquityUsd: this.lastEquityUsd, equityDay: this.equityDay,
     };
   }
 
@@ -184,7 +205,7 @@ export class Book {
   buyingPowerUsd(): number {
     let reserved = 0;
     for (const w of this.live.values()) {
-      if (w.order.side === "buy") reserved += (w.qty - w.filledQty) * this.reservePrice(w);
+      if (w.order.side === "buy") reserved += (w.qty - w.filledQty) * reservePrice(w, this.checks());
     }
     return this.cashUsd - reserved;
   }
@@ -215,24 +236,81 @@ export class Book {
     const cid = p.cid ?? randomUUID();
     // Unique across every order ever, filled and canceled ones included: reuse is refused, never replayed.
     if (this.byClientId.has(cid)) throw invalid("client_order_id must be unique");
-    const w = this.working(p, cid, "new");
-    this.checkWashTrade(w);
-    if (p.side === "buy") this.checkBuyingPower(w);
-    else this.checkSellable(p.symbol, p.qty);
+    // Outside the hours it may execute in, an order is accepted and waits to be routed (rules/session.ts).
+    const w = this.working(p, cid, mayExecuteAt(this.nowMs, p.ext) ? "new" : "accepted");
+    const ctx = this.checks();
+    checkWashTrade(ctx, w);
+    if (p.cls !== "simple") checkStopBelowMarket(p.stopLoss, p.cls === "bracket" && p.type === "limit" ? p.limit : ctx.basePrice(p.symbol));
+    checkPatternDayTrader(ctx, w, p.cls === "bracket");
+    if (p.side === "buy") checkBuyingPower(ctx, w);
+    else checkSellable(ctx, p.symbol, p.qty);
+    if (this.opts.rejectAfterAccept?.(w.order)) {
+      w.doomed = true;
+      w.order.status = "accepted";
+      this.rejectRequests.push(w.order.id);
+    }
     if (p.type === "market" && p.qty >= 2 && this.rng && this.opts.partialFill) w.split = this.draw() < this.opts.partialFill.fraction;
     const legs = p.cls === "simple" ? [] : this.exitLegs(w, p);
     for (const x of [w, ...legs]) {
       x.seq = this.seq++;
       this.track(x);
     }
-    this.emit("new", w);
+    this.emit(w.order.status === "new" ? "new" : "accepted", w);
     return w.order;
+  }
+
+  /** The ids accepted to be rejected (rejectAfterAccept) since the last call: the caller rejects them later. */
+  drainRejectRequests(): string[] {
+    return this.rejectRequests.splice(0);
+  }
+
+  /** Rejects orders after their 200 (Alpaca: a `rejected` update may follow acceptance), with `failed_at`. */
+  completeRejects(ids: readonly string[]): void {
+    for (const id of ids) {
+      const w = this.orders.get(id);
+      if (!w || w.order.status !== "accepted") continue;
+      for (const x of [w, ...w.legs]) if (isOpen(x.order)) this.end(x, "rejected");
+    }
+  }
+
+  /** The broker ends a resting order on its own: `canceled` or `expired` without a DELETE (and its OCO peer / held exits with it). */
+  brokerEnd(id: string, status: "canceled" | "expired"): void {
+    const w = this.orders.get(id);
+    if (!w || !isOpen(w.order)) return;
+    for (const x of cancelGroup(w)) this.end(x, status);
+    if (isOpen(w.order)) this.end(w, status);
+  }
+
+  /** What the order checks read (order-checks.ts). */
+  private checks(): CheckContext {
+    return {
+      live: [...this.live.values()], rules: this.opts, frictionPerSide: this.friction, nowMs: this.nowMs,
+      positionQty: (sym) => this.positions.get(sym)?.qty ?? 0,
+      basePrice: (sym) => this.lastPrice.get(sym) ?? this.opts.referencePrice?.(sym),
+      buyingPowerUsd: () => this.buyingPowerUsd(),
+      lastEquityUsd: () => this.lastEquityUsd,
+      fills: () => this.fillsInTimeOrder(),
+    };
+  }
+
+  private fillsInTimeOrder(): Execution[] {
+    return [...this.execs].sort((a, b) => a.tMs - b.tMs);
+  }
+
+  /** Day trades within the last five business days (Alpaca's `daytrade_count`). */
+  dayTradeCount(): number {
+    return dayTradeCount(this.fillsInTimeOrder(), this.nowMs);
+  }
+
+  /** Equity at the end of the previous New York day (Alpaca's `last_equity`). */
+  get lastEquity(): number {
+    return this.lastEquityUsd;
   }
 
   private working(p: ParsedOrder, cid: string, status: OrderStatus): Working {
     // A day order lives until its session's real close (13:00 on early-close days), or the next
     // session's when placed after the close or on a closed day (generated data trades on holidays).
-    return newWorking(p, cid, status, { nowMs: this.nowMs, expiryMs: p.tif === "day" ? nextCloseMs(this.nowMs) : Infinity });
+    return newWorking(p, cid, status, { nowMs: this.nowMs, expiryMs: p.tif === "day" ? dayOrderExpiryMs(this.nowMs, p.ext) : Infinity });
   }
 
   /**
@@ -242,7 +320,7 @@ export class Book {
   private exitLegs(parent: Working, p: ParsedOrder): Working[] {
     const leg = (type: "limit" | "stop", status: OrderStatus): Working =>
       this.working({ ...p, side: "sell", type, limit: type === "limit" ? p.takeProfit : NaN, stop: type === "stop" ? p.stopLoss : NaN }, randomUUID(), status);
-    const stop = leg("stop", p.cls === "oco" ? "new" : "held");
+    const stop = leg("stop", p.cls === "oco" ? parent.order.status : "held");
     linkExitPair(parent, p.cls === "oco" ? parent : leg("limit", "held"), stop);
     return parent.legs;
   }
@@ -316,14 +394,17 @@ export class Book {
     if (this.byClientId.has(cid)) throw invalid("client_order_id must be unique");
     const o = old.order;
     const p: ParsedOrder = {
-      symbol: o.symbol, qty: f.qty, side: o.side, type: o.type, tif: f.tif, limit: f.limit, stop: f.stop, cid, cls: o.order_class, takeProfit: NaN, stopLoss: NaN,
+      symbol: o.symbol, qty: f.qty, side: o.side, type: o.type, tif: f.tif, limit: f.limit, stop: f.stop, cid, cls: o.order_class, takeProfit: NaN, stopLoss: NaN, ext: o.extended_hours,
     };
     const nw = this.working(p, cid, o.status === "held" ? "held" : "new");
     nw.order.replaces = o.id;
     nw.reserves = old.reserves;
-    this.checkWashTrade(nw, old);
-    if (o.side === "buy") this.checkBuyingPower(nw, old);
-    else if (nw.reserves) this.checkSellable(o.symbol, nw.qty, old);
+    const ctx = this.checks();
+    checkWashTrade(ctx, nw, old);
+    // A moved stop of an exit pair must stay below the market, as at submission.
+    if (grouped && o.type === "stop" && o.side === "sell") checkStopBelowMarket(f.stop, ctx.basePrice(o.symbol));
+    if (o.side === "buy") checkBuyingPower(ctx, nw, old);
+    else if (nw.reserves) checkSellable(ctx, o.symbol, nw.qty, old);
     this.emit("pending_replace", old, undefined, this.nowMs, "pending_replace");
     this.relink(old, nw);
     if (grouped && f.qty !== old.qty) for (const x of [nw.peer, ...nw.legs]) if (x) this.resize(x, f.qty);
@@ -371,12 +452,32 @@ export class Book {
     return [...this.live.keys()];
   }
 
-  /** Moves the replay clock forward, expiring day orders whose session has closed. */
+  /**
+   * Moves the replay clock forward: day orders whose session has closed expire; accepted orders
+   * whose hours have come are routed (`new`, arriving now); the brokerEnd knob may end resting
+   * orders; a new New York day takes the equity as `last_equity`.
+   */
   advanceTo(tMs: number): void {
     if (tMs < this.nowMs) return;
+    const day = ny.etDay(tMs);
+    if (day !== this.equityDay) {
+      this.lastEquityUsd = this.equityUsd();
+      this.equityDay = day;
+    }
     this.nowMs = tMs;
     for (const w of [...this.live.values()]) {
-      if (isOpen(w.order) && tMs >= w.expiryMs) this.close(w, "expired");
+      if (!isOpen(w.order)) continue;
+      if (tMs >= w.expiryMs) {
+        this.close(w, "expired");
+      } else if (w.order.status === "accepted" && !w.doomed && mayExecuteAt(tMs, w.order.extended_hours)) {
+        w.order.status = "new";
+        w.arrivalMs = tMs;
+        w.order.updated_at = this.iso();
+        this.emit("new", w);
+      } else if (w.order.status === "new" || w.order.status === "partially_filled") {
+        const end = this.opts.brokerEnd?.(w.order, tMs);
+        if (end) this.brokerEnd(w.order.id, end);
+      }
     }
   }
 
@@ -391,8 +492,8 @@ export class Book {
     // Market orders go first: they fill at the open, before anything can trade inside the bar.
     const all = [...this.live.values()];
     for (const w of [...all.filter((x) => x.order.type === "market"), ...all.filter((x) => x.order.type !== "market")]) {
-      if (w.order.symbol !== bar.symbol || !this.canFill(w)) continue;
-      const peer = w.peer && this.canFill(w.peer) ? w.peer : undefined;
+      if (w.order.symbol !== bar.symbol || !this.canFill(w, bar.tMs)) continue;
+      const peer = w.peer && this.canFill(w.peer, bar.tMs) ? w.peer : undefined;
       const pick = peer ? ocoPick([[w, rawFill(w, bar)], [peer, rawFill(peer, bar)]]) : ([w, rawFill(w, bar)] as const);
       if (!pick || Number.isNaN(pick[1])) continue;
       const [x, raw] = pick;
@@ -444,61 +545,28 @@ export class Book {
   }
 
   private close(w: Working, status: "canceled" | "expired"): void {
+    this.end(w, status);
+  }
+
+  private end(w: Working, status: "canceled" | "expired" | "rejected"): void {
     const ts = this.iso();
     w.order.status = status;
     w.order.updated_at = ts;
     this.live.delete(w.order.id);
     if (status === "canceled") w.order.canceled_at = ts;
-    else w.order.expired_at = ts;
+    else if (status === "expired") w.order.expired_at = ts;
+    else w.order.failed_at = ts;
     this.emit(status, w);
   }
 
-  private reservePrice(w: Working): number {
-    if (w.order.type === "limit") return w.limit;
-    if (w.order.type === "stop") return w.stop * (1 + this.friction);
-    return (this.lastPrice.get(w.order.symbol) ?? 0) * MARKET_BUY_CUSHION * (1 + this.friction);
-  }
-
-  /** `replacing`: the order `w` replaces, whose reservation moves to `w`. */
-  private checkBuyingPower(w: Working, replacing?: Working): void {
-    if (w.order.type === "market" && !this.lastPrice.has(w.order.symbol)) {
-      // No price yet (before its first bar): the order could not be valued.
-      throw new ExchangeError(403, ERR.forbidden, "insufficient buying power", { buying_power: numStr(this.buyingPowerUsd()), cost_basis: "0" });
-    }
-    const cost = w.qty * this.reservePrice(w);
-    const freed = replacing ? (replacing.qty - replacing.filledQty) * this.reservePrice(replacing) : 0;
-    const bp = this.buyingPowerUsd() + freed;
-    if (cost > bp) throw new ExchangeError(403, ERR.forbidden, "insufficient buying power", { buying_power: numStr(bp), cost_basis: numStr(cost) });
-  }
-
-  /** A cash account: sells may only close shares held and not already promised to open sell orders (rules/held-qty.ts). */
-  private checkSellable(symbol: string, qty: number, replacing?: Working): void {
-    const a = qtyAvailability(symbol, this.positions.get(symbol)?.qty ?? 0, this.holdings(replacing));
-    if (qty <= a.available) return;
-    throw new ExchangeError(403, ERR.forbidden, insufficientQtyMessage(qty, a.available), {
-      available: String(a.available), existing_qty: String(a.existingQty), held_for_orders: String(a.heldForOrders), related_orders: a.relatedOrders, symbol,
-    });
-  }
-
-  private *holdings(except?: Working): Generator<HoldingOrder> {
-    for (const w of this.live.values()) {
-      if (w === except) continue;
-      // Held bracket exits promise nothing yet (their shares are not bought); an exit pair promises once, through its limit leg.
-      yield { id: w.order.id, symbol: w.order.symbol, side: w.order.side, leavesQty: w.qty - w.filledQty, holds: w.reserves && w.order.status !== "held" };
-    }
-  }
-
-  /** Alpaca's wash-trade protection (rules/wash-trade.ts): 422 when `w` could trade against an open opposite order. */
-  private checkWashTrade(w: Working, replacing?: Working): void {
-    const resting = [...this.live.values()].filter((x) => x !== replacing && x.order.status !== "held").map((x) => ({ ...washView(x), id: x.order.id }));
-    if (washTradeConflict(washView(w), resting, { stopsCount: this.opts.washTradeStopsCount ?? false })) {
-      throw new ExchangeError(422, ERR.unprocessable, WASH_TRADE_MESSAGE);
-    }
-  }
-
-  /** Whether a bar may fill `w` now: open, not a held bracket exit, and not pending cancel unless fills may beat the cancel. */
-  private canFill(w: Working): boolean {
+  /**
+   * Whether a bar starting at `barMs` may fill `w`: open, routed (not accepted, not a held bracket
+   * exit), inside the hours it may execute in (rules/session.ts), and not pending cancel unless
+   * fills may beat the cancel.
+   */
+  private canFill(w: Working, barMs: number): boolean {
     const s = w.order.status;
+    if (!mayExecuteAt(barMs, w.order.extended_hours)) return false;
     if (s === "pending_cancel") return this.opts.fillWhilePendingCancel ?? true;
     return isOpen(w.order) && s !== "held" && s !== "accepted";
   }
@@ -526,8 +594,4 @@ const ny = new NyTime();
  */
 export function activityId(tMs: number, uuid: string): string {
   return `${new Date(ny.localMs(tMs)).toISOString().replace(/\D/g, "").slice(0, 17)}::${uuid}`;
-}
-
-function washView(w: Working): { symbol: string; side: "buy" | "sell"; type: "market" | "limit" | "stop"; limit: number } {
-  return { symbol: w.order.symbol, side: w.order.side, type: w.order.type, limit: w.limit };
 }

@@ -3,6 +3,7 @@ import { buyLimitFill, buyStopFill, sellLimitFill, sellStopFill } from "../broke
 import type { AlpacaOrder, ExBar, OrderClass, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce } from "./types.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
 import { isOnTick } from "../core/tick.ts";
+import { EXTENDED_HOURS_REFUSAL, extendedHoursAllowed } from "./rules/session.ts";
 
 /**
  * Validation of POST /v2/orders bodies, including the oco and bracket order classes, the
@@ -32,6 +33,8 @@ export interface ParsedOrder {
   /** oco and bracket: the take-profit limit and the stop-loss stop of the exit pair. */
   readonly takeProfit: number;
   readonly stopLoss: number;
+  /** `extended_hours: true`: a limit day order that may execute before the open and after the close. */
+  readonly ext: boolean;
 }
 
 /** An order as the book tracks it. */
@@ -56,6 +59,8 @@ export interface Working {
   reserves: boolean;
   /** Listing order across the book, set when the book takes the order (ties in created_at are common at replay speed); restores keep it. */
   seq: number;
+  /** Chosen at submission to be rejected after its 200 (a knob: BookOptions.rejectAfterAccept); stays `accepted` until then. */
+  doomed?: boolean;
 }
 
 /** A fresh working order (and its Alpaca order object) for a validated request, stamped `at.nowMs`. */
@@ -69,7 +74,7 @@ export function newWorking(p: ParsedOrder, cid: string, status: OrderStatus, at:
     filled_avg_price: null, order_class: p.cls, order_type: type, type, side,
     position_intent: side === "buy" ? "buy_to_open" : "sell_to_close", time_in_force: p.tif,
     limit_price: type === "limit" ? numStr(p.limit) : null, stop_price: type === "stop" ? numStr(p.stop) : null,
-    status, extended_hours: false, legs: null, trail_percent: null, trail_price: null, hwm: null,
+    status, extended_hours: p.ext, legs: null, trail_percent: null, trail_price: null, hwm: null,
   };
   return { order, qty: p.qty, filledQty: 0, filledNotional: 0, limit: p.limit, stop: p.stop, arrivalMs: at.nowMs, split: false, expiryMs: at.expiryMs, legs: [], reserves: true, seq: -1 };
 }
@@ -112,9 +117,11 @@ export function parseOrder(req: OrderRequest): ParsedOrder {
   const tif = oneOf<TimeInForce>(req.time_in_force, ["day", "gtc"], "time_in_force");
   const cid = req.client_order_id === undefined || req.client_order_id === null || req.client_order_id === "" ? null : str(req.client_order_id, "client_order_id");
   if (cid !== null && cid.length > 128) throw invalid("client_order_id must be no more than 128 characters");
+  const ext = req.extended_hours === true || req.extended_hours === "true";
+  if (ext && !extendedHoursAllowed(type, tif, cls)) throw invalid(EXTENDED_HOURS_REFUSAL);
   const tp = legObject(req.take_profit, "take_profit");
   const sl = legObject(req.stop_loss, "stop_loss");
-  const base = { symbol, qty, side, type, tif, cid, cls };
+  const base = { symbol, qty, side, type, tif, cid, cls, ext };
   if (cls === "simple") {
     // Silently dropping exits would leave a position unprotected that the caller believes protected.
     if (tp || sl) throw invalid("take_profit and stop_loss require order_class bracket or oco");

@@ -70,6 +70,7 @@ interface SavedOrder {
   readonly split: boolean;
   readonly expiryMs: number | null;
   readonly seq: number;
+  readonly doomed?: boolean;
 }
 
 interface SavedGroup {
@@ -300,6 +301,7 @@ function savedOrder(w: Working): SavedOrder {
     order, qty: w.qty, filledQty: w.filledQty, filledNotional: w.filledNotional,
     limit: Number.isNaN(w.limit) ? null : w.limit, stop: Number.isNaN(w.stop) ? null : w.stop,
     arrivalMs: w.arrivalMs, split: w.split, expiryMs: Number.isFinite(w.expiryMs) ? w.expiryMs : null, seq: w.seq,
+    ...(w.doomed ? { doomed: true } : {}),
   };
 }
 
@@ -311,7 +313,7 @@ function toWorking(s: SavedOrder): Working {
   return {
     order: { ...s.order, legs: null }, qty: s.qty, filledQty: s.filledQty, filledNotional: s.filledNotional,
     limit: s.limit ?? NaN, stop: s.stop ?? NaN, arrivalMs: s.arrivalMs, split: s.split,
-    expiryMs: s.expiryMs ?? Infinity, legs: [], reserves: true, seq: s.seq,
+    expiryMs: s.expiryMs ?? Infinity, legs: [], reserves: true, seq: s.seq, doomed: s.doomed ?? false,
   };
 }
 

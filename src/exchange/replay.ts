@@ -53,7 +53,9 @@ export class MinuteCursor {
       const s = series[k];
       const i = this.heads[k];
       if (i < s.length && s.tMs[i] === t) {
-        bars.push({ symbol: s.symbol, tMs: t, open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
+        const bar: ExBar = { symbol: s.symbol, tMs: t, open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] };
+        withExtras(bar, s as WithExtras, i);
+        bars.push(bar);
         this.heads[k] = i + 1;
       }
     }
@@ -86,6 +88,7 @@ export class MinuteCursor {
       const out: ExBar[] = new Array<ExBar>(b.length);
       for (let i = 0; i < b.length; i++) {
         out[i] = { symbol: src.symbols[b.symId[i]], tMs: b.tMs[i], open: b.open[i], high: b.high[i], low: b.low[i], close: b.close[i], volume: b.volume[i] };
+        withExtras(out[i], b as WithExtras, i);
       }
       this.pending = out;
       this.pendingPos = 0;
@@ -96,4 +99,21 @@ export class MinuteCursor {
 
 function isSource(x: readonly BarSeries[] | BarSource): x is BarSource {
   return typeof (x as BarSource).nextBatch === "function";
+}
+
+/**
+ * Optional columns a bar input may carry: Alpaca's trade count (`n`) and vwap (`vw`), as the
+ * 1-min CSVs hold them (trade_count, vwap). The core loader does not keep them today; when it
+ * does (under these names), the exchange serves them.
+ */
+interface WithExtras {
+  readonly tradeCount?: Float64Array;
+  readonly vwap?: Float64Array;
+}
+
+function withExtras(bar: ExBar, cols: WithExtras, i: number): void {
+  const n = cols.tradeCount?.[i];
+  const vw = cols.vwap?.[i];
+  if (n !== undefined && Number.isFinite(n)) bar.tradeCount = n;
+  if (vw !== undefined && Number.isFinite(vw)) bar.vwap = vw;
 }

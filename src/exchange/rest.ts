@@ -37,6 +37,10 @@ export function route(ctx: RestContext, method: string, url: URL, body: unknown)
     return ok(fillActivities(book.executions(), [decodeURIComponent(p.slice("/v2/account/activities/".length))], q));
   }
   if (method === "GET" && p === "/v2/positions") return ok(book.allPositions().map((x) => position(book, x)));
+  if (method === "DELETE" && p === "/v2/positions") return { status: 207, body: closeAll(book, q) };
+  if (method === "DELETE" && p.startsWith("/v2/positions/")) {
+    return ok(closePosition(book, decodeURIComponent(p.slice("/v2/positions/".length)).toUpperCase(), q));
+  }
   if (method === "GET" && p.startsWith("/v2/positions/")) {
     const sym = decodeURIComponent(p.slice("/v2/positions/".length)).toUpperCase();
     const pos = book.position(sym);
@@ -98,11 +102,12 @@ function account(ctx: RestContext): Record<string, unknown> {
   const bp = numStr(b.buyingPowerUsd());
   return {
     id: ctx.accountId, account_number: "PA0LOCAL0001", status: "ACTIVE", crypto_status: "INACTIVE", currency: "USD",
-    cash: numStr(b.cashUsd), equity: numStr(equity), last_equity: numStr(b.initialCashUsd), portfolio_value: numStr(equity),
+    cash: numStr(b.cashUsd), equity: numStr(equity), last_equity: numStr(b.lastEquity), portfolio_value: numStr(equity),
     buying_power: bp, regt_buying_power: bp, daytrading_buying_power: "0", non_marginable_buying_power: bp,
     effective_buying_power: bp, options_buying_power: "0", multiplier: "1", long_market_value: numStr(long), short_market_value: "0",
     position_market_value: numStr(long), initial_margin: "0", maintenance_margin: "0", last_maintenance_margin: "0", sma: "0",
-    pattern_day_trader: false, daytrade_count: 0, trading_blocked: false, transfers_blocked: false, account_blocked: false,
+    // The protection refuses the 4th day trade, so the account is never flagged (see rules/pattern-day-trader.ts).
+    pattern_day_trader: false, daytrade_count: b.dayTradeCount(), trading_blocked: false, transfers_blocked: false, account_blocked: false,
     trade_suspended_by_user: false, shorting_enabled: false, accrued_fees: "0", pending_transfer_in: "0",
     created_at: "2024-01-01T00:00:00Z", balance_asof: etDayToIso(ny.etDay(b.nowMs)),
   };
@@ -123,23 +128,97 @@ function position(book: Book, x: Position): Record<string, unknown> {
   };
 }
 
+/**
+ * GET /v2/orders as Alpaca's reference describes it: status open|closed|all (default open), limit
+ * (default 50, at most 500: more is refused), after/until (exclusive bounds on submitted_at),
+ * direction (by submission; default desc), nested, side, symbols. Paging past 500 goes by after
+ * (asc) or until (desc); orders sharing a submission time straddle a page edge, so a client asks
+ * from the last time seen again and drops ids it has.
+ */
 function listOrders(book: Book, q: URLSearchParams): AlpacaOrder[] {
+  const bad = (m: string): ExchangeError => new ExchangeError(422, ERR.invalid, m);
   const status = q.get("status") ?? "open";
-  if (status !== "open" && status !== "closed" && status !== "all") throw new ExchangeError(422, ERR.invalid, `invalid status: ${status}`);
-  const limit = Math.min(500, Math.max(1, Number(q.get("limit") ?? 50) || 50));
-  const symbols = q.get("symbols")?.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
+  if (status !== "open" && status !== "closed" && status !== "all") throw bad(`invalid status: ${status}`);
+  const limitRaw = q.get("limit");
+  const limit = limitRaw === null || limitRaw === "" ? 50 : Number(limitRaw);
+  if (!Number.isInteger(limit) || limit < 1) throw bad(`invalid limit: ${limitRaw}`);
+  if (limit > 500) throw bad("limit must be less than or equal to 500");
+  const direction = q.get("direction") ?? "desc";
+  if (direction !== "asc" && direction !== "desc") throw bad(`invalid direction: ${direction}`);
+  const side = q.get("side");
+  if (side !== null && side !== "" && side !== "buy" && side !== "sell") throw bad(`invalid side: ${side}`);
+  const bound = (k: "after" | "until"): number => {
+    const v = q.get(k);
+    if (v === null || v === "") return k === "after" ? -Infinity : Infinity;
+    const ms = Date.parse(v);
+    if (Number.isNaN(ms)) throw bad(`invalid ${k}: ${v}`);
+    return ms;
+  };
+  const after = bound("after");
+  const until = bound("until");
+  const symbols = q.get("symbols")?.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean);
   const matches = (o: AlpacaOrder): boolean => status === "all" || (status === "open") === isOpen(o);
+  const asc = book.allOrders().reverse();
   let out: AlpacaOrder[];
   if (q.get("nested") === "true") {
     // Rolled up as Alpaca does: legs only inside their parent, which is listed while any of the group matches.
-    const legIds = new Set(book.allOrders().flatMap((o) => o.legs ?? []).map((l) => l.id));
-    out = book.allOrders().filter((o) => !legIds.has(o.id) && (matches(o) || (o.legs ?? []).some(matches)));
+    const legIds = new Set(asc.flatMap((o) => o.legs ?? []).map((l) => l.id));
+    out = asc.filter((o) => !legIds.has(o.id) && (matches(o) || (o.legs ?? []).some(matches)));
   } else {
-    out = book.allOrders().filter(matches).map((o) => ({ ...o, legs: null }));
+    out = asc.filter(matches).map((o) => ({ ...o, legs: null }));
   }
-  if (symbols?.length) out = out.filter((o) => symbols.includes(o.symbol));
-  if (q.get("direction") === "asc") out.reverse();
+  out = out.filter((o) => {
+    const t = Date.parse(o.submitted_at);
+    return t > after && t < until && (!symbols?.length || symbols.includes(o.symbol)) && (!side || o.side === side);
+  });
+  if (direction === "desc") out.reverse();
   return out.slice(0, limit);
+}
+
+/**
+ * DELETE /v2/positions/{symbol}: closes the position (all of it, `qty` shares, or `percentage`
+ * of it) with a market sell and answers that order. It is an order like any other: held shares,
+ * wash trades and the session rules apply.
+ */
+function closePosition(book: Book, symbol: string, q: URLSearchParams): AlpacaOrder {
+  const pos = book.position(symbol);
+  if (!pos) throw new ExchangeError(404, ERR.notFound, "position does not exist");
+  const qtyRaw = q.get("qty");
+  const pctRaw = q.get("percentage");
+  if (qtyRaw && pctRaw) throw new ExchangeError(422, ERR.invalid, "only one of qty or percentage may be given");
+  let qty = pos.qty;
+  if (qtyRaw) qty = Number(qtyRaw);
+  else if (pctRaw) {
+    const pct = Number(pctRaw);
+    if (!(pct > 0 && pct <= 100)) throw new ExchangeError(422, ERR.invalid, `invalid percentage: ${pctRaw}`);
+    // Whole shares only on this exchange: the fraction is rounded down.
+    qty = Math.floor((pos.qty * pct) / 100);
+  }
+  if (!(Number.isInteger(qty) && qty > 0 && qty <= pos.qty)) throw new ExchangeError(422, ERR.invalid, `invalid qty: ${qtyRaw ?? qty}`);
+  return book.submit({ symbol, qty: String(qty), side: "sell", type: "market", time_in_force: "day" });
+}
+
+/**
+ * DELETE /v2/positions: every position closed as above; 207 with one `{symbol, status, body}` per
+ * symbol. With `cancel_orders=true` open orders are canceled first, and those cancels complete at
+ * once (the broker sequences its own liquidation) so their shares are free for the closing sells.
+ */
+function closeAll(book: Book, q: URLSearchParams): { symbol: string; status: number; body: unknown }[] {
+  if (q.get("cancel_orders") === "true") {
+    for (const id of book.openOrderIds()) {
+      const o = book.order(id);
+      if (o && isCancelable(o)) book.cancel(id);
+    }
+    book.completeCancels(book.drainCancelRequests());
+  }
+  return book.allPositions().map((p) => {
+    try {
+      return { symbol: p.symbol, status: 200, body: closePosition(book, p.symbol, new URLSearchParams()) };
+    } catch (e) {
+      if (!(e instanceof ExchangeError)) throw e;
+      return { symbol: p.symbol, status: e.status, body: e.body() };
+    }
+  });
 }
 
 function clock(nowMs: number): Record<string, unknown> {
@@ -205,7 +284,8 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   for (const b of page) {
     (bars[b.symbol] ??= []).push({
       t: new Date(b.tMs).toISOString().replace(".000Z", "Z"), o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume,
-      n: 0, vw: (b.high + b.low + b.close) / 3,
+      // Alpaca's trade count and vwap when the data has them; never invented.
+      ...(b.tradeCount === undefined ? {} : { n: b.tradeCount }), ...(b.vwap === undefined ? {} : { vw: b.vwap }),
     });
   }
   const more = offset + limit < all.length;

@@ -5,7 +5,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer } from "ws";
 import type { BarSeries, BarSource } from "../core/bars.ts";
-import type { BookRuleOptions } from "./book.ts";
+import type { BookOptions, BookRuleOptions } from "./book.ts";
+import type { Corrections, RejectAfterAccept } from "./knobs.ts";
+import { correctionOf, rejectPicker } from "./knobs.ts";
 import { Book } from "./book.ts";
 import type { MinuteBars } from "./replay.ts";
 import { MinuteCursor } from "./replay.ts";
@@ -39,6 +41,19 @@ export interface ExchangeOptions {
    * clock, not replay clock: a lock-step replay waits for the bot, so replay time would never pass.
    */
   readonly cancelDelayMs?: number;
+  /** Knob: orders answered 200 `accepted`, then `rejected` (with failed_at) `rejectDelayMs` of wall clock later (default 0). */
+  readonly rejectAfterAccept?: RejectAfterAccept;
+  readonly rejectDelayMs?: number;
+  /** Knob: the broker cancels or expires resting orders on its own (asked at each clock move; see also Exchange.brokerEnd). */
+  readonly brokerEnd?: BookOptions["brokerEnd"];
+  /** Knob: trade updates reach the stream this many ms (wall clock) after they happen; order kept. Default 0. */
+  readonly streamLagMs?: number;
+  /** Knob: after every `new` update, also send this event (one the SDK does not list) for the same order. */
+  readonly extraEvent?: string;
+  /** Knob: a seeded fraction of bars is corrected after publication: `T:"u"` on the stream, the corrected bar over REST. */
+  readonly corrections?: Corrections;
+  /** The market-data stream closes a connection that has not authenticated within this (default 10 000 ms, as Alpaca). */
+  readonly authTimeoutMs?: number;
   /** Start replaying at `speed` right away. Default false: call `play()` or step by hand. */
   readonly autoPlay?: boolean;
   /** Told how many bars each replayed minute published (a lock-step driver waits for that many). */
@@ -102,6 +117,8 @@ export interface Exchange {
   readonly barsPublished: number;
   /** Cuts the current websocket connections of a hub, as a network failure would; clients reconnect on their own. */
   dropStreams(which: StreamHubName): void;
+  /** The broker cancels or expires an open order on its own (event `canceled`/`expired`, no DELETE). */
+  brokerEnd(orderId: string, status: "canceled" | "expired"): void;
   /** Replays up to `n` minutes synchronously; returns how many were replayed. */
   stepBars(n?: number): number;
   /** Replays at the configured speed until the data ends or `pause()`; resolves then. */
@@ -136,7 +153,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       // history) and prove they are the bars that were saved.
       const last = saved.replay.lastMinuteMs ?? -Infinity;
       for (; upcoming && upcoming.tMs <= last; upcoming = cursor.next()) {
-        for (const b of upcoming.bars) history.push(b);
+        for (const b of upcoming.bars) history.push(correctionOf(b, opts.corrections) ?? b);
         tally.add(upcoming);
       }
       checkReplay(opts.persistFile ?? "", saved.replay, tally.state(false));
@@ -152,32 +169,47 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     symbols: cursor.symbols,
     partialFill: opts.partialFill,
     ...opts.rules,
+    rejectAfterAccept: rejectPicker(opts.rejectAfterAccept),
+    brokerEnd: opts.brokerEnd,
+    // Alpaca values a market buy off the last trade; before a symbol's first bar, its coming open stands in for it.
+    referencePrice: (sym: string) => upcoming?.bars.find((b) => b.symbol === sym)?.open,
     // Orders placed before the first step arrive at the first bar's start, so it can fill them.
     startMs: upcoming?.tMs ?? 0,
   };
   const book = saved ? Book.restore(bookOpts, saved.content) : new Book(bookOpts);
   const keys = { keyId: opts.keyId, secretKey: opts.secretKey };
-  const stocks = new StockStreamHub(keys);
+  const stocks = new StockStreamHub(keys, opts.authTimeoutMs ?? 10_000);
   const trading = new TradingStreamHub(keys);
   const ctx = { book, history, accountId: saved?.accountId ?? randomUUID() };
   store?.attach(book);
   // Trade updates wait here until the state that produced them is on disk (see commit).
   const pending: TradeUpdate[] = [];
-  book.onUpdate((u) => pending.push(u));
+  book.onUpdate((u) => {
+    pending.push(u);
+    if (u.event === "new" && opts.extraEvent) pending.push({ ...u, event: opts.extraEvent, execution_id: undefined });
+  });
   let fillsPublished = 0;
   let barsPublished = 0;
 
-  const cancelTimers = new Set<NodeJS.Timeout>();
-  /** Cancels requested since the last commit complete `cancelDelayMs` of wall-clock time later. */
+  const timers = new Set<NodeJS.Timeout>();
+  function later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  }
+  /** Cancels requested (and rejections decided) since the last commit complete later, on the wall clock. */
   function scheduleCancels(): void {
     const ids = book.drainCancelRequests();
-    if (ids.length === 0) return;
-    const t = setTimeout(() => {
-      cancelTimers.delete(t);
-      book.completeCancels(ids);
-      commit();
-    }, opts.cancelDelayMs ?? 0);
-    cancelTimers.add(t);
+    if (ids.length > 0) later(opts.cancelDelayMs ?? 0, () => (book.completeCancels(ids), commit()));
+    const doomed = book.drainRejectRequests();
+    if (doomed.length > 0) later(opts.rejectDelayMs ?? 0, () => (book.completeRejects(doomed), commit()));
+  }
+  /** Publishes a trade update, `streamLagMs` late when the knob is set (timers of one delay keep their order). */
+  function publishUpdate(u: TradeUpdate): void {
+    if (opts.streamLagMs) later(opts.streamLagMs, () => trading.publish(u));
+    else trading.publish(u);
   }
 
   /** Disk first, then the wire: no client hears of a state a SIGKILL could still lose. */
@@ -186,10 +218,10 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     store?.save(book, ctx.accountId, tally.state(upcoming === null));
     for (const u of pending.splice(0)) {
       if (u.event === "fill" || u.event === "partial_fill") fillsPublished++;
-      trading.publish(u);
+      publishUpdate(u);
       const f = opts.frameFault?.("trade_updates") ?? null;
-      if (f === "duplicate") trading.publish(u);
-      else if (f === "stale" && lastUpdate !== null) trading.publish(lastUpdate);
+      if (f === "duplicate") publishUpdate(u);
+      else if (f === "stale" && lastUpdate !== null) publishUpdate(lastUpdate);
       lastUpdate = u;
     }
   }
@@ -254,7 +286,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => hub.accept(ws));
+    // The stocks stream speaks msgpack only to clients that ask for it (the SDK's upgrade carries Content-Type: application/msgpack), JSON otherwise.
+    const msgpack = /application\/msgpack/i.test(req.headers["content-type"] ?? "");
+    wss.handleUpgrade(req, socket, head, (ws) => (hub === stocks ? stocks.accept(ws, msgpack) : trading.accept(ws)));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -274,11 +308,14 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     const endMs = m.tMs + 60_000;
     for (const b of m.bars) book.onBar(b, endMs);
     book.advanceTo(endMs);
-    for (const b of m.bars) history.push(b);
+    const corrected = m.bars.map((b) => correctionOf(b, opts.corrections));
+    m.bars.forEach((b, i) => history.push(corrected[i] ?? b));
     if (store) tally.add(m);
     upcoming = cursor.next();
     commit();
     publishBars(m.bars);
+    const updated = corrected.filter((b): b is ExBar => b !== null);
+    if (updated.length > 0) stocks.publish(updated, "u");
     opts.onMinute?.(m.bars.length);
     return true;
   }
@@ -313,6 +350,10 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     },
     get barsPublished() {
       return barsPublished;
+    },
+    brokerEnd(orderId, status) {
+      book.brokerEnd(orderId, status);
+      commit();
     },
     dropStreams(which) {
       if (which !== "trading") stocks.dropAll();
@@ -353,7 +394,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     async close() {
       // Nothing to flush: every mutation was saved when it happened.
       exchange.pause();
-      for (const t of cancelTimers) clearTimeout(t);
+      for (const t of timers) clearTimeout(t);
       stocks.dropAll();
       trading.dropAll();
       cursor.close();

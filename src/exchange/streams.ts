@@ -13,38 +13,54 @@ type ListName = (typeof LISTS)[number];
 
 interface StockClient {
   authed: boolean;
+  /** Frames as binary msgpack (the client's upgrade asked for application/msgpack) or JSON text. */
+  msgpack: boolean;
   subs: Record<ListName, Set<string>>;
 }
 
 /**
- * The stocks market-data stream (/v2/iex, /v2/sip). Every server frame is a BINARY msgpack array,
- * because the SDK decodes msgpack only. Only bars are ever published; other lists are accepted
- * and acknowledged so the SDK's local lists stay in sync with the ack it overwrites them with.
+ * The stocks market-data stream (/v2/iex, /v2/sip), as Alpaca's "Real-time Stock Data" docs
+ * describe it: JSON text frames unless the upgrade request carried `Content-Type:
+ * application/msgpack` (the SDK's does), then binary msgpack; authentication within
+ * `authTimeoutMs` or `{T:"error",code:404,msg:"auth timeout"}` and close; one connection per key
+ * (a second one is told `{T:"error",code:406,msg:"connection limit exceeded"}` and closed). Bars
+ * (`b`) and corrections (`u`, updatedBars) are published; other lists are accepted and
+ * acknowledged so the SDK's local lists stay in sync with the ack it overwrites them with.
  */
 export class StockStreamHub {
   private readonly clients = new Map<WebSocket, StockClient>();
 
-  constructor(private readonly keys: StreamKeys) {}
+  constructor(private readonly keys: StreamKeys, private readonly authTimeoutMs = 10_000) {}
 
-  accept(ws: WebSocket): void {
+  accept(ws: WebSocket, msgpack: boolean): void {
     const subs = Object.fromEntries(LISTS.map((k) => [k, new Set<string>()])) as Record<ListName, Set<string>>;
-    const c: StockClient = { authed: false, subs };
+    const c: StockClient = { authed: false, msgpack, subs };
     this.clients.set(ws, c);
-    ws.on("close", () => this.clients.delete(ws));
+    const timer = setTimeout(() => {
+      if (c.authed) return;
+      send(ws, c, [{ T: "error", code: 404, msg: "auth timeout" }]);
+      ws.close(1008, "auth timeout");
+    }, this.authTimeoutMs);
+    ws.on("close", () => {
+      clearTimeout(timer);
+      this.clients.delete(ws);
+    });
     ws.on("message", (data: RawData, isBinary: boolean) => this.onMessage(ws, c, data, isBinary));
-    send(ws, [{ T: "success", msg: "connected" }]);
+    send(ws, c, [{ T: "success", msg: "connected" }]);
   }
 
-  /** Publishes one minute's bars: one frame per client with every bar it subscribed to. Returns how many clients got a frame. */
-  publish(bars: readonly ExBar[]): number {
+  /**
+   * Publishes one minute's bars (`T` "b") or corrections of bars already published (`T` "u",
+   * to `updatedBars` subscribers): one frame per client. Returns how many clients got a frame.
+   */
+  publish(bars: readonly ExBar[], T: "b" | "u" = "b"): number {
     let sent = 0;
     for (const [ws, c] of this.clients) {
       if (!c.authed) continue;
-      const all = c.subs.bars.has("*");
-      const msgs = bars
-        .filter((b) => all || c.subs.bars.has(b.symbol))
-        .map((b) => ({ T: "b", S: b.symbol, o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume, t: new Date(b.tMs), n: 0, vw: (b.high + b.low + b.close) / 3 }));
-      if (msgs.length > 0 && send(ws, msgs)) sent++;
+      const list = T === "b" ? c.subs.bars : c.subs.updatedBars;
+      const all = list.has("*");
+      const msgs = bars.filter((b) => all || list.has(b.symbol)).map((b) => barMessage(b, T, c.msgpack));
+      if (msgs.length > 0 && send(ws, c, msgs)) sent++;
     }
     return sent;
   }
@@ -62,26 +78,32 @@ export class StockStreamHub {
       // The SDK sends msgpack; a hand-written client may send JSON text, which is accepted too.
       msg = isBinary ? decode(buf) : JSON.parse(buf.toString("utf8"));
     } catch {
-      send(ws, [{ T: "error", code: 400, msg: "invalid syntax" }]);
+      send(ws, c, [{ T: "error", code: 400, msg: "invalid syntax" }]);
       return;
     }
     if (typeof msg !== "object" || msg === null) {
-      send(ws, [{ T: "error", code: 400, msg: "invalid syntax" }]);
+      send(ws, c, [{ T: "error", code: 400, msg: "invalid syntax" }]);
       return;
     }
     const m = msg as Record<string, unknown>;
     if (m.action === "auth") {
-      if (c.authed) return void send(ws, [{ T: "error", code: 403, msg: "already authenticated" }]);
+      if (c.authed) return void send(ws, c, [{ T: "error", code: 403, msg: "already authenticated" }]);
       if (m.key !== this.keys.keyId || m.secret !== this.keys.secretKey) {
-        send(ws, [{ T: "error", code: 402, msg: "auth failed" }]);
+        send(ws, c, [{ T: "error", code: 402, msg: "auth failed" }]);
         ws.close(1008, "auth failed");
         return;
       }
+      // One connection per account: another one already authenticated with this key wins.
+      if ([...this.clients.values()].some((o) => o !== c && o.authed)) {
+        send(ws, c, [{ T: "error", code: 406, msg: "connection limit exceeded" }]);
+        ws.close(1008, "connection limit exceeded");
+        return;
+      }
       c.authed = true;
-      return void send(ws, [{ T: "success", msg: "authenticated" }]);
+      return void send(ws, c, [{ T: "success", msg: "authenticated" }]);
     }
     if (m.action === "subscribe" || m.action === "unsubscribe") {
-      if (!c.authed) return void send(ws, [{ T: "error", code: 401, msg: "not authenticated" }]);
+      if (!c.authed) return void send(ws, c, [{ T: "error", code: 401, msg: "not authenticated" }]);
       for (const k of LISTS) {
         const v = m[k];
         if (!Array.isArray(v)) continue;
@@ -94,15 +116,28 @@ export class StockStreamHub {
       }
       const ack: Record<string, unknown> = { T: "subscription" };
       for (const k of LISTS) ack[k] = [...c.subs[k]].sort();
-      return void send(ws, [ack]);
+      return void send(ws, c, [ack]);
     }
-    send(ws, [{ T: "error", code: 400, msg: "invalid syntax" }]);
+    send(ws, c, [{ T: "error", code: 400, msg: "invalid syntax" }]);
   }
 }
 
-function send(ws: WebSocket, msgs: readonly Record<string, unknown>[]): boolean {
+/**
+ * A bar message: `t` a msgpack timestamp (a Date) in msgpack frames, RFC-3339 in JSON ones; `n`
+ * and `vw` only when the data has them (never invented).
+ */
+function barMessage(b: ExBar, T: "b" | "u", msgpack: boolean): Record<string, unknown> {
+  const t = msgpack ? new Date(b.tMs) : new Date(b.tMs).toISOString().replace(".000Z", "Z");
+  return {
+    T, S: b.symbol, o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume, t,
+    ...(b.tradeCount === undefined ? {} : { n: b.tradeCount }), ...(b.vwap === undefined ? {} : { vw: b.vwap }),
+  };
+}
+
+function send(ws: WebSocket, c: StockClient, msgs: readonly Record<string, unknown>[]): boolean {
   if (ws.readyState !== ws.OPEN) return false;
-  ws.send(encode(msgs), { binary: true });
+  if (c.msgpack) ws.send(encode(msgs), { binary: true });
+  else ws.send(JSON.stringify(msgs));
   return true;
 }
 

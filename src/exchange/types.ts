@@ -124,7 +124,12 @@ export interface OrderRequest {
 }
 
 /** One bar as the book sees it: the engine's bar fields, named by symbol rather than by index. */
-export type ExBar = Pick<BarView, "tMs" | "open" | "high" | "low" | "close" | "volume"> & { symbol: string };
+export type ExBar = Pick<BarView, "tMs" | "open" | "high" | "low" | "close" | "volume"> & {
+  symbol: string;
+  /** Alpaca's `n` and `vw`, when the data has them (the 1-min CSVs' trade_count and vwap); otherwise not sent. */
+  tradeCount?: number;
+  vwap?: number;
+};
 
 /** An Alpaca error: HTTP status plus the `{code, message}` envelope (and optional extra fields). */
 export class ExchangeError extends Error {

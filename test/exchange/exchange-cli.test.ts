@@ -100,6 +100,21 @@ describe("sizewise exchange (CLI)", () => {
     expect(await a.exited).toBe(0);
   }, 60_000);
 
+  it("takes the strictness knobs as flags: a cancel stays pending for --cancel-delay-ms; bad values are refused", async () => {
+    const state = mkdtempSync(join(tmpdir(), "sw-ex-cli-"));
+    const a = exchange(["--speed", "3000", "--state", state, "--cancel-delay-ms", "60000", "--wash-stops", "--corrections", "0.1"]);
+    const [, url] = await a.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    const alpaca = client({ url });
+    await new Promise((r) => setTimeout(r, 200));
+    const o = await alpaca.trading.orders.limit({ symbol: "AAA", qty: 1, side: "buy", limitPrice: 1, timeInForce: "gtc" });
+    await alpaca.trading.orders.deleteOrderByOrderID({ orderId: o.id ?? "" });
+    expect((await alpaca.trading.orders.getOrderByOrderID({ orderId: o.id ?? "" })).status).toBe("pending_cancel");
+    a.proc.kill("SIGTERM");
+    expect(await a.exited).toBe(0);
+    const bad = spawnSync(process.execPath, [BIN, "exchange", "--gen-symbols", "1", "--gen-days", "1", "--corrections", "2"], { cwd: ROOT, env: ENV, encoding: "utf8" });
+    expect([bad.status, bad.stderr]).toEqual([1, expect.stringMatching(/--corrections is out of range \(got "2"\)/)]);
+  }, 60_000);
+
   it("refuses to start without both keys, and never prints the secret", () => {
     const r = spawnSync(process.execPath, [BIN, "exchange", "--gen-symbols", "1", "--gen-days", "1"], {
       cwd: ROOT, env: { ...process.env, APCA_API_KEY_ID: "", APCA_API_SECRET_KEY: "do-not-print-me" }, encoding: "utf8",
@@ -114,5 +129,8 @@ describe("sizewise exchange (CLI)", () => {
     expect(help).toMatch(/Example:\n\s+\$ APCA_API_KEY_ID=/);
     expect(help).toMatch(/--speed <n\|max>/);
     expect(help).toMatch(/--state <dir>/);
+    for (const flag of ["--cancel-delay-ms", "--reject-after-accept", "--corrections", "--stream-lag-ms", "--auth-timeout-ms", "--extra-event", "--wash-stops", "--shared-execution-ids", "--no-fill-while-pending-cancel", "--replace-group-qty"]) {
+      expect(help).toContain(flag);
+    }
   });
 });

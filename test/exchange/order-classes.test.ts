@@ -149,8 +149,8 @@ describe("bracket orders", () => {
 
   it("cancels its held exits when the entry is canceled", async () => {
     ex.stepBars(1);
-    const b = await alpaca.trading.orders.bracket({ symbol: "ABC", side: "buy", qty: 10, limitPrice: 9, timeInForce: "day", ...exits });
-    expect([b.type, b.limitPrice]).toEqual(["limit", "9"]);
+    const b = await alpaca.trading.orders.bracket({ symbol: "ABC", side: "buy", qty: 10, limitPrice: 9.6, timeInForce: "day", ...exits });
+    expect([b.type, b.limitPrice]).toEqual(["limit", "9.6"]);
     await alpaca.trading.orders.deleteOrderByOrderID({ orderId: idOf(b) });
     await settled();
     const after = await get(idOf(b));

@@ -121,6 +121,8 @@ describe("local exchange through the official SDK", () => {
     const res = await fetch(`${ex.url}/v2/orders`, { method: "DELETE", headers: { "APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET } });
     expect(res.status).toBe(207);
     expect(((await res.json()) as unknown[]).length).toBe(2);
+    // The cancels complete asynchronously (pending_cancel first), as on Alpaca.
+    await until(() => ex.book.openOrderIds().length === 0);
     expect(await alpaca.trading.orders.getAllOrders({ status: "open" })).toEqual([]);
   });
 
