@@ -98,3 +98,11 @@ function size(v: string | null, wholeDay: boolean): number {
 function bad(message: string): ExchangeError {
   return new ExchangeError(422, ERR.invalid, message);
 }
+
+/**
+ * A FILL activity id: the transaction time in New York as `YYYYMMDDHHMMSSmmm`, `::`, a uuid
+ * (Alpaca docs, Account Activities: `20210127144930176::...` for 2021-01-27T19:49:30.176Z).
+ */
+export function activityId(tMs: number, uuid: string): string {
+  return `${new Date(ny.localMs(tMs)).toISOString().replace(/\D/g, "").slice(0, 17)}::${uuid}`;
+}

@@ -69,7 +69,8 @@ function* holdings(live: Iterable<Working>, except?: Working): Generator<Holding
 export function checkWashTrade(ctx: CheckContext, w: Working, replacing?: Working): void {
   const resting = [...ctx.live].filter((x) => x !== replacing && x.order.status !== "held").map(washView);
   if (washTradeConflict(washView(w), resting, { stopsCount: ctx.rules.washTradeStopsCount ?? false })) {
-    throw new ExchangeError(422, ERR.unprocessable, WASH_TRADE_MESSAGE);
+    const status = ctx.rules.washTradeStatus ?? 422;
+    throw new ExchangeError(status, status === 403 ? ERR.forbidden : ERR.unprocessable, WASH_TRADE_MESSAGE);
   }
 }
 

@@ -237,3 +237,32 @@ function oneOf<T extends string>(v: unknown, allowed: readonly T[], field: strin
   if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
   throw invalid(`invalid ${field}: ${JSON.stringify(v)}`);
 }
+
+/** A replacement `nw` takes `old`'s place in its group (PATCH of an oco/bracket member): peer, parent and legs move over. */
+export function relinkReplacement(old: Working, nw: Working): void {
+  if (old.peer) {
+    nw.peer = old.peer;
+    old.peer.peer = nw;
+  }
+  const parent = old.parent;
+  if (parent) {
+    nw.parent = parent;
+    parent.legs = parent.legs.map((l) => (l === old ? nw : l));
+    parent.order.legs = parent.legs.map((l) => l.order);
+  }
+  if (old.legs.length > 0) {
+    nw.legs = old.legs;
+    for (const l of nw.legs) l.parent = nw;
+    nw.order.legs = nw.legs.map((l) => l.order);
+  }
+  old.peer = old.parent = undefined;
+  old.legs = [];
+  old.order.legs = null;
+}
+
+/** Sets an open order's qty (an exit pair resized with its replaced member). */
+export function resizeOpen(w: Working, qty: number): void {
+  if (!isOpen(w.order)) return;
+  w.qty = qty;
+  w.order.qty = String(qty);
+}

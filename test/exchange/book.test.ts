@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { activityId, Book } from "../../src/exchange/book.ts";
+import { activityId } from "../../src/exchange/activities.ts";
+import { Book } from "../../src/exchange/book.ts";
 import type { ExBar, TradeUpdate } from "../../src/exchange/types.ts";
 import { ExchangeError } from "../../src/exchange/types.ts";
 import { MIN, OPEN_MS } from "./helpers.ts";

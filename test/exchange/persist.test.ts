@@ -123,6 +123,20 @@ describe("exchange persistence", () => {
     expect(await view(second.alpaca)).toEqual(want);
   });
 
+  it("completes a cancel that was pending when the process stopped; keeps accepted orders accepted", async () => {
+    const file = stateFile();
+    const bars = [series("ABC", [[10, 10, 10, 10], [10, 10, 10, 10], [10, 10, 10, 10]])];
+    const a = await start({ ...baseOpts(file, bars), partialFill: undefined, cancelDelayMs: 600_000 });
+    a.ex.stepBars(1);
+    const o = await a.alpaca.trading.orders.limit({ symbol: "ABC", qty: 1, side: "buy", limitPrice: 5, timeInForce: "gtc" });
+    await a.alpaca.trading.orders.deleteOrderByOrderID({ orderId: idOf(o) });
+    expect(a.ex.book.order(idOf(o))?.status).toBe("pending_cancel");
+    const r = await start({ ...baseOpts(file, bars), partialFill: undefined });
+    expect(r.ex.book.order(idOf(o))?.status).toBe("pending_cancel");
+    await settled();
+    expect((await r.alpaca.trading.orders.getOrderByOrderID({ orderId: idOf(o) })).status).toBe("canceled");
+  });
+
   it("restores a bracket whose exits are held, which then arm and work as an OCO", async () => {
     const file = stateFile();
     const bars = [series("ABC", [[10, 10, 10, 10], [10, 10, 10, 10], [10.2, 10.8, 10.1, 10.6], [10.6, 10.7, 10.5, 10.6]])];

@@ -198,6 +198,14 @@ describe("wash-trade protection", () => {
     expect([e.status, e.message]).toEqual([422, WASH]);
   });
 
+  it("answers 403 40310000 instead under washTradeStatus 403 (the other reported form)", async () => {
+    await open({ rules: { washTradeStatus: 403 } });
+    await holdLong(10);
+    await alpaca.trading.orders.limit({ symbol: "ABC", side: "sell", qty: 5, limitPrice: 10.5, timeInForce: "gtc" });
+    const e = await apiError(alpaca.trading.orders.market({ symbol: "ABC", qty: 1, side: "buy" }));
+    expect([e.status, e.code, e.message]).toEqual([403, 40310000, WASH]);
+  });
+
   it("counts a pending_cancel take-profit until its cancel completes", async () => {
     await open({ cancelDelayMs: 60_000 });
     await holdLong(10);

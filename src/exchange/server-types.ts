@@ -1,0 +1,114 @@
+import type { BarSeries, BarSource } from "../core/bars.ts";
+import type { BookOptions, BookRuleOptions } from "./book.ts";
+import type { Book } from "./book.ts";
+import type { Corrections, RejectAfterAccept } from "./knobs.ts";
+
+/** The local exchange's options and handle (server.ts starts it). */
+
+export interface ExchangeOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Only loopback is allowed: this is a paper exchange that accepts any order from anyone who knows the key. */
+  readonly host?: "127.0.0.1";
+  readonly keyId: string;
+  readonly secretKey: string;
+  readonly bars: readonly BarSeries[] | BarSource;
+  /** "max": replay as fast as possible; N: N bar-minutes per wall-clock minute (one every 60000/N ms). */
+  readonly speed: "max" | number;
+  readonly initialCashUsd: number;
+  readonly frictionPctRoundTrip: number;
+  /** Seeded partial fills of market orders (see BookOptions). */
+  readonly partialFill?: { readonly fraction: number; readonly seed: number };
+  /** How the unverified Alpaca rules behave (see BookOptions); defaults are the stricter readings. */
+  readonly rules?: BookRuleOptions;
+  /**
+   * WALL-CLOCK delay between a cancel's 204 (order `pending_cancel`) and its `canceled` (Alpaca
+   * cancels asynchronously). Default 0: the next macrotask, never inside the DELETE's answer. Wall
+   * clock, not replay clock: a lock-step replay waits for the bot, so replay time would never pass.
+   */
+  readonly cancelDelayMs?: number;
+  /** Knob: orders answered 200 `accepted`, then `rejected` (with failed_at) `rejectDelayMs` of wall clock later (default 0). */
+  readonly rejectAfterAccept?: RejectAfterAccept;
+  readonly rejectDelayMs?: number;
+  /** Knob: the broker cancels or expires resting orders on its own (asked at each clock move; see also Exchange.brokerEnd). */
+  readonly brokerEnd?: BookOptions["brokerEnd"];
+  /** Knob: trade updates reach the stream this many ms (wall clock) after they happen; order kept. Default 0. */
+  readonly streamLagMs?: number;
+  /** Knob: after every `new` update, also send this event (one the SDK does not list) for the same order. */
+  readonly extraEvent?: string;
+  /** Knob: a seeded fraction of bars is corrected after publication: `T:"u"` on the stream, the corrected bar over REST. */
+  readonly corrections?: Corrections;
+  /** The market-data stream closes a connection that has not authenticated within this (default 10 000 ms, as Alpaca). */
+  readonly authTimeoutMs?: number;
+  /** Start replaying at `speed` right away. Default false: call `play()` or step by hand. */
+  readonly autoPlay?: boolean;
+  /** Told how many bars each replayed minute published (a lock-step driver waits for that many). */
+  readonly onMinute?: (bars: number) => void;
+  /**
+   * Keep the book here (plus `<name>.history.jsonl` beside it; see persist.ts) and resume from it
+   * on start. Every mutation a client could observe is written before the client hears of it.
+   * Throws on start when the file was saved for other bars or settings.
+   */
+  readonly persistFile?: string;
+  /**
+   * Fault injection for tests and the chaos run: asked once per authenticated REST request; a
+   * fault answers in place of the exchange (see RestFault). Absent or null: no fault.
+   */
+  readonly restFault?: (req: { readonly method: string; readonly path: string }) => RestFault | null;
+  /**
+   * Fault injection on the streams: asked once per frame. "duplicate" sends the frame twice;
+   * "stale" sends it and then the stream's previous frame again (out of order, as a network can).
+   */
+  readonly frameFault?: (stream: "bars" | "trade_updates") => FrameFault | null;
+}
+
+export type FrameFault = "duplicate" | "stale";
+
+/**
+ * One injected REST failure. `before`: answered without touching the book, as if the request
+ * never reached the broker. `after`: the request takes effect and then its answer is replaced,
+ * as when a response is lost: the case that makes a client look an order up before sending it
+ * again. `delayMs` holds the answer back (past a client's timeout); with no `status` the real
+ * answer is sent late.
+ */
+export interface RestFault {
+  readonly when: "before" | "after";
+  readonly status?: number;
+  /** Sent as Retry-After (seconds) with the fault's answer, as Alpaca does on 429. */
+  readonly retryAfterS?: number;
+  readonly delayMs?: number;
+  /** The answer's envelope (default: a generic 500 / rate-limit text), e.g. Alpaca's refusals: 40310000 "insufficient buying power". */
+  readonly code?: number;
+  readonly message?: string;
+}
+
+export type StreamHubName = "stocks" | "trading" | "both";
+
+export interface Exchange {
+  readonly port: number;
+  /** http://127.0.0.1:PORT, the base for both the trading and the data REST routes. */
+  readonly url: string;
+  /** ws://127.0.0.1:PORT; streams live at /stream (trading) and /v2/iex or /v2/sip (stocks). */
+  readonly wsUrl: string;
+  readonly book: Book;
+  /** The replay clock: the end of the last replayed minute (epoch ms). */
+  readonly nowMs: number;
+  /** True once every bar has been replayed. */
+  readonly done: boolean;
+  /** True when the book and the replay position were restored from `persistFile`. */
+  readonly resumed: boolean;
+  /** fill and partial_fill trade updates this process has sent on the trading stream (counted once each, listeners or not). */
+  readonly fillsPublished: number;
+  /** Bars this process has published on the stocks stream (counted once each, subscribers or not). */
+  readonly barsPublished: number;
+  /** Cuts the current websocket connections of a hub, as a network failure would; clients reconnect on their own. */
+  dropStreams(which: StreamHubName): void;
+  /** The broker cancels or expires an open order on its own (event `canceled`/`expired`, no DELETE). */
+  brokerEnd(orderId: string, status: "canceled" | "expired"): void;
+  /** Replays up to `n` minutes synchronously; returns how many were replayed. */
+  stepBars(n?: number): number;
+  /** Replays at the configured speed until the data ends or `pause()`; resolves then. */
+  play(): Promise<void>;
+  pause(): void;
+  close(): Promise<void>;
+}
