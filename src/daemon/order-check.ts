@@ -22,7 +22,9 @@ const BROKER_OPEN = new Set(["new", "accepted", "pending_new", "partially_filled
 export function compareWithBroker(saved: readonly StoredOrderSnapshot[], broker: readonly BrokerOrderLike[]): OrderDifference[] {
   const status = new Map<string, string>();
   for (const o of broker) {
-    if (o.clientOrderId) status.set(o.clientOrderId, o.status ?? "");
+    // An OCO that filled through its stop leg shows its parent (the limit leg) canceled: the order filled.
+    const legFilled = (o.legs ?? []).some((l) => l.status === "filled" || l.status === "partially_filled");
+    if (o.clientOrderId) status.set(o.clientOrderId, legFilled && (o.status === "canceled" || o.status === "expired") ? "filled" : (o.status ?? ""));
     // An OCO stop leg replaced by PATCH carries the client id the bot gave it.
     for (const l of o.legs ?? []) if (l.clientOrderId && !status.has(l.clientOrderId)) status.set(l.clientOrderId, l.status ?? "");
   }
@@ -37,6 +39,8 @@ export function compareWithBroker(saved: readonly StoredOrderSnapshot[], broker:
       if (savedWorking) out.push({ clientOrderId: coid, saved: s.status, broker: null });
       continue;
     }
+    // A cancel or replace the bot asked for that completed while it was down is no surprise.
+    if ((s.status === "pending_cancel" && (now === "canceled" || now === "filled")) || (s.status === "pending_replace" && now === "replaced")) continue;
     const brokerOpen = BROKER_OPEN.has(now);
     if (savedWorking !== brokerOpen || (!savedWorking && s.status !== now && s.status !== "replaced")) out.push({ clientOrderId: coid, saved: s.status, broker: now });
   }

@@ -57,3 +57,21 @@ describe("order snapshots in the state file", () => {
     expect(compareWithBroker(snaps, [{ clientOrderId: "p.done.0", status: "filled" }, { clientOrderId: "p.done.1", status: "filled" }])).toEqual([{ clientOrderId: "p.stop.1", saved: "accepted", broker: null }]);
   });
 });
+
+describe("order check after a restart", () => {
+  it("an OCO filled through its stop leg and a cancel completed while down are no differences", () => {
+    const m = new OrderManager();
+    m.add(intent("p.tp1.1", { side: "sell", type: "oco", stopPriceUsd: 99, limitPriceUsd: 104, purpose: "tp1" }));
+    m.apply("p.tp1.1", { kind: "submitted", timeMs: 1 });
+    m.apply("p.tp1.1", { kind: "accepted", timeMs: 1, brokerId: "lim", stopLegId: "stp" });
+    m.fill({ brokerOrderId: "stp", cumQty: 100, qtyShares: 100, priceUsd: 99, timeMs: 2 });
+    m.add(intent("p.stop.1", { side: "sell", type: "stop", stopPriceUsd: 99, purpose: "stop" }));
+    m.apply("p.stop.1", { kind: "submitted", timeMs: 1 });
+    m.apply("p.stop.1", { kind: "accepted", timeMs: 1, brokerId: "s1" });
+    m.apply("p.stop.1", { kind: "pending_cancel", timeMs: 3 });
+    expect(compareWithBroker(m.snapshots(), [
+      { clientOrderId: "p.tp1.1", status: "canceled", legs: [{ id: "stp", status: "filled" }] },
+      { clientOrderId: "p.stop.1", status: "canceled" },
+    ])).toEqual([]);
+  });
+});
