@@ -53,7 +53,8 @@ const TABLE: Readonly<Record<OrderStatus, Readonly<Partial<Record<OrderEventKind
   canceled: { ...LATE_FILLS, canceled: "canceled" },
   expired: { ...LATE_FILLS, expired: "expired" },
   replaced: { ...LATE_FILLS, replaced: "replaced" },
-  rejected: {},
+  // An OCO's parent and leg can both report the refusal.
+  rejected: { rejected: "rejected" },
 };
 
 /** The move an event makes from a status, or null when it is impossible. */

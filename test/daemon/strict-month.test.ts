@@ -22,7 +22,7 @@ function journal(dir: string): Record<string, unknown>[] {
 describe("a replayed month on the strict exchange", () => {
   it("trades stop moves, resizes, scale-ins and exits with zero refusals caused by sequencing", async () => {
     const config = parseConfig({ strategy: { minDayChangePct: -10 }, sizing: { mode: "full" }, execution: { entryFill: "next_open", exitFill: "next_open" } });
-    const series = generateSeries({ seed: 7, symbols: 6, days: 21, selloffProb: 0.12 });
+    const series = generateSeries({ seed: 1, symbols: 12, days: 21, selloffProb: 0.15 });
     const dir = mkdtempSync(join(tmpdir(), "sw-strict-month-"));
     const r = await runLocal({
       config,

@@ -39,7 +39,7 @@ const POSSIBLE: Record<OrderStatus, readonly OrderEventKind[]> = {
   canceled: ["canceled", "partially_filled", "filled"],
   expired: ["expired", "partially_filled", "filled"],
   replaced: ["replaced", "partially_filled", "filled"],
-  rejected: [],
+  rejected: ["rejected"],
 };
 
 describe("the order state table", () => {

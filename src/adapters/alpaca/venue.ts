@@ -320,7 +320,7 @@ export class AlpacaVenue implements Venue {
     const r = this.orders.apply(order.clientOrderId, e);
     if (!r.ok) {
       this.refusedTransitions++;
-      this.observer.update?.("transition_refused", order.clientOrderId, { event: what, reason: r.reason });
+      this.observer.update?.("transition_refused", order.clientOrderId, { update: what, reason: r.reason });
       return;
     }
     if (r.ended) this.ended(order);
