@@ -41,6 +41,17 @@ export class OrderManager {
     return o;
   }
 
+  /**
+   * Adopts a sell the broker made on its own (a liquidation) of `qtyShares` of a symbol as an
+   * order of purpose `broker`, so its fills move the position like any exit's.
+   */
+  adoptBrokerSell(clientOrderId: string, symbol: string, symId: number, qtyShares: number, brokerId: string, timeMs: number, why: string): Order | string {
+    const o = this.add({ clientOrderId, symbol, symId, side: "sell", type: "market", qtyShares, purpose: "broker_liquidation" }, { kind: "broker", reason: why });
+    if (typeof o === "string") return o;
+    this.apply(clientOrderId, { kind: "adopted", timeMs, brokerId, status: "accepted", why });
+    return o;
+  }
+
   /** Forgets an order that never left (a recovery dropped it as missed). */
   forget(clientOrderId: string): void {
     const o = this.byClient.get(clientOrderId);

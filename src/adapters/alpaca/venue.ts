@@ -172,9 +172,7 @@ export class AlpacaVenue implements Venue {
   adoptPositionChange(symId: number, soldShares: number, priceUsd: number, timeMs: number): boolean {
     if (!(soldShares > 0) || !(priceUsd > 0) || soldShares > this.held[symId]) return false;
     const coid = `broker.reconcile.${this.symbols[symId]}.${timeMs}`;
-    const o = this.orders.add({ clientOrderId: coid, symbol: this.symbols[symId], symId, side: "sell", type: "market", qtyShares: soldShares, purpose: "broker_liquidation" }, { kind: "broker", reason: "position change" });
-    if (typeof o === "string") return false;
-    this.orders.apply(coid, { kind: "adopted", timeMs, brokerId: "", status: "accepted", why: "position change found by reconciliation" });
+    if (typeof this.orders.adoptBrokerSell(coid, this.symbols[symId], symId, soldShares, "", timeMs, "position change found by reconciliation") === "string") return false;
     this.adoptedOrders++;
     return this.applyExecution({ executionId: coid, clientOrderId: coid, cumQty: soldShares, qtyShares: soldShares, priceUsd, timeMs });
   }
@@ -183,9 +181,8 @@ export class AlpacaVenue implements Venue {
   private adoptBrokerOrder(x: Execution, symId: number): void {
     const qty = Math.max(x.orderQty ?? 0, Math.min(x.cumQty ?? x.qtyShares, this.held[symId]), x.qtyShares);
     const coid = x.clientOrderId !== undefined && !this.orders.has(x.clientOrderId) ? x.clientOrderId : `broker.${x.orderId ?? ""}`;
-    const o = this.orders.add({ clientOrderId: coid, symbol: this.symbols[symId], symId, side: "sell", type: "market", qtyShares: qty, purpose: "broker_liquidation" }, { kind: "broker", reason: "liquidation" });
+    const o = this.orders.adoptBrokerSell(coid, this.symbols[symId], symId, qty, x.orderId ?? "", x.timeMs, "a sell the broker made of shares the bot holds");
     if (typeof o === "string") return;
-    this.orders.apply(coid, { kind: "adopted", timeMs: x.timeMs, brokerId: x.orderId ?? "", status: "accepted", why: "a sell the broker made of shares the bot holds" });
     this.adoptedOrders++;
     this.observer.adopted?.(o.intent, x.orderId ?? "", "broker_liquidation: a sell the broker made of shares the bot holds");
   }
