@@ -23,7 +23,7 @@ import { DedupingJournal } from "./journal-dedupe.ts";
 import { fetchBars, fetchExecutions, fetchOrders, type FeedBar } from "./broker-history.ts";
 import { barPosition, minuteOfTime, replayInOrder } from "./merge-replay.ts";
 import { reconcile } from "./reconcile.ts";
-import { compareWithBroker } from "./order-check.ts";
+import { compareWithBroker, isBrokerOpen } from "./order-check.ts";
 import { StreamInput } from "./stream-input.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import { chooseRun } from "./run-choice.ts";
@@ -342,8 +342,11 @@ export class Daemon {
     await this.venue.settled(15_000);
     const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers, journal: (d) => this.journal.append(this.today(), "reconcile", d), nowMs: () => this.nowMs(), fillsPending: (sym) => this.heldUpdates.some((u) => (u.event === "fill" || u.event === "partial_fill") && u.order.symbol === sym) });
     for (const d of compareWithBroker(savedOrders, orders)) {
-      this.journal.append(this.today(), "reconcile", { kind: "order_changed", ...d });
-      flags.push(`order ${d.clientOrderId}: saved ${d.saved}, the broker has ${d.broker ?? "no such order"}`);
+      // Moved while the bot was down: journaled. Flagged only when the rebuilt order still disagrees with the broker.
+      const rebuilt = this.venue.orders.get(d.clientOrderId);
+      const agrees = rebuilt !== undefined && d.broker !== null && rebuilt.finished === !isBrokerOpen(d.broker);
+      this.journal.append(this.today(), "reconcile", { kind: "order_changed", ...d, rebuilt: rebuilt?.status ?? null });
+      if (!agrees) flags.push(`order ${d.clientOrderId}: saved ${d.saved}, the broker has ${d.broker ?? "no such order"}, rebuilt ${rebuilt?.status ?? "not at all"}`);
     }
     const report: RecoveryReport = {
       resumed: this.resumed,

@@ -13,6 +13,11 @@ export interface OrderDifference {
 const WORKING = new Set(["submitted", "accepted", "partially_filled", "pending_cancel", "pending_replace"]);
 const BROKER_OPEN = new Set(["new", "accepted", "pending_new", "partially_filled", "held", "accepted_for_bidding", "pending_cancel", "pending_replace", "calculated", "stopped", "suspended", "done_for_day"]);
 
+/** True while the broker may still fill an order in this status. */
+export function isBrokerOpen(status: string): boolean {
+  return BROKER_OPEN.has(status);
+}
+
 /**
  * Start-up reconciliation of orders: the orders the state file saved (the order manager's
  * snapshots) against what the broker reports for them. A saved working order the broker has
