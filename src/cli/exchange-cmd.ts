@@ -8,6 +8,7 @@ import { loadSeries, withBarInputs } from "./load-bars.ts";
 import { parseSpeed } from "./start-cmd.ts";
 import { checkSecretLength } from "./keys.ts";
 import { intOption } from "./int-option.ts";
+import { brokerCancelPicker } from "../exchange/knobs.ts";
 
 interface ExchangeCmdOptions {
   data?: string;
@@ -29,6 +30,7 @@ interface ExchangeCmdOptions {
   rejectDelayMs: string;
   corrections: string;
   streamLagMs: string;
+  brokerCancel: string;
   authTimeoutMs: string;
   extraEvent?: string;
   washStops?: boolean;
@@ -67,6 +69,7 @@ export function registerExchange(program: Command): void {
     .option("--reject-after-accept <fraction>", "share of orders (seeded) answered 200 accepted and then rejected on the stream", "0")
     .option("--reject-delay-ms <n>", "wall-clock ms between such an acceptance and its rejected event", "0")
     .option("--corrections <fraction>", "share of bars (seeded) corrected after publication (T u on the stream; REST serves the corrected bar)", "0")
+    .option("--broker-cancel <fraction>", "chance per minute (seeded) that the broker cancels a resting order on its own", "0")
     .option("--stream-lag-ms <n>", "wall-clock ms trade updates are held back before they reach the stream", "0")
     .option("--auth-timeout-ms <n>", "market-data stream connections must authenticate within this (Alpaca: 10 s)", "10000")
     .option("--extra-event <name>", "also send this trade_updates event (one the SDK does not list) after every new")
@@ -131,6 +134,7 @@ async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): P
   const share = (name: string, v: string): number => num(name, v, (x) => x >= 0 && x <= 1);
   const rejectFraction = share("--reject-after-accept", o.rejectAfterAccept);
   const correctionFraction = share("--corrections", o.corrections);
+  const brokerCancel = share("--broker-cancel", o.brokerCancel);
   const { series } = loadSeries({ ...o, cache: true });
   const persistFile = join(o.state, "exchange", "book.json");
   let ex: Exchange;
@@ -141,7 +145,8 @@ async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): P
       cancelDelayMs: ms("--cancel-delay-ms", o.cancelDelayMs),
       rejectAfterAccept: rejectFraction > 0 ? { fraction: rejectFraction, seed } : undefined,
       rejectDelayMs: ms("--reject-delay-ms", o.rejectDelayMs),
-      corrections: correctionFraction > 0 ? { fraction: correctionFraction, seed } : undefined,
+      correctionFraction, correctionSeed: seed,
+      brokerCancel: brokerCancel > 0 ? brokerCancelPicker({ fraction: brokerCancel, seed }) : undefined,
       streamLagMs: ms("--stream-lag-ms", o.streamLagMs),
       authTimeoutMs: intOption("--auth-timeout-ms", o.authTimeoutMs, 1),
       extraEvent: o.extraEvent,

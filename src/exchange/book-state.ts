@@ -44,6 +44,8 @@ export interface BookOptions {
    * qty). Unverified on Alpaca; default false: refused with 422, the client cancels and re-places.
    */
   readonly replaceGroupQty?: boolean;
+  /** Whether the `replaced` trade update carries the new order instead of the old one (unverified on Alpaca; default false). */
+  readonly replacedEventCarriesNew?: boolean;
   /**
    * A price to value a market buy of a symbol with no trade yet (Alpaca values it off the last
    * trade, e.g. the previous close; the replay may not have one). Undefined: valued at nothing.
@@ -56,7 +58,7 @@ export interface BookOptions {
 }
 
 /** The Alpaca rules whose exact behaviour is unverified or a knob: tests and chaos runs choose. */
-export type BookRuleOptions = Pick<BookOptions, "activityIdSharesExecutionId" | "fillWhilePendingCancel" | "washTradeStopsCount" | "washTradeStatus" | "replaceGroupQty">;
+export type BookRuleOptions = Pick<BookOptions, "activityIdSharesExecutionId" | "fillWhilePendingCancel" | "washTradeStopsCount" | "washTradeStatus" | "replaceGroupQty" | "replacedEventCarriesNew">;
 
 export interface Position {
   readonly symbol: string;

@@ -203,7 +203,9 @@ export class Book extends BookState {
     this.live.delete(o.id);
     nw.seq = this.seq++;
     this.track(nw);
-    this.emit("replaced", old);
+    // Which order the `replaced` update carries is not documented: the old one (status replaced,
+    // replaced_by set) by default, the new one (replaces set) under rules.replacedEventCarriesNew.
+    this.emit("replaced", this.opts.replacedEventCarriesNew ? nw : old);
     this.emit("new", nw);
     return nw.order;
   }

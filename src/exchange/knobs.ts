@@ -31,6 +31,14 @@ export function rejectPicker(k: RejectAfterAccept | undefined): ((o: AlpacaOrder
   return (o) => (k.when?.(o) ?? false) || (k.fraction !== undefined && seededDraw(k.seed ?? 0, o.client_order_id) < k.fraction);
 }
 
+/**
+ * A broker that cancels resting orders on its own: each open (routed) order is canceled at a clock
+ * move with probability `fraction` per minute, decided by the seed, the order id and the minute.
+ */
+export function brokerCancelPicker(k: { readonly fraction: number; readonly seed: number }): (o: AlpacaOrder, nowMs: number) => "canceled" | null {
+  return (o, nowMs) => (seededDraw(k.seed, `${o.id}|${Math.floor(nowMs / 60_000)}`) < k.fraction ? "canceled" : null);
+}
+
 /** A seeded fraction of bars is corrected after publication (Alpaca's `updatedBars`, `T:"u"`). */
 export interface Corrections {
   readonly fraction: number;

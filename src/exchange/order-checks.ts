@@ -5,6 +5,7 @@ import type { HoldingOrder } from "./rules/held-qty.ts";
 import { insufficientQtyMessage, qtyAvailability } from "./rules/held-qty.ts";
 import type { PdtFill } from "./rules/pattern-day-trader.ts";
 import { dayTradeCount, PDT_MESSAGE, pdtRefuses } from "./rules/pattern-day-trader.ts";
+import { sellStopBelowMarket, STOP_ABOVE_MARKET_MESSAGE } from "./rules/stop-legs.ts";
 import { WASH_TRADE_MESSAGE, washTradeConflict } from "./rules/wash-trade.ts";
 import { NyTime } from "../core/ny-time.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
@@ -78,15 +79,10 @@ function washView(w: Working): { symbol: string; side: "buy" | "sell"; type: "ma
   return { symbol: w.order.symbol, side: w.order.side, type: w.order.type, limit: w.limit };
 }
 
-/**
- * 422 for the sell stop of an oco or bracket at or above the market (Alpaca: "stop price must be
- * less than base_price - 0.01"). The base price is the last trade (here the last bar's close);
- * for a bracket with a limit entry, the entry's limit. Unknown base price: nothing to compare.
- */
+/** 422 for the sell stop of an oco or bracket at or above the market (rules/stop-legs.ts). */
 export function checkStopBelowMarket(stopUsd: number, baseUsd: number | undefined): void {
-  if (baseUsd === undefined || !Number.isFinite(stopUsd)) return;
-  if (stopUsd < baseUsd - 0.01 - 1e-9) return;
-  throw new ExchangeError(422, ERR.unprocessable, "stop price must be less than base_price - 0.01", { base_price: numStr(baseUsd) });
+  if (sellStopBelowMarket(stopUsd, baseUsd)) return;
+  throw new ExchangeError(422, ERR.unprocessable, STOP_ABOVE_MARKET_MESSAGE, { base_price: numStr(baseUsd ?? NaN) });
 }
 
 /**

@@ -197,11 +197,13 @@ export function linkExitPair(parent: Working, limit: Working, stop: Working): vo
 }
 
 /**
- * What canceling `w` cancels: `w`, its OCO peer (one-cancels-other, either way round) and, for a
- * bracket entry, its still-held exits. Exits already armed stay: they protect the filled part.
+ * What canceling `w` cancels (Alpaca, bracket orders: canceling one leg cancels the others). An
+ * exit leg takes its whole group with it: the other leg and, while still open, the bracket entry.
+ * An oco's root is its limit leg, so either leg cancels the pair. Canceling a bracket entry takes
+ * its still-held exits; exits already armed stay: they protect the filled part.
  */
 export function cancelGroup(w: Working): Set<Working> {
-  const all = [w, ...(w.peer ? [w.peer] : []), ...w.legs.filter((l) => l.order.status === "held")];
+  const all = w.parent ? [w.parent, ...w.parent.legs] : [w, ...(w.peer ? [w.peer] : []), ...w.legs.filter((l) => l.order.status === "held")];
   return new Set(all.filter((x) => isCancelable(x.order)));
 }
 

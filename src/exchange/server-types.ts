@@ -1,7 +1,7 @@
 import type { BarSeries, BarSource } from "../core/bars.ts";
 import type { BookOptions, BookRuleOptions } from "./book.ts";
 import type { Book } from "./book.ts";
-import type { Corrections, RejectAfterAccept } from "./knobs.ts";
+import type { RejectAfterAccept } from "./knobs.ts";
 
 /** The local exchange's options and handle (server.ts starts it). */
 
@@ -30,14 +30,16 @@ export interface ExchangeOptions {
   /** Knob: orders answered 200 `accepted`, then `rejected` (with failed_at) `rejectDelayMs` of wall clock later (default 0). */
   readonly rejectAfterAccept?: RejectAfterAccept;
   readonly rejectDelayMs?: number;
-  /** Knob: the broker cancels or expires resting orders on its own (asked at each clock move; see also Exchange.brokerEnd). */
-  readonly brokerEnd?: BookOptions["brokerEnd"];
+  /** Knob: the broker cancels or expires resting orders on its own (asked at each clock move; see also Exchange.brokerCancel). */
+  readonly brokerCancel?: BookOptions["brokerEnd"];
   /** Knob: trade updates reach the stream this many ms (wall clock) after they happen; order kept. Default 0. */
   readonly streamLagMs?: number;
   /** Knob: after every `new` update, also send this event (one the SDK does not list) for the same order. */
   readonly extraEvent?: string;
   /** Knob: a seeded fraction of bars is corrected after publication: `T:"u"` on the stream, the corrected bar over REST. */
-  readonly corrections?: Corrections;
+  readonly correctionFraction?: number;
+  /** Seed of the corrections' choice (default 1). */
+  readonly correctionSeed?: number;
   /** The market-data stream closes a connection that has not authenticated within this (default 10 000 ms, as Alpaca). */
   readonly authTimeoutMs?: number;
   /** Start replaying at `speed` right away. Default false: call `play()` or step by hand. */
@@ -104,7 +106,7 @@ export interface Exchange {
   /** Cuts the current websocket connections of a hub, as a network failure would; clients reconnect on their own. */
   dropStreams(which: StreamHubName): void;
   /** The broker cancels or expires an open order on its own (event `canceled`/`expired`, no DELETE). */
-  brokerEnd(orderId: string, status: "canceled" | "expired"): void;
+  brokerCancel(orderId: string, status?: "canceled" | "expired"): void;
   /** Replays up to `n` minutes synchronously; returns how many were replayed. */
   stepBars(n?: number): number;
   /** Replays at the configured speed until the data ends or `pause()`; resolves then. */

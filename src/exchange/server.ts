@@ -26,6 +26,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const host = opts.host ?? "127.0.0.1";
   if (host !== "127.0.0.1") throw new Error(`the local exchange binds 127.0.0.1 only, not ${String(host)}`);
   if (opts.speed !== "max" && !(opts.speed > 0)) throw new Error(`speed must be "max" or a positive number, got ${opts.speed}`);
+  const corrections = opts.correctionFraction ? { fraction: opts.correctionFraction, seed: opts.correctionSeed ?? 1 } : undefined;
   const cursor = new MinuteCursor(opts.bars);
   let upcoming: MinuteBars | null = cursor.next();
   const history = new BarHistory(cursor.symbols);
@@ -45,7 +46,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       // history) and prove they are the bars that were saved.
       const last = saved.replay.lastMinuteMs ?? -Infinity;
       for (; upcoming && upcoming.tMs <= last; upcoming = cursor.next()) {
-        for (const b of upcoming.bars) history.push(correctionOf(b, opts.corrections) ?? b);
+        for (const b of upcoming.bars) history.push(correctionOf(b, corrections) ?? b);
         tally.add(upcoming);
       }
       checkReplay(opts.persistFile ?? "", saved.replay, tally.state(false));
@@ -62,7 +63,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     partialFill: opts.partialFill,
     ...opts.rules,
     rejectAfterAccept: rejectPicker(opts.rejectAfterAccept),
-    brokerEnd: opts.brokerEnd,
+    brokerEnd: opts.brokerCancel,
     // Alpaca values a market buy off the last trade; before a symbol's first bar, its coming open stands in for it.
     referencePrice: (sym: string) => upcoming?.bars.find((b) => b.symbol === sym)?.open,
     // Orders placed before the first step arrive at the first bar's start, so it can fill them.
@@ -200,7 +201,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     const endMs = m.tMs + 60_000;
     for (const b of m.bars) book.onBar(b, endMs);
     book.advanceTo(endMs);
-    const corrected = m.bars.map((b) => correctionOf(b, opts.corrections));
+    const corrected = m.bars.map((b) => correctionOf(b, corrections));
     m.bars.forEach((b, i) => history.push(corrected[i] ?? b));
     if (store) tally.add(m);
     upcoming = cursor.next();
@@ -243,7 +244,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     get barsPublished() {
       return barsPublished;
     },
-    brokerEnd(orderId, status) {
+    brokerCancel(orderId, status = "canceled") {
       book.brokerEnd(orderId, status);
       commit();
     },

@@ -129,7 +129,7 @@ describe("sizewise exchange (CLI)", () => {
     expect(help).toMatch(/Example:\n\s+\$ APCA_API_KEY_ID=/);
     expect(help).toMatch(/--speed <n\|max>/);
     expect(help).toMatch(/--state <dir>/);
-    for (const flag of ["--cancel-delay-ms", "--reject-after-accept", "--corrections", "--stream-lag-ms", "--auth-timeout-ms", "--extra-event", "--wash-stops", "--shared-execution-ids", "--no-fill-while-pending-cancel", "--replace-group-qty"]) {
+    for (const flag of ["--cancel-delay-ms", "--reject-after-accept", "--broker-cancel", "--corrections", "--stream-lag-ms", "--auth-timeout-ms", "--extra-event", "--wash-stops", "--shared-execution-ids", "--no-fill-while-pending-cancel", "--replace-group-qty"]) {
       expect(help).toContain(flag);
     }
   });

@@ -75,12 +75,12 @@ describe("exchange knobs", () => {
     expect((await alpaca.trading.orders.limit({ symbol: "ABC", qty: 1, side: "buy", limitPrice: 5, timeInForce: "gtc" })).status).toBe("new");
   });
 
-  it("brokerEnd: the broker cancels or expires a resting order without a DELETE, by call or by predicate", async () => {
-    await open({ brokerEnd: (o, nowMs) => (o.type === "stop" && nowMs >= ABC.tMs[4] ? "expired" : null) });
+  it("brokerCancel: the broker cancels or expires a resting order without a DELETE, by call or by predicate", async () => {
+    await open({ brokerCancel: (o, nowMs) => (o.type === "stop" && nowMs >= ABC.tMs[4] ? "expired" : null) });
     const l = await listen();
     ex.stepBars(1);
     const lim = await alpaca.trading.orders.limit({ symbol: "ABC", qty: 1, side: "buy", limitPrice: 5, timeInForce: "gtc" });
-    ex.brokerEnd(idOf(lim), "canceled");
+    ex.brokerCancel(idOf(lim));
     await alpaca.trading.orders.market({ symbol: "ABC", qty: 5, side: "buy" });
     ex.stepBars(1);
     const stop = await alpaca.trading.orders.stop({ symbol: "ABC", qty: 5, side: "sell", stopPrice: 9, timeInForce: "gtc" });
@@ -89,6 +89,18 @@ describe("exchange knobs", () => {
     expect(l.got.filter(([, id]) => id === lim.id).map(([e]) => e)).toEqual(["new", "canceled"]);
     expect((await alpaca.trading.orders.getOrderByOrderID({ orderId: idOf(stop) })).status).toBe("expired");
     l.close();
+  });
+
+  it("brokerCancelPicker: fraction 1 cancels every resting order at the next minute, 0 none", async () => {
+    const { brokerCancelPicker } = await import("../../src/exchange/knobs.ts");
+    await open({ brokerCancel: brokerCancelPicker({ fraction: 1, seed: 2 }) });
+    ex.stepBars(1);
+    const lim = await alpaca.trading.orders.limit({ symbol: "ABC", qty: 1, side: "buy", limitPrice: 5, timeInForce: "gtc" });
+    ex.stepBars(1);
+    expect(ex.book.order(idOf(lim))?.status).toBe("canceled");
+    const never = brokerCancelPicker({ fraction: 0, seed: 2 });
+    const wire = ex.book.order(idOf(lim));
+    expect(wire && never(wire, 0)).toBeNull();
   });
 
   it("streamLagMs delays trade updates on the wire but keeps their order", async () => {

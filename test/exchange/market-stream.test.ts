@@ -113,7 +113,7 @@ describe("market-data stream", () => {
   });
 
   it("publishes a seeded fraction of bars again as corrections (T u); REST then serves the corrected bar", async () => {
-    await open({ bars: [WITH_EXTRAS], corrections: { fraction: 1, seed: 3 } });
+    await open({ bars: [WITH_EXTRAS], correctionFraction: 1, correctionSeed: 3 });
     const c = await authed(false, { bars: ["ABC"], updatedBars: ["ABC"] });
     ex.stepBars(1);
     await until(() => c.msgs.some((m) => m.T === "u"));

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { sellStopBelowMarket } from "../../src/exchange/rules/stop-legs.ts";
+import { dayTradeCount, pdtRefuses } from "../../src/exchange/rules/pattern-day-trader.ts";
+import { dayOrderExpiryMs, mayExecuteAt } from "../../src/exchange/rules/session.ts";
 import { insufficientQtyMessage, qtyAvailability } from "../../src/exchange/rules/held-qty.ts";
 import type { WashOrder } from "../../src/exchange/rules/wash-trade.ts";
 import { washTradeConflict } from "../../src/exchange/rules/wash-trade.ts";
@@ -43,5 +46,27 @@ describe("held quantity (pure)", () => {
     ]);
     expect(a).toEqual({ existingQty: 10, heldForOrders: 9, available: 1, relatedOrders: ["oco-limit", "stop"] });
     expect(insufficientQtyMessage(10, 0)).toBe("insufficient qty available for order (requested: 10, available: 0)");
+  });
+});
+
+describe("stop legs, sessions and pattern-day-trader (pure)", () => {
+  it("a sell stop must be strictly below base - 0.01", () => {
+    expect([sellStopBelowMarket(9.98, 10), sellStopBelowMarket(9.99, 10), sellStopBelowMarket(10.5, undefined)]).toEqual([true, false, true]);
+  });
+
+  it("regular hours for everyone, 04:00-20:00 ET for extended-hours orders; expiry at the (after-hours) close", () => {
+    const et = (h: number, m: number): number => Date.UTC(2024, 0, 2, h + 5, m); // EST
+    expect([mayExecuteAt(et(9, 29), false), mayExecuteAt(et(9, 30), false), mayExecuteAt(et(16, 0), false)]).toEqual([false, true, false]);
+    expect([mayExecuteAt(et(3, 59), true), mayExecuteAt(et(4, 0), true), mayExecuteAt(et(19, 59), true), mayExecuteAt(et(20, 0), true)]).toEqual([false, true, true, false]);
+    expect([dayOrderExpiryMs(et(8, 0), false), dayOrderExpiryMs(et(8, 0), true)]).toEqual([et(16, 0), et(20, 0)]);
+  });
+
+  it("counts a day trade per closing sell order of shares bought the same day, within 5 business days", () => {
+    const t = Date.UTC(2024, 0, 2, 15, 0);
+    const f = (side: "buy" | "sell", dayOffset: number, orderId: string) => ({ symbol: "ABC", side, tMs: t + dayOffset * 86_400_000, orderId, qty: 1 });
+    const fills = [f("buy", 0, "b1"), f("sell", 0, "s1"), f("sell", 1, "s2"), f("buy", 1, "b2"), f("sell", 1, "s3")];
+    expect(dayTradeCount(fills, t + 86_400_000)).toBe(2);
+    expect(dayTradeCount(fills, t + 10 * 86_400_000)).toBe(0);
+    expect([pdtRefuses(24_999, 3, true), pdtRefuses(25_000, 3, true), pdtRefuses(10_000, 2, true), pdtRefuses(10_000, 3, false)]).toEqual([true, false, false, false]);
   });
 });

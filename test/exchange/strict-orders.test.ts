@@ -158,6 +158,18 @@ describe("asynchronous cancel", () => {
   });
 });
 
+describe("cancel of a bracket leg", () => {
+  it("cancels the open entry and both exits when a held exit leg is canceled", async () => {
+    await open();
+    ex.stepBars(1);
+    const b = await alpaca.trading.orders.bracket({ symbol: "ABC", side: "buy", qty: 2, limitPrice: 9.7, timeInForce: "gtc", ...exits });
+    await alpaca.trading.orders.deleteOrderByOrderID({ orderId: b.legs?.[1]?.id ?? "" });
+    await until(() => ex.book.openOrderIds().length === 0);
+    const after = await get(idOf(b));
+    expect([after.status, ...(after.legs ?? []).map((l) => l.status)]).toEqual(["canceled", "canceled", "canceled"]);
+  });
+});
+
 describe("wash-trade protection", () => {
   it("refuses a market buy while an OCO take-profit sell rests", async () => {
     await open();
@@ -237,6 +249,15 @@ describe("replace (PATCH /v2/orders/{id}) through the SDK", () => {
     ex.stepBars(1);
     expect((await get(idOf(n))).status).toBe("filled");
     expect((await alpaca.trading.positions.getAllOpenPositions()).map((p) => p.qty)).toEqual(["3"]);
+  });
+
+  it("under replacedEventCarriesNew, the replaced update carries the new order", async () => {
+    await open({ rules: { replacedEventCarriesNew: true } });
+    ex.stepBars(1);
+    const o = await alpaca.trading.orders.limit({ symbol: "ABC", qty: 2, side: "buy", limitPrice: 9, timeInForce: "day" });
+    updates.length = 0;
+    const n = await patch(idOf(o), { limitPrice: "9.1" });
+    expect(updates.map((u) => [u.event, u.order.id === o.id ? "old" : u.order.id === n.id ? "new" : "?"])).toEqual([["pending_replace", "old"], ["replaced", "new"], ["new", "new"]]);
   });
 
   it("moves the stop leg of an OCO by its own id; the group stays one OCO", async () => {
