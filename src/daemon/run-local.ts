@@ -29,7 +29,7 @@ export interface LocalRunOptions {
   /** REST fault injection at the exchange (tests): see ExchangeOptions.restFault. */
   readonly restFault?: ExchangeOptions["restFault"];
   /** The strict exchange's timing knobs (cancel delay, rejections after acceptance, broker ends, stream lag), turned up by tests and the chaos run. */
-  readonly knobs?: Pick<ExchangeOptions, "cancelDelayMs" | "rejectAfterAccept" | "rejectDelayMs" | "brokerEnd" | "streamLagMs" | "extraEvent">;
+  readonly knobs?: Pick<ExchangeOptions, "cancelDelayMs" | "rejectAfterAccept" | "rejectDelayMs" | "brokerCancel" | "streamLagMs" | "extraEvent" | "rules">;
 }
 
 /**

@@ -24,7 +24,7 @@ afterEach(async () => {
   ex = null;
 });
 
-async function setup(opts: { cancelDelayMs: number; fault?: (method: string, path: string) => RestFault | null; withStream?: boolean }) {
+async function setup(opts: { cancelDelayMs: number; fault?: (method: string, path: string) => RestFault | null; withStream?: boolean; replacedEventCarriesNew?: boolean }) {
   const requests: string[] = [];
   ex = await startExchange({
     keyId: KEY,
@@ -34,6 +34,7 @@ async function setup(opts: { cancelDelayMs: number; fault?: (method: string, pat
     initialCashUsd: 100_000,
     frictionPctRoundTrip: 0,
     cancelDelayMs: opts.cancelDelayMs,
+    rules: { replacedEventCarriesNew: opts.replacedEventCarriesNew ?? false },
     restFault: ({ method, path }) => {
       requests.push(`${method} ${path.replace(/\/v2\/orders\/[^/?]+/, "/v2/orders/*")}`);
       return opts.fault?.(method, path) ?? null;
@@ -102,8 +103,8 @@ describe("a cancel ends at the order's end, not at its 204", () => {
 });
 
 describe("replace(old, next)", () => {
-  it("moves a stop by PATCH: the new order takes the old one's place, nothing is canceled", async () => {
-    const s = await setup({ cancelDelayMs: 150 });
+  for (const carriesNew of [false, true]) it(`moves a stop by PATCH: the new order takes the old one's place, nothing is canceled (replaced update carries the ${carriesNew ? "new" : "old"} order)`, async () => {
+    const s = await setup({ cancelDelayMs: 150, replacedEventCarriesNew: carriesNew });
     expect(s.venue.replace("p.stop.1", s.intent("p.stop.2", { type: "stop", stopPriceUsd: 8.5, purpose: "stop" }))).toEqual({ accepted: true });
     await s.settle();
     const book = ex!.book.allOrders();
@@ -115,6 +116,7 @@ describe("replace(old, next)", () => {
     expect(s.venue.orders.get("p.stop.2")?.status).toBe("accepted");
     expect(s.rejected).toEqual([]);
     expect(s.ended).toEqual([]);
+    expect(s.updates.filter((u) => u.startsWith("transition_refused"))).toEqual([]);
   });
 
   it("a refused PATCH falls back to cancel, wait for canceled, post", async () => {

@@ -294,6 +294,13 @@ export class AlpacaVenue implements Venue {
       this.applyExecution(executionOf(u, this.clock.nowMs()));
       return;
     }
+    // Which order a `replaced` update carries is undocumented: the old one (replaced_by set) or
+    // the new one (replaces set). Either way the old order is the one that ends.
+    const old = u.event === "replaced" && u.order.replaces ? this.orders.locate(u.order.replaces, undefined) : undefined;
+    if (old !== undefined && old.order !== at?.order) {
+      this.applyEvent(old.order, { kind: "replaced", timeMs: u.timestamp?.getTime() ?? this.clock.nowMs(), by: at?.order.clientOrderId ?? u.order.clientOrderId ?? "" }, "replaced");
+      return;
+    }
     if (at === undefined) return;
     const { order, leg } = at;
     const timeMs = u.timestamp?.getTime() ?? this.clock.nowMs();
