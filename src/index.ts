@@ -15,9 +15,9 @@ export function createSizer(config: Pick<Config, "sizing" | "risk">, deps: Sizer
   return createPipelineSizer({ sizing: config.sizing, risk: config.risk }, deps);
 }
 
-export type { PipelineSizer, PipelineDecision, SizingMode, SizerDeps } from "./sizing/pipeline.ts";
+export type { PipelineSizer, PipelineDecision, PositionAfter, SizingMode, SizerDeps } from "./sizing/pipeline.ts";
 export { MODE_LAYERS } from "./sizing/pipeline.ts";
-export type { Sizer, SizingInput, SizingContext } from "./sizing/sizer.ts";
+export type { Sizer, SizingInput, SizingContext, PositionSoFar } from "./sizing/sizer.ts";
 export { KellyStatsStore } from "./sizing/kelly-stats.ts";
 export type { KellySnapshot } from "./sizing/kelly-stats.ts";
 export { kellyFraction, kellyFractions } from "./sizing/kelly.ts";
@@ -34,7 +34,7 @@ export { loadRegimeModel, saveRegimeModel } from "./regime/model-file.ts";
 export type { RegimeModel } from "./regime/model.ts";
 export { ENTRY_FEATURE_NAMES, FEATURE_CATALOGUE } from "./features/catalogue.ts";
 export type { NamedFeatures } from "./features/entry-features.ts";
-export type { Signal, SizingDecision, SizingFactor, TradeRecord, Fill, OrderIntent } from "./core/types.ts";
+export type { Signal, SizingDecision, SizingFactor, FullSize, TradeRecord, Fill, OrderIntent } from "./core/types.ts";
 export { parseConfig, defaultConfig, loadConfigFile, ConfigError } from "./config/load.ts";
 export type { Config } from "./config/schema.ts";
 export { Engine } from "./engine/engine.ts";

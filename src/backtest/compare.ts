@@ -7,7 +7,8 @@ import { calibrationTable, type CalibrationRow } from "../sizing/calibration.ts"
 import type { KellySnapshot } from "../sizing/kelly-stats.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import type { QTable } from "../sizing/rl/index.ts";
-import { criteriaVsBaseline, type Criteria } from "./metrics.ts";
+import { criteriaVsBaseline, type Criteria } from "./criteria.ts";
+import { tradeRiskUsd } from "./metrics.ts";
 import { runBacktest, type BacktestRun } from "./run.ts";
 import type { RegimeClassifier } from "../sizing/regime-port.ts";
 
@@ -44,7 +45,7 @@ export interface Comparison {
 
 /** Risk a trade took, all entries to the initial stop, as % of equity at its entry. */
 export function tradeRiskPct(t: TradeRecord): number {
-  const riskUsd = t.entries.reduce((a, e) => a + e.qtyShares * Math.max(0, e.priceUsd - t.initialStopUsd), 0);
+  const riskUsd = tradeRiskUsd(t);
   return t.sizing.equityUsd > 0 ? (riskUsd / t.sizing.equityUsd) * 100 : 0;
 }
 
@@ -123,7 +124,7 @@ export function withMode(config: Config, mode: SizingMode): Config {
 }
 
 /** Aggregates first (every trade, then per strategy), then symbols alphabetically. */
-function sortKelly(rows: KellySnapshot[]): KellySnapshot[] {
+export function sortKelly(rows: KellySnapshot[]): KellySnapshot[] {
   const rank = (k: KellySnapshot): string => `${k.strategyId === "*" ? 0 : 1}${k.symbol === "*" ? 0 : 1}${k.strategyId}/${k.symbol}`;
   return rows.sort((a, b) => (rank(a) < rank(b) ? -1 : rank(a) > rank(b) ? 1 : 0));
 }

@@ -1,6 +1,6 @@
 import type { DailyEquityPoint } from "../core/types.ts";
 /**
- * Performance metrics of one backtest run, and the research's four criteria against a baseline.
+ * Performance metrics of one backtest run (the criteria against a baseline are in criteria.ts).
  *
  * The research this project replaces computed Sharpe on per-trade returns and compounded without
  * limits, which inflates both. Here risk-adjusted figures come from DAILY equity returns, and every
@@ -17,6 +17,15 @@ export interface TradeOutcome {
   rMultiple: number;
   entryTimeMs: number;
   exitTimeMs: number;
+  /**
+   * Dollar risk the trade took: every entry's shares x (entry price - initial stop). When absent it
+   * is read from `entries` and `initialStopUsd` (as the engine's `TradeRecord` carries them), else
+   * from |pnlUsd / rMultiple| (the engine's R is P/L over exactly this risk); a trade whose risk
+   * cannot be known (no entries, R 0) is left out of {@link Metrics.avgRiskUsd}.
+   */
+  riskUsd?: number;
+  entries?: readonly { readonly qtyShares: number; readonly priceUsd: number }[];
+  initialStopUsd?: number;
 }
 
 export type { DailyEquityPoint } from "../core/types.ts";
@@ -87,6 +96,23 @@ export interface Metrics {
   exposurePct: number;
   /** Number of closed trades. */
   trades: number;
+  /**
+   * Mean dollar risk taken per trade (all entries to the initial stop, see
+   * {@link TradeOutcome.riskUsd}); 0 with no trade of known risk. The unit of the size-neutral
+   * figures below: dividing dollars by it makes a run at half the size read the same.
+   */
+  avgRiskUsd: number;
+  /**
+   * Net trade P/L in units of the average risk (sum of P/L / avgRiskUsd): the return per unit of
+   * risk taken. With equal risk on every trade this is the sum of the R multiples. 0 when avgRiskUsd is 0.
+   */
+  netR: number;
+  /** netR / trades: the mean trade P/L over the mean risk; 0 with no trades. */
+  edgeR: number;
+  /** pnlStd / avgRiskUsd: trade-P/L dispersion per unit of risk taken; 0 when avgRiskUsd is 0. */
+  pnlStdR: number;
+  /** worst10 / avgRiskUsd: the 10 worst trades in units of the average risk; 0 when avgRiskUsd is 0. */
+  worst10R: number;
 }
 
 export interface MetricsInput {
@@ -195,6 +221,8 @@ export function computeMetrics(input: MetricsInput): Metrics {
       grossLoss.add(-p);
     }
   }
+  const avgRiskUsd = meanRisk(trades);
+  const perRisk = (usd: number): number => (avgRiskUsd > 0 ? usd / avgRiskUsd : 0);
   const gp = grossProfit.value();
   const gl = grossLoss.value();
   const profitFactor = gl > 0 ? Math.min(gp / gl, PROFIT_FACTOR_CAP) : gp > 0 ? PROFIT_FACTOR_CAP : 0;
@@ -226,11 +254,39 @@ export function computeMetrics(input: MetricsInput): Metrics {
     worst10: worst.value(),
     exposurePct,
     trades: t,
+    avgRiskUsd,
+    netR: perRisk(gp - gl),
+    edgeR: t > 0 ? perRisk(gp - gl) / t : 0,
+    pnlStdR: perRisk(pnlMoments.std),
+    worst10R: perRisk(worst.value()),
   };
   for (const [k, v] of Object.entries(m)) {
     if (!Number.isFinite(v)) throw new RangeError(`metric ${k} overflowed (${v}); inputs are outside the supported magnitude`);
   }
   return m;
+}
+
+/** Risk of one trade (see {@link TradeOutcome.riskUsd}), NaN when it cannot be known. */
+export function tradeRiskUsd(t: TradeOutcome): number {
+  if (t.riskUsd !== undefined) return t.riskUsd;
+  if (t.entries !== undefined && t.initialStopUsd !== undefined && t.entries.length > 0) {
+    const stop = t.initialStopUsd;
+    return t.entries.reduce((a, e) => a + e.qtyShares * Math.max(0, e.priceUsd - stop), 0);
+  }
+  return t.rMultiple !== 0 ? Math.abs(t.pnlUsd / t.rMultiple) : NaN;
+}
+
+function meanRisk(trades: readonly TradeOutcome[]): number {
+  const sum = new NeumaierSum();
+  let n = 0;
+  for (const t of trades) {
+    const r = tradeRiskUsd(t);
+    if (Number.isFinite(r) && r >= 0) {
+      sum.add(r);
+      n++;
+    }
+  }
+  return n > 0 ? sum.value() / n : 0;
 }
 
 function cagr(initial: number, finalEquity: number, spanMs: number): number {
@@ -288,44 +344,4 @@ class NeumaierSum {
   value(): number {
     return this.sum + this.comp;
   }
-}
-
-/** The fields the research criteria compare; a full {@link Metrics} satisfies it. */
-export type CriteriaInput = Pick<Metrics, "pnlStd" | "worst10" | "sharpe" | "totalReturnPct">;
-
-/**
- * The research's four criteria for a sizing mode against the fixed baseline, in percent. Each is
- * 0 when its baseline denominator is 0 (or so close to 0 that the ratio overflows), since there is
- * then nothing to improve relative to.
- */
-export interface Criteria {
-  /** (1 - var_mode / var_base) x 100 on trade-P/L variance (pnlStd squared); positive = steadier trades. */
-  varianceReductionPct: number;
-  /** (worst10_mode - worst10_base) / |worst10_base| x 100; positive = smaller losses on the 10 worst trades. */
-  worst10ImprovementPct: number;
-  /** (sharpe_mode - sharpe_base) / |sharpe_base| x 100; positive = better daily Sharpe. */
-  sharpeImprovementPct: number;
-  /** (return_mode - return_base) / |return_base| x 100 on total return; negative = return given up. */
-  returnImprovementPct: number;
-}
-
-/** Computes {@link Criteria} of `mode` relative to `baseline`. Always finite. */
-export function criteriaVsBaseline(mode: CriteriaInput, baseline: CriteriaInput): Criteria {
-  // Ratio of stds squared rather than of variances: the variances overflow long before the std ratio does.
-  const stdRatio = baseline.pnlStd !== 0 ? mode.pnlStd / baseline.pnlStd : NaN;
-  return {
-    varianceReductionPct: finiteOr0((1 - stdRatio * stdRatio) * 100),
-    worst10ImprovementPct: relativeChangePct(mode.worst10, baseline.worst10),
-    sharpeImprovementPct: relativeChangePct(mode.sharpe, baseline.sharpe),
-    returnImprovementPct: relativeChangePct(mode.totalReturnPct, baseline.totalReturnPct),
-  };
-}
-
-function relativeChangePct(modeValue: number, baseValue: number): number {
-  if (baseValue === 0) return 0;
-  return finiteOr0(((modeValue - baseValue) / Math.abs(baseValue)) * 100);
-}
-
-function finiteOr0(x: number): number {
-  return Number.isFinite(x) ? x : 0;
 }

@@ -1,18 +1,31 @@
 import type { BarView } from "../core/bars.ts";
 import type { Fill, OrderIntent } from "../core/types.ts";
+import { SessionDay, type SessionLookup } from "../core/market-calendar.ts";
+import { DayTradeCounter, pdtBlocks } from "../risk/day-trades.ts";
 import { MARKET_BUY_CUSHION, buyLimitFill, buyStopFill, sellLimitFill, sellStopFill, withFriction } from "./fill-model.ts";
-
-const BAR_MS = 60_000;
-
-import type { SubmitResult, Venue, VenueFactory } from "./venue.ts";
+import type { OrderEnded, SubmitResult, Venue, VenueFactory } from "./venue.ts";
+import { WASH_TRADE_MESSAGE, washTradeConflict } from "./wash-trade.ts";
 
 export type { SubmitResult } from "./venue.ts";
+
+const BAR_MS = 60_000;
+const ACCEPTED: SubmitResult = Object.freeze({ accepted: true });
+/** Alpaca's answer to an order that could make a 4th day trade (403, code 40310100). */
+export const PDT_MESSAGE = "trade denied due to pattern day trading protection";
 
 interface WorkingOrder {
   readonly intent: OrderIntent;
   active: boolean;
-  /** Cancel asked for while its symbol's bar is being processed: it takes effect when the bar ends. */
+  /** Cancel (or replace) asked for while its symbol's bar is processed: it lands when the bar ends. */
   cancelAsked: boolean;
+  /** Ended by a fill (not a cancel): a replace that was waiting for it is refused. */
+  filled: boolean;
+}
+
+/** An order sent while its symbol's bar was processed: the broker sees it once the bar's cancels landed. */
+interface Queued {
+  readonly intent: OrderIntent;
+  readonly replaces: WorkingOrder | null;
 }
 
 export interface SimBrokerOptions {
@@ -20,13 +33,29 @@ export interface SimBrokerOptions {
   readonly frictionPerSide: number;
   /** Buying power = equity x this - long market value (1 = cash account). */
   readonly buyingPowerMultiple: number;
+  /** Refuse an order that could make a 4th day trade under $25,000 of previous-day equity (Alpaca does; default on). */
+  readonly pdtProtection?: boolean;
+  /** Which days trade and when they close (the NYSE rules of core/market-calendar by default). */
+  readonly sessions?: SessionLookup;
 }
 
 /**
  * A simulated broker for backtests: cash, long positions, working orders and the shared fill
- * model. Orders only fill against bars that arrive for their symbol, never against a bar that
- * does not exist. Fills are reported synchronously through `onFill`, which may submit or cancel
- * orders re-entrantly (e.g. a target fill moves the stop).
+ * model, under the rules Alpaca applies when an order arrives (alpaca-protocol.md, "Behaviours the
+ * bot must survive"), so a backtest refuses what the broker would:
+ * - a sell beyond the shares not held for other open sells (403 "insufficient qty available");
+ * - a potential wash trade (see wash-trade.ts);
+ * - a 4th day trade in 5 business days under $25,000 of previous-day equity;
+ * - a resting buy beyond buying power.
+ * Orders only fill against bars that arrive for their symbol, and only inside the day's regular
+ * session from the calendar: Alpaca accepts a market order sent after the close (status
+ * `accepted`) and fills it at the next open, and day orders without extended hours never
+ * execute outside 09:30 to the close (13:00 on an early-close day); a holiday has no session. Fills are reported synchronously
+ * through `onFill`, which may submit, replace or cancel re-entrantly (a target fill moves the
+ * stop). While a symbol's bar is processed its cancels land at the bar's end, as a broker's
+ * cancel lands after the fill the bot reacts to; orders sent meanwhile are checked and placed
+ * after those cancels (the sequencing the Venue contract asks of every venue), and one refused
+ * then is reported through `onEnded`, like a refusal after a live broker's 200.
  */
 export class SimBroker implements Venue {
   cashUsd: number;
@@ -36,22 +65,33 @@ export class SimBroker implements Venue {
   private readonly workingCount: Int32Array;
   private readonly byId = new Map<string, WorkingOrder>();
   private readonly usedIds = new Set<string>();
+  private readonly queued: Queued[] = [];
   /** The bar being processed, when a submission happens during it. */
   private current: BarView | null = null;
   /** Symbol whose bar is being processed (-1: none), and whether cancels wait for its end. */
   private inBar = -1;
   private cancelsPending = false;
+  private readonly dayTrades: DayTradeCounter;
+  private day = -1;
+  /** Equity at the previous session's last bar (the PDT rule reads it). */
+  private prevDayEquityUsd: number;
+  /** The session of the day being looked at (per-day lookup; per-bar reads are fields). */
+  private readonly session: SessionDay;
 
   constructor(
     readonly symbols: readonly string[],
     private readonly opts: SimBrokerOptions,
     private readonly onFill: (fill: Fill) => void,
+    private readonly onEnded: (e: OrderEnded) => void = () => {},
   ) {
     this.cashUsd = opts.initialCashUsd;
+    this.prevDayEquityUsd = opts.initialCashUsd;
     this.qty = new Float64Array(symbols.length);
     this.lastClose = new Float64Array(symbols.length).fill(NaN);
     this.working = symbols.map(() => []);
     this.workingCount = new Int32Array(symbols.length);
+    this.dayTrades = new DayTradeCounter(symbols.length);
+    this.session = new SessionDay(0, opts.sessions);
   }
 
   equityUsd(): number {
@@ -71,9 +111,17 @@ export class SimBroker implements Venue {
     return Math.max(0, this.equityUsd() * this.opts.buyingPowerMultiple - this.longMarketValueUsd()) / MARKET_BUY_CUSHION;
   }
 
+  /** Day trades in the last 5 business days, as the broker counts them. */
+  dayTradeCount(): number {
+    return this.dayTrades.inWindow();
+  }
+
   onBar(bar: BarView): void {
     if (this.workingCount[bar.symId] !== 0) this.processBar(bar);
-    else this.lastClose[bar.symId] = bar.close;
+    else {
+      this.noteDay(bar.etDay);
+      this.lastClose[bar.symId] = bar.close;
+    }
   }
 
   lastPriceUsd(symId: number): number {
@@ -90,38 +138,45 @@ export class SimBroker implements Venue {
   }
 
   submit(intent: OrderIntent): SubmitResult {
-    if (this.usedIds.has(intent.clientOrderId)) return { accepted: false, reason: "client_order_id must be unique" };
-    if (!(intent.qtyShares > 0) || !Number.isInteger(intent.qtyShares)) return { accepted: false, reason: `bad quantity ${intent.qtyShares}` };
+    const bad = this.malformed(intent);
+    if (bad !== null) return { accepted: false, reason: bad };
     this.usedIds.add(intent.clientOrderId);
-    if (intent.type === "oco" && intent.side !== "sell") return { accepted: false, reason: "oco orders are sell exits of a long position" };
-    if (intent.side === "buy" && intent.type !== "market") {
-      // A resting buy reserves its cost at the broker when it is placed (limit price, or the stop).
-      const cost = intent.qtyShares * (intent.type === "limit" ? (intent.limitPriceUsd ?? NaN) : (intent.stopPriceUsd ?? NaN));
-      const power = this.buyingPowerUsd() * MARKET_BUY_CUSHION;
-      if (!(cost <= power)) return { accepted: false, reason: `insufficient buying power (cost $${cost.toFixed(2)}, buying power $${power.toFixed(2)})` };
+    if (this.inBar === intent.symId) {
+      this.queued.push({ intent, replaces: null });
+      return ACCEPTED;
     }
-    const cur = this.current;
-    if (intent.type === "market" && intent.timing !== "next_open" && cur !== null && cur.symId === intent.symId) {
-      return this.execute(intent, cur.close, cur.tMs + BAR_MS);
-    }
-    const w: WorkingOrder = { intent, active: true, cancelAsked: false };
-    this.working[intent.symId].push(w);
-    this.workingCount[intent.symId]++;
-    this.byId.set(intent.clientOrderId, w);
-    return { accepted: true };
+    return this.place(intent);
   }
 
-  /** A simulated broker replaces at once: the old order is canceled and the new one placed. */
+  /**
+   * Alpaca's replace (PATCH /v2/orders/{id}): the working order becomes `next` at once; the
+   * shares it held pass to `next`. Refused when the order is no longer open (422) or when `next`
+   * breaks a rule, and then the old order keeps working as it was (order_replace_rejected).
+   */
   replace(oldClientOrderId: string, next: OrderIntent): SubmitResult {
-    this.cancel(oldClientOrderId);
-    return this.submit(next);
+    const w = this.byId.get(oldClientOrderId);
+    if (!w || !w.active || w.cancelAsked) return { accepted: false, reason: `order ${oldClientOrderId} is not open: cannot replace` };
+    if (next.symId !== w.intent.symId || next.side !== w.intent.side) return { accepted: false, reason: "a replace keeps the symbol and side" };
+    const bad = this.malformed(next);
+    if (bad !== null) return { accepted: false, reason: bad };
+    this.usedIds.add(next.clientOrderId);
+    if (this.inBar === next.symId) {
+      w.cancelAsked = true;
+      this.cancelsPending = true;
+      this.queued.push({ intent: next, replaces: w });
+      return ACCEPTED;
+    }
+    this.deactivate(w);
+    const res = this.place(next);
+    if (!res.accepted) this.reactivate(w);
+    return res;
   }
 
   cancel(clientOrderId: string): boolean {
     const w = this.byId.get(clientOrderId);
     if (!w || !w.active) return false;
     // A bot reacting to a fill inside a bar is too late for that bar at a broker: the order can
-    // still fill on it. The cancel lands when the bar ends.
+    // still fill on it (and holds its shares: Alpaca's pending_cancel). The cancel lands when the bar ends.
     if (this.inBar === w.intent.symId) {
       w.cancelAsked = true;
       this.cancelsPending = true;
@@ -131,8 +186,11 @@ export class SimBroker implements Venue {
 
   /** Evaluates the symbol's working orders against a bar that just arrived, then marks its close. */
   processBar(bar: BarView): void {
+    this.noteDay(bar.etDay);
     const s = bar.symId;
-    if (this.workingCount[s] !== 0) {
+    const session = this.session.at(bar.etDay);
+    // Outside the session nothing executes; working orders wait for the next open.
+    if (this.workingCount[s] !== 0 && session.inSession(bar.etMinute)) {
       const list = this.working[s];
       // Orders placed while this bar is processed (exits after an entry fill, a moved stop) wait
       // for the next bar, as at a broker: the bot learns of a fill only after it happened.
@@ -151,7 +209,11 @@ export class SimBroker implements Venue {
           if (Number.isNaN(px)) continue;
           this.deactivate(w);
           const purpose = t === "oco" && kind === "stop" ? "stop" : w.intent.purpose;
-          this.execute(w.intent, px, px === bar.open ? bar.tMs : bar.tMs + BAR_MS, purpose);
+          const timeMs = px === bar.open ? bar.tMs : bar.tMs + BAR_MS;
+          const res = this.execute(w.intent, px, timeMs, purpose);
+          // A resting order the account can no longer pay for (or sell) ends unfilled, as a broker's rejection after its 200.
+          if (res.accepted) w.filled = true;
+          else this.onEnded({ clientOrderId: w.intent.clientOrderId, status: "rejected", reason: res.reason, timeMs });
         }
       }
       this.inBar = -1;
@@ -159,6 +221,7 @@ export class SimBroker implements Venue {
         this.cancelsPending = false;
         for (const w of list) if (w.active && w.cancelAsked) this.deactivate(w);
       }
+      if (this.queued.length !== 0) this.placeQueued(bar.tMs + BAR_MS);
       if (this.workingCount[s] === 0) list.length = 0;
     }
     this.lastClose[s] = bar.close;
@@ -173,10 +236,103 @@ export class SimBroker implements Venue {
     this.execute(intent, priceUsd, timeMs);
   }
 
+  /** What the broker refuses before looking at the account (Alpaca 422 on the POST). */
+  private malformed(intent: OrderIntent): string | null {
+    if (this.usedIds.has(intent.clientOrderId)) return "client_order_id must be unique";
+    if (!(intent.qtyShares > 0) || !Number.isInteger(intent.qtyShares)) return `bad quantity ${intent.qtyShares}`;
+    if (intent.type === "oco" && intent.side !== "sell") return "oco orders are sell exits of a long position";
+    return null;
+  }
+
+  /** Checks an order against the account and the open orders, then fills or rests it. */
+  private place(intent: OrderIntent): SubmitResult {
+    const why = this.refusal(intent);
+    if (why !== null) return { accepted: false, reason: why };
+    const cur = this.current;
+    if (intent.type === "market" && intent.timing !== "next_open" && cur !== null && cur.symId === intent.symId && this.openAtCloseOf(cur)) {
+      return this.execute(intent, cur.close, cur.tMs + BAR_MS);
+    }
+    const w: WorkingOrder = { intent, active: true, cancelAsked: false, filled: false };
+    this.working[intent.symId].push(w);
+    this.workingCount[intent.symId]++;
+    this.byId.set(intent.clientOrderId, w);
+    return ACCEPTED;
+  }
+
+  /** Why the broker would refuse this order now, or null. */
+  private refusal(intent: OrderIntent): string | null {
+    const s = intent.symId;
+    let heldForSells = 0;
+    let sellOpen = false;
+    let buyOpen = false;
+    if (this.workingCount[s] !== 0) {
+      for (const w of this.working[s]) {
+        if (!w.active) continue;
+        if (washTradeConflict(w.intent, intent)) return WASH_TRADE_MESSAGE;
+        // An order being canceled still holds its shares until the cancel lands (pending_cancel).
+        if (w.intent.side === "sell") {
+          heldForSells += w.intent.qtyShares;
+          sellOpen = true;
+        } else buyOpen = true;
+      }
+    }
+    if (intent.side === "sell") {
+      const available = this.qty[s] - heldForSells;
+      if (intent.qtyShares > available) return `insufficient qty available for order (requested: ${intent.qtyShares}, available: ${Math.max(0, available)})`;
+    }
+    if (this.opts.pdtProtection !== false && pdtBlocks(this.dayTrades.inWindow(), this.prevDayEquityUsd)) {
+      // Open orders count: a buy and a sell of one symbol may fill in either order (Alpaca's PDT page).
+      const dayTrade = intent.side === "sell" ? this.dayTrades.sellWouldDayTrade(s) || buyOpen : sellOpen;
+      if (dayTrade) return PDT_MESSAGE;
+    }
+    if (intent.side === "buy" && intent.type !== "market") {
+      // A resting buy reserves its cost at the broker when it is placed (limit price, or the stop).
+      const cost = intent.qtyShares * (intent.type === "limit" ? (intent.limitPriceUsd ?? NaN) : (intent.stopPriceUsd ?? NaN));
+      const power = this.buyingPowerUsd() * MARKET_BUY_CUSHION;
+      if (!(cost <= power)) return `insufficient buying power (cost $${cost.toFixed(2)}, buying power $${power.toFixed(2)})`;
+    }
+    return null;
+  }
+
+  /**
+   * Whether the market is open at the instant `bar` closes, when a "bar_close" market order is
+   * sent: the 12:59 bar of a half day closes at 13:00, the close itself, so an order sent then
+   * rests (Alpaca: `accepted`) and fills at the next session's open.
+   */
+  private openAtCloseOf(bar: BarView): boolean {
+    const sent = bar.etMinute + 1;
+    const s = this.session.at(bar.etDay);
+    return sent > s.openMinute && sent < s.closeMinute;
+  }
+
+  /** Places the orders sent during a bar, after that bar's cancels landed; a refusal is reported as a live broker would after its 200. */
+  private placeQueued(timeMs: number): void {
+    const q = this.queued.splice(0);
+    for (const { intent, replaces } of q) {
+      const res: SubmitResult =
+        replaces !== null && replaces.filled ? { accepted: false, reason: `order ${replaces.intent.clientOrderId} filled before it could be replaced` } : this.place(intent);
+      if (!res.accepted) this.onEnded({ clientOrderId: intent.clientOrderId, status: "rejected", reason: res.reason, timeMs });
+    }
+  }
+
+  private noteDay(etDay: number): void {
+    if (etDay === this.day) return;
+    // Marked before the new day's first bar moves any price: the previous session's close.
+    if (this.day >= 0) this.prevDayEquityUsd = this.equityUsd();
+    this.day = etDay;
+    this.dayTrades.rollTo(etDay);
+  }
+
   private deactivate(w: WorkingOrder): void {
     w.active = false;
     this.workingCount[w.intent.symId]--;
     this.byId.delete(w.intent.clientOrderId);
+  }
+
+  private reactivate(w: WorkingOrder): void {
+    w.active = true;
+    this.workingCount[w.intent.symId]++;
+    this.byId.set(w.intent.clientOrderId, w);
   }
 
   private execute(intent: OrderIntent, rawPriceUsd: number, timeMs: number, purpose = intent.purpose): SubmitResult {
@@ -196,9 +352,10 @@ export class SimBroker implements Venue {
       this.cashUsd += q * price;
       this.qty[s] -= q;
     }
+    this.dayTrades.onFill(s, intent.side);
     this.lastClose[s] = Number.isNaN(this.lastClose[s]) ? rawPriceUsd : this.lastClose[s];
     this.onFill({ clientOrderId: intent.clientOrderId, symbol: intent.symbol, symId: s, side: intent.side, qtyShares: q, priceUsd: price, timeMs, purpose });
-    return { accepted: true };
+    return ACCEPTED;
   }
 }
 
@@ -220,8 +377,8 @@ function fillPrice(o: OrderIntent, bar: BarView, pass: (typeof ORDER_PRIORITY)[n
 
 /** The backtest venue: a SimBroker with the run's money and friction. */
 export function simVenue(opts: SimBrokerOptions): VenueFactory {
-  return (symbols, onFill, currentBar) => {
-    const b = new SimBroker(symbols, opts, onFill);
+  return (symbols, onFill, currentBar, onEnded) => {
+    const b = new SimBroker(symbols, opts, onFill, onEnded ?? (() => {}));
     b.setCurrentBar(currentBar);
     return b;
   };

@@ -34,7 +34,11 @@ export interface Venue {
    * Makes the working order `oldClientOrderId` become `next` (same symbol and side; a new client
    * order id; a changed stop, limit or quantity). A live venue uses the broker's replace (Alpaca
    * PATCH /v2/orders/{id}) where it can, and falls back to cancel, wait for `canceled`, then post.
-   * Until `next` fills or ends, the engine treats `next` as the working order.
+   * Until `next` fills or ends, the engine treats `next` as the working order. A replace the
+   * broker refuses leaves the old order working at Alpaca (`order_replace_rejected`): the venue
+   * then reports `next` as ended only once the old order has ended too (it cancels it), so the
+   * engine never re-lays exits while the old one still holds the shares. A refusal answered at
+   * once (`accepted: false`) means the old order is still working as it was.
    */
   replace(oldClientOrderId: string, next: OrderIntent): SubmitResult;
   equityUsd(): number;
@@ -46,5 +50,10 @@ export interface Venue {
   liquidate(symId: number, priceUsd: number, timeMs: number, clientOrderId: string, purpose: string): void;
 }
 
-/** Builds a venue for a run: the symbols, where fills go, and the bar being processed (for "bar_close" orders). */
-export type VenueFactory = (symbols: readonly string[], onFill: (fill: Fill) => void, currentBar: BarView) => Venue;
+/**
+ * Builds a venue for a run: the symbols, where fills go, the bar being processed (for "bar_close"
+ * orders), and where an order that ended without the engine asking is reported (a refusal after
+ * the order was accepted for sending, a broker cancel or expiry). A venue that learns of such
+ * endings elsewhere (the daemon's ledger) may ignore `onEnded`.
+ */
+export type VenueFactory = (symbols: readonly string[], onFill: (fill: Fill) => void, currentBar: BarView, onEnded?: (e: OrderEnded) => void) => Venue;

@@ -3,9 +3,10 @@ import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { runBacktest, tradeListJson } from "../backtest/run.ts";
 import type { Metrics } from "../backtest/metrics.ts";
-import { loadBars, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadBars, withBarInputs } from "./load-bars.ts";
 import { progressBar, type Progress } from "./progress.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
+import { homeDir } from "./home.ts";
 
 export interface BacktestCliOptions extends BarInputOptions {
   config?: string;
@@ -34,9 +35,9 @@ Examples:
 
 export function backtestCommand(o: BacktestCliOptions): void {
   const t0 = performance.now();
-  const config = resolveConfig(o.config);
+  const config = resolveConfig(o.config, homeDir());
   let fileBar: Progress | null = null;
-  const loaded = loadBars(o, (done, total) => {
+  const loaded = loadBars({ ...o, plausibility: barLimits(config) }, (done, total) => {
     fileBar ??= progressBar("loading", total, !o.json);
     fileBar.update(done);
   });

@@ -3,7 +3,9 @@ import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { ALL_MODES, compareModes, withFixed, type Comparison } from "../backtest/compare.ts";
 import { tradeListJson } from "../backtest/run.ts";
-import { loadSeries } from "./load-bars.ts";
+import { DEFAULT_MIN_TRADES } from "../experiments/plan.ts";
+import { CRITERIA, DOLLAR_FIGURES, criteriaRulesJson, diffText, pctRulesText, type Criteria, type CriterionDiff, type CriterionSpec } from "../backtest/criteria.ts";
+import { barLimits, loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import { loadQTable } from "../sizing/rl/index.ts";
@@ -11,6 +13,7 @@ import type { BarInputOptions } from "./load-bars.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { progressBar } from "./progress.ts";
 import { writeComparisonReport } from "./report-file.ts";
+import { homeDir } from "./home.ts";
 
 interface CompareOptions extends BarInputOptions {
   modes: string;
@@ -40,10 +43,10 @@ Examples:
 }
 
 function compareCommand(o: CompareOptions): void {
-  const config = resolveConfig(o.config);
+  const config = resolveConfig(o.config, homeDir());
   const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
-  const loaded = loadSeries(o);
+  const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
   const rlTable = o.rlTable;
   const bar = progressBar("compare", withFixed(modes as SizingMode[]).length, !o.json);
   const cmp = compareModes({
@@ -81,7 +84,7 @@ export function compareJson(cmp: Comparison, rejectedRows: number): object {
       tradeList: tradeListJson(r.run.engine.trades),
     };
   }
-  return { bars: cmp.modes[0]?.run.engine.bars ?? 0, rejectedRows, modes, criteria: cmp.criteria };
+  return { bars: cmp.modes[0]?.run.engine.bars ?? 0, rejectedRows, modes, criteria: cmp.criteria, criteriaRules: criteriaRulesJson() };
 }
 
 const pct = (x: number): string => `${x.toFixed(2)}%`;
@@ -106,14 +109,12 @@ export function compareTables(cmp: Comparison): string {
   row("worst trade", (r) => `$${r.run.metrics.worstTrade.toFixed(0)}`);
   row("worst 10", (r) => `$${r.run.metrics.worst10.toFixed(0)}`);
   row("exposure", (r) => pct(r.run.metrics.exposurePct));
-  const c = new Table({ head: ["vs fixed", ...names] });
-  const crit = (label: string, k: "varianceReductionPct" | "worst10ImprovementPct" | "sharpeImprovementPct" | "returnImprovementPct"): void => {
-    c.push([label, ...names.map((n) => pct(cmp.criteria[n][k]))]);
-  };
-  crit("variance reduction", "varianceReductionPct");
-  crit("worst-10 improvement", "worst10ImprovementPct");
-  crit("Sharpe improvement", "sharpeImprovementPct");
-  crit("return improvement", "returnImprovementPct");
+  row("avg risk per trade", (r) => `$${r.run.metrics.avgRiskUsd.toFixed(0)}`);
+  row("P/L per trade (R)", (r) => r.run.metrics.edgeR.toFixed(3));
+  row("net P/L (R)", (r) => r.run.metrics.netR.toFixed(2));
+  row("trade P/L std (R)", (r) => r.run.metrics.pnlStdR.toFixed(3));
+  row("worst 10 (R)", (r) => r.run.metrics.worst10R.toFixed(2));
+  const c = criteriaTable(names, (n) => cmp.criteria[n], "vs fixed");
   const s = new Table({ head: ["risk at entry", ...names.map((n) => `${n}: share / win`)] });
   for (let i = 0; i < cmp.modes[0].sizes.length; i++) {
     s.push([cmp.modes[0].sizes[i].bracket, ...cmp.modes.map((r) => {
@@ -121,7 +122,9 @@ export function compareTables(cmp: Comparison): string {
       return `${b.sharePct.toFixed(0)}% / ${b.winRate === null ? "-" : pct(b.winRate * 100)}`;
     })]);
   }
-  const out = [m.toString(), "Research criteria against fixed:", c.toString(), "Size distribution and win rate by size bracket:", s.toString()];
+  const few = cmp.modes.filter((r) => r.run.metrics.trades < DEFAULT_MIN_TRADES);
+  const fewNote = few.length > 0 ? [`Fewer than ${DEFAULT_MIN_TRADES} trades (an experiment would list these, not rank them): ${few.map((r) => `${r.mode} ${r.run.metrics.trades}`).join(", ")}; differences over so few trades are noise.`] : [];
+  const out = [m.toString(), "Criteria against fixed (size-neutral first; the $ rows scale with position size):", c.toString(), pctRulesText(), ...fewNote, "Size distribution and win rate by size bracket:", s.toString()];
   const fixed = cmp.modes.find((r) => r.mode === "fixed");
   if (fixed && fixed.kelly.length > 0) {
     const k = new Table({ head: ["Kelly (R multiples)", "trades", "win rate", "payoff", "full", "half", "quarter"] });
@@ -139,4 +142,23 @@ export function compareTables(cmp: Comparison): string {
     out.push(`Confidence calibration (${r.mode}): predicted vs observed win rate`, t.toString());
   }
   return out.join("\n");
+}
+
+/**
+ * The criteria of each column against a baseline, one row per figure: the size-neutral ones, then
+ * the dollar ones labelled as scaling with size. Shared by compare, walkforward and experiments.
+ */
+export function criteriaTable(columns: readonly string[], of: (column: string) => Criteria | null, corner: string): string {
+  const t = new Table({ head: [corner, ...columns] });
+  const rows = (specs: Readonly<Record<string, CriterionSpec>>, pick: (c: Criteria) => Readonly<Record<string, CriterionDiff>>): void => {
+    for (const [k, spec] of Object.entries(specs)) {
+      t.push([spec.label, ...columns.map((col) => {
+        const c = of(col);
+        return c ? diffText(pick(c)[k], spec) : "-";
+      })]);
+    }
+  };
+  rows(CRITERIA, (c) => c.sizeNeutral);
+  rows(DOLLAR_FIGURES, (c) => c.dollars);
+  return t.toString();
 }

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { relative } from "node:path";
 import type { Command } from "commander";
 import { ConfigError, defaultConfig, parseConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -18,6 +17,7 @@ import {
   withKey,
   writeUserFile,
 } from "../config/user-file.ts";
+import { homeDir, homeSource } from "./home.ts";
 
 interface FileOption {
   config?: string;
@@ -112,12 +112,12 @@ Examples:
   $ npx sizewise config validate config/local.json
   $ npx sizewise config validate my-experiment.json`,
     )
-    .action((file: string | undefined) => validateCommand(userConfigPath(file)));
+    .action((file: string | undefined) => validateCommand(userConfigPath(file, homeDir())));
 }
 
 /** The effective config and where its overrides came from. */
 function effective(o: FileOption): { config: Config; file: string; raw: Record<string, unknown> } {
-  const file = userConfigPath(o.config);
+  const file = userConfigPath(o.config, homeDir());
   if (o.config && !existsSync(file)) throw new ConfigError(`config file ${o.config} does not exist`, [file]);
   const raw = readUserFile(file);
   assertValid(raw, file);
@@ -134,7 +134,7 @@ function showCommand(o: FileOption & { json?: boolean; explain?: boolean; md?: b
   }
   const defaults = defaultConfig();
   const changed = new Map(configChanges(defaults, config).map((c) => [c.key, c]));
-  const source = existsSync(file) ? `defaults + ${relative(process.cwd(), file) || file} (${changed.size} override${changed.size === 1 ? "" : "s"})` : "defaults (no user file)";
+  const source = existsSync(file) ? `defaults + ${file} (${changed.size} override${changed.size === 1 ? "" : "s"})` : "defaults (no user file)";
   if (o.explain) {
     process.stdout.write(o.md ? keysMarkdown((k) => getKey(config, k)) : `# config: ${source}\n${explainText(config, changed)}`);
     return;
@@ -160,7 +160,7 @@ function explainText(config: Config, changed: ReadonlyMap<string, unknown>): str
 }
 
 function setCommand(key: string, value: ReturnType<typeof parseValue> | undefined, o: FileOption): void {
-  const file = userConfigPath(o.config);
+  const file = userConfigPath(o.config, homeDir());
   const raw = readUserFile(file);
   const before = parseConfig(raw, file);
   checkKey(key);
@@ -175,7 +175,8 @@ function setCommand(key: string, value: ReturnType<typeof parseValue> | undefine
   writeUserFile(file, next);
   const now = getKey(parseConfig(next, file), key);
   const was = getKey(before, key);
-  const where = relative(process.cwd(), file) || file;
+  // Absolute, and which home it belongs to: the daemon of that home reads this file.
+  const where = o.config ? file : `${file} (home: ${homeSource()})`;
   process.stdout.write(value === undefined ? `${key}: back to its default ${show(now)} (was ${show(was)}) in ${where}\n` : `${key}: ${show(was)} -> ${show(now)} in ${where}\n`);
   if (key === "sizing.mode") process.stdout.write("a running daemon switches at its next sizing decision\n");
 }

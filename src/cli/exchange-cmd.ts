@@ -73,7 +73,7 @@ export function registerExchange(program: Command): void {
     .option("--stream-lag-ms <n>", "wall-clock ms trade updates are held back before they reach the stream", "0")
     .option("--auth-timeout-ms <n>", "market-data stream connections must authenticate within this (Alpaca: 10 s)", "10000")
     .option("--extra-event <name>", "also send this trade_updates event (one the SDK does not list) after every new")
-    .option("--wash-stops", "stricter wash-trade reading: untriggered stop orders count as opposite orders")
+    .option("--no-wash-stops", "kinder wash-trade reading: untriggered stop orders do not count as opposite orders (default: they do, as Alpaca's table lists)")
     .option("--wash-trade-403", "refuse wash trades with 403 40310000 (another reported form) instead of 422 42210000")
     .option("--shared-execution-ids", "end FILL activity ids in the stream's execution_id (unverified on Alpaca; default: they differ)")
     .option("--no-fill-while-pending-cancel", "never fill an order whose cancel is pending (Alpaca may)")
@@ -151,7 +151,7 @@ async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): P
       authTimeoutMs: intOption("--auth-timeout-ms", o.authTimeoutMs, 1),
       extraEvent: o.extraEvent,
       rules: {
-        washTradeStopsCount: o.washStops ?? false, washTradeStatus: o.washTrade403 ? 403 : 422, activityIdSharesExecutionId: o.sharedExecutionIds ?? false,
+        washTradeStopsCount: o.washStops ?? true, washTradeStatus: o.washTrade403 ? 403 : 422, activityIdSharesExecutionId: o.sharedExecutionIds ?? false,
         fillWhilePendingCancel: o.fillWhilePendingCancel, replaceGroupQty: o.replaceGroupQty ?? false,
       },
     });

@@ -9,10 +9,13 @@ import { loadPlan } from "../experiments/plan.ts";
 import { runExperiments } from "../experiments/runner.ts";
 import { RANK_HEAD, decisionLines, experimentJson, experimentMarkdown, rankCells, type DataInfo } from "../experiments/report.ts";
 import { intOption } from "./int-option.ts";
-import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { etToUtcMs, isoToEtDay } from "../core/ny-time.ts";
+import { recordHoldout } from "../walkforward/holdout-ledger.ts";
+import { type BarInputOptions, barLimits, loadSeries, withBarInputs } from "./load-bars.ts";
 import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { parseFoldOptions, withFoldOptions, type FoldCliOptions } from "./walkforward-cmd.ts";
+import { homeDir } from "./home.ts";
 
 interface ExperimentsCliOptions extends BarInputOptions, FoldCliOptions {
   plan: string;
@@ -49,14 +52,14 @@ Examples:
 }
 
 async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
-  const base = resolveConfig(o.config);
+  const base = resolveConfig(o.config, homeDir());
   const plan = loadPlan(o.plan);
   const folds = parseFoldOptions(o);
   const workers = o.workers === undefined ? availableParallelism() : intOption("--workers", o.workers, 1);
-  const loaded = loadSeries(o);
+  const loaded = loadSeries({ ...o, plausibility: barLimits(base) });
   const bars = MergedBars.fromSeries(loaded.series);
   const progress = lazyProgressBar(`experiments ${plan.name}`, !o.json);
-  const report = await runExperiments({
+  let report = await runExperiments({
     plan,
     planFile: o.plan,
     base,
@@ -67,6 +70,22 @@ async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
     onVariant: progress.update,
   });
   progress.stop();
+  if (report.holdout) {
+    // The holdout's figures are about to be shown: record that in the ledger first, and warn when it is not the first look.
+    const h = report.holdout;
+    const test = { from: h.test.from, to: h.test.to, days: h.test.days };
+    const ledger = recordHoldout({
+      stateDir: o.state,
+      window: bars.window(etToUtcMs(isoToEtDay(test.from), 0), etToUtcMs(isoToEtDay(test.to) + 1, 0)),
+      holdout: test,
+      command: "experiments",
+      plan: o.plan,
+      evaluated: h.evaluations.map((e) => e.name),
+      nowMs: Date.now(),
+      warn: (m) => process.stderr.write(`${m}\n`),
+    });
+    report = { ...report, holdout: { ...h, label: ledger.label, ledger } };
+  }
   const data: DataInfo = { origin: o.data ?? `generated (seed ${o.seed})`, symbols: bars.symbols.length, days: bars.tradingDays().length };
   const out = o.out ?? join(o.state, "reports", `experiments-${basename(plan.name)}.md`);
   mkdirSync(dirname(out), { recursive: true });
@@ -77,7 +96,7 @@ async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
     return;
   }
   const t = new Table({ head: ["rank", "variant", ...RANK_HEAD] });
-  for (const v of report.analysis.ranked) t.push([v.rank, v.baseline ? `${v.name} (baseline)` : v.name, ...rankCells(v)]);
+  for (const v of report.analysis.ranked) t.push([v.rank ?? "-", v.baseline ? `${v.name} (baseline)` : v.name, ...rankCells(v)]);
   await writeOut(
     [
       `Experiment ${plan.name}: ${report.variants.length} variants on ${data.origin}, ${report.workers} worker${report.workers === 1 ? "" : "s"}. Out of sample, ${report.rankMode} mode:`,

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { clearHaltFlag, haltFlagPath, readHaltFlag, writeHaltFlag, type HaltFlag } from "../store/halt-flag.ts";
 import { readPidFile } from "../store/pid-file.ts";
+import { requireStateDir } from "./home.ts";
 
 interface HaltOptions {
   state: string;
@@ -36,6 +37,7 @@ Examples:
   $ npx sizewise resume`,
     )
     .action((o: HaltOptions) => {
+      requireStateDir(o.state, "nothing to halt there, and the flag is never written into a folder no daemon uses");
       const held = readHaltFlag(o.state);
       if (held !== null) {
         process.stdout.write(`already ${since(held)}\nthe flag is kept as it is (${haltFlagPath(o.state)}); \`sizewise resume --state ${o.state}\` lifts it\n`);
@@ -61,6 +63,7 @@ Examples:
   $ npx sizewise resume --state /srv/sizewise/state`,
     )
     .action((o: { state: string }) => {
+      requireStateDir(o.state, "nothing to resume there");
       const was = clearHaltFlag(o.state);
       if (was === null) {
         process.stdout.write(`not halted: no HALT flag in ${o.state}\n`);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { reviewDays } from "../report/review.ts";
 import { reviewMarkdown, reviewText } from "../report/journal-text.ts";
 import { loadReview, withReviewSource, type ReviewSourceOptions } from "./review-input.ts";
+import { defaultStateDir } from "./home.ts";
 
 interface JournalOptions extends ReviewSourceOptions {
   json?: boolean;
@@ -47,6 +48,6 @@ function journalCommand(o: JournalOptions): void {
   if (!asked && days.every((d) => d.trades.length === 0)) {
     const withTrades = [...new Set(r.input.trades.map((t) => t.day))];
     const last = withTrades[withTrades.length - 1];
-    if (last) process.stdout.write(`(the latest day with trades is ${last}: sizewise journal${o.state !== "state" ? ` --state ${o.state}` : ""} --date ${last})\n`);
+    if (last) process.stdout.write(`(the latest day with trades is ${last}: sizewise journal${o.state !== defaultStateDir() ? ` --state ${o.state}` : ""} --date ${last})\n`);
   }
 }

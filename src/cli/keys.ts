@@ -10,14 +10,14 @@ export interface ApiKeys {
 }
 
 /**
- * The Alpaca key pair, from the environment or a `.env` file in the working directory. A `.env`
+ * The Alpaca key pair, from the environment or a `.env` file in `dir` (the CLI passes its home). A `.env`
  * that other users can read is refused: the secret would be theirs too. Returns null when
  * neither has both keys (the daemon then trades the local exchange).
  */
-export function readKeys(env: NodeJS.ProcessEnv, cwd: string): ApiKeys | null {
+export function readKeys(env: NodeJS.ProcessEnv, dir: string): ApiKeys | null {
   const fromEnv = pair(env.APCA_API_KEY_ID, env.APCA_API_SECRET_KEY);
   if (fromEnv) return { ...fromEnv, source: "environment" };
-  const file = join(cwd, ".env");
+  const file = join(dir, ".env");
   if (!existsSync(file)) return null;
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) {
@@ -26,13 +26,34 @@ export function readKeys(env: NodeJS.ProcessEnv, cwd: string): ApiKeys | null {
       `${file} is open to ${who} (mode ${mode.toString(8).padStart(3, "0")}) and it holds the API key pair: whoever can read it can trade this account, and whoever can write it can swap in their keys. Keys are only read from a .env only its owner can use: run chmod 600 ${file}`,
     );
   }
+  const vars = envFileVars(file);
+  const fromFile = pair(vars.APCA_API_KEY_ID, vars.APCA_API_SECRET_KEY);
+  return fromFile ? { ...fromFile, source: ".env" } : null;
+}
+
+/** `NAME=value` lines of a .env file (quotes and `export` dropped). */
+function envFileVars(file: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const line of readFileSync(file, "utf8").split(/\r?\n/)) {
     const m = /^\s*(?:export\s+)?([A-Z0-9_]+)\s*=\s*(.*?)\s*$/.exec(line);
     if (m) vars[m[1]] = m[2].replace(/^(['"])(.*)\1$/, "$2");
   }
-  const fromFile = pair(vars.APCA_API_KEY_ID, vars.APCA_API_SECRET_KEY);
-  return fromFile ? { ...fromFile, source: ".env" } : null;
+  return vars;
+}
+
+/**
+ * Why there is no key pair, in words for the banner: neither key set, or only one (the case that
+ * used to fall back to generated bars without a word). Call it only when {@link readKeys} gave null.
+ */
+export function missingKeysReason(env: NodeJS.ProcessEnv, dir: string): string {
+  const file = join(dir, ".env");
+  const vars = existsSync(file) ? envFileVars(file) : {};
+  const id = Boolean(env.APCA_API_KEY_ID || vars.APCA_API_KEY_ID);
+  const secret = Boolean(env.APCA_API_SECRET_KEY || vars.APCA_API_SECRET_KEY);
+  const where = `in the environment or ${file}`;
+  if (id && !secret) return `only APCA_API_KEY_ID is set ${where}, APCA_API_SECRET_KEY is missing`;
+  if (!id && secret) return `only APCA_API_SECRET_KEY is set ${where}, APCA_API_KEY_ID is missing`;
+  return `no Alpaca keys: APCA_API_KEY_ID and APCA_API_SECRET_KEY are not set ${where}`;
 }
 
 function pair(keyId: string | undefined, secretKey: string | undefined): { keyId: string; secretKey: string } | null {

@@ -1,9 +1,13 @@
 import { join } from "node:path";
 import type { Command } from "commander";
-import type { BarSeries, BarSource, RejectLog } from "../core/bars.ts";
-import { loadBarDir } from "../data/load-dir.ts";
+import type { BarSeries, BarSource } from "../core/bars.ts";
+import { RejectLog } from "../core/bars.ts";
+import { listBarFiles, loadBarDir } from "../data/load-dir.ts";
 import { seriesSource } from "../data/merge-source.ts";
-import { generateSeries } from "../data/generator.ts";
+import { generateSeries, syntheticSymbols } from "../data/generator.ts";
+import { plausibleSeries } from "../data/plausible-series.ts";
+import { DEFAULT_PLAUSIBILITY as DEFAULT_DATA, limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
+import type { Config } from "../config/schema.ts";
 
 export interface BarInputOptions {
   data?: string;
@@ -15,6 +19,13 @@ export interface BarInputOptions {
   seed: string;
   genSymbols: string;
   genDays: string;
+  /** Plausibility limits for every bar (undefined: the defaults now; null: shape checks only). */
+  plausibility?: PlausibilityLimits | null;
+}
+
+/** The plausibility limits of a config's `data.*` keys, as of now. */
+export function barLimits(config: Config): PlausibilityLimits {
+  return limitsFromConfig(config.data, Date.now());
 }
 
 export interface LoadedBars {
@@ -58,27 +69,60 @@ function positiveInt(name: string, v: string): number {
   return n;
 }
 
-/** Bars as whole series (for commands that run the same bars several times). */
-export function loadSeries(o: BarInputOptions): { series: BarSeries[]; rejects: RejectLog | null } {
-  const symbols = o.symbols ? o.symbols.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean) : undefined;
-  if (o.data) {
-    const r = loadBarDir(o.data, { symbols, fromDay: o.from, toDay: o.to, cacheDir: o.cache ? join(o.state, "cache") : null });
-    if (r.series.length === 0) throw new Error(`no bar files for ${symbols ? symbols.join(",") : "any symbol"} in ${o.data}`);
-    return { series: r.series, rejects: r.rejects };
-  }
-  return { series: generated(o, symbols), rejects: null };
+/** `--symbols a,b` as upper-case names, or undefined. */
+export function askedSymbols(o: { symbols?: string }): string[] | undefined {
+  const list = o.symbols ? o.symbols.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean) : [];
+  return list.length > 0 ? [...new Set(list)] : undefined;
 }
 
-function generated(o: BarInputOptions, symbols: string[] | undefined): BarSeries[] {
+/**
+ * Refuses `--symbols` the data does not have (rather than trading the rest in silence), naming
+ * what the data has.
+ */
+function checkAsked(dir: string, asked: string[] | undefined, series: readonly BarSeries[], o: BarInputOptions): void {
+  const have = new Set(series.map((s) => s.symbol.toUpperCase()));
+  const missing = (asked ?? []).filter((s) => !have.has(s));
+  if (series.length > 0 && missing.length === 0) return;
+  const inDir = [...new Set(listBarFiles(dir).map((f) => f.symbol.toUpperCase()))].sort();
+  const range = o.from || o.to ? ` between ${o.from ?? "the start"} and ${o.to ?? "the end"}` : "";
+  const what = missing.length > 0 ? `no bars for ${missing.join(", ")}` : "no bars";
+  throw new Error(`${what} in ${dir}${range}; the data has: ${inDir.length > 0 ? inDir.join(", ") : "no bar files"}${range ? " (some may have no bars in that range)" : ""}`);
+}
+
+/** Bars as whole series (for commands that run the same bars several times). */
+export function loadSeries(o: BarInputOptions): { series: BarSeries[]; rejects: RejectLog | null } {
+  const symbols = askedSymbols(o);
+  if (o.data) {
+    const r = loadBarDir(o.data, { symbols, fromDay: o.from, toDay: o.to, cacheDir: o.cache ? join(o.state, "cache") : null, plausibility: o.plausibility });
+    checkAsked(o.data, symbols, r.series, o);
+    return { series: r.series, rejects: r.rejects };
+  }
+  return generated(o, symbols);
+}
+
+/**
+ * Generated bars on the NYSE calendar, under invented names that cannot be real tickers unless
+ * `--symbols` names them, checked like file bars (a refusal here would be a generator bug, counted).
+ */
+function generated(o: BarInputOptions, symbols: string[] | undefined): { series: BarSeries[]; rejects: RejectLog } {
   const seed = Number(o.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer (got ${JSON.stringify(o.seed)})`);
-  return generateSeries({ seed, symbols: symbols ?? positiveInt("--gen-symbols", o.genSymbols), days: positiveInt("--gen-days", o.genDays), startDay: o.from });
+  const names = symbols ?? syntheticSymbols(positiveInt("--gen-symbols", o.genSymbols));
+  const raw = generateSeries({ seed, symbols: names, days: positiveInt("--gen-days", o.genDays), startDay: o.from, calendar: true });
+  const rejects = new RejectLog();
+  const limits = o.plausibility === undefined ? barLimitsDefault() : o.plausibility;
+  const series = limits === null ? raw : raw.map((s) => plausibleSeries(s, limits, rejects, `generated ${s.symbol}`));
+  return { series, rejects };
+}
+
+function barLimitsDefault(): PlausibilityLimits {
+  return limitsFromConfig(DEFAULT_DATA, Date.now());
 }
 
 /** Bars from `--data DIR` (cached binary after the first parse), or generated ones when no dir is given. */
 export function loadBars(o: BarInputOptions, onFile?: (done: number, total: number) => void): LoadedBars {
   const t0 = performance.now();
-  const symbols = o.symbols ? o.symbols.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean) : undefined;
+  const symbols = askedSymbols(o);
   if (o.data) {
     const r = loadBarDir(o.data, {
       symbols,
@@ -86,11 +130,12 @@ export function loadBars(o: BarInputOptions, onFile?: (done: number, total: numb
       toDay: o.to,
       cacheDir: o.cache ? join(o.state, "cache") : null,
       onFile,
+      plausibility: o.plausibility,
     });
-    if (r.series.length === 0) throw new Error(`no bar files for ${symbols ? symbols.join(",") : "any symbol"} in ${o.data}`);
+    checkAsked(o.data, symbols, r.series, o);
     return { source: seriesSource(r.series), rows: r.rows, rejects: r.rejects, loadMs: performance.now() - t0, origin: o.data };
   }
-  const series = generated(o, symbols);
+  const { series, rejects } = generated(o, symbols);
   const rows = series.reduce((a, s) => a + s.length, 0);
-  return { source: seriesSource(series), rows, rejects: null, loadMs: performance.now() - t0, origin: `generated (seed ${o.seed})` };
+  return { source: seriesSource(series), rows, rejects, loadMs: performance.now() - t0, origin: `generated (seed ${o.seed})` };
 }

@@ -14,6 +14,7 @@ import { registerReport } from "./report-cmd.ts";
 import { registerStatus } from "./status-cmd.ts";
 import { registerHalt } from "./halt-cmd.ts";
 import { registerReplay } from "./replay-cmd.ts";
+import { applyHome } from "./home.ts";
 
 /** Every command, registered (tests walk it to check each one's help). */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .description("Explainable position sizing for a Bear Trap paper-trading bot: backtest, compare, paper-trade.")
     .showHelpAfterError()
     .exitOverride()
+    .option("--home <dir>", "the folder holding config/local.json, .env and state/ (default: SIZEWISE_HOME, else the project folder)")
     .addHelpText(
       "after",
       `
@@ -47,6 +49,7 @@ Examples (a first session, no keys needed):
   registerStatus(program);
   registerHalt(program);
   registerReplay(program);
+  program.hook("preAction", (_program, action) => applyHome(program, action));
   return program;
 }
 

@@ -5,6 +5,7 @@ import type { Config } from "../config/schema.ts";
 import { journalDates, journalInput, readJournalDays, readStateFile, tradeListInput } from "../report/journal-source.ts";
 import { pickDates, weekStart } from "../report/review.ts";
 import type { ReviewInput } from "../report/trades.ts";
+import { homeDir, requireStateDir } from "./home.ts";
 
 /** Options of the commands that review a run: the daemon's state dir, or a backtest's JSON output. */
 export interface ReviewSourceOptions {
@@ -45,7 +46,7 @@ export interface LoadedReview {
  */
 export function loadReview(o: ReviewSourceOptions, all = false): LoadedReview {
   const range = (available: string[]): string[] => (all && !o.date && !o.from && !o.to ? available : pickDates(available, o));
-  const config = resolveConfig(o.config);
+  const config = resolveConfig(o.config, homeDir());
   if (o.input) {
     if (!existsSync(o.input)) throw new Error(`--input ${o.input} does not exist`);
     let json: unknown;
@@ -58,6 +59,7 @@ export function loadReview(o: ReviewSourceOptions, all = false): LoadedReview {
     const available = [...input.days].sort();
     return { input, dates: range(available), available, config, json };
   }
+  requireStateDir(o.state, "no journal to review there (or give --input FILE for a backtest's JSON)");
   const available = journalDates(o.state);
   if (available.length === 0) {
     throw new Error(`no journal in ${o.state}/journal: run the bot first (npm start), or pass --state DIR, or --input FILE for a backtest's JSON`);

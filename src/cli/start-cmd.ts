@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import Table from "cli-table3";
 import type { Logger } from "pino";
@@ -5,9 +6,12 @@ import { resolveConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { runLocal } from "../daemon/run-local.ts";
 import { runRemote } from "../daemon/run-remote.ts";
-import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { askedSymbols, barLimits, loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { createLogger } from "./logger.ts";
-import { readKeys } from "./keys.ts";
+import { missingKeysReason, readKeys } from "./keys.ts";
+import { homeDir, homeSource } from "./home.ts";
+import { refusedLine, startBanner } from "./start-banner.ts";
+import { userConfigPath } from "../config/user-file.ts";
 import { claimPidFile } from "../store/pid-file.ts";
 import { followedConfig, replayProgress } from "./start-extras.ts";
 
@@ -17,6 +21,26 @@ interface StartOptions extends BarInputOptions {
   live?: boolean;
   speed: string;
   brokerUrl?: string;
+  generated?: boolean;
+}
+
+/**
+ * The local exchange with `--symbols` and no `--data` would trade invented prices under those
+ * names. That is refused unless `--generated` says it is meant: without keys, "AMC" on screen must
+ * never be a random walk nobody asked for.
+ */
+export function refuseBorrowedNames(symbols: readonly string[] | undefined, o: { data?: string; generated?: boolean }, why: string): void {
+  if (!symbols || o.data || o.generated) return;
+  throw new Error(
+    `refusing to trade ${symbols.join(", ")}: ${why}, so this would be the embedded local exchange replaying GENERATED bars that merely carry those names, not market prices. ` +
+      `To trade Alpaca paper set APCA_API_KEY_ID and APCA_API_SECRET_KEY (environment or .env in the home folder); to replay real bars pass --data DIR holding these symbols; ` +
+      `to trade generated bars under these names anyway pass --generated.`,
+  );
+}
+
+/** The config file a run reads: --config FILE, else the home's config/local.json (which may be absent). */
+function configPathInForce(explicit: string | undefined, home: string): string {
+  return userConfigPath(explicit, home);
 }
 
 /** `--speed N|max`: N replayed minutes per wall-clock minute, or as fast as the bot consumes them. */
@@ -56,7 +80,8 @@ export function registerStart(program: Command): void {
     program
       .command("start")
       .description("Run the paper-trading daemon: Alpaca paper with keys in the environment, else the embedded local exchange replaying bars over the Alpaca protocol.")
-      .option("--local", "trade the embedded local exchange even when Alpaca keys are set"),
+      .option("--local", "trade the embedded local exchange even when Alpaca keys are set")
+      .option("--generated", "on the local exchange with --symbols and no --data: trade GENERATED bars under those names (refused otherwise, so invented prices never pass for real tickers)"),
     {
       symbolsHelp: "comma-separated symbols (replay: a subset of the data; Alpaca: overrides trading.symbols)",
       state: ["state folder (state.json, journal/, exchange/)", "state"],
@@ -77,12 +102,22 @@ Examples:
   $ npx sizewise start --local --data ../shared/data/bars/1min/2024q2 --symbols GME,AMC --from 2024-05-13 --to 2024-05-17
   $ npx sizewise start --local --speed 60         # one replayed hour per minute
   $ APCA_API_KEY_ID=... APCA_API_SECRET_KEY=... npx sizewise start --symbols AMC,GME   # Alpaca paper
-  $ npx sizewise start --broker-url http://127.0.0.1:8765 --symbols AAA,BBB            # a separate 'sizewise exchange'`,
+  $ npx sizewise start --broker-url http://127.0.0.1:8765 --symbols AAA,BBB            # a separate 'sizewise exchange'
+  $ npx sizewise start --symbols AMC,GME --generated                                   # no keys: generated bars named AMC, GME
+  $ SIZEWISE_HOME=/srv/sizewise npx sizewise start   # config/local.json, .env and state/ under /srv/sizewise
+
+It first prints one line saying what is real: the broker (local exchange, Alpaca PAPER or LIVE), the
+data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute paths it uses.`,
     )
     .action(async (o: StartOptions) => {
-      const config = resolveConfig(o.config);
+      const home = homeDir();
+      const config = resolveConfig(o.config, home);
       const speed = parseSpeed(o.speed);
-      const keys = readKeys(process.env, process.cwd());
+      const keys = readKeys(process.env, home);
+      const localWhy = keys === null ? missingKeysReason(process.env, home) : o.local ? "--local was given" : null;
+      const asked = askedSymbols(o);
+      // Refused before anything starts: no listener, no state folder, no exchange.
+      if (localWhy !== null) refuseBorrowedNames(asked, o, localWhy);
       const secrets = keys ? [keys.keyId, keys.secretKey] : [];
       const log = createLogger({ secrets, destination: 2 });
       // SIGINT/SIGTERM: no new entries, flush state and journal, close the sockets, exit 0.
@@ -98,7 +133,16 @@ Examples:
       if (keys === null || o.local) {
         if (o.live) throw new Error("--live cannot trade the local exchange: it is a paper exchange");
         if (o.brokerUrl) throw new Error("--broker-url needs APCA_API_KEY_ID and APCA_API_SECRET_KEY (the key pair the broker at that URL requires)");
-        const { series } = loadSeries({ ...o, cache: true });
+        const why = localWhy ?? "--local was given";
+        const { series, rejects } = loadSeries({ ...o, cache: true, plausibility: barLimits(config) });
+        const rows = series.reduce((a, s) => a + s.length, 0);
+        const data = o.data
+          ? `files in ${resolve(o.data)} (${rows} bars)`
+          : `GENERATED bars, not market prices (seed ${o.seed}, ${rows} bars; ${asked ? "named by --symbols with --generated" : "invented names that are no real ticker"})`;
+        process.stdout.write(
+          startBanner({ broker: `local exchange, embedded paper exchange on 127.0.0.1 (${why})`, data, symbols: series.map((s) => s.symbol), home, homeSource: homeSource(), configFile: configPathInForce(o.config, home), stateDir: o.state }) +
+            (rejects ? refusedLine(rejects.count, rejects.byReason, rejects.samples[0]) : ""),
+        );
         const release = claimPidFile(o.state, "local", configFile?.path ?? null);
         const progress = replayProgress(series, speed);
         const r = await runLocal({ config, series, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute }).finally(() => {
@@ -117,6 +161,14 @@ Examples:
       const broker = o.brokerUrl ? "paper" : chooseBroker(config, Boolean(o.live), log);
       const symbols = o.symbols ? o.symbols.split(",").map((s) => s.trim().toUpperCase()).filter(Boolean) : config.trading.symbols;
       if (symbols.length === 0) throw new Error("no symbols to trade: set trading.symbols in config or pass --symbols");
+      const brokerText = o.brokerUrl
+        ? `Alpaca-protocol broker at ${o.brokerUrl} (paper; keys from ${keys.source})`
+        : broker === "live"
+          ? `Alpaca LIVE, REAL MONEY (keys from ${keys.source})`
+          : `Alpaca PAPER (keys from ${keys.source})`;
+      process.stdout.write(
+        startBanner({ broker: brokerText, data: `Alpaca market data (${config.daemon.feed} feed, over the stream and REST)`, symbols, home, homeSource: homeSource(), configFile: configPathInForce(o.config, home), stateDir: o.state }),
+      );
       const release = claimPidFile(o.state, broker, configFile?.path ?? null);
       await runRemote({ config, symbols, stateDir: o.state, log, keys, broker, brokerUrl: o.brokerUrl, signal: stop.signal, configFile }).finally(release);
     });

@@ -4,10 +4,11 @@ import type { BarSeries } from "../core/bars.ts";
 import type { FollowedConfig } from "../daemon/config-follow.ts";
 import { userConfigPath } from "../config/user-file.ts";
 import { lazyProgressBar } from "./progress.ts";
+import { homeDir } from "./home.ts";
 
 /** The config file `start` follows: --config FILE, else config/local.json (optional) when its folder exists. */
 export function followedConfig(explicit: string | undefined): FollowedConfig | undefined {
-  const path = userConfigPath(explicit);
+  const path = userConfigPath(explicit, homeDir());
   if (explicit) return { path, optional: false };
   return existsSync(dirname(path)) ? { path, optional: true } : undefined;
 }

@@ -4,6 +4,7 @@ import { resolveConfig } from "../config/load.ts";
 import { readStatus, type StatusReport } from "../report/status.ts";
 import { money, usd } from "../report/journal-text.ts";
 import { nyClock } from "../report/trades.ts";
+import { homeDir, requireStateDir } from "./home.ts";
 
 interface StatusOptions {
   state: string;
@@ -27,7 +28,8 @@ Examples:
   $ npx sizewise status --state /tmp/x --json`,
     )
     .action((o: StatusOptions) => {
-      const s = readStatus(o.state, resolveConfig(o.config));
+      requireStateDir(o.state, "no daemon has run there");
+      const s = readStatus(o.state, resolveConfig(o.config, homeDir()));
       process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : statusText(s));
     });
 }

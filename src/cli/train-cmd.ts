@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
@@ -7,7 +8,8 @@ import { saveRegimeModel } from "../regime/model-file.ts";
 import { inSampleReport, type InSampleReport, type RegimeOutcome } from "../regime/report.ts";
 import { treeRules } from "../regime/rules.ts";
 import { REGIMES } from "../sizing/regime-port.ts";
-import { loadBars, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadBars, withBarInputs } from "./load-bars.ts";
+import { homeDir } from "./home.ts";
 
 interface TrainOptions extends BarInputOptions {
   out?: string;
@@ -38,9 +40,10 @@ Examples:
 }
 
 function trainCommand(o: TrainOptions): void {
-  const config = resolveConfig(o.config);
-  const out = o.out ?? config.regime.modelPath;
-  const loaded = loadBars(o);
+  const config = resolveConfig(o.config, homeDir());
+  // The default lands in the home (a relative regime.modelPath is the home's), wherever this runs from.
+  const out = o.out ?? resolve(homeDir(), config.regime.modelPath);
+  const loaded = loadBars({ ...o, plausibility: barLimits(config) });
   const bar = progressBar("train", loaded.rows, !o.json);
   const fit = fitRegimeModel({ config, source: loaded.source, onProgress: bar.update });
   bar.stop();

@@ -3,9 +3,10 @@ import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { trainRl } from "../backtest/train-rl.ts";
 import { loadQTable, saveQTable } from "../sizing/rl/index.ts";
-import { loadSeries, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
 import { progressBar } from "./progress.ts";
+import { homeDir } from "./home.ts";
 
 interface TrainRlOptions extends BarInputOptions {
   passes: string;
@@ -24,11 +25,11 @@ export function registerTrainRl(program: Command): void {
     .option("--json", "print the per-pass convergence as JSON")
     .addHelpText("after", "\nExample:\n  $ npx sizewise train-rl --data ../shared/data/bars/1min/2024q2 --passes 30 --out state/rl-qtable.json")
     .action((o: TrainRlOptions) => {
-      const config = resolveConfig(o.config);
+      const config = resolveConfig(o.config, homeDir());
       const out = o.out ?? config.sizing.rl.tablePath;
       const passes = Number(o.passes);
       if (!Number.isInteger(passes) || passes < 1) throw new Error(`--passes must be a positive integer (got ${JSON.stringify(o.passes)})`);
-      const { series } = loadSeries(o);
+      const { series } = loadSeries({ ...o, plausibility: barLimits(config) });
       const bar = progressBar("training", passes, !o.json);
       const res = trainRl({ config, series, passes, table: o.resume ? loadQTable(out) : undefined, onPass: (p) => bar.update(p.pass) });
       bar.stop();

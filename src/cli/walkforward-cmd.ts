@@ -9,11 +9,14 @@ import { DEFAULT_FOLD_OPTIONS, type FoldOptions } from "../walkforward/folds.ts"
 import { mergedData, runWalkForward, type Evaluation, type WalkForwardResult } from "../walkforward/walk-forward.ts";
 import { HOLDOUT_LABEL, designJson, foldJson, rangeJson, testSpan, type FoldJson } from "../walkforward/summary.ts";
 import { compareJson, compareTables } from "./compare-cmd.ts";
+import { foldAudit } from "../walkforward/fold-audit.ts";
+import { recordHoldout, type HoldoutLedgerJson } from "../walkforward/holdout-ledger.ts";
 import { intOption } from "./int-option.ts";
-import { loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { type BarInputOptions, barLimits, loadSeries, withBarInputs } from "./load-bars.ts";
 import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { writeComparisonReport } from "./report-file.ts";
+import { homeDir } from "./home.ts";
 
 interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions {
   online?: boolean;
@@ -87,10 +90,10 @@ Examples:
 }
 
 async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
-  const config = resolveConfig(o.config);
+  const config = resolveConfig(o.config, homeDir());
   const folds = { ...DEFAULT_FOLD_OPTIONS, ...parseFoldOptions(o) };
   const modes = parseModes(o.modes);
-  const loaded = loadSeries(o);
+  const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
   const bars = MergedBars.fromSeries(loaded.series);
   const bar = lazyProgressBar("walk-forward", !o.json);
   const wf = runWalkForward({
@@ -102,6 +105,19 @@ async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
     onStep: bar.update,
   });
   bar.stop();
+  // The holdout's figures are about to be shown: record that in the ledger first, and warn when it is not the first look.
+  const ledger = wf.holdout
+    ? recordHoldout({
+        stateDir: o.state,
+        window: bars.window(wf.holdout.folds[0].fold.test.fromMs, wf.holdout.folds[0].fold.test.toMs),
+        holdout: rangeJson(wf.holdout.folds[0].fold.test),
+        command: "walkforward",
+        plan: null,
+        evaluated: [...wf.modes],
+        nowMs: Date.now(),
+        warn: (m) => process.stderr.write(`${m}\n`),
+      })
+    : null;
   const rejected = loaded.rejects?.count ?? 0;
   const origin = o.data ?? `generated (seed ${o.seed})`;
   if (o.report) {
@@ -112,13 +128,14 @@ async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
   }
   if (o.json) {
-    await writeOut(`${JSON.stringify(walkForwardJson(wf, origin, bars.symbols.length, rejected))}\n`);
+    await writeOut(`${JSON.stringify(walkForwardJson(wf, origin, bars.symbols.length, rejected, ledger))}\n`);
     return;
   }
-  await writeOut(`${walkForwardText(wf, origin, bars.symbols.length)}\n`);
+  await writeOut(`${walkForwardText(wf, origin, bars.symbols.length, ledger)}\n`);
 }
 
-export function walkForwardJson(wf: WalkForwardResult, origin: string, symbols: number, rejectedRows: number): object {
+/** `ledger` is what the holdout ledger said about this evaluation of the holdout (null without one, or unrecorded). */
+export function walkForwardJson(wf: WalkForwardResult, origin: string, symbols: number, rejectedRows: number, ledger: HoldoutLedgerJson | null = null): object {
   const days = wf.plan.days;
   const evaluation = (e: Evaluation): object => ({ ...testSpan(e.folds), ...compareJson(e.comparison, rejectedRows) });
   return {
@@ -126,9 +143,10 @@ export function walkForwardJson(wf: WalkForwardResult, origin: string, symbols: 
     symbols,
     days: days.length,
     design: designJson(wf),
-    folds: wf.outOfSample.folds.map(foldJson),
+    // Each fold with what it fitted on its train window (tree rules, Kelly, confidence weights, Q-table), for audit.
+    folds: wf.outOfSample.folds.map((f) => ({ ...foldJson(f), fittedPieces: foldAudit(f) })),
     outOfSample: evaluation(wf.outOfSample),
-    holdout: wf.holdout ? { label: HOLDOUT_LABEL, ...foldJson(wf.holdout.folds[0]), ...evaluation(wf.holdout) } : null,
+    holdout: wf.holdout ? { label: ledger?.label ?? HOLDOUT_LABEL, ledger, ...foldJson(wf.holdout.folds[0]), fittedPieces: foldAudit(wf.holdout.folds[0]), ...evaluation(wf.holdout) } : null,
   };
 }
 
@@ -152,7 +170,7 @@ function fittedCell(f: FoldJson): string {
   return `${regime}\n${mode}: ${s.trainTrades} trades, conf ${s.confidenceModel ? "fitted" : "none"}, rl ${s.rlStates} states`;
 }
 
-function walkForwardText(wf: WalkForwardResult, origin: string, symbols: number): string {
+function walkForwardText(wf: WalkForwardResult, origin: string, symbols: number, ledger: HoldoutLedgerJson | null): string {
   const o = wf.options;
   const days = wf.plan.days;
   const oos = wf.outOfSample;
@@ -168,7 +186,7 @@ function walkForwardText(wf: WalkForwardResult, origin: string, symbols: number)
   if (wf.holdout) {
     const h = wf.holdout.folds[0];
     out.push(
-      `\n${HOLDOUT_LABEL}: trained on ${range(rangeJson(h.fold.train))}, purge ${h.fold.purge ? range(rangeJson(h.fold.purge)) : "none"}, tested on ${range(rangeJson(h.fold.test))}. Nothing from ${o.holdoutFrom} on was read by any fit or by the walk-forward above.`,
+      `\n${ledger?.label ?? HOLDOUT_LABEL}: trained on ${range(rangeJson(h.fold.train))}, purge ${h.fold.purge ? range(rangeJson(h.fold.purge)) : "none"}, tested on ${range(rangeJson(h.fold.test))}. Nothing from ${o.holdoutFrom} on was read by any fit or by the walk-forward above.`,
       foldTable([foldJson(h)], wf.modes),
       compareTables(wf.holdout.comparison),
     );

@@ -90,10 +90,13 @@ export function loadConfigFile(path: string): Config {
   return parseConfig(raw, path);
 }
 
-/** The config a command runs with: `--config FILE`, else config/local.json when present, else the defaults. */
-export function resolveConfig(path?: string, cwd = process.cwd()): Config {
+/**
+ * The config a command runs with: `--config FILE`, else `<home>/config/local.json` when present,
+ * else the defaults. The CLI passes its home folder (see src/cli/home.ts).
+ */
+export function resolveConfig(path?: string, home = process.cwd()): Config {
   if (path) return loadConfigFile(path);
-  const local = `${cwd}/config/local.json`;
+  const local = `${home}/config/local.json`;
   if (existsSync(local)) return loadConfigFile(local);
   return defaultConfig();
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { rlConfigSchema } from "../sizing/rl/config.ts";
 import { ENTRY_FEATURE_NAMES, MOMENTUM_LOOKBACKS } from "../features/catalogue.ts";
+import { dataSchema } from "./data-schema.ts";
 
 /**
  * The one config schema. Every default number of SPEC lives here with a description, so
@@ -237,8 +238,8 @@ export const sizingSchema = z
       .default("fixed")
       .describe("Sizing pipeline mode. Switching needs no code change."),
     riskPct: z.number().min(0).max(100).default(1).describe("Base risk per trade, % of equity."),
-    minRiskPct: z.number().min(0).max(100).default(0.2).describe("Cap: smallest risk per trade, % of equity: a smaller positive target from the layers is raised to it (sizing never vetoes an entry)."),
-    maxRiskPct: z.number().min(0).max(100).default(5).describe("Cap: largest risk per trade, % of equity."),
+    minRiskPct: z.number().min(0).max(100).default(0.2).describe("Cap: smallest risk of a position's full size (decided once at entry), % of equity: a smaller positive target from the layers is raised to it once (sizing never vetoes an entry); adds are fractions of that full size and are never raised."),
+    maxRiskPct: z.number().min(0).max(100).default(5).describe("Cap: largest risk of the whole position (entry and every add, to the stop), % of equity."),
     kelly: kellySchema.default(() => kellySchema.parse({})).describe("Kelly layer (modes kelly, kelly_confidence, full)."),
     confidence: confidenceSchema
       .default(() => confidenceSchema.parse({}))
@@ -408,6 +409,7 @@ export const configSchema = z
     trading: tradingSchema.default(() => tradingSchema.parse({})).describe("What the daemon trades on Alpaca, and the live-trading opt-in."),
     daemon: daemonSchema.default(() => daemonSchema.parse({})).describe("The paper-trading daemon: market-data feed, restarts, schedules, stream reconnects."),
     regime: regimeSchema.default(() => regimeSchema.parse({})).describe("The regime model (SPEC section 2): features, tree, fail-safes and labels."),
+    data: dataSchema.default(() => dataSchema.parse({})).describe("Plausibility of bars: time range, market sessions, price range and jumps; a bar that fails is refused, counted and named."),
   })
   .strict();
 

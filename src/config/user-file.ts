@@ -15,9 +15,12 @@ import { allowedText, childKeys, configJsonSchema, isOpenContainer, nearest, sch
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type JsonObject = { [k: string]: Json };
 
-/** The file a command reads overrides from: --config FILE, else config/local.json under cwd. */
-export function userConfigPath(explicit?: string, cwd = process.cwd()): string {
-  return resolve(cwd, explicit ?? "config/local.json");
+/**
+ * The file a command reads overrides from: --config FILE (against the current directory, as typed),
+ * else config/local.json in the home folder (the CLI passes it; the project folder by default).
+ */
+export function userConfigPath(explicit?: string, home = process.cwd()): string {
+  return explicit ? resolve(explicit) : resolve(home, "config/local.json");
 }
 
 /** The file's overrides (empty when it does not exist); throws ConfigError naming the line of a JSON syntax error. */

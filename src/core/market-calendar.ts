@@ -192,6 +192,74 @@ export function isOpenAt(tMs: number): boolean {
   return today !== null && minute >= today.openMinute && minute < today.closeMinute;
 }
 
+/**
+ * Which session a New York day has (null: none). The NYSE rules of this module by default
+ * ({@link sessionOf}); the daemon may pass its broker's calendar (Alpaca GET /v2/calendar).
+ */
+export type SessionLookup = (etDay: number) => Session | null;
+
+/**
+ * A broker's calendar as a {@link SessionLookup}: its answer for the days it covers (a missing
+ * day inside its range is a holiday, such as an unscheduled closure the rules cannot know), the
+ * NYSE rules beyond them, so a calendar fetched for a range never closes the days after it.
+ */
+export function brokerSessions(calendar: { covers(etDay: number): boolean; session(etDay: number): Session | null }): SessionLookup {
+  return (etDay) => (calendar.covers(etDay) ? calendar.session(etDay) : sessionOf(etDay));
+}
+
+/**
+ * One day's session as a bot acts on it: looked up once when the day changes, then read as plain
+ * numeric fields on every bar (no allocation, no map lookup on the hot path). On a day without a
+ * session (a weekend, a holiday) open, close and flatten are all 0, so every minute is outside it.
+ */
+export class SessionDay {
+  /** The day these fields describe (NaN before the first `at`). */
+  etDay = Number.NaN;
+  /** Regular-session open, minutes after New York midnight. */
+  openMinute = 0;
+  /** Regular-session close (960, or 780 on an early-close day). */
+  closeMinute = 0;
+  /**
+   * From this minute on positions are flattened, and no entry is decided at or after it: the
+   * close less the run's flatten offset (15:55 on a full day, 12:55 on a half day by default).
+   */
+  flattenMinute = 0;
+
+  /**
+   * @param flattenBeforeCloseMinutes how long before each day's close positions are flattened
+   *   (clamped to the session: a larger offset flattens at the open).
+   */
+  constructor(
+    private readonly flattenBeforeCloseMinutes = 0,
+    private readonly lookup: SessionLookup = sessionOf,
+  ) {}
+
+  /** Moves to `etDay`; a no-op when already there (bars of one day cost one comparison). */
+  at(etDay: number): this {
+    if (etDay === this.etDay) return this;
+    this.etDay = etDay;
+    const s = this.lookup(etDay);
+    if (s === null) {
+      this.openMinute = this.closeMinute = this.flattenMinute = 0;
+      return this;
+    }
+    this.openMinute = s.openMinute;
+    this.closeMinute = s.closeMinute;
+    this.flattenMinute = Math.max(s.openMinute, s.closeMinute - Math.max(0, this.flattenBeforeCloseMinutes));
+    return this;
+  }
+
+  /** Whether the day has a session at all. */
+  get trading(): boolean {
+    return this.closeMinute > this.openMinute;
+  }
+
+  /** Whether a bar starting at `etMinute` lies inside the regular session. */
+  inSession(etMinute: number): boolean {
+    return etMinute >= this.openMinute && etMinute < this.closeMinute;
+  }
+}
+
 /** "HH:MM" for minutes after midnight (780 -> "13:00"). */
 export function minuteToHhmm(minute: number): string {
   return `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;

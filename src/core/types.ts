@@ -63,6 +63,21 @@ export interface SizingDecision {
   readonly probability?: number | null;
   /** The regime call behind the template (and the RL state), with why it was made. */
   readonly regime?: { readonly regime: string; readonly probability: number; readonly reason: string } | null;
+  /**
+   * An entry's full size, decided once after the caps: every order of the position (the initial
+   * one and each template add) is a fraction of it. Absent or null: the order is the whole position.
+   */
+  readonly fullSize?: FullSize | null;
+}
+
+/** The size a position was planned at when it opened; adds are fractions of it, never re-sized. */
+export interface FullSize {
+  /** Shares of the full size (template fraction 1). */
+  readonly qtyShares: number;
+  /** Risk of those shares at the entry price, % of the entry's equity. */
+  readonly riskPct: number;
+  /** The drawdown cutback it was sized under: a later, deeper cutback lowers an add; a lighter one never raises it. */
+  readonly drawdownFactor: number;
 }
 
 export type Side = "buy" | "sell";
@@ -92,6 +107,12 @@ export interface OrderIntent {
   readonly purpose: string;
 }
 
+/**
+ * The purpose of a fill the engine did not order: the broker sold shares itself (a liquidation,
+ * a margin call, a corporate action). The venue forwards it; the engine books it as an exit.
+ */
+export const BROKER_LIQUIDATION = "broker_liquidation";
+
 export interface Fill {
   readonly clientOrderId: string;
   readonly symbol: string;
@@ -101,6 +122,7 @@ export interface Fill {
   /** Price after friction. */
   readonly priceUsd: number;
   readonly timeMs: number;
+  /** The purpose of the order that filled (an OCO's stop leg reports "stop"), or BROKER_LIQUIDATION. */
   readonly purpose: string;
 }
 

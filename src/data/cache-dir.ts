@@ -1,6 +1,7 @@
 import { RejectLog } from "../core/bars.ts";
 import { cacheFilePath, defaultCacheDir, readBarCacheLayout } from "./bar-cache.ts";
-import { FileReader, listBarFiles, parseAndCache, sourceKey } from "./load-dir.ts";
+import { cacheKeyFor, FileReader, listBarFiles, parseAndCache, resolveLimits, sourceKey } from "./load-dir.ts";
+import type { PlausibilityLimits } from "./plausibility.ts";
 import { SourceHashMemo } from "./source-hash.ts";
 
 export interface PrepareCacheOptions {
@@ -9,6 +10,8 @@ export interface PrepareCacheOptions {
   /** Defaults to `./state/cache`. */
   cacheDir?: string;
   onFile?: (doneFiles: number, totalFiles: number) => void;
+  /** As in loadBarDir: undefined means the default limits now, null shape checks only. */
+  plausibility?: PlausibilityLimits | null;
 }
 
 export interface PreparedCache {
@@ -31,6 +34,7 @@ export function prepareBarCache(dir: string, opts: PrepareCacheOptions = {}): Pr
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const wanted = opts.symbols ? new Set(opts.symbols.map((s) => s.toUpperCase())) : undefined;
   const files = listBarFiles(dir, wanted);
+  const limits = resolveLimits(opts.plausibility);
   const memo = new SourceHashMemo(cacheDir);
   const reader = new FileReader();
   const rejects = new RejectLog();
@@ -39,14 +43,14 @@ export function prepareBarCache(dir: string, opts: PrepareCacheOptions = {}): Pr
   let rows = 0;
   files.forEach((file, i) => {
     const { key, bytes } = sourceKey(file, memo, reader);
-    const path = cacheFilePath(cacheDir, key, file.symbol);
+    const path = cacheFilePath(cacheDir, cacheKeyFor(key, limits), file.symbol);
     const layout = readBarCacheLayout(path, file.path);
     if (layout) {
       rejects.merge(layout.rejects);
       for (const s of layout.series) rows += s.rows;
     } else {
       parsedFiles++;
-      const r = parseAndCache(file, bytes ?? reader.read(file.path), path);
+      const r = parseAndCache(file, bytes ?? reader.read(file.path), path, limits);
       rejects.merge(r.rejects);
       for (const s of r.series) rows += s.length;
       if (r.warning) throw new Error(`${r.warning} (streaming needs the cache)`);

@@ -2,6 +2,7 @@ import type { BarSeries, RejectLog } from "../core/bars.ts";
 import { DAY_MS, parseDecimal, parseIsoDateDays, parseIsoTimeOfDayMs, parseIsoUtcMs, scanDecimal, scanState } from "./parse-bytes.ts";
 import { BarFormatError } from "./bar-format-error.ts";
 import { SeriesBuilder } from "./series-builder.ts";
+import type { PlausibilityLimits } from "./plausibility.ts";
 import { gunzipKeepingTruncated, symbolFromFileName } from "./source-file.ts";
 
 const NL = 10;
@@ -112,9 +113,16 @@ function slowField(data: Uint8Array, q: number, end: number, isTime: boolean): n
  * name (timestamp|t, open|o, high|h, low|l, close|c, volume|v; others ignored). Bad rows go to
  * `rejects` with their 1-based line and the rest still load; only a file that cannot be bars at all
  * (empty, corrupt gzip, or a header without the needed columns) throws a {@link BarFormatError}.
- * A gzip stream cut short keeps the rows before the cut and adds one reject saying so.
+ * A gzip stream cut short keeps the rows before the cut and adds one reject saying so. With
+ * `limits`, well-formed rows must also be plausible (time, session, price, jump: plausibility.ts).
  */
-export function parseBarsCsv(buf: Uint8Array, file: string, rejects: RejectLog, symbol = symbolFromFileName(file)): BarSeries {
+export function parseBarsCsv(
+  buf: Uint8Array,
+  file: string,
+  rejects: RejectLog,
+  symbol = symbolFromFileName(file),
+  limits: PlausibilityLimits | null = null,
+): BarSeries {
   let raw: Uint8Array;
   let truncated: boolean;
   try {
@@ -134,7 +142,7 @@ export function parseBarsCsv(buf: Uint8Array, file: string, rejects: RejectLog, 
   const firstEol = data.indexOf(NL, start);
   const firstLen = (firstEol < 0 ? n : firstEol) - start + 1;
   // Sized from the first data line so the columns rarely grow.
-  const builder = new SeriesBuilder(symbol, file, rejects, ((n - start) / Math.max(16, firstLen)) * 1.05 + 16);
+  const builder = new SeriesBuilder(symbol, file, rejects, ((n - start) / Math.max(16, firstLen)) * 1.05 + 16, limits);
   const lines = parseBody(data, start, header.roles, builder);
   if (truncated) builder.reject(lines + 1, "gzip data ends early (file cut short?)");
   return builder.build();

@@ -1,6 +1,7 @@
 import type { BarSeries, BarSource } from "../core/bars.ts";
 import { etToUtcMs, isoToEtDay } from "../core/ny-time.ts";
 import { SeededRng } from "../core/rng.ts";
+import { isTradingDay } from "../core/market-calendar.ts";
 import { KWayMerge, MergeLane } from "./merge-core.ts";
 
 /**
@@ -13,8 +14,13 @@ export interface GeneratorOptions {
   readonly seed: number;
   /** Symbol names, or how many to invent. Output is sorted by name. */
   readonly symbols: readonly string[] | number;
-  /** Trading days (weekdays; holidays are not skipped). */
+  /** Trading days (weekdays; holidays are skipped only with `calendar`). */
   readonly days: number;
+  /**
+   * Skip the days the NYSE calendar closes (holidays), so the bars pass the loaders' session check.
+   * Default false: tests and golden runs were recorded on plain weekdays.
+   */
+  readonly calendar?: boolean;
   /** First calendar day, YYYY-MM-DD; weekend days are skipped. Default 2024-01-02. */
   readonly startDay?: string;
   /** Add sparse pre-market (04:00-09:29) and post-market (16:00-19:59) bars. Default false. */
@@ -110,13 +116,33 @@ export function generatorSymbols(symbols: readonly string[] | number): string[] 
   return names.sort();
 }
 
-/** The etDays of `days` consecutive weekdays from `startDay` on. */
-export function tradingDays(startDay: string, days: number): number[] {
+/**
+ * `n` invented names that cannot be real US tickers: three letters and a digit (NYSE and Nasdaq
+ * symbols are letters only), so generated bars never trade under a real company's name unless the
+ * user names them. Distinct and stable: the i-th name never depends on `n`.
+ */
+export function syntheticSymbols(n: number): string[] {
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new Error(`symbols must be 1..65535 (got ${n})`);
+  const names: string[] = [];
+  // 7919 is coprime with 26^3 x 10, so distinct indexes give distinct names.
+  for (let i = 0; i < n; i++) {
+    let code = (i * 7919 + 123_457) % 175_760;
+    const digit = code % 10;
+    code = Math.floor(code / 10);
+    let s = "";
+    for (let k = 0; k < 3; k++, code = Math.floor(code / 26)) s = String.fromCharCode(65 + (code % 26)) + s;
+    names.push(`${s}${digit}`);
+  }
+  return names.sort();
+}
+
+/** The etDays of `days` consecutive weekdays (trading days with `calendar`) from `startDay` on. */
+export function tradingDays(startDay: string, days: number, calendar = false): number[] {
   if (!Number.isInteger(days) || days < 1) throw new Error(`days must be a positive integer (got ${days})`);
   const out: number[] = [];
   for (let d = isoToEtDay(startDay); out.length < days; d++) {
     const dow = (d + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-    if (dow !== 0 && dow !== 6) out.push(d);
+    if (dow !== 0 && dow !== 6 && (!calendar || isTradingDay(d))) out.push(d);
   }
   return out;
 }
@@ -363,7 +389,7 @@ class SymbolSim {
 
 function prepare(opts: GeneratorOptions): { names: string[]; days: number[]; sims: SymbolSim[]; perDay: number } {
   const names = generatorSymbols(opts.symbols);
-  const days = tradingDays(opts.startDay ?? "2024-01-02", opts.days);
+  const days = tradingDays(opts.startDay ?? "2024-01-02", opts.days, opts.calendar ?? false);
   const o: SimOptions = {
     extendedHours: opts.extendedHours ?? false,
     selloffProb: opts.selloffProb ?? 0.04,

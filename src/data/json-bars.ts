@@ -3,6 +3,7 @@ import type { BarSeries, RejectLog } from "../core/bars.ts";
 import { BarFormatError } from "./bar-format-error.ts";
 import { parseIsoUtcMsString } from "./parse-bytes.ts";
 import { SeriesBuilder } from "./series-builder.ts";
+import type { PlausibilityLimits } from "./plausibility.ts";
 import { gunzipIfNeeded, symbolFromFileName } from "./source-file.ts";
 
 // Bars stay `unknown` in the envelope: one bad bar is a rejected row, not a rejected file.
@@ -60,13 +61,15 @@ function shapeProblem(bar: unknown): string | null {
  * single-symbol page `{ symbol, bars: [...] }`, or an array of pages (a paginated download, whose
  * pages continue one another). Bars are validated like CSV rows; a rejected bar is logged against
  * `file [SYM]` (plus the page number when there are several) and its 1-based index in its array.
- * A malformed document or envelope throws one {@link BarFormatError}.
+ * A malformed document or envelope throws one {@link BarFormatError}. With `limits`, well-formed
+ * bars must also be plausible (plausibility.ts), checked per symbol across pages.
  */
 export function parseBarsJson(
   buf: Uint8Array,
   file: string,
   rejects: RejectLog,
   fallbackSymbol = symbolFromFileName(file),
+  limits: PlausibilityLimits | null = null,
 ): Map<string, BarSeries> {
   let data: Uint8Array;
   try {
@@ -86,7 +89,7 @@ export function parseBarsJson(
   const builderFor = (symbol: string, label: string): SeriesBuilder => {
     let b = builders.get(symbol);
     if (!b) {
-      b = new SeriesBuilder(symbol, label, rejects);
+      b = new SeriesBuilder(symbol, label, rejects, 1024, limits);
       builders.set(symbol, b);
     }
     b.file = label;

@@ -10,6 +10,7 @@ import { parseBarsJson } from "./json-bars.ts";
 import { sha1Hex, SourceHashMemo } from "./source-hash.ts";
 import type { BarFileName } from "./source-file.ts";
 import { parseBarFileName } from "./source-file.ts";
+import { defaultLimits, limitsTag, type PlausibilityLimits } from "./plausibility.ts";
 
 export interface LoadDirOptions {
   /** Only these symbols (case-insensitive). */
@@ -21,6 +22,11 @@ export interface LoadDirOptions {
   /** Binary cache folder; undefined means `./state/cache`, null turns the cache off. */
   cacheDir?: string | null;
   onFile?: (doneFiles: number, totalFiles: number) => void;
+  /**
+   * Plausibility limits every row must meet (plausibility.ts); undefined means the defaults at the
+   * current time, null checks the rows' shape only.
+   */
+  plausibility?: PlausibilityLimits | null;
 }
 
 export interface LoadDirResult {
@@ -100,9 +106,22 @@ export class FileReader {
 }
 
 /** Parses one source file's bytes. Whole-file format problems throw BarFormatError. */
-export function parseBarFile(file: BarFile, bytes: Uint8Array, rejects: RejectLog): BarSeries[] {
-  if (file.format === "csv") return [parseBarsCsv(bytes, file.path, rejects, file.symbol)];
-  return [...parseBarsJson(bytes, file.path, rejects, file.symbol).values()];
+export function parseBarFile(file: BarFile, bytes: Uint8Array, rejects: RejectLog, limits: PlausibilityLimits | null = null): BarSeries[] {
+  if (file.format === "csv") return [parseBarsCsv(bytes, file.path, rejects, file.symbol, limits)];
+  return [...parseBarsJson(bytes, file.path, rejects, file.symbol, limits).values()];
+}
+
+/** The limits a loader uses: undefined means the defaults now. */
+export function resolveLimits(limits: PlausibilityLimits | null | undefined): PlausibilityLimits | null {
+  return limits === undefined ? defaultLimits(Date.now()) : limits;
+}
+
+/**
+ * The cache entry of a source parsed under `limits`: its hash plus the limits' tag, so a changed
+ * limit re-parses instead of serving rows checked by the old one.
+ */
+export function cacheKeyFor(sourceSha1: string, limits: PlausibilityLimits | null): string {
+  return `${sourceSha1}-${limitsTag(limits)}`;
 }
 
 export interface FileLoad {
@@ -130,9 +149,9 @@ export function sourceKey(file: BarFile, memo: SourceHashMemo | null, reader: Fi
 }
 
 /** Parses a source and stores the result under `cachePath`; a failed write is a warning, not an error. */
-export function parseAndCache(file: BarFile, bytes: Uint8Array, cachePath: string): FileLoad {
+export function parseAndCache(file: BarFile, bytes: Uint8Array, cachePath: string, limits: PlausibilityLimits | null = null): FileLoad {
   const rejects = new RejectLog();
-  const series = parseBarFile(file, bytes, rejects);
+  const series = parseBarFile(file, bytes, rejects, limits);
   let warning: string | null = null;
   try {
     writeBarCache(cachePath, series, rejects, file.path);
@@ -143,16 +162,22 @@ export function parseAndCache(file: BarFile, bytes: Uint8Array, cachePath: strin
 }
 
 /** Loads one file through the cache: hash (or remembered hash), cached columns, else parse and store. */
-export function loadBarFile(file: BarFile, cacheDir: string | null, memo: SourceHashMemo | null, reader = new FileReader()): FileLoad {
+export function loadBarFile(
+  file: BarFile,
+  cacheDir: string | null,
+  memo: SourceHashMemo | null,
+  reader = new FileReader(),
+  limits: PlausibilityLimits | null = null,
+): FileLoad {
   if (cacheDir === null) {
     const rejects = new RejectLog();
-    return { series: parseBarFile(file, reader.read(file.path), rejects), rejects, fromCache: false, warning: null };
+    return { series: parseBarFile(file, reader.read(file.path), rejects, limits), rejects, fromCache: false, warning: null };
   }
   const { key, bytes } = sourceKey(file, memo, reader);
-  const cachePath = cacheFilePath(cacheDir, key, file.symbol);
+  const cachePath = cacheFilePath(cacheDir, cacheKeyFor(key, limits), file.symbol);
   const hit = readBarCache(cachePath, file.path);
   if (hit) return { series: hit.series, rejects: hit.rejects, fromCache: true, warning: null };
-  return parseAndCache(file, bytes ?? reader.read(file.path), cachePath);
+  return parseAndCache(file, bytes ?? reader.read(file.path), cachePath, limits);
 }
 
 /**
@@ -160,13 +185,15 @@ export function loadBarFile(file: BarFile, cacheDir: string | null, memo: Source
  * second run skips parsing), filtered by symbol and by New York calendar dates (views, no copy).
  * A missing folder, an unreadable file or two files giving the same symbol throw an error naming the
  * path. A file that is not bars at all is refused (counted in `badFiles` and `rejects`, line 0, and
- * named in `warnings`) and the others load; bad rows are only counted in `rejects`.
+ * named in `warnings`) and the others load; bad rows are only counted in `rejects`. Rows must be
+ * plausible too (`opts.plausibility`): an absurd time, price or jump is refused like a bad row.
  */
 export function loadBarDir(dir: string, opts: LoadDirOptions = {}): LoadDirResult {
   const wanted = opts.symbols ? new Set(opts.symbols.map((s) => s.toUpperCase())) : undefined;
   const range = dayRangeMs(opts.fromDay, opts.toDay);
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
   const files = listBarFiles(dir, wanted);
+  const limits = resolveLimits(opts.plausibility);
   const memo = cacheDir === null ? null : new SourceHashMemo(cacheDir);
   const reader = new FileReader();
   const rejects = new RejectLog();
@@ -178,7 +205,7 @@ export function loadBarDir(dir: string, opts: LoadDirOptions = {}): LoadDirResul
   files.forEach((file, i) => {
     let r: FileLoad;
     try {
-      r = loadBarFile(file, cacheDir, memo, reader);
+      r = loadBarFile(file, cacheDir, memo, reader, limits);
     } catch (e) {
       // One file that is not bars at all (wrong columns, corrupt gzip, bad JSON) is refused,
       // counted and named; the other symbols still run.

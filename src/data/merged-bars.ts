@@ -1,5 +1,6 @@
 import type { BarBatch, BarSeries, BarSource } from "../core/bars.ts";
-import { ET_MINUTE, NyTime, etToUtcMs } from "../core/ny-time.ts";
+import { NyTime, etToUtcMs } from "../core/ny-time.ts";
+import { sessionOf } from "../core/market-calendar.ts";
 import { lowerBound } from "./day-range.ts";
 import { seriesSource } from "./merge-source.ts";
 
@@ -70,9 +71,10 @@ export class MergedBars {
   }
 
   /**
-   * New York trading days in the data: days with at least one regular-hours bar (09:30-16:00) of
-   * any symbol, as etDay numbers, ascending. Derived from the bars, so generated data (which
-   * knows no holidays) and real data are treated alike.
+   * New York trading days in the data: days the calendar gives a session (early closes
+   * included) with at least one bar of any symbol inside it, as etDay numbers, ascending. The
+   * engine trades exactly these days, so a holiday in generated data (which knows no holidays)
+   * is no day here either.
    */
   tradingDays(): number[] {
     if (this.length === 0) return [];
@@ -80,8 +82,10 @@ export class MergedBars {
     const t = this.cols.tMs;
     const days: number[] = [];
     for (let d = ny.etDay(t[0]), last = ny.etDay(t[this.length - 1]); d <= last; d++) {
-      const a = lowerBound(t, etToUtcMs(d, ET_MINUTE.open), 0, this.length);
-      if (a < this.length && t[a] < etToUtcMs(d, ET_MINUTE.close)) days.push(d);
+      const s = sessionOf(d);
+      if (s === null) continue;
+      const a = lowerBound(t, etToUtcMs(d, s.openMinute), 0, this.length);
+      if (a < this.length && t[a] < etToUtcMs(d, s.closeMinute)) days.push(d);
     }
     return days;
   }

@@ -1,4 +1,5 @@
 import type { BarSeries, RejectLog } from "../core/bars.ts";
+import { checkBar, PlausibilityGate, type PlausibilityLimits } from "./plausibility.ts";
 
 /** Largest instant a Date can hold; anything past it cannot be a real bar time. */
 const MAX_TIME_MS = 8.64e15;
@@ -37,17 +38,23 @@ export class SeriesBuilder {
   private l: Float64Array;
   private c: Float64Array;
   private v: Float64Array;
+  private readonly gate: PlausibilityGate | null;
+  /** Reused for the gate, so checking a row makes no object. */
+  private readonly row = { tMs: 0, open: 0, high: 0, low: 0, close: 0 };
 
   /**
    * @param file where later rejects are reported; callers feeding one series from several places
    *   (pages of a JSON download) update it as they go.
+   * @param limits plausibility limits every well-formed row must also meet (null: shape only).
    */
   constructor(
     readonly symbol: string,
     public file: string,
     private readonly rejects: RejectLog,
     capacity = 1024,
+    limits: PlausibilityLimits | null = null,
   ) {
+    this.gate = limits ? new PlausibilityGate(limits) : null;
     this.cap = Math.max(16, Math.ceil(capacity));
     this.t = new Float64Array(this.cap);
     this.o = new Float64Array(this.cap);
@@ -70,6 +77,7 @@ export class SeriesBuilder {
   add(line: number, t: number, o: number, h: number, l: number, c: number, v: number): boolean {
     // One compound test covers the common valid row; NaN fails every comparison so it lands below.
     if (t > this.lastT && t <= MAX_TIME_MS && l > 0 && l <= o && l <= c && o <= h && c <= h && h < Infinity && v >= 0 && v < Infinity) {
+      if (this.gate !== null && !this.plausible(line, t, o, h, l, c)) return false;
       const n = this.n;
       if (n === this.cap) this.grow();
       this.t[n] = t;
@@ -83,7 +91,23 @@ export class SeriesBuilder {
       return true;
     }
     let reason = barProblem(t, o, h, l, c, v);
+    // A well-formed row out of order may still be absurd (a 1970 time mid-file): that is the better reason.
+    if (reason === null && this.gate !== null) reason = checkBar(null, { tMs: t, open: o, high: h, low: l, close: c }, this.gate.limits);
     if (reason === null) reason = t === this.lastT ? "duplicate timestamp" : "out-of-order timestamp";
+    this.rejects.add(this.file, line, reason);
+    return false;
+  }
+
+  /** The gate's verdict on a well-formed row; a refusal is logged like any bad row. */
+  private plausible(line: number, t: number, o: number, h: number, l: number, c: number): boolean {
+    const r = this.row;
+    r.tMs = t;
+    r.open = o;
+    r.high = h;
+    r.low = l;
+    r.close = c;
+    const reason = this.gate!.check(r);
+    if (reason === null) return true;
     this.rejects.add(this.file, line, reason);
     return false;
   }

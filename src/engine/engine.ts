@@ -1,14 +1,16 @@
 import type { BarBatch, BarView } from "../core/bars.ts";
 import { createBarView } from "../core/bars.ts";
-import { NyTime, etDayToIso, hhmmToMinute, ET_MINUTE } from "../core/ny-time.ts";
+import { NyTime, etDayToIso, hhmmToMinute } from "../core/ny-time.ts";
+import { REGULAR_SESSION, SessionDay, minuteToHhmm, type SessionLookup } from "../core/market-calendar.ts";
 import type { Strategy } from "../core/strategy.ts";
-import type { Fill, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
+import { BROKER_LIQUIDATION, type Fill, type Signal, type SizingDecision, type TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
 import { simVenue } from "../broker/sim-broker.ts";
 import type { OrderEnded, Venue, VenueFactory } from "../broker/venue.ts";
 import { frictionPerSide, withFriction } from "../broker/fill-model.ts";
 import { SymbolIndicators } from "../indicators/indicator-set.ts";
 import { checkEntry, dailyLossHit } from "../risk/gates.ts";
+import { DayTradeCounter } from "../risk/day-trades.ts";
 import type { Sizer, SizingInput } from "../sizing/sizer.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeCall, type RegimeClassifier } from "../sizing/regime-port.ts";
 import { entryFeatures } from "../features/entry-features.ts";
@@ -16,7 +18,8 @@ import { INITIAL_STAGE, type SizingStage } from "../sizing/template.ts";
 import { OpenPosition } from "./position.ts";
 import type { LearningState } from "./learning.ts";
 import { templateExitPlan } from "./template-plan.ts";
-import { ExitOrders } from "./exit-orders.ts";
+import { ExitOrders, restingStopUsd } from "./exit-orders.ts";
+import { PositionOrders } from "./position-orders.ts";
 import type { EngineEvents, EngineResult } from "./events.ts";
 
 /** An open position as the daemon records it. */
@@ -34,17 +37,13 @@ export interface PositionView {
   readonly stopUsd: number;
   readonly targets: { label: string; priceUsd: number; done: boolean }[];
   readonly nextAdd: { index: number; priceUsd: number } | null;
+  /** Its working orders: the exits, a buy still working (entry rest or scale-in), the closing sell. */
   readonly orderIds: string[];
   readonly closing: boolean;
 }
 
 const DAY_MS = 86_400_000;
 const MIN_MS = 60_000;
-// Copied into module constants: reading them through an imported object costs a property load
-// (a getter under the tsx loader) on every bar.
-const RTH_OPEN_MINUTE: number = ET_MINUTE.open;
-const RTH_CLOSE_MINUTE: number = ET_MINUTE.close;
-const SESSION_MINUTES = RTH_CLOSE_MINUTE - RTH_OPEN_MINUTE;
 
 export interface EngineDeps<S> {
   readonly config: Config;
@@ -58,6 +57,11 @@ export interface EngineDeps<S> {
   readonly venue?: VenueFactory;
   /** Classifies each entry from its entry-time features; none = the fail-safe NORMAL call. */
   readonly regime?: RegimeClassifier;
+  /**
+   * Which days trade and when they close: the NYSE rules of core/market-calendar by default; the
+   * daemon passes its broker's calendar. Also given to the default simulated broker.
+   */
+  readonly calendar?: SessionLookup;
 }
 
 /**
@@ -69,6 +73,7 @@ export interface EngineDeps<S> {
 export class Engine<S> {
   readonly broker: Venue;
   private readonly exits: ExitOrders;
+  private readonly orders: PositionOrders;
   private readonly cfg: Config;
   private readonly strategy: Strategy<S>;
   private readonly sizer: Sizer;
@@ -78,16 +83,21 @@ export class Engine<S> {
   private readonly indicators: SymbolIndicators[];
   private readonly states: S[];
   private readonly positions: (OpenPosition | null)[];
-  private readonly pendingEntry: ({ signal: Signal; orderId: string; sizing: SizingDecision; regime: RegimeCall } | null)[];
+  private readonly pendingEntry: ({ signal: Signal; orderId: string; qtyShares: number; sizing: SizingDecision; regime: RegimeCall } | null)[];
   private readonly learning: LearningState | null;
   private readonly regime: RegimeClassifier | null;
   private hwmUsd: number;
-  private readonly flattenMinute: number;
+  /** Today's session from the calendar (early closes included); looked up when the day changes. */
+  private readonly session: SessionDay;
+  /** The minutes [firstMinute, endMinute) of today whose bars the engine uses (see enterDay). */
+  private firstMinute = 0;
+  private endMinute = 0;
   private readonly rthOnly: boolean;
   private readonly friction: number;
 
   private curDay = -1;
-  private days = 0;
+  /** Regular-session minutes of the days traded so far (the exposure metric's denominator). */
+  private marketMinutes = 0;
   private openCount = 0;
   private entriesToday = 0;
   private dayPnlUsd = 0;
@@ -98,6 +108,10 @@ export class Engine<S> {
   private haltedUntilResumed: string | null = null;
   private exposedSinceMs = NaN;
   private lastBarMs = NaN;
+  /** Day trades from the engine's own fills (and the broker's count at start), for the PDT gate. */
+  private readonly dayTrades: DayTradeCounter;
+  /** Equity at the previous session's close: the pattern-day-trader rule reads it. */
+  private prevDayEquityUsd: number;
 
   readonly result: EngineResult;
 
@@ -108,14 +122,19 @@ export class Engine<S> {
     this.events = deps.events ?? {};
     const st = deps.config.strategy;
     const ex = deps.config.execution;
-    this.flattenMinute = hhmmToMinute(st.flattenAt);
+    // flattenAt is read as an offset from a full day's close (15:55 = 5 minutes before 16:00), so
+    // an early close moves it with the close (12:55 on a 13:00 half day), as the daemon's flatten
+    // job does (SPEC 5: entries stop and positions flatten 5 minutes before that close).
+    this.session = new SessionDay(REGULAR_SESSION.closeMinute - hhmmToMinute(st.flattenAt), deps.calendar);
     this.rthOnly = st.regularHoursOnly;
     this.friction = frictionPerSide(ex.frictionRoundTripPct);
     const makeVenue =
-      deps.venue ?? simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple });
+      deps.venue ??
+      simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: this.friction, buyingPowerMultiple: ex.buyingPowerMultiple, sessions: deps.calendar });
     // The venue prices "bar_close" market orders off the engine's reused bar view.
-    this.broker = makeVenue(deps.symbols, (f) => this.onFill(f), this.view);
+    this.broker = makeVenue(deps.symbols, (f) => this.onFill(f), this.view, (e) => this.onOrderEnded(e));
     this.exits = new ExitOrders(this.broker);
+    this.orders = new PositionOrders(this.broker, this.exits, this.events, () => this.cfg.execution.exitFill, () => this.lastBarMs);
     this.indicators = deps.symbols.map(
       (s) => new SymbolIndicators(s, { atrPeriod: st.atrPeriod, volumeAvgPeriod: st.volumeAvgPeriod }),
     );
@@ -123,6 +142,8 @@ export class Engine<S> {
     this.positions = deps.symbols.map(() => null);
     this.pendingEntry = deps.symbols.map(() => null);
     this.startOfDayEquityUsd = ex.initialEquityUsd;
+    this.prevDayEquityUsd = ex.initialEquityUsd;
+    this.dayTrades = new DayTradeCounter(deps.symbols.length);
     this.hwmUsd = ex.initialEquityUsd;
     this.learning = deps.learning ?? null;
     this.regime = deps.regime ?? null;
@@ -156,7 +177,8 @@ export class Engine<S> {
     const local = this.ny.localMs(t);
     const etDay = Math.floor(local / DAY_MS);
     const etMinute = Math.floor((local - etDay * DAY_MS) / MIN_MS);
-    if (this.rthOnly && (etMinute < RTH_OPEN_MINUTE || etMinute >= RTH_CLOSE_MINUTE)) return;
+    if (etDay !== this.session.etDay) this.enterDay(etDay);
+    if (etMinute < this.firstMinute || etMinute >= this.endMinute) return;
     if (etDay !== this.curDay) this.rollDay(etDay, t);
     r.barsUsed++;
     this.lastBarMs = t;
@@ -176,14 +198,7 @@ export class Engine<S> {
     const ind = this.indicators[sym];
     ind.update(bar);
     const pos = this.positions[sym];
-    if (pos !== null && !pos.closing) {
-      if (pos.exitsStale) {
-        pos.exitsStale = false;
-        this.exits.resize(pos);
-        pos.relaidExitIds = [pos.stopOrderId, ...pos.targetOrderIds].filter((x): x is string => x !== null);
-      }
-      this.manage(pos, bar);
-    }
+    if (pos !== null && !pos.closing) this.manage(pos, bar);
 
     let sig: Signal | null = null;
     try {
@@ -204,7 +219,7 @@ export class Engine<S> {
     let n = 0;
     for (const pos of this.positions) {
       if (pos === null || pos.closing) continue;
-      this.exitPosition(pos, reason, "next_open");
+      this.orders.exitPosition(pos, reason, "next_open");
       n++;
     }
     return n;
@@ -215,7 +230,7 @@ export class Engine<S> {
     const out: PositionView[] = [];
     for (const p of this.positions) {
       if (p === null) continue;
-      const working = [p.stopOrderId, ...p.targetOrderIds].filter((x): x is string => x !== null);
+      const working = [p.stopOrderId, ...p.targetOrderIds, p.buyOrderId, p.exitOrderId].filter((x): x is string => x !== null);
       out.push({
         id: p.id,
         symbol: p.signal.symbol,
@@ -274,14 +289,32 @@ export class Engine<S> {
     for (const pos of this.positions) {
       if (pos === null) continue;
       this.exits.cancelAll(pos);
+      if (pos.buyOrderId !== null) this.broker.cancel(pos.buyOrderId);
       this.broker.liquidate(pos.symId, this.broker.lastPriceUsd(pos.symId), t + MIN_MS, pos.nextLegId("end_of_data"), "end_of_data");
     }
     if (this.curDay >= 0) this.markDay();
     const r = this.result;
     r.lastBarMs = t;
-    r.marketMs = this.days * SESSION_MINUTES * MIN_MS;
+    r.marketMs = this.marketMinutes * MIN_MS;
     r.finalEquityUsd = this.broker.equityUsd();
     return r;
+  }
+
+  /**
+   * Looks up a new day's session (once per day, not per bar) and the minutes whose bars count:
+   * the regular session, or the whole day when extended hours are used. A day without a session
+   * (a holiday in generated data, a stray weekend print) is no trading day at all, extended hours
+   * included: Alpaca has no pre- or post-market on a holiday.
+   */
+  private enterDay(etDay: number): void {
+    const s = this.session.at(etDay);
+    if (!s.trading) {
+      this.firstMinute = Infinity;
+      this.endMinute = -Infinity;
+    } else {
+      this.firstMinute = this.rthOnly ? s.openMinute : 0;
+      this.endMinute = this.rthOnly ? s.closeMinute : DAY_MS / MIN_MS;
+    }
   }
 
   private rollDay(etDay: number, t: number): void {
@@ -290,7 +323,7 @@ export class Engine<S> {
       // No bar came at the flatten time (a gap in the data): leave at the next price that exists.
       for (const pos of this.positions) {
         if (pos === null || pos.closing) continue;
-        this.exitPosition(pos, "eod_gap", "next_open");
+        this.orders.exitPosition(pos, "eod_gap", "next_open");
       }
       for (let s = 0; s < this.pendingEntry.length; s++) {
         const p = this.pendingEntry[s];
@@ -302,11 +335,15 @@ export class Engine<S> {
     } else {
       this.result.firstBarMs = t;
     }
+    const firstDay = this.curDay < 0;
     this.curDay = etDay;
-    this.days++;
+    this.marketMinutes += this.session.closeMinute - this.session.openMinute;
     this.entriesToday = 0;
     this.dayPnlUsd = 0;
     this.startOfDayEquityUsd = this.broker.equityUsd();
+    // The first day's previous close is the starting equity, or what the broker said (setAccountDayTrades).
+    if (!firstDay) this.prevDayEquityUsd = this.startOfDayEquityUsd;
+    this.dayTrades.rollTo(etDay);
     this.halted = null;
   }
 
@@ -320,8 +357,10 @@ export class Engine<S> {
     const plan = pos.plan;
     if (plan.trailBars > 0) pos.recordLow(bar.low);
     const closeMs = bar.tMs + MIN_MS;
-    if (closeMs >= pos.entryTimeMs + plan.timeStopMinutes * MIN_MS) return this.exitPosition(pos, "time_stop", this.cfg.execution.exitFill);
-    if (bar.etMinute + 1 >= this.flattenMinute) return this.exitPosition(pos, "eod", this.cfg.execution.exitFill);
+    // A repair that failed left shares bare (its closing order refused too): try to close again.
+    if (pos.unprotected) return this.orders.exitPosition(pos, "unprotected", this.cfg.execution.exitFill);
+    if (closeMs >= pos.entryTimeMs + plan.timeStopMinutes * MIN_MS) return this.orders.exitPosition(pos, "time_stop", this.cfg.execution.exitFill);
+    if (bar.etMinute + 1 >= this.session.flattenMinute) return this.orders.exitPosition(pos, "eod", this.cfg.execution.exitFill);
     if (pos.stopMoved && plan.trailBars > 0) {
       const trail = pos.trailingLow();
       if (trail > pos.stopUsd) this.exits.moveStop(pos, trail);
@@ -332,6 +371,8 @@ export class Engine<S> {
   private onSignal(sig: Signal, bar: BarView): void {
     this.result.signals++;
     this.events.signal?.(sig);
+    const late = this.outsideEntryHours(bar);
+    if (late !== null) return this.reject(sig, late);
     const sym = sig.symId;
     const verdict = checkEntry(
       {
@@ -341,6 +382,8 @@ export class Engine<S> {
         startOfDayEquityUsd: this.startOfDayEquityUsd,
         halted: this.entriesHalted(),
         hasPositionInSymbol: this.positions[sym] !== null || this.pendingEntry[sym] !== null,
+        dayTrades: this.dayTrades.inWindow(),
+        prevDayEquityUsd: this.prevDayEquityUsd,
       },
       this.cfg.risk,
     );
@@ -348,11 +391,12 @@ export class Engine<S> {
     const ex = this.cfg.execution;
     const equity = this.equityNow();
     const regime = this.regimeCall(sig, bar);
-    const decision = this.sizer.size(this.sizingInput(sig, bar, sig.stopPriceUsd, equity, INITIAL_STAGE, regime));
+    // Sized against the stop as it will rest at the broker, the same stop the trade's R is booked against.
+    const decision = this.sizer.size(this.sizingInput(sig, bar, restingStopUsd(sig.stopPriceUsd), equity, INITIAL_STAGE, regime));
     this.events.sizing?.(sig, decision);
     if (decision.qtyShares < 1) return this.reject(sig, `size 0 (${decision.cap ?? "no risk budget"})`);
     const orderId = intentId(sig, "entry");
-    this.pendingEntry[sym] = { signal: sig, orderId, sizing: decision, regime };
+    this.pendingEntry[sym] = { signal: sig, orderId, qtyShares: decision.qtyShares, sizing: decision, regime };
     const res = this.broker.submit({
       clientOrderId: orderId,
       symbol: sig.symbol,
@@ -367,6 +411,18 @@ export class Engine<S> {
       this.pendingEntry[sym] = null;
       this.reject(sig, `order rejected: ${res.reason}`);
     }
+  }
+
+  /**
+   * Why no entry may be decided at this bar's close, or null. Entries end at the day's flatten
+   * minute from the calendar: a strategy reading a fixed flattenAt would still enter after an
+   * early close's 12:55 (the bars from 13:00 to 16:00 are post-market on a half day).
+   */
+  private outsideEntryHours(bar: BarView): string | null {
+    const s = this.session;
+    if (bar.etMinute < s.openMinute) return `before the open (${minuteToHhmm(s.openMinute)})`;
+    if (bar.etMinute + 1 >= s.flattenMinute) return `no entries from ${minuteToHhmm(s.flattenMinute)} (the session closes at ${minuteToHhmm(s.closeMinute)})`;
+    return null;
   }
 
   private equityNow(): number {
@@ -429,23 +485,39 @@ export class Engine<S> {
     this.hwmUsd = usd;
   }
 
+  /**
+   * Seeds the pattern-day-trader gate from the broker's account (Alpaca: `daytrade_count`, the
+   * day trades of the last 5 business days, and `last_equity`, the previous close's equity).
+   * Call it at start, after any replay: the count replaces what the engine counted so far.
+   */
+  setAccountDayTrades(count: number, lastEquityUsd: number): void {
+    this.dayTrades.seed(count);
+    if (Number.isFinite(lastEquityUsd) && lastEquityUsd >= 0) this.prevDayEquityUsd = lastEquityUsd;
+  }
+
   /** A fill from the venue: at once in simulation, later from a real broker's order updates. */
   onFill(f: Fill): void {
     this.events.fill?.(f);
     const sym = f.symId;
+    this.dayTrades.onFill(sym, f.side);
     const pos = this.positions[sym];
     // A real broker may fill an entry in pieces: the first piece opens the position, later ones grow it.
-    if (f.purpose === "entry") return pos === null ? this.openPosition(f) : this.onAddFill(pos, f);
-    if (pos === null) return;
-    if (f.side === "buy") return this.onAddFill(pos, f);
+    if (f.purpose === "entry" && pos === null) return this.openPosition(f);
+    if (pos === null) {
+      if (f.purpose === BROKER_LIQUIDATION) this.events.adopted?.({ positionId: null, fill: f, qtyLeftShares: 0, outcome: "no_position" });
+      return;
+    }
+    if (f.side === "buy") return this.orders.onBuyFill(pos, f);
     pos.addExit({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
     this.dayPnlUsd += f.qtyShares * (f.priceUsd - pos.costUsd / pos.enteredQtyShares);
     if (this.halted === null && dailyLossHit({ dayPnlUsd: this.dayPnlUsd, startOfDayEquityUsd: this.startOfDayEquityUsd }, this.cfg.risk)) {
       this.halted = `daily loss limit ${this.cfg.risk.dailyLossLimitPct}%`;
       this.events.halt?.(this.halted, f.timeMs, "day");
     }
-    this.exits.onFill(pos, f);
+    if (f.purpose === BROKER_LIQUIDATION) return this.onBrokerSale(pos, f);
+    const relay = this.exits.onFill(pos, f);
     if (pos.qtyShares <= 0) return this.closePosition(pos);
+    if (relay && !pos.closing && pos.buyOrderId === null) this.orders.layExits(pos, f.timeMs);
     const move = pos.plan.stopMoveAfter;
     if (move !== null && move.label === f.purpose) {
       pos.stopMoved = true;
@@ -454,34 +526,41 @@ export class Engine<S> {
   }
 
   /**
-   * A broker refused an order after accepting it for sending (a live venue answers later than
-   * submit returns). An entry frees its symbol; a refused add lets the next add trigger; a refused
-   * exit leaves shares without their stop, so the position's exits are laid again at its next bar:
-   * a refusal can be a passing race (shares not yet freed by a cancel). A refusal of that re-lay
-   * itself means the broker will not hold this position's exits, and a refusal per bar would
-   * follow: the position is closed at market instead. Nothing refused is sent again as it was.
+   * The broker sold shares the engine did not sell (a liquidation; the venue forwards it with
+   * purpose BROKER_LIQUIDATION): booked as an exit above, the trade closed when nothing is left,
+   * else the exits laid again for what is.
    */
-  onOrderRejected(clientOrderId: string, reason: string): void {
-    for (let s = 0; s < this.pendingEntry.length; s++) {
-      const p = this.pendingEntry[s];
-      if (p === null || p.orderId !== clientOrderId) continue;
-      this.pendingEntry[s] = null;
-      this.reject(p.signal, `order rejected: ${reason}`);
-      return;
+  private onBrokerSale(pos: OpenPosition, f: Fill): void {
+    if (pos.qtyShares <= 0) {
+      this.events.adopted?.({ positionId: pos.id, fill: f, qtyLeftShares: 0, outcome: "closed" });
+      return this.closePosition(pos);
     }
-    for (const pos of this.positions) {
-      if (pos === null || !clientOrderId.startsWith(`${pos.id}.`)) continue;
-      if (/\.add\d+\.\d+$/.test(clientOrderId)) pos.addPending = false;
-      else if (pos.stopOrderId === clientOrderId || pos.targetOrderIds.includes(clientOrderId)) this.onExitRefused(pos, clientOrderId);
-      return;
-    }
+    this.events.adopted?.({ positionId: pos.id, fill: f, qtyLeftShares: pos.qtyShares, outcome: "exits_relaid" });
+    if (!pos.closing && pos.buyOrderId === null) this.orders.layExits(pos, f.timeMs);
   }
 
-  private onExitRefused(pos: OpenPosition, clientOrderId: string): void {
-    // Several exits of one lay refused together: one re-lay answers them all.
-    if (pos.exitsStale || pos.closing) return;
-    if (pos.relaidExitIds.includes(clientOrderId)) return this.exitPosition(pos, "exits_refused", this.cfg.execution.exitFill);
-    pos.exitsStale = true;
+  /** A broker refused an order after accepting it for sending: onOrderEnded with status "rejected". */
+  onOrderRejected(clientOrderId: string, reason: string): void {
+    this.onOrderEnded({ clientOrderId, status: "rejected", reason, timeMs: this.lastBarMs });
+  }
+
+  /**
+   * An order ended without the engine asking: refused after it was accepted for sending, or
+   * canceled or expired by the broker. What it was comes from where the engine keeps its id: a
+   * pending entry frees its symbol (the signal is recorded as rejected); a position's order is
+   * handled by PositionOrders.onEnded (a protective exit is repaired in this same call). Ids the
+   * engine no longer keeps (orders it canceled or replaced itself) change nothing.
+   */
+  onOrderEnded(e: OrderEnded): void {
+    const id = e.clientOrderId;
+    for (let s = 0; s < this.pendingEntry.length; s++) {
+      const p = this.pendingEntry[s];
+      if (p === null || p.orderId !== id) continue;
+      this.pendingEntry[s] = null;
+      this.reject(p.signal, `order ${e.status}: ${e.reason}`);
+      return;
+    }
+    for (const pos of this.positions) if (pos !== null && this.orders.onEnded(pos, e)) return;
   }
 
   private openPosition(f: Fill): void {
@@ -489,51 +568,58 @@ export class Engine<S> {
     const pending = this.pendingEntry[sym];
     this.pendingEntry[sym] = null;
     if (pending === null) return;
-    const strategyPlan = this.strategy.exitPlan(pending.signal, f.priceUsd);
+    const proposed = this.strategy.exitPlan(pending.signal, f.priceUsd);
+    // The plan's stop put where the order rests (on the tick grid, toward the market): the trade's
+    // R, a template's R targets and the gap check all read the stop that can actually fill.
+    const strategyPlan = { ...proposed, stopUsd: restingStopUsd(proposed.stopUsd) };
     const template = pending.sizing.template;
     const plan = template ? templateExitPlan(template, strategyPlan, f.priceUsd) : strategyPlan;
     const pos = new OpenPosition(f.clientOrderId, sym, pending.signal, pending.sizing, plan, f.timeMs, f.priceUsd, f.qtyShares, pending.regime);
     this.positions[sym] = pos;
     this.entriesToday++;
     if (this.openCount++ === 0) this.exposedSinceMs = f.timeMs;
+    // The rest of a partly filled entry is still a working buy: the exits wait for it (a sell next
+    // to an open buy is a wash trade; see PositionOrders.sendAdd).
+    if (f.qtyShares < pending.qtyShares) {
+      pos.buyOrderId = f.clientOrderId;
+      pos.buyOpenQtyShares = pending.qtyShares - f.qtyShares;
+    }
     // An entry that filled at or below its stop (a gap through it) is stopped out at once.
-    if (f.priceUsd <= plan.stopUsd) return this.exitPosition(pos, "gap_below_stop", this.cfg.execution.exitFill);
-    this.exits.place(pos);
-  }
-
-  /** A scale-in (or a later piece of the entry) filled: grow the position and re-lay its exits. */
-  private onAddFill(pos: OpenPosition, f: Fill): void {
-    pos.addPending = false;
-    pos.addEntry({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
-    this.exits.resize(pos);
+    if (f.priceUsd <= plan.stopUsd) return this.orders.exitPosition(pos, "gap_below_stop", this.cfg.execution.exitFill);
+    if (pos.buyOrderId === null) this.orders.layExits(pos, f.timeMs);
   }
 
   /**
    * Template scale-ins: when a bar CLOSES at or above the next add's trigger, the add is sized by
-   * the pipeline at that moment (with its caps) and bought at that close. Triggering on the close
-   * keeps it a bar-close decision, like the entry, with nothing read from inside the bar.
+   * the pipeline at that moment (its template fraction of the entry's full size, within the caps
+   * of the whole position) and bought at that close. Triggering on the close keeps it a bar-close
+   * decision, like the entry, with nothing read from inside the bar.
+   *
+   * No add once any shares were sold (a target filled): buying back what a target just sold (on
+   * 2024q2, SAVA sold 681 shares at its first target and bought 327 back on the same bar) is a
+   * round trip that pays friction twice against the plan that took the profit, and the caps of
+   * the whole position are only simple while it holds everything it bought. The other choice,
+   * adds as buy-stop orders resting at their trigger inside the bar, was not taken: Alpaca turns a
+   * buy stop into a stop-limit 2.5-4% above it, which can sit at or above a resting target's limit,
+   * and that is refused as a potential wash trade (422, specs/alpaca-protocol.md); it would also
+   * make the add an intrabar decision.
    */
   private maybeAdd(pos: OpenPosition, bar: BarView): void {
     const adds = pos.plan.adds;
-    if (adds === undefined || pos.addPending || pos.nextAdd >= adds.length) return;
+    if (adds === undefined || pos.buyOrderId !== null || pos.nextAdd >= adds.length) return;
+    if (pos.exits.length > 0) return;
     const add = adds[pos.nextAdd];
     if (bar.close < add.priceUsd) return;
     pos.nextAdd++;
     const stage: SizingStage = { kind: "add", index: add.index, template: pos.plan.templateName };
-    // An add is sized under the call made at entry: the regime picked the template being followed.
-    const decision = this.sizer.size(this.sizingInput(pos.signal, bar, pos.stopUsd, this.equityNow(), stage, pos.regime));
+    // An add is sized under the call made at entry (the regime picked the template being followed)
+    // and against the position as it stands; no learned layer runs again.
+    const position = { fullSize: pos.fullSize, heldQtyShares: pos.qtyShares, avgPriceUsd: pos.costUsd / pos.enteredQtyShares, boughtQtyShares: pos.enteredQtyShares };
+    const decision = this.sizer.size({ ...this.sizingInput(pos.signal, bar, pos.stopUsd, this.equityNow(), stage, pos.regime), position });
     pos.addSizing.push(decision);
     this.events.sizing?.(pos.signal, decision);
     if (decision.qtyShares < 1) return;
-    pos.addPending = true;
-    const res = this.broker.submit({ clientOrderId: pos.nextLegId(`add${add.index + 1}`), symbol: pos.signal.symbol, symId: pos.symId, side: "buy", type: "market", qtyShares: decision.qtyShares, timing: this.cfg.execution.exitFill, purpose: `add${add.index + 1}` });
-    if (!res.accepted) pos.addPending = false;
-  }
-
-  private exitPosition(pos: OpenPosition, reason: string, timing: "bar_close" | "next_open"): void {
-    this.exits.cancelAll(pos);
-    pos.closing = true;
-    this.broker.submit({ clientOrderId: pos.nextLegId(reason), symbol: pos.signal.symbol, symId: pos.symId, side: "sell", type: "market", qtyShares: pos.qtyShares, timing, purpose: reason });
+    this.orders.sendAdd(pos, `add${add.index + 1}`, decision.qtyShares);
   }
 
   private closePosition(pos: OpenPosition): void {

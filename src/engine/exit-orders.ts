@@ -1,7 +1,23 @@
 import type { Venue } from "../broker/venue.ts";
-import type { Fill } from "../core/types.ts";
+import type { Fill, OrderIntent } from "../core/types.ts";
 import { roundToTick } from "../core/tick.ts";
 import type { OpenPosition } from "./position.ts";
+
+/**
+ * A stop price as it rests at the broker: on the tick grid (a sub-penny stop is refused), rounded
+ * toward the market so the stop triggers no later than planned. On a $1.41 stock the rounding is
+ * a large part of R, so sizing and the trade record use this price, not the unrounded level.
+ */
+export function restingStopUsd(stopUsd: number): number {
+  return roundToTick(stopUsd, "up");
+}
+
+/** An exit the venue refused when it was laid, leaving shares without a stop. */
+export interface RefusedExit {
+  readonly clientOrderId: string;
+  readonly purpose: string;
+  readonly reason: string;
+}
 
 /**
  * The orders that protect and take profit on a position, laid out as a real broker accepts them:
@@ -13,13 +29,15 @@ import type { OpenPosition } from "./position.ts";
 export class ExitOrders {
   constructor(private readonly venue: Venue) {}
 
-  /** Places the exits for what the position holds now. */
-  place(pos: OpenPosition): void {
+  /**
+   * Places the exits for what the position holds now. Returns null when every share is
+   * protected; else the refused order that left shares bare. A refused target OCO leaves none
+   * bare: its slice falls to the runner stop.
+   */
+  place(pos: OpenPosition): RefusedExit | null {
     const targets = pos.plan.targets;
     const sym = pos.signal.symbol;
-    // On the broker's price grid, each toward the market: the stop triggers no later than planned
-    // and a target asks no more than planned (a sub-penny price is refused outright).
-    const stopUsd = roundToTick(pos.stopUsd, "up");
+    const stopUsd = this.stopPrice(pos);
     let allocated = 0;
     for (let i = 0; i < targets.length; i++) {
       if (pos.targetDone[i]) continue;
@@ -31,13 +49,19 @@ export class ExitOrders {
       const res = this.venue.submit({ clientOrderId: id, symbol: sym, symId: pos.symId, side: "sell", type: "oco", qtyShares: q, limitPriceUsd: roundToTick(tgt.priceUsd, "down"), stopPriceUsd: stopUsd, purpose: tgt.label });
       if (!res.accepted) continue;
       pos.targetOrderIds[i] = id;
+      pos.targetQtyShares[i] = q;
       allocated += q;
     }
     const runner = pos.qtyShares - allocated;
-    if (runner < 1) return;
+    if (runner < 1) return null;
     const id = pos.nextLegId("stop");
     const res = this.venue.submit({ clientOrderId: id, symbol: sym, symId: pos.symId, side: "sell", type: "stop", qtyShares: runner, stopPriceUsd: stopUsd, purpose: "stop" });
-    if (res.accepted) pos.stopOrderId = id;
+    if (res.accepted) {
+      pos.stopOrderId = id;
+      pos.stopQtyShares = runner;
+      return null;
+    }
+    return { clientOrderId: id, purpose: "stop", reason: res.reason };
   }
 
   cancelAll(pos: OpenPosition): void {
@@ -50,39 +74,83 @@ export class ExitOrders {
     }
   }
 
-  /** Moves the stop (never down) by replacing every exit at the new level. */
+  /**
+   * Moves the stop (never down). Each working exit is replaced in place (Alpaca PATCH
+   * /v2/orders/{id}): an OCO keeps its limit and quantity, its stop changes; the runner stop
+   * changes its stop. No share is without its order at any moment, and no cancel race can leave
+   * a new sell refused for shares the old one still holds. A replace refused at once leaves the
+   * old order working at the old stop (protected, if less tightly); it is tried again at the
+   * next move. While no exit rests (a scale-in is working) only the level changes: the exits
+   * are laid at it when the buy fills.
+   */
   moveStop(pos: OpenPosition, stopUsd: number): void {
-    if (!(stopUsd > pos.stopUsd)) return;
-    pos.stopUsd = stopUsd;
-    this.cancelAll(pos);
-    this.place(pos);
+    // Compared and kept as it will rest, so pos.stopUsd is always the working stop's price.
+    const stopPx = restingStopUsd(stopUsd);
+    if (!(stopPx > pos.stopUsd)) return;
+    pos.stopUsd = stopPx;
+    for (let i = 0; i < pos.targetOrderIds.length; i++) {
+      const old = pos.targetOrderIds[i];
+      if (old === null) continue;
+      const next = this.replaced(pos, old, i, stopPx);
+      if (next !== null) pos.targetOrderIds[i] = next;
+    }
+    if (pos.stopOrderId !== null) {
+      const next = this.replaced(pos, pos.stopOrderId, -1, stopPx);
+      if (next !== null) pos.stopOrderId = next;
+    }
   }
 
-  /** Re-lays the exits for a changed position size (a scale-in filled). */
-  resize(pos: OpenPosition): void {
+  /**
+   * Re-lays the exits for a changed position size: cancel, then place. The venue sends each new
+   * sell only after the cancels whose shares it needs are confirmed (the Venue contract), so
+   * the shares are bare only for the broker's cancel round trip.
+   */
+  resize(pos: OpenPosition): RefusedExit | null {
     this.cancelAll(pos);
-    this.place(pos);
+    return this.place(pos);
   }
 
   /**
    * Books a fill of one of the position's exits. A fill can come from an order the engine had
-   * already replaced (a broker fills it before the cancel lands): its target is taken all the
-   * same, and the exits are laid again for what is left.
+   * already replaced (a broker fills it before the replace lands): its target is taken all the
+   * same. Returns true when the exits must be laid again for what is left.
    */
-  onFill(pos: OpenPosition, f: Fill): void {
+  onFill(pos: OpenPosition, f: Fill): boolean {
     if (f.clientOrderId === pos.stopOrderId) {
       pos.stopOrderId = null;
-      return;
+      return false;
     }
     const i = pos.targetOrderIds.indexOf(f.clientOrderId);
     if (i >= 0) {
       pos.targetOrderIds[i] = null;
       // The limit leg filled: the target is taken. A stop leg: the slice is gone, and so is its target.
       pos.targetDone[i] = true;
-      return;
+      return false;
     }
     const t = pos.plan.targets.findIndex((x) => x.label === f.purpose);
     if (t >= 0) pos.targetDone[t] = true;
-    if (pos.qtyShares > 0) this.resize(pos);
+    return pos.qtyShares > 0;
+  }
+
+  /**
+   * Replaces working exit `old` (target slot `slot`, or -1 for the runner stop) by the same order
+   * at a new stop price under a new client id; null when the venue refused.
+   */
+  private replaced(pos: OpenPosition, old: string, slot: number, stopPx: number): string | null {
+    const tgt = slot >= 0 ? pos.plan.targets[slot] : null;
+    const leg = tgt === null ? "stop" : tgt.label;
+    const id = pos.nextLegId(leg);
+    const base = { clientOrderId: id, symbol: pos.signal.symbol, symId: pos.symId, side: "sell" as const, stopPriceUsd: stopPx, purpose: leg };
+    const next: OrderIntent =
+      tgt === null
+        ? { ...base, type: "stop", qtyShares: pos.stopQtyShares }
+        : { ...base, type: "oco", qtyShares: pos.targetQtyShares[slot], limitPriceUsd: roundToTick(tgt.priceUsd, "down") };
+    return this.venue.replace(old, next).accepted ? id : null;
+  }
+
+  // On the broker's price grid, toward the market: the stop triggers no later than planned
+  // and a target asks no more than planned (a sub-penny price is refused outright).
+  private stopPrice(pos: OpenPosition): number {
+    return restingStopUsd(pos.stopUsd);
   }
 }

@@ -1,5 +1,5 @@
 import type { ExitPlan } from "../core/strategy.ts";
-import type { ExitLeg, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
+import type { ExitLeg, FullSize, Signal, SizingDecision, TradeRecord } from "../core/types.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeCall } from "../sizing/regime-port.ts";
 
 /**
@@ -12,6 +12,9 @@ export class OpenPosition {
   stopOrderId: string | null = null;
   /** Working order id per plan target, null once filled or cancelled. */
   readonly targetOrderIds: (string | null)[];
+  /** Shares of each working target OCO, and of the runner stop (a replace keeps them). */
+  readonly targetQtyShares: Float64Array;
+  stopQtyShares = 0;
   /** Targets taken, or whose slice a stop closed: they are not placed again. */
   readonly targetDone: boolean[];
   stopMoved = false;
@@ -21,19 +24,29 @@ export class OpenPosition {
   readonly entries: ExitLeg[] = [];
   /** Sizing decisions of the adds, in order (the initial one is `sizing`). */
   readonly addSizing: SizingDecision[] = [];
+  /** The full size the entry decided: each add is its template fraction of it (null: no template sizing). */
+  readonly fullSize: FullSize | null;
   /** Shares bought so far (initial plus adds) and what they cost, friction included. */
   enteredQtyShares: number;
   costUsd: number;
   /** Dollars at risk to the initial stop over every entry. */
   riskUsd: number;
-  /** Index of the next template add to watch for; an add waiting for its fill blocks the next. */
+  /** Index of the next template add to watch for; a buy still working (`buyOrderId`) blocks the next. */
   nextAdd = 0;
   /** Orders placed for this position so far: the sequence part of their client order ids. */
   legSeq = 0;
-  addPending = false;
-  /** A broker refused one of the exits: lay them again at the next bar. */
-  exitsStale = false;
-  /** The exits laid again after a refusal: refused too, the position is closed at market (see Engine.onOrderRejected). */
+  /**
+   * The buy still working for this position: the rest of a partly filled entry, or a scale-in.
+   * While it works no exit rests (a sell next to an open buy is a wash trade at Alpaca); the
+   * exits are laid for the whole position when it fills or ends.
+   */
+  buyOrderId: string | null = null;
+  /** Shares of `buyOrderId` not filled yet. */
+  buyOpenQtyShares = 0;
+  /** The market sell closing the position (time stop, flatten, repair), once sent, and why. */
+  exitOrderId: string | null = null;
+  closeReason = "";
+  /** The exits laid by a repair (after an exit ended unasked): if one of them ends too, the position is closed at market. */
   relaidExitIds: readonly string[] = [];
   /** Ring of recent lows for the trailing stop. */
   private readonly lows: Float64Array;
@@ -51,6 +64,7 @@ export class OpenPosition {
     /** The regime call made at the entry; adds are sized under it. */
     readonly regime: RegimeCall = FAIL_SAFE_REGIME_CALL,
   ) {
+    this.fullSize = sizing.fullSize ?? null;
     this.qtyShares = entryQtyShares;
     this.enteredQtyShares = entryQtyShares;
     this.costUsd = entryQtyShares * entryPriceUsd;
@@ -59,6 +73,7 @@ export class OpenPosition {
     this.stopUsd = plan.stopUsd;
     this.targetOrderIds = plan.targets.map(() => null);
     this.targetDone = plan.targets.map(() => false);
+    this.targetQtyShares = new Float64Array(plan.targets.length);
     this.lows = new Float64Array(Math.max(1, plan.trailBars));
   }
 
@@ -87,6 +102,22 @@ export class OpenPosition {
     let m = Infinity;
     for (let i = 0; i < this.lows.length; i++) if (this.lows[i] < m) m = this.lows[i];
     return m;
+  }
+
+  /** The ids of the exits working now (stop and target OCOs). */
+  workingExitIds(): string[] {
+    const out: string[] = [];
+    if (this.stopOrderId !== null) out.push(this.stopOrderId);
+    for (const id of this.targetOrderIds) if (id !== null) out.push(id);
+    return out;
+  }
+
+  /** True while no exit protects the shares and no buy is working that will lay them (a repair failed). */
+  get unprotected(): boolean {
+    if (this.qtyShares <= 0 || this.closing || this.buyOrderId !== null || this.stopOrderId !== null) return false;
+    // A loop, not .every: this runs on every bar of an open position.
+    for (let i = 0; i < this.targetOrderIds.length; i++) if (this.targetOrderIds[i] !== null) return false;
+    return true;
   }
 
   /** The client order id of this position's next order leg: its entry's id, the leg, a sequence number. */

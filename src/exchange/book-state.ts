@@ -32,7 +32,11 @@ export interface BookOptions {
    * "pending_cancel ... the order may still be filled"). Default true; then `fill` arrives, not `canceled`.
    */
   readonly fillWhilePendingCancel?: boolean;
-  /** The stricter reading of the wash-trade rule: untriggered stops count (see rules/wash-trade.ts). Default false. */
+  /**
+   * Whether untriggered stops count in the wash-trade rule. Default true: the table on Alpaca's "User
+   * Protection" page lists a resting stop sell against a market buy as a conflict, and the stricter
+   * reading is the one a test double must hold (see rules/wash-trade.ts). False: the kinder reading.
+   */
   readonly washTradeStopsCount?: boolean;
   /**
    * The wash-trade refusal's HTTP status: 422 (code 42210000, a 2024 public report) by default;

@@ -69,7 +69,7 @@ function* holdings(live: Iterable<Working>, except?: Working): Generator<Holding
 /** 422 potential wash trade (rules/wash-trade.ts): `w` could trade against an open opposite order. */
 export function checkWashTrade(ctx: CheckContext, w: Working, replacing?: Working): void {
   const resting = [...ctx.live].filter((x) => x !== replacing && x.order.status !== "held").map(washView);
-  if (washTradeConflict(washView(w), resting, { stopsCount: ctx.rules.washTradeStopsCount ?? false })) {
+  if (washTradeConflict(washView(w), resting, { stopsCount: ctx.rules.washTradeStopsCount ?? true })) {
     const status = ctx.rules.washTradeStatus ?? 422;
     throw new ExchangeError(status, status === 403 ? ERR.forbidden : ERR.unprocessable, WASH_TRADE_MESSAGE);
   }

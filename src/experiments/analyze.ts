@@ -1,51 +1,78 @@
-import { criteriaVsBaseline, type Criteria, type Metrics } from "../backtest/metrics.ts";
+import type { Metrics } from "../backtest/metrics.ts";
+import { CRITERIA, DEFAULT_BEAT_MARGINS, criteriaVsBaseline, criterionPasses, type Criteria, type CriterionKey } from "../backtest/criteria.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import type { EvaluationSummary } from "../walkforward/summary.ts";
-import type { Variant } from "./plan.ts";
+import { DEFAULT_BEATS, DEFAULT_MIN_TRADES, type Variant } from "./plan.ts";
 import type { VariantResult } from "./run-variant.ts";
 
 /**
  * Ranks the variants of an experiment on the out-of-sample figures of one sizing mode and says
- * what the ML plan's decision matrix asks: which variants beat the baseline by more than 20%, and
- * on which metric; the best by Sharpe; the best by return.
+ * which beat the baseline. Three rules keep "trade less" from winning (issue 17):
+ * - a variant with fewer than `minTrades` trades is listed but not ranked, and beats nothing;
+ * - "beats" needs EVERY criterion the plan names (default Sharpe and P/L per trade in R) to
+ *   improve by its margin; all of them are size-neutral, so a half-size copy of the baseline cannot;
+ * - the order is: the variants that beat the baseline (by Sharpe), then the baseline, then every
+ *   other ranked variant (by Sharpe): a variant that does not beat the baseline never sits above it.
  */
 
-/** A variant beats the baseline when one of these improves by more than this many percent. */
-export const BEAT_THRESHOLD_PCT = 20;
-/** Fewer out-of-sample trades than this and a variant's figures are mostly noise; the report says so. */
-export const FEW_TRADES = 30;
+/** What decides a verdict; the plan's keys, with their defaults. */
+export interface VerdictRules {
+  readonly minTrades: number;
+  readonly beats: readonly CriterionKey[];
+  readonly margins: Readonly<Record<CriterionKey, number>>;
+}
 
-const CRITERIA: readonly { key: keyof Criteria; label: string }[] = [
-  { key: "sharpeImprovementPct", label: "Sharpe" },
-  { key: "returnImprovementPct", label: "return" },
-  { key: "varianceReductionPct", label: "trade P/L variance" },
-  { key: "worst10ImprovementPct", label: "worst-10 trades" },
-];
+export const DEFAULT_RULES: VerdictRules = { minTrades: DEFAULT_MIN_TRADES, beats: DEFAULT_BEATS, margins: DEFAULT_BEAT_MARGINS };
+
+/** The rules of a plan's `minTrades`, `beats` and `beatMargins`. */
+export function verdictRules(plan: { readonly minTrades?: number; readonly beats?: readonly CriterionKey[]; readonly beatMargins?: Partial<Record<CriterionKey, number>> }): VerdictRules {
+  return { minTrades: plan.minTrades ?? DEFAULT_MIN_TRADES, beats: plan.beats ?? DEFAULT_BEATS, margins: { ...DEFAULT_BEAT_MARGINS, ...plan.beatMargins } };
+}
+
+/** One named criterion of a variant against the baseline, and whether it cleared its margin. */
+export interface CriterionCheck {
+  readonly criterion: CriterionKey;
+  readonly label: string;
+  readonly improvement: number;
+  readonly improvementPct: number | null;
+  readonly margin: number;
+  readonly passed: boolean;
+}
 
 export interface RankedVariant {
-  readonly rank: number;
+  /** 1-based; null when the variant is listed but not ranked (see `notRanked`). */
+  readonly rank: number | null;
+  /** Why it is not ranked, e.g. "3 trades < 20"; null when ranked. */
+  readonly notRanked: string | null;
   readonly name: string;
   readonly description?: string;
   readonly overrides: Readonly<Record<string, unknown>>;
   readonly baseline: boolean;
   /** The ranking mode's out-of-sample metrics. */
   readonly metrics: Metrics;
-  /** The four research criteria of this variant against the baseline variant (same mode). */
+  /** Every criterion and dollar figure of this variant against the baseline variant (same mode). */
   readonly vsBaseline: Criteria;
-  /** The four criteria of the ranking mode against `fixed` within this variant. */
+  /** The ranking mode against `fixed` within this variant. */
   readonly vsFixed: Criteria;
-  /** Criteria on which this variant beats the baseline by more than BEAT_THRESHOLD_PCT. */
-  readonly beats: readonly { readonly metric: string; readonly improvementPct: number }[];
+  /** The plan's named criteria against the baseline; empty for the baseline itself. */
+  readonly checks: readonly CriterionCheck[];
+  /** True when ranked, the baseline is ranked, and every named criterion passed. */
+  readonly beatsBaseline: boolean;
   readonly outOfSample: EvaluationSummary;
 }
 
 export interface Decision {
   readonly rankMode: SizingMode;
   readonly baseline: string;
-  readonly beatBaseline: readonly { readonly name: string; readonly on: RankedVariant["beats"] }[];
-  readonly bestBySharpe: { readonly name: string; readonly sharpe: number };
-  readonly bestByReturn: { readonly name: string; readonly returnPct: number };
-  /** How the ranking metric spreads over the variants (the robustness question). */
+  readonly rules: VerdictRules;
+  readonly beatBaseline: readonly { readonly name: string; readonly on: readonly CriterionCheck[] }[];
+  /** The top of the ranking: the best variant that beat the baseline, else the baseline (or null when nothing is ranked). */
+  readonly chosen: string | null;
+  /** Best by Sharpe among the ranked variants; null when none is ranked. */
+  readonly bestBySharpe: { readonly name: string; readonly sharpe: number } | null;
+  readonly bestByReturn: { readonly name: string; readonly returnPct: number } | null;
+  readonly notRanked: readonly { readonly name: string; readonly reason: string }[];
+  /** How the ranking metric spreads over the ranked variants (the robustness question). */
   readonly spread: { readonly variants: number; readonly positiveReturn: number; readonly sharpeMin: number; readonly sharpeMedian: number; readonly sharpeMax: number };
   readonly notes: readonly string[];
 }
@@ -55,7 +82,9 @@ export interface Analysis {
   readonly decision: Decision;
 }
 
-export function analyze(variants: readonly Variant[], results: readonly VariantResult[], rankMode: SizingMode, baselineName: string): Analysis {
+type Row = Omit<RankedVariant, "rank">;
+
+export function analyze(variants: readonly Variant[], results: readonly VariantResult[], rankMode: SizingMode, baselineName: string, rules: VerdictRules = DEFAULT_RULES): Analysis {
   const metricsOf = (r: VariantResult): Metrics => {
     const m = r.outOfSample.modes[rankMode];
     if (!m) throw new Error(`variant ${r.name} has no ${rankMode} result`);
@@ -64,11 +93,20 @@ export function analyze(variants: readonly Variant[], results: readonly VariantR
   const base = results.find((r) => r.name === baselineName);
   if (!base) throw new Error(`baseline ${baselineName} has no result`);
   const baseMetrics = metricsOf(base);
-  const rows = results.map((r, i) => {
+  const baseRanked = baseMetrics.trades >= rules.minTrades;
+  const rows: Row[] = results.map((r, i) => {
     const metrics = metricsOf(r);
     const vsBaseline = criteriaVsBaseline(metrics, baseMetrics);
     const isBase = r.name === baselineName;
+    const notRanked = metrics.trades < rules.minTrades ? `${metrics.trades} trade${metrics.trades === 1 ? "" : "s"} < ${rules.minTrades}` : null;
+    const checks: CriterionCheck[] = isBase
+      ? []
+      : rules.beats.map((k) => {
+          const d = vsBaseline.sizeNeutral[k];
+          return { criterion: k, label: CRITERIA[k].label, improvement: d.improvement, improvementPct: d.improvementPct, margin: rules.margins[k], passed: criterionPasses(d, rules.margins[k]) };
+        });
     return {
+      notRanked,
       name: r.name,
       description: variants[i].description,
       overrides: variants[i].overrides,
@@ -76,38 +114,60 @@ export function analyze(variants: readonly Variant[], results: readonly VariantR
       metrics,
       vsBaseline,
       vsFixed: r.outOfSample.modes[rankMode]!.criteria,
-      beats: isBase ? [] : CRITERIA.filter((c) => vsBaseline[c.key] > BEAT_THRESHOLD_PCT).map((c) => ({ metric: c.label, improvementPct: vsBaseline[c.key] })),
+      checks,
+      beatsBaseline: !isBase && notRanked === null && baseRanked && checks.every((c) => c.passed),
       outOfSample: r.outOfSample,
     };
   });
-  // Sharpe first (daily, out of sample), then return; the name last so ties order the same every run.
-  const order = rows.map((_, i) => i).sort((a, b) => rows[b].metrics.sharpe - rows[a].metrics.sharpe || rows[b].metrics.totalReturnPct - rows[a].metrics.totalReturnPct || (rows[a].name < rows[b].name ? -1 : 1));
-  const ranked: RankedVariant[] = order.map((i, k) => ({ rank: k + 1, ...rows[i] }));
-  const byReturn = [...ranked].sort((a, b) => b.metrics.totalReturnPct - a.metrics.totalReturnPct || a.rank - b.rank)[0];
-  const sharpes = ranked.map((r) => r.metrics.sharpe).sort((a, b) => a - b);
-  const notes: string[] = [];
-  const few = ranked.filter((r) => r.metrics.trades < FEW_TRADES);
-  if (few.length > 0) notes.push(`${few.length} of ${ranked.length} variants closed fewer than ${FEW_TRADES} out-of-sample trades in ${rankMode} mode (fewest: ${Math.min(...few.map((r) => r.metrics.trades))}): their differences are within noise.`);
-  const regimeVaried = variants.some((v) => Object.keys(v.overrides).some((k) => k.startsWith("regime.")));
-  const noRegime = results.every((r) => r.outOfSample.folds.every((f) => !f.regime.fitted));
-  if (regimeVaried && noRegime) notes.push(`No fold fitted a regime model (${results[0]?.outOfSample.folds[0]?.regime.reason ?? "-"}): every entry got the fail-safe NORMAL template, so variants that differ only in regime settings cannot differ in results.`);
-  if (baseMetrics.totalReturnPct !== 0 && Math.abs(baseMetrics.totalReturnPct) < 1) notes.push(`The baseline's return is ${baseMetrics.totalReturnPct.toFixed(2)}%: relative return improvements against so small a base are large for small differences.`);
+  const ranked = order(rows, baseRanked);
+  const rankedOnly = ranked.filter((r) => r.rank !== null);
+  const bySharpe = [...rankedOnly].sort(bySharpeThenEdge)[0];
+  const byReturn = [...rankedOnly].sort((a, b) => b.metrics.totalReturnPct - a.metrics.totalReturnPct || (a.rank ?? 0) - (b.rank ?? 0))[0];
+  const sharpes = rankedOnly.map((r) => r.metrics.sharpe).sort((a, b) => a - b);
   return {
     ranked,
     decision: {
       rankMode,
       baseline: baselineName,
-      beatBaseline: ranked.filter((r) => r.beats.length > 0).map((r) => ({ name: r.name, on: r.beats })),
-      bestBySharpe: { name: ranked[0].name, sharpe: ranked[0].metrics.sharpe },
-      bestByReturn: { name: byReturn.name, returnPct: byReturn.metrics.totalReturnPct },
+      rules,
+      beatBaseline: ranked.filter((r) => r.beatsBaseline).map((r) => ({ name: r.name, on: r.checks })),
+      chosen: rankedOnly[0]?.name ?? null,
+      bestBySharpe: bySharpe ? { name: bySharpe.name, sharpe: bySharpe.metrics.sharpe } : null,
+      bestByReturn: byReturn ? { name: byReturn.name, returnPct: byReturn.metrics.totalReturnPct } : null,
+      notRanked: ranked.filter((r) => r.notRanked !== null).map((r) => ({ name: r.name, reason: r.notRanked! })),
       spread: {
-        variants: ranked.length,
-        positiveReturn: ranked.filter((r) => r.metrics.totalReturnPct > 0).length,
-        sharpeMin: sharpes[0],
-        sharpeMedian: sharpes.length % 2 ? sharpes[(sharpes.length - 1) / 2] : (sharpes[sharpes.length / 2 - 1] + sharpes[sharpes.length / 2]) / 2,
-        sharpeMax: sharpes[sharpes.length - 1],
+        variants: rankedOnly.length,
+        positiveReturn: rankedOnly.filter((r) => r.metrics.totalReturnPct > 0).length,
+        sharpeMin: sharpes[0] ?? 0,
+        sharpeMedian: sharpes.length === 0 ? 0 : sharpes.length % 2 ? sharpes[(sharpes.length - 1) / 2] : (sharpes[sharpes.length / 2 - 1] + sharpes[sharpes.length / 2]) / 2,
+        sharpeMax: sharpes[sharpes.length - 1] ?? 0,
       },
-      notes,
+      notes: notes(variants, results, rankMode, rules, baseMetrics, baseRanked, baselineName),
     },
   };
+}
+
+// Sharpe (daily, out of sample), then P/L per trade in R; the name last so ties order the same every run.
+function bySharpeThenEdge(a: Row, b: Row): number {
+  return b.metrics.sharpe - a.metrics.sharpe || b.metrics.edgeR - a.metrics.edgeR || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+/** Beaters, then the baseline, then the rest of the ranked; the unranked after them, in plan order. */
+function order(rows: readonly Row[], baseRanked: boolean): RankedVariant[] {
+  const ranked = rows.filter((r) => r.notRanked === null);
+  const groups = baseRanked
+    ? [ranked.filter((r) => r.beatsBaseline).sort(bySharpeThenEdge), ranked.filter((r) => r.baseline), ranked.filter((r) => !r.baseline && !r.beatsBaseline).sort(bySharpeThenEdge)]
+    : [[...ranked].sort(bySharpeThenEdge)];
+  const out: RankedVariant[] = groups.flat().map((r, k) => ({ rank: k + 1, ...r }));
+  for (const r of rows) if (r.notRanked !== null) out.push({ rank: null, ...r });
+  return out;
+}
+
+function notes(variants: readonly Variant[], results: readonly VariantResult[], rankMode: SizingMode, rules: VerdictRules, baseMetrics: Metrics, baseRanked: boolean, baselineName: string): string[] {
+  const out: string[] = [];
+  if (!baseRanked) out.push(`The baseline "${baselineName}" closed ${baseMetrics.trades} ${rankMode} trades (< ${rules.minTrades}): with so few, no variant is said to beat it; the ranking is by Sharpe alone.`);
+  const regimeVaried = variants.some((v) => Object.keys(v.overrides).some((k) => k.startsWith("regime.")));
+  const noRegime = results.every((r) => r.outOfSample.folds.every((f) => !f.regime.fitted));
+  if (regimeVaried && noRegime) out.push(`No fold fitted a regime model (${results[0]?.outOfSample.folds[0]?.regime.reason ?? "-"}): every entry got the fail-safe NORMAL template, so variants that differ only in regime settings cannot differ in results.`);
+  return out;
 }

@@ -4,6 +4,7 @@ import { configSchema, type Config } from "../config/schema.ts";
 import { parseConfig } from "../config/load.ts";
 import { describeZodIssues } from "../config/zod-issues.ts";
 import { ALL_MODES } from "../backtest/compare.ts";
+import { CRITERION_KEYS, type CriterionKey } from "../backtest/criteria.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 
 /**
@@ -12,6 +13,19 @@ import type { SizingMode } from "../sizing/pipeline.ts";
  * expands into one variant per combination (the robustness grid).
  */
 
+/**
+ * Fewer trades than this and a variant's out-of-sample figures are noise: at 20 trades the
+ * standard error of a win rate is about 11 points. A variant with no trades would otherwise
+ * rank first whenever the baseline loses (Sharpe 0 beats any negative Sharpe).
+ */
+export const DEFAULT_MIN_TRADES = 20;
+/**
+ * A variant beats the baseline only if it is both better risk-adjusted day by day (Sharpe) and
+ * makes more per unit of risk it takes (P/L per trade in R): neither can be won by trading smaller
+ * or less, and one alone can be a fluke of a few days.
+ */
+export const DEFAULT_BEATS: readonly CriterionKey[] = ["sharpe", "edgeR"];
+const criterionEnum = z.enum(CRITERION_KEYS);
 const modeEnum = z.enum(ALL_MODES as [SizingMode, ...SizingMode[]]);
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date as YYYY-MM-DD");
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.,=+-]*$/, "letters, digits and _ . , = + - (no spaces)").max(200);
@@ -25,6 +39,21 @@ export const planSchema = z
     baseline: name.optional().describe("The variant the others are measured against (default: the first)."),
     mode: modeEnum.default("fixed").describe("The sizing mode whose out-of-sample figures rank the variants."),
     modes: z.array(modeEnum).min(1).optional().describe("Modes each walk-forward runs (default: all six; fixed and `mode` are always run)."),
+    minTrades: z
+      .number()
+      .int()
+      .min(1)
+      .default(DEFAULT_MIN_TRADES)
+      .describe(`Out-of-sample trades (ranking mode) a variant needs to be ranked; fewer and it is listed as "not ranked: N trades < minTrades", and it cannot beat the baseline. Default ${DEFAULT_MIN_TRADES}.`),
+    beats: z
+      .array(criterionEnum)
+      .min(1)
+      .default(() => [...DEFAULT_BEATS])
+      .describe(`Size-neutral criteria a variant must ALL improve by their margins to beat the baseline (${CRITERION_KEYS.join(", ")}). Default ${JSON.stringify(DEFAULT_BEATS)}.`),
+    beatMargins: z
+      .partialRecord(criterionEnum, z.number().min(0))
+      .optional()
+      .describe("Per criterion, the improvement (in its own unit: Sharpe points, R) that counts as better; default sharpe 0.25, edgeR 0.05, netR 1, pnlStdR 0.1, worst10R 0.5."),
     walkforward: z
       .object({
         trainDays: z.number().int().min(1).optional(),

@@ -5,8 +5,9 @@ import type { SizingMode } from "../sizing/pipeline.ts";
 import { DEFAULT_FOLD_OPTIONS, planFolds, type FoldOptions } from "../walkforward/folds.ts";
 import { mergedData, runHoldout, type LearningMode } from "../walkforward/walk-forward.ts";
 import { HOLDOUT_LABEL, rangeJson, summarizeEvaluation, type DayRangeJson, type EvaluationSummary } from "../walkforward/summary.ts";
-import { criteriaVsBaseline, type Criteria } from "../backtest/metrics.ts";
-import { analyze, type Analysis } from "./analyze.ts";
+import type { HoldoutLedgerJson } from "../walkforward/holdout-ledger.ts";
+import { criteriaVsBaseline, type Criteria } from "../backtest/criteria.ts";
+import { analyze, verdictRules, type Analysis } from "./analyze.ts";
 import { planConfigs, planVariants, type Plan, type Variant } from "./plan.ts";
 import { runVariant, type ExperimentSetup, type VariantResult, type VariantTask } from "./run-variant.ts";
 import { runInWorkers } from "./pool.ts";
@@ -29,9 +30,11 @@ export interface HoldoutReport {
   readonly label: string;
   readonly train: DayRangeJson;
   readonly test: DayRangeJson;
-  /** The variant the walk-forward chose (best by Sharpe), and the baseline: each evaluated once. */
+  /** The variant the walk-forward chose (the top of the ranking), and the baseline: each evaluated once. */
   readonly chosen: string;
   readonly evaluations: readonly { readonly name: string; readonly summary: EvaluationSummary }[];
+  /** What the holdout ledger in the state folder says about this look (set by the command that records it). */
+  readonly ledger?: HoldoutLedgerJson;
   /** The chosen variant against the baseline on the holdout, ranking mode; null when the baseline was chosen. */
   readonly chosenVsBaseline: Criteria | null;
 }
@@ -90,13 +93,14 @@ export async function runExperiments(opts: ExperimentOptions): Promise<Experimen
     results = await runInWorkers(bars.share(), days, setup, tasks, workers, (_, done) => opts.onVariant?.(done, tasks.length));
   }
   const baseline = plan.baseline ?? variants[0].name;
-  const analysis = analyze(variants, results, plan.mode, baseline);
+  const analysis = analyze(variants, results, plan.mode, baseline, verdictRules(plan));
   const holdout = setup.folds.holdoutFrom ? holdoutReport(opts, setup, days, configs, variants, analysis) : null;
   return { plan: { name: plan.name, description: plan.description, file: opts.planFile }, setup, rankMode: plan.mode, variants, results, analysis, holdout, workers };
 }
 
 function holdoutReport(opts: ExperimentOptions, setup: ExperimentSetup, days: readonly number[], configs: readonly Config[], variants: readonly Variant[], analysis: Analysis): HoldoutReport {
-  const chosen = analysis.decision.bestBySharpe.name;
+  // The top of the ranking: a variant that beat the baseline, else the baseline itself.
+  const chosen = analysis.decision.chosen ?? analysis.decision.baseline;
   const names = [...new Set([chosen, analysis.decision.baseline])];
   const data = mergedData(opts.bars);
   const evaluations = names.map((name) => {

@@ -141,7 +141,10 @@ function metricRows(m: Metrics): ReportRun["metrics"] {
     { label: "profit factor", value: m.profitFactor.toFixed(2) },
     { label: "expectancy", value: `${m.expectancyR.toFixed(3)} R` },
     { label: "worst trade", value: usd0(m.worstTrade) },
-    { label: "worst 10", value: usd0(m.worst10) },
+    { label: "worst 10 ($, scales with size)", value: usd0(m.worst10) },
+    // Per unit of the mean risk per trade: these read the same at any position size (issue 17).
+    { label: "P/L per trade (R of mean risk)", value: `${m.edgeR.toFixed(3)} R` },
+    { label: "worst 10 (R of mean risk)", value: `${m.worst10R.toFixed(2)} R` },
   ];
 }
 

@@ -1,5 +1,6 @@
 import type { RiskConfig } from "../config/schema.ts";
 import { APPROVED, type RiskVerdict } from "../core/types.ts";
+import { PDT_EQUITY_FLOOR_USD, PDT_WINDOW_DAYS, pdtBlocks } from "./day-trades.ts";
 
 /** The account facts the entry gates read. */
 export interface RiskSnapshot {
@@ -10,6 +11,10 @@ export interface RiskSnapshot {
   readonly startOfDayEquityUsd: number;
   readonly halted: string | null;
   readonly hasPositionInSymbol: boolean;
+  /** Day trades in the last 5 business days, today included (absent: not known, no PDT gate). */
+  readonly dayTrades?: number;
+  /** The account's equity at the previous session's close (the PDT rule reads this, not today's). */
+  readonly prevDayEquityUsd?: number;
 }
 
 /**
@@ -23,6 +28,13 @@ export function checkEntry(s: RiskSnapshot, cfg: RiskConfig): RiskVerdict {
   if (s.openPositions >= cfg.maxOpenPositions)
     return { ok: false, reason: `max open positions ${cfg.maxOpenPositions} reached` };
   if (dailyLossHit(s, cfg)) return { ok: false, reason: `daily loss limit ${cfg.dailyLossLimitPct}% reached` };
+  // Every entry here is flattened the same day, so each is a day trade: with no day trade left,
+  // its exits would be refused by the broker (Alpaca 403 40310100) and the shares held overnight.
+  if (s.dayTrades !== undefined && s.prevDayEquityUsd !== undefined && pdtBlocks(s.dayTrades, s.prevDayEquityUsd))
+    return {
+      ok: false,
+      reason: `pattern day trader rule: ${s.dayTrades} day trades in the last ${PDT_WINDOW_DAYS} business days with previous-day equity $${s.prevDayEquityUsd.toFixed(2)} under $${PDT_EQUITY_FLOOR_USD}: this entry could not be exited today`,
+    };
   return APPROVED;
 }
 

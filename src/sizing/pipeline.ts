@@ -1,18 +1,20 @@
 import type { RiskConfig, SizingConfig } from "../config/schema.ts";
-import type { SizingDecision, SizingFactor } from "../core/types.ts";
+import type { SizingFactor } from "../core/types.ts";
+import { sizeAdd, type AddSizingSetup } from "./add-sizing.ts";
 import { baseRiskPct } from "./base-risk.ts";
-import { applyCaps, type RiskCaps } from "./caps.ts";
+import type { PipelineDecision } from "./decision.ts";
 import { confidenceFactor, confidenceProbability, type ConfidenceLayerResult } from "./confidence.ts";
 import { drawdownFactor, drawdownPct } from "./drawdown.ts";
 import { ENTRY_FEATURES, entryFeatures } from "./entry-features.ts";
 import { kellyFactor, type KellyEstimate, type KellyLayerResult } from "./kelly.ts";
 import type { KellySnapshot } from "./kelly-stats.ts";
 import { fixed2, fmtFactor, fmtPct } from "./layer.ts";
+import { capFullSize, positionPlan, type RiskCaps } from "./caps.ts";
 import type { ConfidenceModel } from "./logistic.ts";
-import { FAIL_SAFE_REGIME_CALL, type Regime, type RegimeCall } from "./regime-port.ts";
+import { FAIL_SAFE_REGIME_CALL, type Regime } from "./regime-port.ts";
 import { NeutralRlPolicy, rlLayer, type RlPolicy } from "./rl-port.ts";
 import type { Sizer, SizingInput } from "./sizer.ts";
-import { INITIAL_STAGE, templateFactor, templatesFromConfig, type ScalingTemplate, type SizingStage } from "./template.ts";
+import { INITIAL_STAGE, templateFactor, templatesFromConfig, type ScalingTemplate } from "./template.ts";
 import { volatilityFactor } from "./volatility.ts";
 
 /**
@@ -29,6 +31,11 @@ import { volatilityFactor } from "./volatility.ts";
  * Volatility applies in `full` only: SPEC's modes name the layers they measure, and a mode that
  * silently included volatility could not be compared against `fixed` for its own layer.
  * A layer not in the mode is neither applied nor listed. Adds exist only where a template does.
+ *
+ * An entry decides the position's FULL size (base x the layers x the drawdown cutback, raised to
+ * the floor once, then cut so the whole planned position fits the caps: see caps.ts) and
+ * orders the template's initial fraction of it. An add re-runs no layer: it is its template
+ * fraction of that full size (see add-sizing.ts).
  */
 
 export type SizingMode = SizingConfig["mode"];
@@ -67,24 +74,7 @@ export interface SizerDeps {
   readonly rlPolicy?: RlPolicy;
 }
 
-/** A SizingDecision plus what the engine, the journal and the RL learner need afterwards. */
-export interface PipelineDecision extends SizingDecision {
-  readonly stage: SizingStage;
-  /** Base risk % (riskPct clamped into [min, max]). */
-  readonly baseRiskPct: number;
-  /** Base x every factor, before caps and integer shares. */
-  readonly targetRiskPct: number;
-  readonly drawdownPct: number;
-  /** The confidence model's p, or null when it was not computed or not usable. */
-  readonly probability: number | null;
-  readonly kelly: KellyEstimate | null;
-  /** The template chosen (template modes); the position manager takes adds and targets from it. */
-  readonly template: ScalingTemplate | null;
-  /** Hand back to the RL learner when the trade closes (rl and full modes). */
-  readonly rl: { readonly action: number; readonly stateKey: string } | null;
-  /** The regime call the template or the RL state used, with its reason (null in modes that use neither). */
-  readonly regime: RegimeCall | null;
-}
+export type { PipelineDecision, PositionAfter } from "./decision.ts";
 
 export interface PipelineSizer extends Sizer {
   readonly mode: SizingMode;
@@ -129,11 +119,26 @@ export function createSizer(config: SizerConfig, deps: SizerDeps = {}): Pipeline
     return { factor: 1, reason: "", p };
   }
 
+  const addSetup: AddSizingSetup = { mode, baseRiskPct: base, caps, drawdown: s.drawdown };
+
+  /** An add: its template (pinned to the entry's) and, when the mode or template has none, why. */
+  function add(input: SizingInput): PipelineDecision {
+    const stage = input.stage!;
+    if (!use.tmpl) return sizeAdd(input, null, { name: "tmpl", factor: 0, reason: `mode ${mode} has no scaling template: adds are not sized` }, addSetup);
+    const pin = stage.kind === "add" ? stage.template : undefined;
+    const template = pin === undefined ? byRegime![(input.regime ?? FAIL_SAFE_REGIME_CALL).regime] : (templates.get(pin) ?? null);
+    // An add pinned to a template that is no longer configured (config changed while the
+    // position was open) is not sized with some other template's fractions.
+    if (template === null) return sizeAdd(input, null, { name: "tmpl", factor: 0, reason: `template ${pin} is not configured: add not sized` }, addSetup);
+    return sizeAdd(input, template, null, addSetup);
+  }
+
   return {
     mode,
     size(input: SizingInput): PipelineDecision {
-      const ctx = input.context;
       const stage = input.stage ?? INITIAL_STAGE;
+      if (stage.kind === "add") return add(input);
+      const ctx = input.context;
       const r = input.entryPriceUsd - input.stopUsd;
       const factors: SizingFactor[] = [baseFactor];
       let target = base;
@@ -176,42 +181,41 @@ export function createSizer(config: SizerConfig, deps: SizerDeps = {}): Pipeline
       const d = drawdownFactor(dd, s.drawdown);
       factors.push({ name: "dd", factor: d.factor, reason: d.reason });
       target *= d.factor;
+      // The full size: every layer but the template. The template says which fraction to order now.
+      const fullTarget = target;
       let template: ScalingTemplate | null = null;
+      let fraction = 1;
       if (use.tmpl) {
-        const pin = stage.kind === "add" ? stage.template : undefined;
-        template = pin === undefined ? byRegime![(input.regime ?? FAIL_SAFE_REGIME_CALL).regime] : (templates.get(pin) ?? null);
-        // An add pinned to a template that is no longer configured (config changed while the
-        // position was open) is not sized with some other template's fractions.
-        const t = template === null ? { factor: 0, reason: `template ${pin} is not configured: add not sized` } : templateFactor(template, stage);
+        template = byRegime![(input.regime ?? FAIL_SAFE_REGIME_CALL).regime];
+        const t = templateFactor(template, stage);
         factors.push({ name: "tmpl", factor: t.factor, reason: t.reason });
+        fraction = t.factor;
         target *= t.factor;
-      } else if (stage.kind === "add") {
-        factors.push({ name: "tmpl", factor: 0, reason: `mode ${mode} has no scaling template: adds are not sized` });
-        target = 0;
       }
-      const capped = applyCaps(
-        {
-          targetRiskPct: target,
-          equityUsd: input.equityUsd,
-          entryPriceUsd: input.entryPriceUsd,
-          rPerShareUsd: r,
-          buyingPowerUsd: input.buyingPowerUsd,
-          openPositions: input.openPositions,
-          isAdd: stage.kind === "add",
-          halted: input.halted ?? null,
-        },
-        caps,
-      );
-      const cap = capped.cap ?? (capped.qtyShares === 0 ? zeroFactorCap(factors) : null);
+      const refusal = entryRefusal(input, r, caps);
+      let full = 0;
+      let qty = 0;
+      let cap: string | null = refusal;
+      if (refusal === null && fullTarget > 0 && fraction > 0) {
+        const f = capFullSize({ targetRiskPct: fullTarget, equityUsd: input.equityUsd, rPerShareUsd: r, buyingPowerUsd: input.buyingPowerUsd, plan: positionPlan(template, input.entryPriceUsd, r) }, caps);
+        full = f.qtyShares;
+        cap = f.cap;
+        // The epsilon keeps 0.29 x 100 (28.999...) from losing a share to floating point.
+        qty = template === null ? full : Math.floor(fraction * full + 1e-9);
+        const guard = orderGuard(qty, input, r, caps);
+        if (guard !== null) [qty, cap] = guard;
+      }
+      if (qty === 0 && cap === null) cap = zeroFactorCap(factors) ?? (full > 0 ? `tmpl ${fmtFactor(fraction)} of full ${full} sh is under 1 share` : null);
+      const e = input.equityUsd;
       return {
         mode,
-        equityUsd: input.equityUsd,
+        equityUsd: e,
         rPerShareUsd: r,
-        riskPct: capped.riskPct,
-        qtyShares: capped.qtyShares,
+        riskPct: qty > 0 ? ((qty * r) / e) * 100 : 0,
+        qtyShares: qty,
         factors,
         cap,
-        summary: summarize(base, factors, target, capped.qtyShares, cap),
+        summary: template === null ? summarize(base, factors, target, qty, cap) : summarizeTemplate(base, factors, fullTarget, full, qty, cap),
         stage,
         baseRiskPct: base,
         targetRiskPct: target,
@@ -221,9 +225,41 @@ export function createSizer(config: SizerConfig, deps: SizerDeps = {}): Pipeline
         template,
         rl,
         regime: use.tmpl || use.rl ? (input.regime ?? FAIL_SAFE_REGIME_CALL) : null,
+        fullSize: full > 0 ? { qtyShares: full, riskPct: ((full * r) / e) * 100, drawdownFactor: d.factor } : null,
+        positionAfter: qty > 0 ? { qtyShares: qty, riskPct: ((qty * r) / e) * 100, notionalUsd: qty * input.entryPriceUsd } : null,
       };
     },
   };
+}
+
+/** Why an entry gets no shares whatever the layers say, in cap order: halt, bad inputs, max open positions. */
+function entryRefusal(input: SizingInput, r: number, caps: RiskCaps): string | null {
+  if (input.halted) return `halted: ${input.halted}`;
+  if (!(r > 0) || !Number.isFinite(r)) return "no risk: R <= 0";
+  const e = input.equityUsd;
+  if (!(e > 0) || !Number.isFinite(e)) return "no equity";
+  const px = input.entryPriceUsd;
+  if (!(px > 0) || !Number.isFinite(px)) return "no entry price";
+  if (input.openPositions >= caps.maxOpenPositions) return `max open positions ${caps.maxOpenPositions}`;
+  return null;
+}
+
+/**
+ * The entry order itself within every cap. The full size was built so its planned position fits,
+ * so this only ever trims a share that floating point put a hair over a limit; with one order
+ * (no template) it never changes anything.
+ */
+function orderGuard(qty: number, input: SizingInput, r: number, caps: RiskCaps): [number, string] | null {
+  const px = input.entryPriceUsd;
+  const e = input.equityUsd;
+  const bp = Math.max(0, input.buyingPowerUsd);
+  const over = (q: number): string | null =>
+    q * px > caps.maxNotionalUsd ? `max notional $${caps.maxNotionalUsd}` : q * px > bp ? `buying power $${input.buyingPowerUsd.toFixed(2)}` : ((q * r) / e) * 100 > caps.maxRiskPct ? `max risk ${caps.maxRiskPct}%` : null;
+  const cap = over(qty);
+  if (cap === null) return null;
+  let q = qty;
+  while (q > 0 && over(q) !== null) q--;
+  return [q, cap];
 }
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
@@ -257,4 +293,18 @@ export function summarize(basePct: number, factors: readonly SizingFactor[], tar
   let s = `risk ${fmtPct(basePct)}%`;
   for (let i = 1; i < factors.length; i++) s += ` x ${factors[i].name} ${factorStr(factors[i].factor)}`;
   return `${s} -> ${fixed2(targetPct)}% -> ${qty} sh (cap: ${cap ?? "none"})`;
+}
+
+/**
+ * A template entry: the layers give the full size, the template's fraction of it is ordered now:
+ * "risk 1% x kelly 1.92 x ... x dd 0.5 -> 1.53% -> full 3064 sh x tmpl 0.33 -> 1011 sh (cap: none)".
+ */
+export function summarizeTemplate(basePct: number, factors: readonly SizingFactor[], fullPct: number, fullQty: number, qty: number, cap: string | null): string {
+  let s = `risk ${fmtPct(basePct)}%`;
+  let tmpl = "";
+  for (let i = 1; i < factors.length; i++) {
+    if (factors[i].name === "tmpl") tmpl = ` x tmpl ${factorStr(factors[i].factor)}`;
+    else s += ` x ${factors[i].name} ${factorStr(factors[i].factor)}`;
+  }
+  return `${s} -> ${fixed2(fullPct)}% -> full ${fullQty} sh${tmpl} -> ${qty} sh (cap: ${cap ?? "none"})`;
 }

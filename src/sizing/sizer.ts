@@ -1,4 +1,5 @@
-import type { Signal, SizingDecision } from "../core/types.ts";
+import type { FullSize, Signal, SizingDecision } from "../core/types.ts";
+import type { HeldPosition } from "./caps.ts";
 import type { ConfidenceModel } from "./logistic.ts";
 import type { KellySnapshot } from "./kelly-stats.ts";
 import type { RegimeCall } from "./regime-port.ts";
@@ -46,6 +47,17 @@ export interface SizingInput {
   /** Initial entry (default) or the n-th add of a scaling template. */
   readonly stage?: SizingStage;
   readonly context?: SizingContext;
+  /**
+   * An add only: the position it joins. An add is a fraction of the full size its entry decided,
+   * cut by the caps for the whole position; without this it is not sized (0 shares, with why).
+   */
+  readonly position?: PositionSoFar;
+}
+
+/** The open position an add is sized against: its entry's full size and what it holds now. */
+export interface PositionSoFar extends HeldPosition {
+  /** The entry decision's `fullSize`. */
+  readonly fullSize: FullSize | null | undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { RegimeClassifier } from "../sizing/regime-port.ts";
 import { fitRegimeModel } from "../regime/fit.ts";
 import { createRegimeClassifier } from "../regime/classifier.ts";
 import type { DayRange } from "./folds.ts";
+import type { RegimeModel } from "../regime/model.ts";
 
 /**
  * Fitting on a train window. Every function here gets only a source of the train window's bars
@@ -18,7 +19,7 @@ export interface RegimeFit {
   readonly samples: number;
   readonly reason: string;
   /** The fitted model as JSON (for reports and for proving what a fold learned), or null. */
-  readonly model: unknown;
+  readonly model: RegimeModel | null;
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Criteria, Metrics } from "../backtest/metrics.ts";
+import type { Metrics } from "../backtest/metrics.ts";
+import type { Criteria } from "../backtest/criteria.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
 import type { DayRange, Fold } from "./folds.ts";
 import type { Evaluation, FoldResult, WalkForwardResult } from "./walk-forward.ts";

@@ -12,7 +12,7 @@ describe("compare", () => {
   const cmp = compareModes({ config, series, modes: ALL_MODES });
   const json = compareJson(cmp, 0) as {
     modes: Record<string, { trades: number; metrics: Record<string, number>; tradeList: { sizing: { factors: { name: string; factor: number; reason: string }[]; summary: string } }[] }>;
-    criteria: Record<string, Record<string, number>>;
+    criteria: Record<string, { sizeNeutral: Record<string, { improvement: number; improvementPct: number | null }>; dollars: Record<string, { improvement: number }> }>;
   };
 
   it("runs all six modes on the same signals with finite figures and criteria", () => {
@@ -22,9 +22,9 @@ describe("compare", () => {
     for (const [mode, m] of Object.entries(json.modes)) {
       expect(m.trades, mode).toBeGreaterThan(10);
       for (const [k, v] of Object.entries(m.metrics)) expect(Number.isFinite(v), `${mode}.${k}`).toBe(true);
-      for (const [k, v] of Object.entries(json.criteria[mode])) expect(Number.isFinite(v), `${mode}.${k}`).toBe(true);
+      for (const [k, v] of Object.entries({ ...json.criteria[mode].sizeNeutral, ...json.criteria[mode].dollars })) expect(Number.isFinite(v.improvement), `${mode}.${k}`).toBe(true);
     }
-    expect(json.criteria.fixed).toEqual({ varianceReductionPct: 0, worst10ImprovementPct: 0, sharpeImprovementPct: 0, returnImprovementPct: 0 });
+    for (const d of Object.values({ ...json.criteria.fixed.sizeNeutral, ...json.criteria.fixed.dollars })) expect(d.improvement).toBe(0);
   });
 
   it("gives every trade in every mode its full factor breakdown", () => {

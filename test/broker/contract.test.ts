@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { BarView } from "../../src/core/bars.ts";
 import { createBarView } from "../../src/core/bars.ts";
+import { NyTime } from "../../src/core/ny-time.ts";
 import type { Fill, OrderIntent } from "../../src/core/types.ts";
 import type { Venue } from "../../src/broker/venue.ts";
 import { simVenue } from "../../src/broker/sim-broker.ts";
@@ -38,10 +39,14 @@ interface Harness {
   close(): Promise<void>;
 }
 
+const ny = new NyTime();
+
 function view(k: number): BarView {
   const v = createBarView();
   const [o, h, l, c] = ROWS[k];
-  Object.assign(v, { symId: 0, tMs: OPEN_MS + k * MIN, open: o, high: h, low: l, close: c, volume: 1000 });
+  const tMs = OPEN_MS + k * MIN;
+  // Real New York coordinates: the simulated broker fills only inside the calendar's session.
+  Object.assign(v, { symId: 0, tMs, open: o, high: h, low: l, close: c, volume: 1000, etDay: ny.etDay(tMs), etMinute: ny.etMinute(tMs) });
   return v;
 }
 

@@ -2,6 +2,11 @@ import { describe, expect, it } from "vitest";
 import { SimBroker } from "../../src/broker/sim-broker.ts";
 import { createBarView, type BarView } from "../../src/core/bars.ts";
 import type { Fill, OrderIntent } from "../../src/core/types.ts";
+import type { SessionLookup } from "../../src/core/market-calendar.ts";
+
+// These tests are about the order rules, not the hours (sessions.test.ts covers those): every
+// minute of every day is in session here.
+const ANY_TIME: SessionLookup = () => ({ openMinute: 0, closeMinute: 1440 });
 
 function bar(symId: number, tMs: number, o: number, h: number, l: number, c: number): BarView {
   return Object.assign(createBarView(), { symId, tMs, open: o, high: h, low: l, close: c, volume: 100 });
@@ -9,7 +14,7 @@ function bar(symId: number, tMs: number, o: number, h: number, l: number, c: num
 
 function setup(cash = 10_000, friction = 0) {
   const fills: Fill[] = [];
-  const b = new SimBroker(["AAA", "BBB"], { initialCashUsd: cash, frictionPerSide: friction, buyingPowerMultiple: 1 }, (f) => fills.push(f));
+  const b = new SimBroker(["AAA", "BBB"], { initialCashUsd: cash, frictionPerSide: friction, buyingPowerMultiple: 1, sessions: ANY_TIME }, (f) => fills.push(f));
   return { b, fills };
 }
 
@@ -56,15 +61,15 @@ describe("SimBroker", () => {
     expect(b.submit(order("dup", {}))).toEqual({ accepted: false, reason: "client_order_id must be unique" });
   });
 
-  it("evaluates stops before limits on the same bar, and caps sells at the position", () => {
+  it("evaluates stops before limits on the same bar", () => {
     const { b, fills } = setup();
     b.setCurrentBar(bar(0, 0, 10, 10, 10, 10));
     b.submit(order("in", {}));
     b.setCurrentBar(null);
-    b.submit(order("tp", { side: "sell", type: "limit", limitPriceUsd: 11, qtyShares: 10, purpose: "tp1" }));
-    b.submit(order("sl", { side: "sell", type: "stop", stopPriceUsd: 9, qtyShares: 10, purpose: "stop" }));
+    b.submit(order("tp", { side: "sell", type: "limit", limitPriceUsd: 11, qtyShares: 5, purpose: "tp1" }));
+    b.submit(order("sl", { side: "sell", type: "stop", stopPriceUsd: 9, qtyShares: 5, purpose: "stop" }));
     b.processBar(bar(0, 60_000, 10, 11.5, 8.5, 10));
-    expect(fills.map((f) => f.purpose)).toEqual(["entry", "stop"]);
+    expect(fills.map((f) => f.purpose)).toEqual(["entry", "stop", "tp1"]);
     expect(b.qty[0]).toBe(0);
   });
 

@@ -36,11 +36,12 @@ describe("loadBarDir", () => {
 
   it("keeps whole New York calendar days, across the UTC date line and DST, as views", () => {
     const dir = tempDir();
-    // Every 30 minutes from 2024-03-08 to 2024-03-12 (DST starts 2024-03-10).
+    // Every 30 minutes from 2024-03-08 to 2024-03-12 (DST starts 2024-03-10): round the clock and
+    // through a weekend, so the session rule is off here (plausibility.test.ts covers it).
     const s = makeSeries("AMC", 4 * 48, { startMs: Date.UTC(2024, 2, 8), stepMs: 30 * 60_000 });
     writeFileSync(join(dir, "AMC.csv"), toCsv(s));
-    const all = loadBarDir(dir, { cacheDir: null }).series[0];
-    const r = loadBarDir(dir, { cacheDir: null, fromDay: "2024-03-09", toDay: "2024-03-10" });
+    const all = loadBarDir(dir, { cacheDir: null, plausibility: null }).series[0];
+    const r = loadBarDir(dir, { cacheDir: null, plausibility: null, fromDay: "2024-03-09", toDay: "2024-03-10" });
     const got = r.series[0];
     const from = etToUtcMs(isoToEtDay("2024-03-09"), 0);
     const to = etToUtcMs(isoToEtDay("2024-03-11"), 0);
@@ -53,8 +54,8 @@ describe("loadBarDir", () => {
     expect(view.tMs.buffer).toBe(all.tMs.buffer);
     expect([...view.close]).toEqual([...got.close]);
     expect(r.rows).toBe(want.length);
-    expect(loadBarDir(dir, { cacheDir: null, fromDay: "2024-03-20" }).series).toEqual([]);
-    expect(loadBarDir(dir, { cacheDir: null, toDay: "2024-03-08" }).series[0].length).toBe(10 + 48); // Mar 7 evening ET, then all of Mar 8 ET
+    expect(loadBarDir(dir, { cacheDir: null, plausibility: null, fromDay: "2024-03-20" }).series).toEqual([]);
+    expect(loadBarDir(dir, { cacheDir: null, plausibility: null, toDay: "2024-03-08" }).series[0].length).toBe(10 + 48); // Mar 7 evening ET, then all of Mar 8 ET
   });
 
   it("throws clear errors naming the path", () => {

@@ -102,7 +102,7 @@ describe("sizewise exchange (CLI)", () => {
 
   it("takes the strictness knobs as flags: a cancel stays pending for --cancel-delay-ms; bad values are refused", async () => {
     const state = mkdtempSync(join(tmpdir(), "sw-ex-cli-"));
-    const a = exchange(["--speed", "3000", "--state", state, "--cancel-delay-ms", "60000", "--wash-stops", "--corrections", "0.1"]);
+    const a = exchange(["--speed", "3000", "--state", state, "--cancel-delay-ms", "60000", "--no-wash-stops", "--corrections", "0.1"]);
     const [, url] = await a.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
     const alpaca = client({ url });
     await new Promise((r) => setTimeout(r, 200));
@@ -129,7 +129,7 @@ describe("sizewise exchange (CLI)", () => {
     expect(help).toMatch(/Example:\n\s+\$ APCA_API_KEY_ID=/);
     expect(help).toMatch(/--speed <n\|max>/);
     expect(help).toMatch(/--state <dir>/);
-    for (const flag of ["--cancel-delay-ms", "--reject-after-accept", "--broker-cancel", "--corrections", "--stream-lag-ms", "--auth-timeout-ms", "--extra-event", "--wash-stops", "--shared-execution-ids", "--no-fill-while-pending-cancel", "--replace-group-qty"]) {
+    for (const flag of ["--cancel-delay-ms", "--reject-after-accept", "--broker-cancel", "--corrections", "--stream-lag-ms", "--auth-timeout-ms", "--extra-event", "--no-wash-stops", "--shared-execution-ids", "--no-fill-while-pending-cancel", "--replace-group-qty"]) {
       expect(help).toContain(flag);
     }
   });

@@ -16,6 +16,19 @@ describe("experiment plans", () => {
     expect(() => parsePlan({ name: "x", walkforward: { trainDays: 0 }, variants: [] })).toThrow(/walkforward\.trainDays/);
   });
 
+  it("gives the verdict keys defaults that are not 'any one of four', and refuses an unknown criterion", () => {
+    const p = parsePlan({ name: "x", variants: [{ name: "a" }] });
+    expect(p.minTrades).toBe(20);
+    expect(p.beats).toEqual(["sharpe", "edgeR"]);
+    expect(p.beatMargins).toBeUndefined();
+    const q = parsePlan({ name: "x", minTrades: 5, beats: ["worst10R"], beatMargins: { worst10R: 2 }, variants: [{ name: "a" }] });
+    expect([q.minTrades, q.beats, q.beatMargins]).toEqual([5, ["worst10R"], { worst10R: 2 }]);
+    expect(() => parsePlan({ name: "x", beats: ["returnImprovementPct"], variants: [] })).toThrow(/beats\.0/);
+    expect(() => parsePlan({ name: "x", beats: [], variants: [] })).toThrow(/beats/);
+    expect(() => parsePlan({ name: "x", minTrades: 0, variants: [] })).toThrow(/minTrades/);
+    expect(() => parsePlan({ name: "x", beatMargins: { sharpe: -1 }, variants: [] })).toThrow(/beatMargins\.sharpe/);
+  });
+
   it("expands a grid into every combination, the last key fastest, named by the keys", () => {
     const v = expandGrid({ "strategy.minDayChangePct": [-10, -15], "strategy.stopAtrMultiple": [0.3, 0.45, 0.6], "strategy.minVolumeMultiple": [1, 1.2] });
     expect(v.length).toBe(12);
@@ -52,7 +65,7 @@ describe("experiment plans", () => {
 
   it("ships plans that validate against the default config, with a robustness grid of at least 48 variants", () => {
     const files = readdirSync(plansDir).filter((f) => f.endsWith(".json")).sort();
-    expect(files).toEqual(["feature-sets.json", "robustness-grid.json", "signal-inversion.json", "stop-loss.json"]);
+    expect(files).toEqual(["feature-sets.json", "robustness-grid.json", "signal-inversion.json", "stop-loss.json", "trade-less.json"]);
     for (const f of files) {
       const plan = loadPlan(resolve(plansDir, f));
       const variants = planVariants(plan);

@@ -23,6 +23,7 @@ function engineWith(events: string[], venue?: VenueFactory) {
       halt: (reason, _t, scope) => events.push(`halt ${scope}: ${reason}`),
       resume: (reason, was) => events.push(`resume: ${reason} (was ${was})`),
       rejected: (s, reason) => events.push(`rejected ${s.symbol}: ${reason}`),
+      unprotected: (e) => events.push(`unprotected ${e.clientOrderId} ${e.status} -> ${e.repairedBy}`),
     },
   });
 }
@@ -91,6 +92,7 @@ describe("the engine's halt until resumed (the kill switch)", () => {
     engine.runBatch(sessionBatch("2024-05-14", OPEN + 61, flat(8.3, 20)));
     expect(sent).toHaveLength(1);
     expect(events).toEqual(["rejected TRAP: order rejected: trade denied due to pattern day trading protection"]);
+    events.length = 0;
 
     // Day 2: the entry fills; its exits are refused (a sub-penny price, say) every time.
     engine.runBatch(sessionBatch("2024-05-15", OPEN, selloff()));
@@ -99,16 +101,22 @@ describe("the engine's halt until resumed (the kill switch)", () => {
     const exitsOf = (from: number) => sent.slice(from).filter((i) => i.side === "sell");
     const lay1 = exitsOf(0);
     expect(lay1.map((i) => i.purpose)).toEqual(["tp1", "tp2", "stop"]);
-    for (const i of lay1) engine.onOrderRejected(i.clientOrderId, "sub-penny increment does not fulfill minimum pricing criteria");
+    // The first refusal is answered in the same call: the exits are laid again at once (the
+    // others of the first lay were canceled with it, so their refusals change nothing more).
     const before = sent.length;
-    engine.runBatch(sessionBatch("2024-05-15", OPEN + 62, flat(8.3, 1)));
+    for (const i of lay1) engine.onOrderRejected(i.clientOrderId, "sub-penny increment does not fulfill minimum pricing criteria");
     const lay2 = exitsOf(before);
     expect(lay2.map((i) => i.purpose)).toEqual(["tp1", "tp2", "stop"]);
-    for (const i of lay2) engine.onOrderRejected(i.clientOrderId, "sub-penny increment does not fulfill minimum pricing criteria");
+    // The re-lay is refused too: the position is closed at market, at once.
     const after = sent.length;
-    engine.runBatch(sessionBatch("2024-05-15", OPEN + 63, flat(8.3, 30)));
+    for (const i of lay2) engine.onOrderRejected(i.clientOrderId, "sub-penny increment does not fulfill minimum pricing criteria");
+    engine.runBatch(sessionBatch("2024-05-15", OPEN + 62, flat(8.3, 30)));
     // No third lay: one market exit, and nothing more however many bars pass.
-    expect(sent.slice(after - 1).map((i) => `${i.purpose} ${i.type}`)).toEqual(["exits_refused market"]);
+    expect(sent.slice(after).map((i) => `${i.purpose} ${i.type}`)).toEqual(["exits_refused market"]);
+    expect(events.filter((e) => e.startsWith("unprotected"))).toEqual([
+      `unprotected ${lay1[0].clientOrderId} rejected -> relaid`,
+      `unprotected ${lay2[0].clientOrderId} rejected -> closed_at_market`,
+    ]);
     expect(new Set(sent.map((i) => i.clientOrderId)).size).toBe(sent.length);
   });
 });

@@ -60,7 +60,7 @@ describe("the HALT flag file", () => {
   });
 
   it("`sizewise halt` and `sizewise resume` write and remove it, and say what the daemon will do", async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), "sw-flag-cli-")), "state");
+    const dir = mkdtempSync(join(tmpdir(), "sw-flag-cli-"));
     const h = await runCli(["halt", "--state", dir, "--reason", "earnings tonight"]);
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/^HALTED: earnings tonight\n/);

@@ -114,7 +114,7 @@ describe("the local exchange admits only its key pair, on loopback only", () => 
   it("streams: wrong keys are refused on both", async () => {
     ex = await startExchange(opts);
     const closed = (ws: WebSocket) => new Promise<number>((r) => ws.once("close", (code) => r(code)));
-    const stocks = new WebSocket(`${ex.wsUrl}/v2/iex`);
+    const stocks = new WebSocket(`${ex.wsUrl}/v2/iex`, { headers: { "Content-Type": "application/msgpack" } });
     const stocksClosed = closed(stocks);
     const stockFrames: unknown[] = [];
     stocks.on("message", (d) => stockFrames.push(decode(d as Buffer)));

@@ -105,7 +105,7 @@ describe("secrets never reach an output", () => {
     writeFileSync(join(cwd, ".env"), `APCA_API_KEY_ID=${KEY}\nAPCA_API_SECRET_KEY=${SECRET}\n`);
     chmodSync(join(cwd, ".env"), 0o644);
     const { APCA_API_KEY_ID: _k, APCA_API_SECRET_KEY: _s, ...noKeys } = env;
-    const dotenv = await run(["start", "--symbols", "AAA", "--state", join(cwd, "state")], noKeys, cwd);
+    const dotenv = await run(["start", "--home", cwd, "--symbols", "AAA", "--state", join(cwd, "state")], noKeys, cwd);
     note(".env readable by others", dotenv);
     expect(dotenv.code).toBe(1);
     expect(dotenv.err).toMatch(/\.env is open to its group and every user of this machine \(mode 644\) and it holds the API key pair: .*chmod 600/);

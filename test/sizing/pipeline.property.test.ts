@@ -159,8 +159,10 @@ describe("sizing pipeline properties", () => {
         const equity = Math.max(1, raw.equityUsd);
         const hwm = equity / (1 - ddFrac);
         const sizer = createSizer(cfg);
-        const withDd = sizer.size(toInput(raw, cfg, { equityUsd: equity, highWaterMarkUsd: hwm }));
-        const noDd = sizer.size(toInput(raw, cfg, { equityUsd: equity, highWaterMarkUsd: equity }));
+        // Entries: an add's cutback is relative to its entry's (see add-sizing.property.test.ts).
+        const entry = { stage: { kind: "initial" } as const };
+        const withDd = sizer.size(toInput(raw, cfg, { ...entry, equityUsd: equity, highWaterMarkUsd: hwm }));
+        const noDd = sizer.size(toInput(raw, cfg, { ...entry, equityUsd: equity, highWaterMarkUsd: equity }));
         const dd = withDd.factors.find((f) => f.name === "dd")!;
         const { ladder, haltAtPct } = cfg.sizing.drawdown;
         const pct = withDd.drawdownPct;
@@ -199,8 +201,9 @@ describe("sizing pipeline properties", () => {
   });
 
   it("every mode reproduces `fixed` exactly when all its layers are neutral", () => {
-    // A template of fraction 1 for every regime makes the template layer neutral too.
-    const neutralTemplates = { one: { initialFraction: 1, adds: [{ atR: 0.5, fraction: 0.0001 }], maxFraction: 2, targets: [{ atR: 1, fraction: 1 }] } };
+    // A template of fraction 1 for every regime, with no adds, makes the template layer neutral too
+    // (adds would change the caps: they bind the whole planned position).
+    const neutralTemplates = { one: { initialFraction: 1, adds: [], maxFraction: 1, targets: [{ atR: 1, fraction: 1 }] } };
     const neutralContext = fc.record({
       kelly: fc.constantFrom<"null" | "small">("null", "small"),
       model: fc.constantFrom<"null" | "small">("null", "small"),

@@ -36,9 +36,10 @@ const SPEC_KELLY: KellySnapshot = {
 };
 
 describe("full decision, worked to the cent", () => {
-  it("base 1% x kelly x conf x vol x rl x dd x template, then caps", () => {
+  it("base 1% x kelly x conf x vol x rl x dd is the full size; the template orders its fraction", () => {
     const rl = new FixedRlPolicy(1.25);
-    const sizer = createSizer(configWith({ mode: "full" }));
+    // Notional out of the way: this is the layers' arithmetic (the planned position's caps are in caps.test.ts).
+    const sizer = createSizer(configWith({ mode: "full" }, { maxNotionalUsd: 1e6 }));
     const d = sizer.size(
       makeInput({
         equityUsd: 100_000,
@@ -50,8 +51,9 @@ describe("full decision, worked to the cent", () => {
         context: { kelly: kellySnapshot(), confidenceModel: identityModel(), rlPolicy: rl },
       }),
     );
-    // 1 x 1.923077 (Kelly 1/52 over 1%) x 1.5 x 0.85 x 1.25 x 0.5 (dd 10.7%) x 0.33 = 0.5057091%
-    // -> $505.71 at risk / R $0.50 = 1011.42 -> 1011 shares, $20,220 notional, 0.5055% risk.
+    // Full size: 1 x 1.923077 (Kelly 1/52 over 1%) x 1.5 x 0.85 x 1.25 x 0.5 (dd 10.7%) = 1.5324519%
+    // -> $1,532.45 at risk / R $0.50 = 3064.9 -> 3064 shares. The initial 0.33 of it: 1011.12 -> 1011
+    // shares, $20,220 notional, 0.5055% risk (0.5057% = 1.5325% x 0.33 before integer shares).
     expect(d.factors.map((f) => [f.name, f.factor])).toEqual([
       ["risk", 0.01],
       ["kelly", expect.closeTo(100 / 52, 12)],
@@ -66,7 +68,8 @@ describe("full decision, worked to the cent", () => {
     expect(d.riskPct).toBeCloseTo(0.5055, 12);
     expect(d.rPerShareUsd).toBeCloseTo(0.5, 12);
     expect(d.cap).toBeNull();
-    expect(d.summary).toBe("risk 1% x kelly 1.92 x conf 1.5 x vol 0.85 x rl 1.25 x dd 0.5 x tmpl 0.33 -> 0.51% -> 1011 sh (cap: none)");
+    expect(d.summary).toBe("risk 1% x kelly 1.92 x conf 1.5 x vol 0.85 x rl 1.25 x dd 0.5 -> 1.53% -> full 3064 sh x tmpl 0.33 -> 1011 sh (cap: none)");
+    expect(d.fullSize).toEqual({ qtyShares: 3064, riskPct: expect.closeTo(1.532, 12), drawdownFactor: 0.5 });
     expect(d.factors.map((f) => f.reason)).toEqual([
       "base 1% of equity",
       "quarter Kelly 1.92% / base 1% (full 7.69%; W 0.40 B 1.86 n 50, data weight 71%)",
@@ -88,7 +91,7 @@ describe("full decision, worked to the cent", () => {
     expect(rl.seen[0].drawdownPct).toBeCloseTo(10.7142857, 6);
   });
 
-  it("reproduces the brief's summary: risk 1% x kelly 0.76 x conf 1.5 x vol 0.85 x rl 1.25 x dd 1.0 x tmpl 0.5 -> 0.61% -> 412 sh", () => {
+  it("reproduces the brief's summary: risk 1% x kelly 0.76 x conf 1.5 x vol 0.85 x rl 1.25 x dd 1.0 -> 1.21% -> full 824 sh x tmpl 0.5 -> 412 sh", () => {
     const sizer = createSizer(configWith({ mode: "full", kelly: { priorStrength: 0 } }));
     const d = sizer.size(
       makeInput({
@@ -100,9 +103,10 @@ describe("full decision, worked to the cent", () => {
         context: { kelly: SPEC_KELLY, confidenceModel: identityModel(), rlPolicy: new FixedRlPolicy(1.25) },
       }),
     );
-    // 0.76 x 1.5 x 0.85 x 1.25 x 0.5 = 0.605625% of $100,000 = $605.63 / R $1.4695 = 412.13 -> 412.
+    // Full: 0.76 x 1.5 x 0.85 x 1.25 = 1.21125% of $100,000 = $1,211.25 / R $1.4695 = 824.26 -> 824;
+    // half of it now: 412 (SPEC's 0.605625% -> 412 sh, with the full size in view).
     expect(d.factors[1].factor).toBeCloseTo(0.76, 10);
-    expect(d.summary).toBe("risk 1% x kelly 0.76 x conf 1.5 x vol 0.85 x rl 1.25 x dd 1.0 x tmpl 0.5 -> 0.61% -> 412 sh (cap: none)");
+    expect(d.summary).toBe("risk 1% x kelly 0.76 x conf 1.5 x vol 0.85 x rl 1.25 x dd 1.0 -> 1.21% -> full 824 sh x tmpl 0.5 -> 412 sh (cap: none)");
   });
 
   it("names the cap that bound: max risk, notional, buying power", () => {
@@ -140,7 +144,7 @@ describe("modes", () => {
       "dd 1: drawdown 0.0% < 10%: x1.0",
       "tmpl 0.5: template normal: initial 0.5 of full size",
     ]);
-    expect(d.summary).toBe("risk 1% x kelly 1.0 x conf 1.0 x vol 1.0 x rl 1.0 x dd 1.0 x tmpl 0.5 -> 0.50% -> 1000 sh (cap: none)");
+    expect(d.summary).toBe("risk 1% x kelly 1.0 x conf 1.0 x vol 1.0 x rl 1.0 x dd 1.0 -> 1.00% -> full 2000 sh x tmpl 0.5 -> 1000 sh (cap: none)");
   });
 
   it("halt, drawdown halt and R <= 0 give zero shares in every mode", () => {
@@ -157,19 +161,17 @@ describe("modes", () => {
   });
 });
 
-describe("adds", () => {
-  it("size an add by the template's add fraction, pinned to the entry's template", () => {
+describe("adds (worked examples in add-sizing.test.ts)", () => {
+  it("are refused with a reason when the template, the mode or the position has none", () => {
     const sizer = createSizer(configWith({ mode: "regime_template" }));
-    const d = sizer.size(
-      makeInput({ openPositions: 5, regime: { regime: "NO_ADD", probability: 1, reason: "" }, stage: { kind: "add", index: 1, template: "aggressive" } }),
-    );
-    expect(d.factors.at(-1)).toEqual({ name: "tmpl", factor: 0.34, reason: "template aggressive: add #2 +0.34 at +1R" });
-    expect(d.qtyShares).toBe(680);
+    const position = { fullSize: { qtyShares: 2000, riskPct: 1, drawdownFactor: 1 }, heldQtyShares: 1000, avgPriceUsd: 20, boughtQtyShares: 1000 };
     // Without a pin the regime's template is used; conservative has no adds.
-    const none = sizer.size(makeInput({ regime: { regime: "NO_ADD", probability: 1, reason: "" }, stage: { kind: "add", index: 0 } }));
+    const none = sizer.size(makeInput({ position, regime: { regime: "NO_ADD", probability: 1, reason: "" }, stage: { kind: "add", index: 0 } }));
     expect(none).toMatchObject({ qtyShares: 0, cap: "tmpl 0: template conservative has no add #1" });
-    const gone = sizer.size(makeInput({ stage: { kind: "add", index: 0, template: "deleted" } }));
+    const gone = sizer.size(makeInput({ position, stage: { kind: "add", index: 0, template: "deleted" } }));
     expect(gone).toMatchObject({ qtyShares: 0, template: null, cap: "tmpl 0: template deleted is not configured: add not sized" });
+    const orphan = sizer.size(makeInput({ entryPriceUsd: 20.5, stage: { kind: "add", index: 0, template: "normal" } }));
+    expect(orphan).toMatchObject({ qtyShares: 0, cap: "no position: an add is a fraction of its entry's full size" });
   });
 
   it("are not sized in modes without a template", () => {

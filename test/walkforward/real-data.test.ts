@@ -11,7 +11,7 @@ const present = existsSync(minuteDir);
 interface WalkForwardJson {
   days: number;
   folds: { fold: number; train: { from: string; to: string; days: number }; test: { from: string; to: string; days: number }; modes: Record<string, { trades: number; returnPct: number }> }[];
-  outOfSample: { from: string; to: string; days: number; modes: Record<string, { trades: number; metrics: Record<string, number> }>; criteria: Record<string, Record<string, number>> };
+  outOfSample: { from: string; to: string; days: number; modes: Record<string, { trades: number; metrics: Record<string, number> }>; criteria: Record<string, { sizeNeutral: Record<string, { improvement: number }>; dollars: Record<string, { improvement: number }> }> };
   holdout: null;
 }
 
@@ -33,7 +33,7 @@ describe.skipIf(!present)(present ? "walkforward on real Alpaca bars (../shared/
       expect(m.trades, mode).toBe(j.folds.reduce((a, f) => a + f.modes[mode].trades, 0));
       expect(m.trades, mode).toBeGreaterThan(5);
       for (const [k, v] of Object.entries(m.metrics)) expect(Number.isFinite(v), `${mode}.${k}`).toBe(true);
-      for (const [k, v] of Object.entries(j.outOfSample.criteria[mode])) expect(Number.isFinite(v), `${mode}.${k}`).toBe(true);
+      for (const [k, v] of Object.entries({ ...j.outOfSample.criteria[mode].sizeNeutral, ...j.outOfSample.criteria[mode].dollars })) expect(Number.isFinite(v.improvement), `${mode}.${k}`).toBe(true);
     }
     expect(j.holdout).toBeNull();
   });

@@ -10,6 +10,7 @@ import { serializeQTable } from "../../src/sizing/rl/index.ts";
 import { isoToEtDay, etToUtcMs } from "../../src/core/ny-time.ts";
 import { mergedData, runWalkForward, type FoldFit, type ReadPurpose, type WalkForwardData, type WalkForwardOptions } from "../../src/walkforward/walk-forward.ts";
 import { summarizeEvaluation } from "../../src/walkforward/summary.ts";
+import { foldAudit } from "../../src/walkforward/fold-audit.ts";
 import { scrambleFrom } from "../backtest/alter-bars.ts";
 
 const series = generateSeries({ seed: 3, symbols: 10, days: 45, selloffProb: 0.12 });
@@ -75,8 +76,9 @@ describe("walk-forward on generated data", () => {
   const folds = wf.outOfSample.folds;
 
   it("lays out rolling folds and fits every learner on each train window", () => {
-    expect(wf.plan.days.length).toBe(45);
-    expect(folds.map((f) => f.fold.test.days)).toEqual([5, 5, 5, 5, 4]);
+    // 45 generated weekdays less the two holidays among them (2024-01-15, 2024-02-19): no session, no day.
+    expect(wf.plan.days.length).toBe(43);
+    expect(folds.map((f) => f.fold.test.days)).toEqual([5, 5, 5, 5, 2]);
     expect(wf.modes).toEqual(["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"]);
     for (const f of folds) {
       expect(Object.keys(f.fit.learning).sort()).toEqual(["full", "kelly", "kelly_confidence", "rl"]);
@@ -87,6 +89,28 @@ describe("walk-forward on generated data", () => {
     expect(folds.some((f) => f.fit.regime.classifier !== null)).toBe(true);
     const trades = wf.outOfSample.comparison.modes.map((m) => m.run.engine.trades.length);
     expect(Math.min(...trades)).toBeGreaterThan(10);
+  });
+
+  it("shows what each fold fitted in full: tree rules, Kelly rows, confidence weights, the Q-table's policy", () => {
+    const withTree = folds.find((f) => f.fit.regime.model !== null)!;
+    const a = foldAudit(withTree);
+    expect(a.fold).toBe(withTree.fold.index);
+    expect(a.regimeTree!.rules.length).toBeGreaterThan(0);
+    for (const r of a.regimeTree!.rules) expect(r).toMatch(/^leaf \d+: (if .+ then|always) (ADD_ALLOWED|ADD_NEUTRAL|NO_ADD) \(p /);
+    expect(a.regimeTree!.samples).toBe(withTree.fit.regime.samples);
+    expect(Object.keys(a.modes).sort()).toEqual(["full", "kelly", "kelly_confidence", "rl"]);
+    const fitted = withTree.fit.learning.kelly_confidence!;
+    const conf = a.modes.kelly_confidence!.confidence!;
+    expect(conf.weights.map((w) => w.weight)).toEqual([...fitted.confidenceModel!.weights]);
+    expect(conf.weights.map((w) => w.feature)).toEqual([...fitted.confidenceModel!.featureNames]);
+    expect(a.modes.kelly!.qTable).toBeNull();
+    expect(a.modes.rl!.qTable!.updates).toBe(withTree.fit.summary.rl!.rlUpdates);
+    expect(a.modes.rl!.qTable!.greedy.length).toBe(a.modes.rl!.qTable!.states);
+    // The all-trades Kelly row counts every train trade the Kelly window kept.
+    const all = a.modes.kelly!.kelly.find((k) => k.strategy === "*" && k.symbol === "*")!;
+    expect(all.n).toBe(withTree.fit.summary.kelly!.kellyTrades);
+    const noTree = folds.find((f) => f.fit.regime.model === null);
+    if (noTree) expect(foldAudit(noTree).regimeTree).toBeNull();
   });
 
   it("reads nothing at or after a fold's purge for that fold's fitting, so no train bar or trade reaches a test window", () => {

@@ -7,11 +7,11 @@
  * - a market order against any opposite market or limit order;
  * - a buy limit against a sell limit at or below it (a sell limit against a buy limit at or above it);
  * - any limit against an opposite market order.
- * Stop orders: an untriggered stop cannot execute against anything, so by default stops count on
- * neither side (the documented rule as we read it). Whether Alpaca counts them is unverified, so
- * `stopsCount` is the stricter reading: a stop may trigger at any moment and become a market
- * order, so a resting stop conflicts with every opposite order and an incoming stop with every
- * opposite market or limit order.
+ * Stop orders: the table on that page lists a resting stop sell against a new market buy as a
+ * conflict: a stop may trigger at any moment and become a market order, so with `stopsCount` (the
+ * local exchange's default) a resting stop conflicts with every opposite order and an incoming stop
+ * with every opposite market or limit order. `stopsCount: false` is the kinder reading (an
+ * untriggered stop cannot execute), kept as an option so both are tested.
  *
  * No I/O: the local exchange and the simulated backtest broker can share it.
  */
