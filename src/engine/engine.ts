@@ -643,8 +643,6 @@ export class Engine<S> {
     r[key] = (r[key] ?? 0) + 1;
     this.events.rejected?.(sig, reason);
   }
-
-  onOrderEnded(e: OrderEnded): void { if (e.status === "rejected") this.onOrderRejected(e.clientOrderId, e.reason); }
 }
 
 /**
