@@ -64,7 +64,7 @@ async function latency(symbols: number): Promise<Record<string, number>> {
   const daemon = await Daemon.open({
     config, symbols: series.map((s) => s.symbol), stateDir: tmp("sw-bench-lat-"), log: pino({ level: "silent" }), alpaca,
     stocksUrl: `${ex.wsUrl}/v2/iex`, tradingUrl: `${ex.wsUrl}/stream`, broker: "local", clock: { nowMs: () => ex.nowMs },
-    secrets: [secretKey], newRunStartMs: series[0].tMs[0], resume: false, executionMinuteFromId: true,
+    secrets: [secretKey], newRunStartMs: series[0].tMs[0], resume: false,
     hooks: { barReceived: () => { if (Number.isNaN(frameAt)) frameAt = performance.now(); } },
   });
   await daemon.start();

@@ -34,7 +34,6 @@ const daemon = await Daemon.open({
   secrets: [keyId, secretKey],
   newRunStartMs: args.runStartMs,
   resume: true,
-  executionMinuteFromId: true,
   retryDelayMs: 20,
   calendarUntilMs: args.runEndMs,
   hooks: {

@@ -30,6 +30,10 @@ export interface ChaosOptions {
   readonly faults: boolean;
   readonly stateDir: string;
   readonly onProgress?: (line: string) => void;
+  /** The exchange's wall-clock delay from a cancel's 204 to its `canceled` (Alpaca cancels asynchronously). */
+  readonly cancelDelayMs?: number;
+  /** A seeded fraction of orders the exchange refuses after their 200 (same orders in every run of a seed). */
+  readonly rejectAfterAccept?: number;
 }
 
 export interface ChaosReport {
@@ -40,6 +44,8 @@ export interface ChaosReport {
   readonly ordersPlacedTwice: number;
   readonly unknownBrokerPositions: number;
   readonly fillsMissingFromJournal: number;
+  /** Orders the broker refused for held shares or as wash trades: a sequencing fault of the bot's own. */
+  readonly refusedBySequencing: number;
   readonly unparseableStateFiles: number;
   readonly faults: Readonly<Record<string, number>>;
   readonly downWindows: readonly Window[];
@@ -160,6 +166,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     partialFill: { fraction: 0.3, seed: o.seed },
     restFault: o.faults ? restFault : undefined,
     frameFault: o.faults ? frameFault : undefined,
+    cancelDelayMs: o.cancelDelayMs,
+    ...(o.rejectAfterAccept ? { rejectAfterAccept: { fraction: o.rejectAfterAccept, seed: o.seed } } : {}),
   });
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   const firstMs = Math.min(...series.map((s) => s.tMs[0]));
@@ -381,6 +389,14 @@ function journalEvents(stateDir: string): JournalEventLike[] {
   return out;
 }
 
+/** The broker's refusals that only the bot's own sequencing causes (alpaca-protocol.md: 403 insufficient qty, 422 wash trade). */
+export const SEQUENCING_REFUSAL = /insufficient qty|wash trade/i;
+
+/** Journaled refusals (order_update rejected) whose reason is a sequencing fault. */
+export function countSequencingRefusals(events: readonly { readonly type?: unknown; readonly event?: unknown; readonly reason?: unknown }[]): number {
+  return events.filter((e) => e.type === "order_update" && e.event === "rejected" && typeof e.reason === "string" && SEQUENCING_REFUSAL.test(e.reason)).length;
+}
+
 /** The zero-counts: what the broker holds against what the bot's state and journal say. */
 function checkIntegrity(ex: Exchange, stateDir: string) {
   const problems: string[] = [];
@@ -430,7 +446,9 @@ function checkIntegrity(ex: Exchange, stateDir: string) {
       problems.push(`fills of ${k}: broker ${b.n} (${b.qty} sh), journal ${j.n} (${j.qty} sh)`);
     }
   }
-  return { duplicateClientOrderIds, ordersPlacedTwice, unknownBrokerPositions, fillsMissingFromJournal, problems };
+  const refusedBySequencing = countSequencingRefusals(events);
+  if (refusedBySequencing > 0) problems.push(`${refusedBySequencing} orders refused for held shares or as wash trades`);
+  return { duplicateClientOrderIds, ordersPlacedTwice, unknownBrokerPositions, fillsMissingFromJournal, refusedBySequencing, problems };
 }
 
 export { compareTrades, type TradeDiff };

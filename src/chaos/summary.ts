@@ -12,11 +12,12 @@ export function chaosSummary(reference: ChaosReport, faulted: ChaosReport, secon
   for (const d of diffs) lines.push(`  ${d.kind} ${d.symbol} ${d.entryTime}: ${d.detail} -- ${d.explanation ?? "UNEXPLAINED"}`);
   for (const p of [...reference.problems, ...faulted.problems]) lines.push(`  problem: ${p}`);
   lines.push(`state dir of the faulted run: ${stateDir}`);
-  const zero = faulted.duplicateClientOrderIds + faulted.ordersPlacedTwice + faulted.unknownBrokerPositions + faulted.fillsMissingFromJournal + faulted.unparseableStateFiles;
+  const zero = faulted.duplicateClientOrderIds + faulted.ordersPlacedTwice + faulted.unknownBrokerPositions + faulted.fillsMissingFromJournal + faulted.unparseableStateFiles + faulted.refusedBySequencing + reference.refusedBySequencing;
   const ok = zero === 0 && unexplained.length === 0 && faulted.kills > 0;
   lines.push(
     `chaos ${ok ? "PASS" : "FAIL"}: kills survived ${faulted.kills}, duplicate client order ids ${faulted.duplicateClientOrderIds}, orders placed twice ${faulted.ordersPlacedTwice}, ` +
       `broker positions unknown to state ${faulted.unknownBrokerPositions}, fills missing from journal ${faulted.fillsMissingFromJournal}, state files unparseable ${faulted.unparseableStateFiles}, ` +
+      `refused by sequencing ${reference.refusedBySequencing}/${faulted.refusedBySequencing}, ` +
       `trade differences ${diffs.length} (unexplained ${unexplained.length}), ${seconds.toFixed(0)} s`,
   );
   return lines;

@@ -1,6 +1,6 @@
 import { TimeFrame } from "@alpacahq/alpaca-trade-api";
 import type { AlpacaClient } from "../adapters/alpaca/client.ts";
-import type { BrokerOrderLike, Execution } from "../adapters/alpaca/venue.ts";
+import { qtyOf, type BrokerOrderLike, type Execution } from "../adapters/alpaca/venue-types.ts";
 
 /** A bar fetched over REST or taken off the stream, in one shape. */
 export interface FeedBar {
@@ -45,25 +45,29 @@ export async function fetchOrders(alpaca: AlpacaClient, fromMs: number): Promise
 }
 
 /**
- * The fill activities since `fromMs`, oldest first. `minuteFromId`: the local exchange writes the
- * replay minute a fill belongs to into its execution id (a fill inside a bar and one at the next
- * bar's open can carry the same timestamp there); elsewhere the fill's own time orders it.
+ * The fill activities since `fromMs`, oldest first. Each keeps what names its execution: the
+ * order it filled and that order's cumulative quantity (`cum_qty`); its id (Alpaca:
+ * `YYYYMMDDHHMMSSmmm::<uuid>`, New York time) is only a paging token, never a key.
  */
 export async function fetchExecutions(alpaca: AlpacaClient, fromMs: number): Promise<Execution[]> {
   const out: Execution[] = [];
   let pageToken: string | undefined;
   for (let page = 0; page < 10_000; page++) {
     // Not getAccountActivitiesByActivityType: SDK 4.x parses its answers as non-trade activities,
-    // dropping order_id, price and transaction_time. The general endpoint keeps them.
+    // dropping order_id, price and transaction_time. The general endpoint's model
+    // (GetAccountActivities200ResponseInner) keeps id, order_id, cum_qty, qty, price, transaction_time.
     const got = await alpaca.trading.accountActivities.getAccountActivities({ activityTypes: ["FILL"], after: new Date(fromMs - 1), direction: "asc", pageSize: 100, pageToken });
     for (const a of got) {
       if (!("orderId" in a) || typeof a.id !== "string") continue;
       out.push({
         executionId: a.id,
         orderId: a.orderId,
+        cumQty: qtyOf(a.cumQty),
         qtyShares: Number(a.qty),
         priceUsd: Number(a.price),
         timeMs: a.transactionTime instanceof Date ? a.transactionTime.getTime() : NaN,
+        symbol: a.symbol,
+        side: a.side,
       });
     }
     if (got.length < 100) break;
@@ -71,7 +75,8 @@ export async function fetchExecutions(alpaca: AlpacaClient, fromMs: number): Pro
     pageToken = typeof last.id === "string" ? last.id : undefined;
     if (pageToken === undefined) break;
   }
-  return out;
+  // Transaction time orders them (the broker's paging order is kept among equal times).
+  return out.map((x, i) => ({ x, i })).sort((a, b) => a.x.timeMs - b.x.timeMs || a.i - b.i).map((e) => e.x);
 }
 
 /** Minute bars of `symbols` from `fromMs` on, sorted by time and then by the symbols' order. */

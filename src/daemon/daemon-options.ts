@@ -24,8 +24,6 @@ export interface DaemonOptions {
   readonly newRunStartMs: number;
   /** False abandons a run the state holds (e.g. the local exchange started a fresh replay). */
   readonly resume: boolean;
-  /** The local exchange writes the replay minute of a fill into its execution id (see merge-replay). */
-  readonly executionMinuteFromId?: boolean;
   /** Jobs on the wall clock with node-cron (Alpaca). Otherwise they fire on the replay clock, as bars pass them. */
   readonly liveSchedule?: boolean;
   /** The session calendar is fetched up to here (a replay's last bar; default 30 days ahead). */

@@ -12,7 +12,8 @@ import { createSizer, isSizingMode, type PipelineSizer, type SizingMode } from "
 import { serializeQTable } from "../sizing/rl/persist.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import type { AlpacaClient } from "../adapters/alpaca/client.ts";
-import { AlpacaVenue, executionOf, type Execution, type TradeUpdateLike } from "../adapters/alpaca/venue.ts";
+import type { ReplayedEnd } from "../adapters/alpaca/recovery-plan.ts";
+import { AlpacaVenue, executionOf, fillKey, type Execution, type TradeUpdateLike } from "../adapters/alpaca/venue.ts";
 import { Journal } from "../store/journal.ts";
 import { FileStateStore } from "../store/state-store.ts";
 import type { RunRecord } from "../store/state-store.ts";
@@ -20,8 +21,9 @@ import { IntentLog, type ModeSwitch } from "../store/intent-log.ts";
 import { journalEvents } from "./journal-events.ts";
 import { DedupingJournal } from "./journal-dedupe.ts";
 import { fetchBars, fetchExecutions, fetchOrders, type FeedBar } from "./broker-history.ts";
-import { barPosition, minuteOfLocalId, minuteOfTime, replayInOrder } from "./merge-replay.ts";
+import { barPosition, minuteOfTime, replayInOrder } from "./merge-replay.ts";
 import { reconcile } from "./reconcile.ts";
+import { compareWithBroker, isBrokerOpen } from "./order-check.ts";
 import { StreamInput } from "./stream-input.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import { chooseRun } from "./run-choice.ts";
@@ -58,7 +60,7 @@ export class Daemon {
   /** The bar position (see barPosition): the latest bar minute processed and how many bars of it. */
   private latestMinuteMs = -Infinity;
   private barsOfLatestMinute = 0;
-  /** Fills the bot has applied this run, by execution id, with the bar position they came at. */
+  /** Fills the bot has applied this run, by fill key (order and cumulative qty, see fillKey), with the bar position they came at. */
   private fillsSeenAt = new Map<string, number>();
   private readonly learning: LearningState;
   private stocks: ReturnType<AlpacaClient["marketData"]["stockStream"]> | null = null;
@@ -99,10 +101,18 @@ export class Daemon {
     journal: Journal,
   ) {
     this.journal = new DedupingJournal(journal);
-    this.input = new StreamInput(new Set(o.symbols), (r, total) => {
-      o.log.warn({ source: r.source, where: r.where, total }, `input refused: ${r.reason}`);
-      this.journal.append(this.today(), "rejection", { source: r.source, symbol: r.symbol, where: r.where, reason: r.reason, refusedSoFar: total });
-    });
+    this.input = new StreamInput(
+      new Set(o.symbols),
+      (r, total) => {
+        o.log.warn({ source: r.source, where: r.where, total }, `input refused: ${r.reason}`);
+        this.journal.append(this.today(), "rejection", { source: r.source, symbol: r.symbol, where: r.where, reason: r.reason, refusedSoFar: total });
+      },
+      50,
+      (event, where) => {
+        o.log.warn({ event, where }, "trade update of an undocumented event type: taken and journaled");
+        this.journal.append(this.today(), "reconcile", { kind: "unknown_event", event, where });
+      },
+    );
     this.symId = new Map(o.symbols.map((s, i) => [s, i]));
     this.lastBarMs = new Float64Array(o.symbols.length).fill(-Infinity);
     this.lastCloseUsd = new Float64Array(o.symbols.length).fill(NaN);
@@ -121,7 +131,7 @@ export class Daemon {
       position: () => this.barPosition(),
       today: () => this.today(),
       recovering: () => this.venue.recovering,
-      onRejected: (coid, reason) => this.engine.onOrderRejected(coid, reason),
+      onEnded: (e) => this.engine.onOrderEnded(e),
       warn: (detail, msg) => o.log.warn(detail, msg),
       changed: () => this.afterActivity(),
       afterIntentLogged: o.hooks?.afterIntentLogged,
@@ -290,6 +300,8 @@ export class Daemon {
    */
   private async recover(run: RunRecord): Promise<RecoveryReport> {
     const o = this.o;
+    // What the last process saved of its orders, before the replay rebuilds them.
+    const savedOrders = this.resumed ? this.store.getOrderSnapshots() : [];
     const [orders, executions, bars] = await Promise.all([fetchOrders(o.alpaca, run.startMs), fetchExecutions(o.alpaca, run.startMs), this.historyBars(run.startMs)]);
     const edgeMs = bars.length > 0 ? bars[bars.length - 1].tMs : -Infinity;
     const adoptedBefore = this.venue.adoptedOrders;
@@ -322,13 +334,20 @@ export class Daemon {
     const sent = this.venue.finishRecovery((i) => (halt !== null && i.purpose === "entry" ? `not sent: entries are halted (${halt})` : null));
     for (const h of sent.held) {
       this.journal.append(this.today(), "reconcile", { kind: "held_back", clientOrderId: h.clientOrderId, reason: h.reason });
-      this.engine.onOrderRejected(h.clientOrderId, h.reason);
+      this.engine.onOrderEnded({ clientOrderId: h.clientOrderId, status: "rejected", reason: h.reason, timeMs: this.nowMs() });
     }
     // What recovery sends must be answered before the broker is compared with the engine: an
     // order whose answer is still out would otherwise look like an orphan. Bounded: a broker
     // that does not answer is the venue's to resolve (look-ups), not a reason not to start.
     await this.venue.settled(15_000);
-    const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers });
+    const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers, journal: (d) => this.journal.append(this.today(), "reconcile", d), nowMs: () => this.nowMs(), fillsPending: (sym) => this.heldUpdates.some((u) => (u.event === "fill" || u.event === "partial_fill") && u.order.symbol === sym) });
+    for (const d of compareWithBroker(savedOrders, orders)) {
+      // Moved while the bot was down: journaled. Flagged only when the rebuilt order still disagrees with the broker.
+      const rebuilt = this.venue.orders.get(d.clientOrderId);
+      const agrees = rebuilt !== undefined && d.broker !== null && rebuilt.finished === !isBrokerOpen(d.broker);
+      this.journal.append(this.today(), "reconcile", { kind: "order_changed", ...d, rebuilt: rebuilt?.status ?? null });
+      if (!agrees) flags.push(`order ${d.clientOrderId}: saved ${d.saved}, the broker has ${d.broker ?? "no such order"}, rebuilt ${rebuilt?.status ?? "not at all"}`);
+    }
     const report: RecoveryReport = {
       resumed: this.resumed,
       replayedBars: bars.length,
@@ -350,7 +369,7 @@ export class Daemon {
 
   /** Bars and fills in the order the live bot saw them (see replayInOrder); returns fills no order explains. */
   private replay(bars: readonly FeedBar[], execs: readonly Execution[], modeSwitches: DueAtPosition<ModeSwitch>): Execution[] {
-    const pending: { clientOrderId: string; reason: string }[] = [];
+    const pending: ReplayedEnd[] = [];
     // A refusal reaches the replay where it reached the run (its recorded bar position), and
     // never before the order it refuses exists; an old log line without a position: at once.
     const hear = (all: boolean): void => {
@@ -359,7 +378,7 @@ export class Daemon {
         const at = this.refusedAt.get(pending[i].clientOrderId);
         if (all || at === undefined || at <= here) {
           const [r] = pending.splice(i, 1);
-          this.venue.replayRefusal(r.clientOrderId, r.reason);
+          this.venue.replayRefusal(r.clientOrderId, r.reason, r.endedAs);
         } else i++;
       }
     };
@@ -390,14 +409,14 @@ export class Daemon {
     return replayInOrder(
       bars,
       execs,
-      this.o.executionMinuteFromId ? minuteOfLocalId : minuteOfTime,
+      minuteOfTime,
       {
         canApply: (x) => this.venue.knowsOrderOf(x),
         apply: (x) => this.applyExecution(x),
         bar,
         position: () => this.barPosition(),
       },
-      (x) => this.fillsSeenAt.get(x.executionId),
+      (x) => this.fillsSeenAt.get(fillKey(x)),
     );
   }
 
@@ -453,7 +472,7 @@ export class Daemon {
 
   private onUpdate(u: TradeUpdateLike): void {
     try {
-      if (u.event === "fill" || u.event === "partial_fill") this.noteFillSeen(executionOf(u, this.nowMs()).executionId);
+      if (u.event === "fill" || u.event === "partial_fill") this.noteFillSeen(executionOf(u, this.nowMs()));
       const before = this.venue.fillsSeen;
       this.venue.onTradeUpdate(u);
       this.liveFills += this.venue.fillsSeen - before;
@@ -516,15 +535,16 @@ export class Daemon {
    * Write-ahead: where in the bar sequence a fill reached the engine, before it does. Fills the
    * venue already has are duplicates (stream and activities both report them) and change nothing.
    */
-  private noteFillSeen(executionId: string): void {
-    if (this.fillsSeenAt.has(executionId) || this.venue.hasSeenExecution(executionId)) return;
+  private noteFillSeen(x: Execution): void {
+    const key = fillKey(x);
+    if (this.fillsSeenAt.has(key) || this.venue.hasApplied(x)) return;
     const at = this.barPosition();
-    this.fillsSeenAt.set(executionId, at);
-    this.intentLog.appendFillSeen(executionId, at);
+    this.fillsSeenAt.set(key, at);
+    this.intentLog.appendFillSeen(key, at);
   }
 
   private applyExecution(x: Execution): void {
-    this.noteFillSeen(x.executionId);
+    this.noteFillSeen(x);
     try {
       this.venue.applyExecution(x);
     } catch (e) {
@@ -567,7 +587,7 @@ export class Daemon {
     this.busy++;
     try {
       const since = (this.run?.startMs ?? 0);
-      const execs = (await fetchExecutions(this.o.alpaca, since)).filter((x) => !this.venue.hasSeenExecution(x.executionId));
+      const execs = (await fetchExecutions(this.o.alpaca, since)).filter((x) => !this.venue.hasApplied(x));
       this.journal.append(this.today(), "reconcile", { kind: "fills_caught_up", fills: execs.length });
       this.pendingExecs.push(...execs);
     } catch (e) {
@@ -603,7 +623,7 @@ export class Daemon {
       execs.push(executionOf(u, this.nowMs()));
     }
     if (bars.length === 0 && execs.length === 0) return;
-    const fresh = execs.filter((x) => !this.venue.hasSeenExecution(x.executionId));
+    const fresh = execs.filter((x) => !this.venue.hasApplied(x));
     const before = this.venue.fillsSeen;
     const left = this.merge(bars, fresh, (b) => this.ingestLive(b));
     this.liveFills += this.venue.fillsSeen - before;
@@ -651,6 +671,7 @@ export class Daemon {
     }
     const e = this.engine;
     this.store.replacePositions(e.openPositions());
+    this.store.setOrderSnapshots(this.venue.orders.snapshots());
     const day = e.dayStatus();
     if (day.day !== null) this.store.setDaily({ date: day.day, realizedPnlUsd: day.dayPnlUsd, entries: day.entriesToday, haltedReason: day.halted });
     // Bar times change every minute and matter only to `status`: they ride along with a write that

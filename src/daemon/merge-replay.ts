@@ -1,22 +1,19 @@
-import type { Execution } from "../adapters/alpaca/venue.ts";
+import type { Execution } from "../adapters/alpaca/venue-types.ts";
 import type { FeedBar } from "./broker-history.ts";
 
 const MIN_MS = 60_000;
 
-/** The replay minute a fill belongs to: from its time (a real broker's fills are stamped when they happen). */
-export function minuteOfTime(x: Execution): number {
-  return Math.floor(x.timeMs / MIN_MS) * MIN_MS;
-}
-
 /**
- * The local exchange stamps a fill inside a bar at the bar's end and a fill at the next bar's
- * open at that bar's start: the same instant. It writes the minute the fill happened in at the
- * head of the execution id (`YYYYMMDDHHMMSSmmm::...`, UTC, as Alpaca's ids look), which settles it.
+ * The replay minute a fill belongs to, from its transaction time (a broker stamps a fill when it
+ * happens; ids are never read). A fill stamped exactly on a minute's edge is ambiguous: a fill
+ * known at the end of a bar (the local exchange stamps a fill inside a bar at the bar's end) or
+ * one at the next bar's open. It is put with the bar that ends there: an inside-bar fill then
+ * comes before that bar, as it did live, and an open fill still waits for its order, which the
+ * engine makes at that bar's close (replayInOrder never applies a fill before its order exists).
  */
-export function minuteOfLocalId(x: Execution): number {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{3})::/.exec(x.executionId);
-  if (m === null) return minuteOfTime(x);
-  return Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +m[7]);
+export function minuteOfTime(x: Execution): number {
+  const m = Math.floor(x.timeMs / MIN_MS) * MIN_MS;
+  return m === x.timeMs ? m - MIN_MS : m;
 }
 
 export interface ReplaySink {

@@ -1,4 +1,5 @@
 import type { OrderIntent } from "../core/types.ts";
+import type { OrderEnded } from "../broker/venue.ts";
 import type { TradeUpdateLike, VenueObserver } from "../adapters/alpaca/venue.ts";
 import type { StateStore } from "../store/state-store.ts";
 import type { IntentLog } from "../store/intent-log.ts";
@@ -16,7 +17,8 @@ export interface LedgerDeps {
   readonly today: () => string;
   /** True while a restart's replay runs (a refusal it reaches is already in the intent log). */
   readonly recovering: () => boolean;
-  readonly onRejected: (clientOrderId: string, reason: string) => void;
+  /** An order of the engine ended without the engine asking (refused, or canceled or expired by the broker). */
+  readonly onEnded: (e: OrderEnded) => void;
   readonly warn: (detail: Record<string, unknown>, msg: string) => void;
   readonly changed: () => void;
   readonly afterIntentLogged?: (intent: OrderIntent) => void;
@@ -60,7 +62,21 @@ export function orderLedger(d: LedgerDeps): VenueObserver {
       if (d.store.getOrder(i.clientOrderId) !== undefined) d.store.markRejected(i.clientOrderId, reason);
       d.journal.append(d.today(), "order_update", { clientOrderId: i.clientOrderId, event: "rejected", reason });
       d.warn({ clientOrderId: i.clientOrderId, reason }, "order rejected");
-      d.onRejected(i.clientOrderId, reason);
+      d.onEnded({ clientOrderId: i.clientOrderId, status: "rejected", reason, timeMs: d.nowMs() });
+      d.changed();
+    },
+    ended: (e) => {
+      // Logged like a refusal: the broker keeps the order, but a restart's replay must hand the
+      // engine its end at the bar position the run heard it.
+      if (!d.recovering()) d.intentLog.appendRejection(e.clientOrderId, e.reason, d.nowMs(), d.position(), e.status);
+      const rec = d.store.getOrder(e.clientOrderId);
+      if (rec !== undefined && !TERMINAL_STATUSES.has(rec.status)) {
+        if (e.status === "rejected") d.store.markRejected(e.clientOrderId, e.reason);
+        else d.store.markOrderStatus(e.clientOrderId, e.status);
+      }
+      d.journal.append(d.today(), "order_update", { clientOrderId: e.clientOrderId, event: e.status, reason: e.reason, unrequested: true });
+      d.warn({ clientOrderId: e.clientOrderId, status: e.status, reason: e.reason }, "order ended by the broker");
+      d.onEnded(e);
       d.changed();
     },
     update: (event, coid, detail) => {

@@ -13,6 +13,11 @@ export interface ReconcileInput {
   readonly closeUnknown: boolean;
   /** Fills the replay could not attach to any order the engine made. */
   readonly leftovers: readonly Execution[];
+  /** Journals one difference as a `reconcile` event. */
+  readonly journal?: (detail: Readonly<Record<string, unknown>>) => void;
+  readonly nowMs?: () => number;
+  /** True while fills of this symbol have arrived but not been applied yet (held stream updates): a difference is then not a broker's sale. */
+  readonly fillsPending?: (symbol: string) => boolean;
 }
 
 /**
@@ -34,13 +39,25 @@ export async function reconcile(r: ReconcileInput): Promise<string[]> {
   }
   const positions = await alpaca.trading.positions.getAllOpenPositions();
   const brokerQty = new Map<string, number>();
-  for (const p of positions) if (p.symbol) brokerQty.set(p.symbol, Number(p.qty));
+  const brokerPrice = new Map<string, number>();
+  for (const p of positions) {
+    if (!p.symbol) continue;
+    brokerQty.set(p.symbol, Number(p.qty));
+    brokerPrice.set(p.symbol, Number(p.currentPrice));
+  }
   for (let i = 0; i < r.symbols.length; i++) {
     const sym = r.symbols[i];
     const mine = venue.heldShares(i);
     const theirs = brokerQty.get(sym) ?? 0;
     brokerQty.delete(sym);
-    if (mine !== theirs) flags.push(`position ${sym}: the bot holds ${mine}, the broker ${theirs}`);
+    if (mine === theirs) continue;
+    // Fewer shares at the broker: it sold them (a liquidation) without the bot hearing. The
+    // engine books that sale as an exit at the broker's price, so it stops managing shares
+    // that are gone. More shares at the broker are not the engine's to manage: flagged only.
+    const price = brokerPrice.get(sym) ?? venue.lastPriceUsd(i);
+    const adopted = theirs >= 0 && theirs < mine && r.fillsPending?.(sym) !== true && venue.adoptPositionChange(i, mine - theirs, Number.isFinite(price) && price > 0 ? price : venue.lastPriceUsd(i), r.nowMs?.() ?? Date.now());
+    r.journal?.({ kind: "position_mismatch", symbol: sym, botShares: mine, brokerShares: theirs, adopted });
+    flags.push(`position ${sym}: the bot holds ${mine}, the broker ${theirs}${adopted ? `; the ${mine - theirs} sold by the broker booked as broker_liquidation` : ""}`);
   }
   for (const [sym, qty] of brokerQty) {
     if (!r.closeUnknown) {

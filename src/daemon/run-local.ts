@@ -28,6 +28,8 @@ export interface LocalRunOptions {
   readonly configFile?: FollowedConfig;
   /** REST fault injection at the exchange (tests): see ExchangeOptions.restFault. */
   readonly restFault?: ExchangeOptions["restFault"];
+  /** The strict exchange's timing knobs (cancel delay, rejections after acceptance, broker ends, stream lag), turned up by tests and the chaos run. */
+  readonly knobs?: Pick<ExchangeOptions, "cancelDelayMs" | "rejectAfterAccept" | "rejectDelayMs" | "brokerCancel" | "streamLagMs" | "extraEvent" | "rules">;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     persistFile: join(o.stateDir, "exchange", "book.json"),
     partialFill: o.partialFill,
     restFault: o.restFault,
+    ...o.knobs,
   });
   log.info({ url: ex.url, symbols: o.series.length, resumed: ex.resumed }, ex.resumed ? "local exchange resumed its session" : "local exchange started on 127.0.0.1");
   const firstBarMs = o.series.reduce((m, s) => (s.length > 0 ? Math.min(m, s.tMs[0]) : m), Infinity);
@@ -104,7 +107,6 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     secrets: [secretKey, keyId],
     newRunStartMs: Number.isFinite(firstBarMs) ? firstBarMs : 0,
     resume: ex.resumed,
-    executionMinuteFromId: true,
     retryDelayMs: 20,
     hooks: o.hooks,
     calendarUntilMs: o.series.reduce((m, s) => (s.length > 0 ? Math.max(m, s.tMs[s.length - 1]) : m), 0),

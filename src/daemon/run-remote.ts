@@ -75,7 +75,6 @@ export async function runRemote(o: RemoteRunOptions): Promise<void> {
     secrets: [o.keys.keyId, o.keys.secretKey],
     newRunStartMs: warmupStartMs(calendar, clock.nowMs()),
     resume: true,
-    executionMinuteFromId: Boolean(o.brokerUrl),
   });
   daemon.onBarTime = (endMs) => {
     if (endMs > brokerNowMs) brokerNowMs = endMs;

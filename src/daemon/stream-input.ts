@@ -16,7 +16,10 @@ export const MAX_PRICE_USD = 10_000_000;
 export const MAX_VOLUME = 1e12;
 const MIN_MS = 60_000;
 
-/** The trade_updates events Alpaca sends (alpaca-protocol.md). */
+/**
+ * The trade_updates events Alpaca documents (alpaca-protocol.md). Alpaca adds event types over
+ * time: one not listed here is taken (journaled and counted as unknown), never refused.
+ */
 export const TRADE_UPDATE_EVENTS: ReadonlySet<string> = new Set([
   "new", "fill", "partial_fill", "canceled", "expired", "done_for_day", "replaced", "rejected", "pending_new", "stopped",
   "pending_cancel", "pending_replace", "calculated", "suspended", "order_replace_rejected", "order_cancel_rejected",
@@ -99,7 +102,7 @@ function positive(v: unknown): number {
 export function tradeUpdateProblem(raw: unknown): string | null {
   if (!isRecord(raw)) return `update is ${show(raw)}, not an object`;
   const event = raw.event;
-  if (typeof event !== "string" || !TRADE_UPDATE_EVENTS.has(event)) return `event ${show(event)} is not a trade_updates event`;
+  if (typeof event !== "string" || !/^[a-z][a-z0-9_]{0,63}$/.test(event)) return `event ${show(event)} is not an event name`;
   const order = raw.order;
   if (!isRecord(order)) return `order is ${show(order)}, not an object`;
   const id = order.id;
@@ -131,11 +134,15 @@ export class StreamInput {
   readonly byReason = new Map<string, number>();
   /** Bars the stocks stream delivered that were refused (a lock-step driver counts them as delivered). */
   streamBarsRefused = 0;
+  /** Trade updates of event types Alpaca does not document (yet), by type; taken, not refused. */
+  readonly unknownEvents = new Map<string, number>();
 
   constructor(
     private readonly symbols: ReadonlySet<string>,
     private readonly report: (r: InputRejection, total: number) => void,
     private readonly reportLimit = 50,
+    /** Told of each undocumented event type the first time it arrives. */
+    private readonly unknownEvent: (event: string, where: string) => void = () => undefined,
   ) {}
 
   get total(): number {
@@ -164,7 +171,11 @@ export class StreamInput {
   tradeUpdate(raw: unknown): TradeUpdateLike | null {
     const n = ++this.seq["trading stream"];
     const problem = tradeUpdateProblem(raw);
-    if (problem === null) return raw as TradeUpdateLike;
+    if (problem === null) {
+      const u = raw as TradeUpdateLike;
+      if (!TRADE_UPDATE_EVENTS.has(u.event)) this.countUnknown(u, n);
+      return u;
+    }
     const order = isRecord(raw) && isRecord(raw.order) ? raw.order : {};
     const ref = [order.clientOrderId, order.id].find((x) => typeof x === "string");
     return this.refuse("trading stream", `update #${n}${ref === undefined ? "" : ` for order ${show(ref)}`}`, problem, null);
@@ -178,6 +189,14 @@ export class StreamInput {
     if (!/^failed to (decode|process) message/.test(message)) return false;
     this.refuse(source, `frame after message #${this.seq[source]}`, message.length > 200 ? `${message.slice(0, 200)}...` : message, null);
     return true;
+  }
+
+  private countUnknown(u: TradeUpdateLike, n: number): void {
+    const seen = this.unknownEvents.get(u.event);
+    // Kinds bounded like the refusal reasons: a stream of endless new names cannot grow this without end.
+    if (seen === undefined && this.unknownEvents.size >= MAX_REASON_KINDS) return;
+    this.unknownEvents.set(u.event, (seen ?? 0) + 1);
+    if (seen === undefined) this.unknownEvent(u.event, `update #${n} for order ${show(u.order.clientOrderId ?? u.order.id ?? "?")}`);
   }
 
   private checked(b: FeedBar, source: InputSource, what: string): FeedBar | null {

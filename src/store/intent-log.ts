@@ -17,6 +17,15 @@ export interface ModeSwitch {
   readonly at: number;
 }
 
+/** How an order ended without the engine asking (after its acceptance); absent: its POST was refused. */
+export type EndStatus = "rejected" | "canceled" | "expired";
+
+/** An order's end as the run heard it: why, and how (see appendRejection). */
+export interface LoggedEnd {
+  readonly reason: string;
+  readonly endedAs?: EndStatus;
+}
+
 export interface IntentEntry {
   readonly clientOrderId: string;
   readonly intent: OrderIntent;
@@ -50,12 +59,13 @@ export class IntentLog {
   }
 
   /**
-   * A refusal that came back after the POST. A restart's replay must see it again at the same
-   * point (the engine reacted to it), and the broker keeps no record of refused orders.
+   * A refusal that came back after the POST, or (`endedAs`) an order the broker refused, canceled
+   * or expired after accepting it. A restart's replay must see it again at the same point (the
+   * engine reacted to it), and the broker keeps no record of refused POSTs.
    */
-  appendRejection(clientOrderId: string, reason: string, atMs: number, position?: number): void {
+  appendRejection(clientOrderId: string, reason: string, atMs: number, position?: number, endedAs?: EndStatus): void {
     if (this.fd === null) throw new Error(`${this.file}: intent log is closed`);
-    writeSync(this.fd, `${JSON.stringify({ clientOrderId, rejected: reason, atMs, at: position })}\n`);
+    writeSync(this.fd, `${JSON.stringify({ clientOrderId, rejected: reason, atMs, at: position, ...(endedAs !== undefined ? { endedAs } : {}) })}\n`);
   }
 
   /**
@@ -84,9 +94,9 @@ export class IntentLog {
   }
 
   /** Every whole, valid line; a torn or invalid line is skipped and counted. */
-  read(): { entries: IntentEntry[]; rejected: Map<string, string>; rejectedAt: Map<string, number>; fillsSeen: Map<string, number>; switches: HaltSwitch[]; modeSwitches: ModeSwitch[]; skipped: number } {
+  read(): { entries: IntentEntry[]; rejected: Map<string, LoggedEnd>; rejectedAt: Map<string, number>; fillsSeen: Map<string, number>; switches: HaltSwitch[]; modeSwitches: ModeSwitch[]; skipped: number } {
     const modeSwitches: ModeSwitch[] = [];
-    const rejected = new Map<string, string>();
+    const rejected = new Map<string, LoggedEnd>();
     const rejectedAt = new Map<string, number>();
     const fillsSeen = new Map<string, number>();
     const switches: HaltSwitch[] = [];
@@ -96,7 +106,7 @@ export class IntentLog {
     for (const line of readFileSync(this.file, "utf8").split("\n")) {
       if (line.trim() === "") continue;
       try {
-        const raw = JSON.parse(line) as { clientOrderId?: unknown; intent?: unknown; atMs?: unknown; rejected?: unknown; fill?: unknown; at?: unknown; switch?: unknown; reason?: unknown; modeFrom?: unknown; modeTo?: unknown };
+        const raw = JSON.parse(line) as { clientOrderId?: unknown; intent?: unknown; atMs?: unknown; rejected?: unknown; endedAs?: unknown; fill?: unknown; at?: unknown; switch?: unknown; reason?: unknown; modeFrom?: unknown; modeTo?: unknown };
         if (typeof raw.modeFrom === "string" && typeof raw.modeTo === "string" && typeof raw.at === "number") {
           modeSwitches.push({ from: raw.modeFrom, to: raw.modeTo, at: raw.at });
           continue;
@@ -110,7 +120,8 @@ export class IntentLog {
           continue;
         }
         if (typeof raw.rejected === "string" && typeof raw.clientOrderId === "string") {
-          rejected.set(raw.clientOrderId, raw.rejected);
+          const endedAs = raw.endedAs === "rejected" || raw.endedAs === "canceled" || raw.endedAs === "expired" ? raw.endedAs : undefined;
+          rejected.set(raw.clientOrderId, { reason: raw.rejected, ...(endedAs !== undefined ? { endedAs } : {}) });
           if (typeof raw.at === "number") rejectedAt.set(raw.clientOrderId, raw.at);
           continue;
         }

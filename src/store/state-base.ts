@@ -2,7 +2,7 @@ import type { OrderIntent } from "../core/types.ts";
 import type { KellyStatsJson } from "../sizing/kelly-stats.ts";
 import type { QTableFile } from "../sizing/rl/persist.ts";
 import { orderIntentSchema, TERMINAL_STATUSES } from "./state-schema.ts";
-import type { DailyState, OpenPosition, OrderRecord, OrderStatus, RunRecord, StoreState } from "./state-schema.ts";
+import type { DailyState, OpenPosition, OrderRecord, OrderStatus, RunRecord, StoreState, StoredOrderSnapshot } from "./state-schema.ts";
 import type { StateStore } from "./state-store.ts";
 
 /**
@@ -77,6 +77,18 @@ export abstract class BaseStateStore implements StateStore {
     this.data.daily = null;
     this.data.lastBarTimeMs = {};
     this.data.lastPriceUsd = {};
+    this.data.orderSnapshots = [];
+    this.dirty = true;
+  }
+
+  getOrderSnapshots(): StoredOrderSnapshot[] {
+    return structuredClone(this.data.orderSnapshots ?? []);
+  }
+
+  setOrderSnapshots(list: readonly StoredOrderSnapshot[]): void {
+    // Unchanged orders do not make the state dirty: the daemon calls this after every activity.
+    if (JSON.stringify(list) === JSON.stringify(this.data.orderSnapshots ?? [])) return;
+    this.data.orderSnapshots = structuredClone([...list]);
     this.dirty = true;
   }
 

@@ -48,6 +48,23 @@ export const orderRecordSchema = z
   })
   .strict();
 
+/** An order as the order manager holds it (src/orders/order.ts OrderSnapshot): what a restart compares the broker's reports with. */
+export const orderSnapshotSchema = z
+  .object({
+    intent: orderIntentSchema,
+    brokerId: z.string().nullable(),
+    legs: z.array(z.object({ role: z.enum(["primary", "stop"]), brokerId: z.string().nullable(), filledQty: finite.min(0), done: z.boolean() }).strict()),
+    status: z.enum(["initialized", "submitted", "accepted", "partially_filled", "filled", "pending_cancel", "canceled", "expired", "pending_replace", "replaced", "rejected"]),
+    filledQty: finite.min(0),
+    avgPriceUsd: finite,
+    reason: z.string().nullable(),
+    cancelRequested: z.boolean(),
+    replacedBy: z.string().nullable(),
+    fillKeys: z.array(z.string()),
+    updatedMs: finite,
+  })
+  .strict();
+
 export const legSchema = z
   .object({ timeMs: finite, qtyShares: finite.positive(), priceUsd: finite, reason: z.string() })
   .strict();
@@ -120,6 +137,8 @@ export const stateSchema = z
     lastBarTimeMs: z.record(z.string(), finite),
     /** Close of the last bar per symbol (what `status` marks open positions at). */
     lastPriceUsd: z.record(z.string(), finite).optional(),
+    /** The order manager's orders: every working one and the newest finished ones (bounded). */
+    orderSnapshots: z.array(orderSnapshotSchema).optional(),
   })
   .strict();
 
@@ -128,6 +147,7 @@ export type OpenPosition = z.infer<typeof openPositionSchema>;
 export type OrderRecord = z.infer<typeof orderRecordSchema>;
 export type DailyState = z.infer<typeof dailySchema>;
 export type RunRecord = z.infer<typeof runSchema>;
+export type StoredOrderSnapshot = z.infer<typeof orderSnapshotSchema>;
 
 export function emptyState(): StoreState {
   return {

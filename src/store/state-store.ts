@@ -9,11 +9,11 @@ import type { KellyStatsJson } from "../sizing/kelly-stats.ts";
 import type { QTableFile } from "../sizing/rl/persist.ts";
 import { DIR_MODE, fileStamp, removeStrayTemps, writeFileAtomic } from "../io/atomic-file.ts";
 import { emptyState, parseState, StateFileError } from "./state-schema.ts";
-import type { DailyState, OpenPosition, OrderRecord, OrderStatus, RunRecord, StoreState } from "./state-schema.ts";
+import type { DailyState, OpenPosition, OrderRecord, OrderStatus, RunRecord, StoreState, StoredOrderSnapshot } from "./state-schema.ts";
 
 export type { StoreOptions } from "./state-base.ts";
 export { StateFileError } from "./state-schema.ts";
-export type { DailyState, OpenPosition, OrderRecord, OrderStatus, RunRecord, StoreState } from "./state-schema.ts";
+export type { DailyState, OpenPosition, OrderRecord, OrderStatus, RunRecord, StoreState, StoredOrderSnapshot } from "./state-schema.ts";
 
 /**
  * The daemon's resumable state. Mutators change memory only; `commit()` puts every change made
@@ -52,6 +52,10 @@ export interface StateStore {
   lastBarTime(symbol: string): number | undefined;
   /** The last bar's time and (optionally) its close, which `status` marks open positions at. */
   setLastBarTime(symbol: string, timeMs: number, closeUsd?: number): void;
+  /** The order manager's orders as last saved (see stateSchema.orderSnapshots). */
+  getOrderSnapshots(): StoredOrderSnapshot[];
+  /** Saves the order manager's orders; a no-op when unchanged. */
+  setOrderSnapshots(list: readonly StoredOrderSnapshot[]): void;
   commit(): Promise<void>;
 }
 

@@ -37,8 +37,7 @@ interface Harness {
 
 function harness(): Harness {
   const h: Harness = { venue: null as unknown as AlpacaVenue, fills: [], ended: [], rejected: [], acked: [], updates: [] };
-  // `ended` is the observer hook the orders helper is adding (issue 12 item 4); not an object
-  // literal, so this compiles both before and after it exists.
+  // `ended`: an order that ends without the engine asking (issue 12 item 4).
   const observer: VenueObserver & { ended?: (e: OrderEnded) => void } = {
     acknowledged: (i) => h.acked.push(i.clientOrderId),
     rejected: (i, reason) => h.rejected.push({ coid: i.clientOrderId, reason }),
@@ -81,10 +80,9 @@ describe("trade_updates in Alpaca's documented shapes through stream-input", () 
   // Issue 12, item 4: "the stream-input whitelist also refuses event types it does not know (Alpaca
   // adds them over time)". `accepted` is in Alpaca's event list (alpaca-protocol.md "Events") and in
   // alpaca-py's TradeEvent; `restated` is in alpaca-py's TradeEvent only; both SDKs keep `event` an
-  // open string. An unknown event must reach the journal, not be refused. Flip to `it` when the
-  // orders helper's fix is merged.
+  // open string. An unknown event must reach the journal, not be refused.
   for (const name of ["accepted", "restated", "unknown_future"]) {
-    it.fails(`${name}: an event the whitelist does not list is let through to be journaled, not refused (issue 12 item 4)`, () => {
+    it(`${name}: an event the whitelist does not list is let through to be journaled, not refused (issue 12 item 4)`, () => {
       const { input: s, refused } = input();
       expect(s.tradeUpdate(sdkUpdate(name))).not.toBeNull();
       expect(refused).toEqual([]);
@@ -148,7 +146,7 @@ describe("the venue's onTradeUpdate on Alpaca's frames", () => {
   // believing it holds 20". Alpaca's stream names an execution by a bare UUID, the FILL activity by
   // `YYYYMMDDHHMMSSmmm::<uuid>` (New York time), and whether the UUIDs match is unverified: fills
   // must be de-duplicated by order and cumulative quantity (`cum_qty`), not by the id string.
-  it.fails("a fill heard on the stream and again in the activities catch-up after a reconnect moves the position once (issue 12 item 1)", async () => {
+  it("a fill heard on the stream and again in the activities catch-up after a reconnect moves the position once (issue 12 item 1)", async () => {
     const h = harness();
     await place(h, ENTRY, ENTRY_ANSWER);
     h.venue.onTradeUpdate(sdkUpdate("partial_fill"));
@@ -176,7 +174,7 @@ describe("the venue's onTradeUpdate on Alpaca's frames", () => {
   // reaches the journal; the engine still believes the position is protected". The engine's path
   // is the observer's `ended` (src/broker/venue.ts OrderEnded).
   for (const [event, status] of [["rejected", "rejected"], ["canceled", "canceled"], ["expired", "expired"]] as const) {
-    it.fails(`a protective stop ${event} by the broker after its 200 reaches the engine as ended: ${status} (issue 12 item 4)`, async () => {
+    it(`a protective stop ${event} by the broker after its 200 reaches the engine as ended: ${status} (issue 12 item 4)`, async () => {
       const h = harness();
       const stop = intent({ clientOrderId: "sw-run-SOFI-1-stop", side: "sell", type: "stop", stopPriceUsd: 6.81, purpose: "stop" });
       await place(h, stop, like(ORDERS.stop_canceled, { status: "new", canceled_at: null }));
@@ -202,7 +200,7 @@ describe("the venue's onTradeUpdate on Alpaca's frames", () => {
   // stay held until `canceled`; a sell sent in between gets 403 "insufficient qty available". The
   // Venue contract (src/broker/venue.ts) says the venue sends the next order only once the broker
   // has confirmed the cancel. This nock answers as Alpaca would: 403 before `canceled`, 200 after.
-  it.fails("cancel then a new sell for the same shares: the sell waits for `canceled` and is never refused (issue 12 item 2)", async () => {
+  it("cancel then a new sell for the same shares: the sell waits for `canceled` and is never refused (issue 12 item 2)", async () => {
     const h = harness();
     const stop = intent({ clientOrderId: "sw-run-SOFI-1-stop", side: "sell", type: "stop", stopPriceUsd: 6.81, purpose: "stop" });
     await place(h, stop, like(ORDERS.stop_canceled, { status: "new", canceled_at: null }));

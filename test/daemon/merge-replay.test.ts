@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { barPosition, minuteOfLocalId, minuteOfTime, replayInOrder } from "../../src/daemon/merge-replay.ts";
-import type { Execution } from "../../src/adapters/alpaca/venue.ts";
+import { barPosition, minuteOfTime, replayInOrder } from "../../src/daemon/merge-replay.ts";
+import type { Execution } from "../../src/adapters/alpaca/venue-types.ts";
 import type { FeedBar } from "../../src/daemon/broker-history.ts";
 
 const T0 = Date.UTC(2024, 4, 13, 13, 30);
 const MIN = 60_000;
 const bar = (symbol: string, k: number): FeedBar => ({ symbol, tMs: T0 + k * MIN, open: 1, high: 1, low: 1, close: 1, volume: 1 });
-const stamp = (ms: number): string => new Date(ms).toISOString().replace(/[-:TZ.]/g, "");
 const exec = (id: string, orderId: string, timeMs: number): Execution => ({ executionId: id, orderId, qtyShares: 1, priceUsd: 1, timeMs });
 
 describe("replayInOrder: bars and fills in the order the live bot saw them", () => {
@@ -28,15 +27,25 @@ describe("replayInOrder: bars and fills in the order the live bot saw them", () 
     expect(left.map((x) => x.executionId)).toEqual(["x-unknown"]);
   });
 
-  it("reads the local exchange's minute from the execution id: a fill inside a bar and one at the next open share a timestamp", () => {
+  it("orders fills by transaction time, never by their id: a fill on a minute's edge goes before the bar that ends there, and an open fill still waits for its order", () => {
     const end = T0 + MIN;
-    const inBar = exec(`${stamp(T0)}::a`, "o", end);
-    const nextOpen = exec(`${stamp(T0 + MIN)}::b`, "o", end);
-    expect(minuteOfLocalId(inBar)).toBe(T0);
-    expect(minuteOfLocalId(nextOpen)).toBe(T0 + MIN);
-    // By time alone both would land in the next minute.
-    expect(minuteOfTime(inBar)).toBe(T0 + MIN);
-    expect(minuteOfLocalId(exec("no-prefix", "o", end))).toBe(T0 + MIN);
+    // Alpaca-shaped activity ids (New York time) that a parser would read as another minute.
+    const inBar = exec("20240513093000000::aaaa", "stop-1", end);
+    const nextOpen = exec("20240513093100000::bbbb", "exit-1", end);
+    expect(minuteOfTime(inBar)).toBe(T0);
+    expect(minuteOfTime(exec("x", "o", end + 1))).toBe(T0 + MIN);
+    const log: string[] = [];
+    const known = new Set<string>(["stop-1"]);
+    replayInOrder([bar("A", 0), bar("A", 1)], [nextOpen, inBar], minuteOfTime, {
+      canApply: (x) => known.has(x.orderId ?? ""),
+      apply: (x) => log.push(`fill ${x.orderId}`),
+      bar: (b) => {
+        log.push(`bar A${(b.tMs - T0) / MIN}`);
+        // The exit is decided at the close of A0 and fills at A1's open.
+        if (b.tMs === T0) known.add("exit-1");
+      },
+    });
+    expect(log).toEqual(["fill stop-1", "bar A0", "fill exit-1", "bar A1"]);
   });
 
   it("puts a fill the live bot saw back where it saw it (its recorded bar position), not at the minute it happened", () => {

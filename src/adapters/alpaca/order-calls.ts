@@ -1,7 +1,7 @@
 import type { OrderIntent } from "../../core/types.ts";
 import type { AlpacaClient } from "./client.ts";
 import { errorMessage, isDefinitiveRejection, isDuplicateClientId, isNotFound, retryAfterMs } from "./broker-errors.ts";
-import type { BrokerOrderLike } from "./venue.ts";
+import type { BrokerOrderLike } from "./venue-types.ts";
 
 /**
  * The venue's calls to the broker and their retry rules: what is safe to repeat, what is final,
@@ -62,6 +62,33 @@ export class OrderCalls {
         this.note("cancel_ambiguous", clientOrderId, { attempt, reason: errorMessage(e) });
         await sleep(retryAfterMs(e) ?? this.retryDelayMs * attempt);
       }
+    }
+  }
+
+  /**
+   * Replaces a working order (Alpaca PATCH /v2/orders/{id}; SDK 4.x `patchOrderByOrderId`): the
+   * answer is a NEW order with its own id (`replaces` = the old one). Never repeated: a PATCH is
+   * not idempotent, and after an ambiguous failure the caller looks the new client id up.
+   */
+  patch(orderId: string, change: { readonly qty?: number; readonly stopPriceUsd?: number; readonly limitPriceUsd?: number; readonly clientOrderId: string }): Promise<BrokerOrderLike> {
+    return this.alpaca.trading.orders.patchOrderByOrderId({
+      orderId,
+      patchOrderRequest: {
+        clientOrderId: change.clientOrderId,
+        ...(change.qty !== undefined ? { qty: String(change.qty) } : {}),
+        ...(change.stopPriceUsd !== undefined ? { stopPrice: String(change.stopPriceUsd) } : {}),
+        ...(change.limitPriceUsd !== undefined ? { limitPrice: String(change.limitPriceUsd) } : {}),
+      },
+    });
+  }
+
+  /** An order by the broker's id (GET /v2/orders/{id}, retried by the SDK as a GET), or null when it cannot be read now. */
+  async byId(clientOrderId: string, orderId: string): Promise<BrokerOrderLike | null> {
+    try {
+      return await this.alpaca.trading.orders.getOrderByOrderID({ orderId, nested: true });
+    } catch (e) {
+      this.note("lookup_failed", clientOrderId, { reason: errorMessage(e) });
+      return null;
     }
   }
 

@@ -4,49 +4,18 @@ import type { SubmitResult, Venue, VenueFactory } from "../../broker/venue.ts";
 import { MARKET_BUY_CUSHION } from "../../broker/fill-model.ts";
 import type { AlpacaClient } from "./client.ts";
 import { systemClock, type Clock } from "../../core/clock.ts";
-import { errorMessage } from "./broker-errors.ts";
 import { OrderCalls, sleep } from "./order-calls.ts";
+import { OrderManager } from "../../orders/order-manager.ts";
+import { statusOfBroker, type Order } from "../../orders/order.ts";
+import { purposeLabel } from "../../orders/purpose.ts";
+import { eventOfUpdate } from "./update-events.ts";
+import { OrderSequencer } from "./order-sequencer.ts";
+import { RecoveryPlan, type ReplayedEnd } from "./recovery-plan.ts";
+import type { EndStatus, LoggedEnd } from "../../store/intent-log.ts";
+import { executionOf, type BrokerOrderLike, type Execution, type TradeUpdateLike, type VenueObserver } from "./venue-types.ts";
 
-/** What the venue reports besides fills: the daemon journals and records these. */
-export interface VenueObserver {
-  /** The intent is about to be POSTed for the first time: record it (the returned promise must settle before the POST leaves). */
-  beforePost?(intent: OrderIntent): Promise<void> | void;
-  submitted?(intent: OrderIntent): void;
-  acknowledged?(intent: OrderIntent, brokerId: string): void;
-  /** The broker already had the order (found by client_order_id after a restart or an ambiguous failure): nothing was sent again. */
-  adopted?(intent: OrderIntent, brokerId: string, why: string): void;
-  rejected?(intent: OrderIntent, reason: string): void;
-  update?(event: string, clientOrderId: string, detail: Readonly<Record<string, unknown>>): void;
-}
-
-/** An order as the broker lists it (the SDK's Order has these fields). */
-export interface BrokerOrderLike {
-  readonly id?: string;
-  readonly clientOrderId?: string;
-  readonly status?: string;
-  readonly legs?: readonly { readonly id?: string }[] | null;
-}
-
-/** One execution, from a trade update or from the fill activities fetched after a gap. */
-export interface Execution {
-  readonly executionId: string;
-  /** The broker id of the order that filled (an OCO's stop leg has its own). */
-  readonly orderId?: string;
-  readonly clientOrderId?: string;
-  readonly qtyShares: number;
-  readonly priceUsd: number;
-  readonly timeMs: number;
-}
-
-/** The subset of a trade_updates message the venue reads (the SDK's TradeUpdate has these). */
-export interface TradeUpdateLike {
-  readonly event: string;
-  readonly timestamp?: Date;
-  readonly executionId?: string;
-  readonly price?: string;
-  readonly qty?: string;
-  readonly order: BrokerOrderLike;
-}
+export { executionOf, fillKey } from "./venue-types.ts";
+export type { BrokerOrderLike, Execution, TradeUpdateLike, VenueObserver } from "./venue-types.ts";
 
 export interface AlpacaVenueOptions {
   /** Stamps a fill the broker sent without a time (the replay clock on the local exchange). */
@@ -54,60 +23,35 @@ export interface AlpacaVenueOptions {
   /** After an ambiguous POST failure: how many times to look the order up and post it again (same client id). */
   readonly postAttempts?: number;
   readonly retryDelayMs?: number;
+  /** A cancel waits for its order's end on the stream; silent this long, the order is read by id (GET /v2/orders/{id}). */
+  readonly cancelPollMs?: number;
+  /** Past this, a cancel whose end never showed is given up on (journaled) and the queue goes on. */
+  readonly cancelWaitMs?: number;
 }
-
-type RecoveryAction = { readonly kind: "post"; readonly intent: OrderIntent } | { readonly kind: "cancel"; readonly clientOrderId: string };
-
-interface Recovery {
-  /** The broker's orders by client order id, as fetched at the start of recovery. */
-  readonly known: ReadonlyMap<string, BrokerOrderLike>;
-  /** Start of the newest replayed minute: an entry decided on an older bar was missed while the bot was down. */
-  readonly edgeMs: number;
-  /** What the rebuilt engine asked for that the broker does not have yet, in the order asked. */
-  readonly actions: RecoveryAction[];
-  /** Orders the broker refused after their POST in the run being replayed (from the intent log). */
-  readonly refused: ReadonlyMap<string, string>;
-  /** Refusals the replay has reached, for the daemon to hand the engine after the current bar. */
-  readonly refusedDue: { clientOrderId: string; reason: string }[];
-}
-
-const OPEN_STATUSES = new Set(["new", "accepted", "pending_new", "partially_filled", "held", "accepted_for_bidding", "pending_replace", "calculated"]);
 
 /**
- * The engine's venue on Alpaca (paper or the local exchange) through the official SDK. Orders are
- * POSTed asynchronously; fills come back from the trading stream (or, after a gap, from the fill
- * activities) and reach the engine once each, de-duplicated by execution id.
+ * The engine's venue on Alpaca (paper or the local exchange) through the official SDK. It only
+ * translates: REST answers, trade updates and fill activities become order events for the one
+ * OrderManager, which owns every order and de-duplicates fills by order and cumulative quantity.
+ * Calls per symbol run in order (OrderSequencer): a cancel ends at its order's end, so a later
+ * sell that needs the shares waits for them.
  *
  * Recovery: after a restart the daemon replays the session through a fresh engine with the venue
- * in recovery mode. Every order the engine asks for is first looked for at the broker by its
- * deterministic client order id and adopted when found; nothing is sent until the replay has
- * caught up, and then only what the broker lacks (an entry whose signal bar is already past is
- * dropped as missed, never sent late).
+ * in recovery mode (RecoveryPlan). Every order the engine asks for is first looked for at the
+ * broker by its client order id and adopted when found; nothing is sent until the replay has
+ * caught up, and then only what the broker lacks.
  */
 export class AlpacaVenue implements Venue {
-  private readonly intents = new Map<string, OrderIntent>();
-  private readonly brokerIds = new Map<string, string>();
-  /** Broker ids of an order and its legs -> the client order id the engine knows (an OCO's stop leg has ids of its own). */
-  private readonly byBrokerId = new Map<string, { coid: string; leg: "stop" | null }>();
-  private readonly seenExecutions = new Set<string>();
+  /** Every order of the run. */
+  readonly orders = new OrderManager();
   private readonly last: Float64Array;
-  /**
-   * REST calls run one after another per symbol, in the order the engine made them: a stop move
-   * cancels the old exits and places new ones, and if a new sell overtook a cancel on another
-   * connection the broker would refuse it for lack of free shares.
-   */
-  private readonly queues: Promise<unknown>[];
-  /** Calls queued or under way per symbol. */
-  private readonly pending: Int32Array;
   /** Cash as of the last account fetch, moved by every fill since; shares held per symbol, from fills. */
   private cash = 0;
   private readonly held: Float64Array;
-  private recovery: Recovery | null = null;
+  private recovery: RecoveryPlan | null = null;
   private readonly clock: Clock;
-  /** The broker calls with their retry rules (post, cancel, lookup). */
   private readonly calls: OrderCalls;
-  /** REST calls under way; the replay driver waits for zero before the next minute. */
-  inflight = 0;
+  private readonly seq: OrderSequencer;
   updatesSeen = 0;
   /** Orders found at the broker by client order id instead of being sent (a restart, an ambiguous failure). */
   adoptedOrders = 0;
@@ -115,6 +59,8 @@ export class AlpacaVenue implements Venue {
   missedEntries = 0;
   /** Distinct executions applied (a lock-step driver compares this with the exchange's count). */
   fillsSeen = 0;
+  /** Order events the state table refused (journaled as `transition_refused`). */
+  refusedTransitions = 0;
 
   constructor(
     private readonly alpaca: AlpacaClient,
@@ -127,24 +73,33 @@ export class AlpacaVenue implements Venue {
   ) {
     this.last = new Float64Array(symbols.length).fill(NaN);
     this.held = new Float64Array(symbols.length);
-    this.queues = symbols.map(() => Promise.resolve());
-    this.pending = new Int32Array(symbols.length);
     this.clock = opts.clock ?? systemClock;
     this.calls = new OrderCalls(alpaca, (event, coid, detail) => this.observer.update?.(event, coid, detail), opts.postAttempts ?? 4, opts.retryDelayMs ?? 500);
+    this.seq = new OrderSequencer({
+      symbols: symbols.length,
+      calls: this.calls,
+      orders: this.orders,
+      observer: this.observer,
+      nowMs: () => this.clock.nowMs(),
+      apply: (o, b) => this.applyBrokerOrder(o, b),
+      afterCall: () => this.unpark(),
+      pollMs: opts.cancelPollMs ?? 1000,
+      waitMs: opts.cancelWaitMs ?? 30_000,
+    });
   }
 
   static factory(alpaca: AlpacaClient, observer: VenueObserver, ref: { venue?: AlpacaVenue }, opts: AlpacaVenueOptions = {}): VenueFactory {
     return (symbols, onFill, currentBar) => (ref.venue = new AlpacaVenue(alpaca, symbols, onFill, observer, currentBar, opts));
   }
 
+  /** REST calls under way or waiting for their order's end; the replay driver waits for zero before the next minute. */
+  get inflight(): number {
+    return this.seq.inflight;
+  }
+
   async refreshAccount(): Promise<void> {
-    this.inflight++;
-    try {
-      const a = await this.alpaca.trading.account.getAccount();
-      this.cash = Number(a.cash);
-    } finally {
-      this.inflight--;
-    }
+    const a = await this.seq.track(this.alpaca.trading.account.getAccount());
+    this.cash = Number(a.cash);
   }
 
   /** Sets the cash the replay of a session starts from (the account as it was at the session's start). */
@@ -191,72 +146,83 @@ export class AlpacaVenue implements Venue {
 
   /** The client order id the engine knows for a broker order id (an OCO stop leg maps to its OCO). */
   clientIdOf(brokerOrderId: string): string | undefined {
-    return this.byBrokerId.get(brokerOrderId)?.coid;
+    return this.orders.locate(brokerOrderId, undefined)?.order.clientOrderId;
   }
 
-  /** True once the engine has made the order an execution fills (by the broker's id, or the client id). */
+  /** True once the engine has made the order an execution fills (by the broker's id, or the client id), or the venue would adopt it (see adoptable). */
   knowsOrderOf(x: Execution): boolean {
-    return (x.orderId !== undefined && this.byBrokerId.has(x.orderId)) || (x.clientOrderId !== undefined && this.intents.has(x.clientOrderId));
+    return this.locateFill(x) !== undefined || this.adoptable(x) !== null;
+  }
+
+  /**
+   * A sell the broker made on its own (a liquidation) of a symbol the bot holds: not an order of
+   * the engine, and nothing under way that could still name it. Returns its symbol's index.
+   */
+  private adoptable(x: Execution): number | null {
+    if (this.recovery !== null || this.inflight > 0 || x.side !== "sell" || x.orderId === undefined) return null;
+    const symId = this.symbols.indexOf(x.symbol ?? "");
+    return symId >= 0 && this.held[symId] > 0 ? symId : null;
+  }
+
+  /**
+   * The broker holds fewer shares than the fills the bot saw add up to (a liquidation it made
+   * while no fill of it reached the bot): the difference reaches the engine as a sell of purpose
+   * broker_liquidation at `priceUsd`, under an adopted order, so the engine books the exit.
+   */
+  adoptPositionChange(symId: number, soldShares: number, priceUsd: number, timeMs: number): boolean {
+    if (!(soldShares > 0) || !(priceUsd > 0) || soldShares > this.held[symId]) return false;
+    const coid = `broker.reconcile.${this.symbols[symId]}.${timeMs}`;
+    if (typeof this.orders.adoptBrokerSell(coid, this.symbols[symId], symId, soldShares, "", timeMs, "position change found by reconciliation") === "string") return false;
+    this.adoptedOrders++;
+    return this.applyExecution({ executionId: coid, clientOrderId: coid, cumQty: soldShares, qtyShares: soldShares, priceUsd, timeMs });
+  }
+
+  /** Adopts a broker's own sell as an order (purpose broker_liquidation), so its fills reach the engine as an exit. */
+  private adoptBrokerOrder(x: Execution, symId: number): void {
+    const qty = Math.max(x.orderQty ?? 0, Math.min(x.cumQty ?? x.qtyShares, this.held[symId]), x.qtyShares);
+    const coid = x.clientOrderId !== undefined && !this.orders.has(x.clientOrderId) ? x.clientOrderId : `broker.${x.orderId ?? ""}`;
+    const o = this.orders.adoptBrokerSell(coid, this.symbols[symId], symId, qty, x.orderId ?? "", x.timeMs, "a sell the broker made of shares the bot holds");
+    if (typeof o === "string") return;
+    this.adoptedOrders++;
+    this.observer.adopted?.(o.intent, x.orderId ?? "", "broker_liquidation: a sell the broker made of shares the bot holds");
+  }
+
+  /** True when this execution (its order and cumulative quantity) has moved a position already. */
+  hasApplied(x: Execution): boolean {
+    return this.orders.hasFill({ brokerOrderId: x.orderId, clientOrderId: x.clientOrderId, cumQty: x.cumQty, executionId: x.executionId });
+  }
+
+  /** True when the engine made this order (sent, being sent, or adopted), whatever the broker answered so far. */
+  hasIntent(clientOrderId: string): boolean {
+    return this.orders.has(clientOrderId);
   }
 
   submit(intent: OrderIntent): SubmitResult {
-    if (this.intents.has(intent.clientOrderId)) return { accepted: false, reason: "client_order_id must be unique" };
     const rec = this.recovery;
-    if (rec !== null) {
-      const found = rec.known.get(intent.clientOrderId);
-      this.intents.set(intent.clientOrderId, intent);
-      const refusal = rec.refused.get(intent.clientOrderId);
-      if (refusal !== undefined && found === undefined) {
-        rec.refusedDue.push({ clientOrderId: intent.clientOrderId, reason: refusal });
-        return { accepted: true };
-      }
-      if (found !== undefined) {
-        this.adopt(intent, found, "recovered");
-        return { accepted: true };
-      }
-      const isBuy = intent.side === "buy";
-      if (isBuy && this.currentBar.tMs < rec.edgeMs) {
-        this.intents.delete(intent.clientOrderId);
-        this.missedEntries++;
-        return { accepted: false, reason: `missed: the bot was down when bar ${new Date(this.currentBar.tMs).toISOString()} closed` };
-      }
-      rec.actions.push({ kind: "post", intent });
-      return { accepted: true };
-    }
-    this.intents.set(intent.clientOrderId, intent);
-    this.send(intent);
+    if (rec !== null) return rec.submit(intent, this.currentBar.tMs);
+    const o = this.orders.add(intent);
+    if (typeof o === "string") return { accepted: false, reason: o };
+    this.seq.post(o);
     return { accepted: true };
   }
 
   cancel(clientOrderId: string): boolean {
-    const intent = this.intents.get(clientOrderId);
-    if (intent === undefined) return false;
-    const rec = this.recovery;
-    if (rec !== null) {
-      const pending = rec.actions.findIndex((a) => a.kind === "post" && a.intent.clientOrderId === clientOrderId);
-      if (pending >= 0) rec.actions.splice(pending, 1);
-      else if (OPEN_STATUSES.has(rec.known.get(clientOrderId)?.status ?? "")) rec.actions.push({ kind: "cancel", clientOrderId });
-      return true;
-    }
-    this.inflight++;
-    // Queued behind the order's own POST, so the broker id is known (or the POST failed) by the
-    // time this runs, and the cancel lands before any order the engine placed after it.
-    this.enqueue(intent.symId, async () => {
-      const id = this.brokerIds.get(clientOrderId);
-      if (id !== undefined) await this.calls.cancel(clientOrderId, id);
-    })
-      .catch((e: unknown) => this.observer.update?.("cancel_failed", clientOrderId, { reason: errorMessage(e) }))
-      .finally(() => {
-        this.inflight--;
-        this.unpark();
-      });
+    const o = this.orders.get(clientOrderId);
+    if (o === undefined) return false;
+    o.cancelRequested = true;
+    if (this.recovery !== null) this.recovery.cancel(clientOrderId);
+    else this.seq.cancel(o);
     return true;
   }
 
-  /** Cancel, then post (the per-symbol queue keeps them in order). */
+  /** The broker's replace where it can (PATCH), else cancel, wait for the end, post (see OrderSequencer.replace). */
   replace(oldClientOrderId: string, next: OrderIntent): SubmitResult {
-    this.cancel(oldClientOrderId);
-    return this.submit(next);
+    if (this.recovery !== null) return this.recovery.replace(oldClientOrderId, next, this.currentBar.tMs);
+    if (!this.orders.has(oldClientOrderId)) return this.submit(next);
+    const o = this.orders.replace(oldClientOrderId, next);
+    if (typeof o === "string") return { accepted: false, reason: o };
+    this.seq.replace(this.orders.get(oldClientOrderId) as Order, o);
+    return { accepted: true };
   }
 
   liquidate(symId: number, _priceUsd: number, _timeMs: number, clientOrderId: string, purpose: string): void {
@@ -264,23 +230,31 @@ export class AlpacaVenue implements Venue {
   }
 
   /** Enters recovery: `orders` are every order the broker has for the replayed period. */
-  beginRecovery(orders: readonly BrokerOrderLike[], edgeMs: number, refused: ReadonlyMap<string, string> = new Map()): void {
-    const known = new Map<string, BrokerOrderLike>();
-    for (const o of orders) if (o.clientOrderId) known.set(o.clientOrderId, o);
-    this.recovery = { known, edgeMs, actions: [], refused, refusedDue: [] };
+  beginRecovery(orders: readonly BrokerOrderLike[], edgeMs: number, refused: ReadonlyMap<string, LoggedEnd> = new Map()): void {
+    this.recovery = new RecoveryPlan(orders, edgeMs, refused, {
+      orders: this.orders,
+      adopt: (o, b, why) => this.adopt(o, b, why),
+      missed: () => this.missedEntries++,
+    });
   }
 
-  /** Tells the observer of a refusal the replay reached, as the broker told the run. */
-  replayRefusal(clientOrderId: string, reason: string): void {
-    const intent = this.intents.get(clientOrderId);
-    if (intent !== undefined) this.observer.rejected?.(intent, reason);
+  /** Tells the observer of a refusal (or an end after acceptance) the replay reached, as the broker told the run. */
+  replayRefusal(clientOrderId: string, reason: string, endedAs?: EndStatus): void {
+    const o = this.orders.get(clientOrderId);
+    if (o === undefined) return;
+    const timeMs = this.clock.nowMs();
+    if (endedAs === undefined) {
+      o.apply({ kind: "rejected", timeMs, reason });
+      this.observer.rejected?.(o.intent, reason);
+      return;
+    }
+    o.apply(endedAs === "rejected" ? { kind: "rejected", timeMs, reason } : { kind: endedAs, timeMs, reason });
+    this.observer.ended?.({ clientOrderId, status: endedAs, reason, timeMs });
   }
 
   /** Refusals the replay reached since the last call (each was answered after its bar in the run). */
-  takeReplayedRefusals(): { clientOrderId: string; reason: string }[] {
-    const r = this.recovery;
-    if (r === null || r.refusedDue.length === 0) return [];
-    return r.refusedDue.splice(0);
+  takeReplayedRefusals(): ReplayedEnd[] {
+    return this.recovery?.takeRefusals() ?? [];
   }
 
   /** Leaves recovery: sends what the broker lacks, in the order the engine asked. Returns what was sent. */
@@ -290,20 +264,22 @@ export class AlpacaVenue implements Venue {
     const out = { posted: [] as string[], canceled: [] as string[], held: [] as { clientOrderId: string; reason: string }[] };
     if (rec === null) return out;
     for (const a of rec.actions) {
-      const why = a.kind === "post" ? hold(a.intent) : null;
-      if (why !== null && a.kind === "post") {
-        // Not sent (e.g. the kill switch went on while the bot was down): the engine hears it as a refusal.
-        this.intents.delete(a.intent.clientOrderId);
-        out.held.push({ clientOrderId: a.intent.clientOrderId, reason: why });
+      const o = this.orders.get(a.clientOrderId);
+      if (o === undefined) continue;
+      if (a.kind === "cancel") {
+        this.seq.cancel(o);
+        out.canceled.push(a.clientOrderId);
         continue;
       }
-      if (a.kind === "post") {
-        this.send(a.intent);
-        out.posted.push(a.intent.clientOrderId);
-      } else {
-        this.cancel(a.clientOrderId);
-        out.canceled.push(a.clientOrderId);
+      const why = hold(o.intent);
+      if (why !== null) {
+        // Not sent (e.g. the kill switch went on while the bot was down): the engine hears it as a refusal.
+        o.apply({ kind: "rejected", timeMs: this.clock.nowMs(), reason: why });
+        out.held.push({ clientOrderId: a.clientOrderId, reason: why });
+        continue;
       }
+      this.seq.post(o);
+      out.posted.push(a.clientOrderId);
     }
     return out;
   }
@@ -311,49 +287,110 @@ export class AlpacaVenue implements Venue {
   /** A trade_updates message from the trading stream. */
   onTradeUpdate(u: TradeUpdateLike): void {
     this.updatesSeen++;
-    const mapped = u.order.id === undefined ? undefined : this.byBrokerId.get(u.order.id);
-    const coid = mapped?.coid ?? u.order.clientOrderId ?? "";
-    const leg = mapped?.leg ?? null;
-    this.observer.update?.(u.event, coid, { price: u.price, qty: u.qty, leg });
-    if (u.event === "fill" || u.event === "partial_fill") this.applyExecution(executionOf(u, this.clock.nowMs()));
+    const at = this.orders.locate(u.order.id, u.order.clientOrderId);
+    const coid = at?.order.clientOrderId ?? u.order.clientOrderId ?? "";
+    this.observer.update?.(u.event, coid, { price: u.price, qty: u.qty, leg: at?.leg === "stop" ? "stop" : null });
+    if (u.event === "fill" || u.event === "partial_fill") {
+      this.applyExecution(executionOf(u, this.clock.nowMs()));
+      return;
+    }
+    // Which order a `replaced` update carries is undocumented: the old one (replaced_by set) or
+    // the new one (replaces set). Either way the old order is the one that ends.
+    const old = u.event === "replaced" && u.order.replaces ? this.orders.locate(u.order.replaces, undefined) : undefined;
+    if (old !== undefined && old.order !== at?.order) {
+      this.applyEvent(old.order, { kind: "replaced", timeMs: u.timestamp?.getTime() ?? this.clock.nowMs(), by: at?.order.clientOrderId ?? u.order.clientOrderId ?? "" }, "replaced");
+      return;
+    }
+    if (at === undefined) return;
+    const { order, leg } = at;
+    const timeMs = u.timestamp?.getTime() ?? this.clock.nowMs();
+    const e = eventOfUpdate(u, order.legs.length > 1 ? leg : "primary", timeMs, (id) => this.clientIdOf(id));
+    if (e === null) return;
+    // The stream can name an order before its POST answer does: its ids are filed from the first
+    // message that carries them (an OCO's only from its parent, which lists the legs).
+    if (e.kind === "accepted" && order.brokerId === null && u.order.id !== undefined && (order.type !== "oco" || (u.order.legs ?? []).length > 0)) {
+      this.orders.apply(order.clientOrderId, { kind: "accepted", timeMs, brokerId: u.order.id, stopLegId: u.order.legs?.[0]?.id });
+      return;
+    }
+    this.applyEvent(order, e, u.event);
+    // An OCO's parent can report its legs' ends in one message: a canceled group ends both.
+    if ((e.kind === "canceled" || e.kind === "expired") && leg === "primary" && order.legs.length > 1) {
+      const stopLeg = u.order.legs?.[0];
+      if (stopLeg?.status === "canceled" || stopLeg?.status === "expired") this.applyEvent(order, { kind: e.kind, timeMs, leg: "stop" }, u.event);
+    }
+  }
+
+  private applyEvent(order: Order, e: Parameters<Order["apply"]>[0], what: string): void {
+    const r = this.orders.apply(order.clientOrderId, e);
+    if (!r.ok) {
+      this.refusedTransitions++;
+      this.observer.update?.("transition_refused", order.clientOrderId, { update: what, reason: r.reason });
+      return;
+    }
+    if (r.ended) this.ended(order);
+  }
+
+  /** Moves an order by what the broker reports of it (a GET by id while the stream is silent). */
+  private applyBrokerOrder(o: Order, b: BrokerOrderLike): void {
+    const status = statusOfBroker(b.status);
+    const timeMs = this.clock.nowMs();
+    if (status === "canceled" || status === "expired") this.applyEvent(o, { kind: status, timeMs }, `${status} (read by id)`);
+    else if (status === "rejected") this.applyEvent(o, { kind: "rejected", timeMs, reason: "rejected by the broker (read by id)" }, "rejected (read by id)");
+  }
+
+  /** An order ended: its waiters go on; an end the engine did not ask for reaches it. */
+  private ended(o: Order): void {
+    this.seq.wake(o);
+    if (o.cancelRequested) return;
+    if (o.status !== "rejected" && o.status !== "canceled" && o.status !== "expired") return;
+    this.observer.ended?.({ clientOrderId: o.clientOrderId, status: o.status, reason: o.reason ?? o.status, timeMs: Number.isFinite(o.updatedMs) ? o.updatedMs : this.clock.nowMs() });
+  }
+
+  /** Fills of an OCO are told apart by leg, so they are found only by the broker id of the leg that filled. */
+  private locateFill(x: Execution): { order: Order } | undefined {
+    const at = this.orders.locate(x.orderId, x.clientOrderId);
+    if (at === undefined) return undefined;
+    if (at.order.type === "oco" && (x.orderId === undefined || this.orders.locate(x.orderId, undefined) === undefined)) return undefined;
+    return at;
   }
 
   /**
-   * Applies one execution once: a fill seen on the stream and again in the activities (or twice
-   * on the stream) moves nothing the second time. Returns false for a duplicate or an order the
-   * engine never made (reported, not applied: it is the reconciler's to explain).
+   * Applies one execution once: the same execution seen on the stream and in the activities (or
+   * twice on the stream) moves nothing the second time. Returns false for a duplicate or an order
+   * the engine never made (reported, not applied: it is the reconciler's to explain).
    */
   applyExecution(x: Execution): boolean {
-    if (this.seenExecutions.has(x.executionId)) return false;
-    const mapped = x.orderId === undefined ? undefined : this.byBrokerId.get(x.orderId);
-    const coid = mapped?.coid ?? x.clientOrderId ?? "";
-    const intent = this.intents.get(coid);
-    if (intent === undefined) {
+    const foreign = this.locateFill(x) === undefined ? this.adoptable(x) : null;
+    if (foreign !== null) this.adoptBrokerOrder(x, foreign);
+    if (this.locateFill(x) === undefined) {
       // The stream can beat the POST's answer: a bracket leg fills before the answer that names
       // the leg's id arrives. Such a fill waits for the answers under way, then is applied.
       if (this.inflight > 0 && x.orderId !== undefined) this.parked.push(x);
-      else this.observer.update?.("unknown_fill", coid, { orderId: x.orderId ?? null, qty: x.qtyShares, price: x.priceUsd });
+      else this.observer.update?.("unknown_fill", x.clientOrderId ?? "", { orderId: x.orderId ?? null, qty: x.qtyShares, price: x.priceUsd });
       return false;
     }
-    if (!(x.qtyShares > 0) || !(x.priceUsd > 0)) {
-      this.observer.update?.("bad_fill", coid, { qty: x.qtyShares, price: x.priceUsd, why: "a fill needs a positive qty and price" });
+    const out = this.orders.fill({ brokerOrderId: x.orderId, clientOrderId: x.clientOrderId, cumQty: x.cumQty, qtyShares: x.qtyShares, priceUsd: x.priceUsd, timeMs: x.timeMs, executionId: x.executionId });
+    if (out.kind === "duplicate" || out.kind === "unknown") return false;
+    if (out.kind === "refused") {
+      this.observer.update?.("bad_fill", out.order.clientOrderId, { qty: x.qtyShares, price: x.priceUsd, why: out.reason });
       return false;
     }
-    this.seenExecutions.add(x.executionId);
+    const o = out.order;
     this.fillsSeen++;
-    const signed = intent.side === "buy" ? x.qtyShares : -x.qtyShares;
-    this.held[intent.symId] += signed;
+    const signed = o.side === "buy" ? x.qtyShares : -x.qtyShares;
+    this.held[o.symId] += signed;
     this.cash -= signed * x.priceUsd;
-    if (Number.isNaN(this.last[intent.symId])) this.last[intent.symId] = x.priceUsd;
+    if (Number.isNaN(this.last[o.symId])) this.last[o.symId] = x.priceUsd;
+    if (o.finished) this.seq.wake(o);
     this.onFill({
-      clientOrderId: coid,
-      symbol: intent.symbol,
-      symId: intent.symId,
-      side: intent.side,
+      clientOrderId: o.clientOrderId,
+      symbol: o.symbol,
+      symId: o.symId,
+      side: o.side,
       qtyShares: x.qtyShares,
       priceUsd: x.priceUsd,
       timeMs: x.timeMs,
-      purpose: mapped?.leg === "stop" ? "stop" : intent.purpose,
+      purpose: out.leg === "stop" ? "stop" : purposeLabel(o.purpose),
     });
     return true;
   }
@@ -367,8 +404,7 @@ export class AlpacaVenue implements Venue {
     const waiting = this.parked;
     this.parked = [];
     for (const x of waiting) {
-      if (this.seenExecutions.has(x.executionId)) continue;
-      if (this.byBrokerId.has(x.orderId ?? "") || this.inflight === 0) this.applyExecution(x);
+      if (this.locateFill(x) !== undefined || this.inflight === 0) this.applyExecution(x);
       else this.parked.push(x);
     }
   }
@@ -383,79 +419,10 @@ export class AlpacaVenue implements Venue {
     return true;
   }
 
-  /** True when the engine made this order (sent, being sent, or adopted), whatever the broker answered so far. */
-  hasIntent(clientOrderId: string): boolean {
-    return this.intents.has(clientOrderId);
-  }
-
-  hasSeenExecution(executionId: string): boolean {
-    return this.seenExecutions.has(executionId);
-  }
-
-  private adopt(intent: OrderIntent, o: BrokerOrderLike, why: string): void {
+  private adopt(o: Order, b: BrokerOrderLike, why: string): void {
     this.adoptedOrders++;
-    const id = this.remember(intent, o);
-    this.observer.adopted?.(intent, id, why);
-  }
-
-  /** Maps the broker's ids of an order and its legs to the client order id the engine knows. */
-  private remember(intent: OrderIntent, o: BrokerOrderLike): string {
-    const id = o.id ?? "";
-    this.brokerIds.set(intent.clientOrderId, id);
-    this.byBrokerId.set(id, { coid: intent.clientOrderId, leg: null });
-    for (const leg of o.legs ?? []) if (leg.id) this.byBrokerId.set(leg.id, { coid: intent.clientOrderId, leg: "stop" });
-    return id;
-  }
-
-  private send(intent: OrderIntent): void {
-    this.inflight++;
-    this.enqueue(intent.symId, async () => {
-      await this.observer.beforePost?.(intent);
-      this.observer.submitted?.(intent);
-      return this.calls.post(intent);
-    })
-      .then((r) => {
-        if (r.adoptedWhy !== null) return this.adopt(intent, r.order, r.adoptedWhy);
-        // Not inside the optional call: `?.` would skip remembering when nobody observes acks.
-        const id = this.remember(intent, r.order);
-        this.observer.acknowledged?.(intent, id);
-      })
-      .catch((e: unknown) => this.observer.rejected?.(intent, errorMessage(e)))
-      .finally(() => {
-        this.inflight--;
-        this.unpark();
-      });
-  }
-
-  private enqueue<T>(symId: number, call: () => Promise<T>): Promise<T> {
-    // An idle symbol's call starts now, not in a microtask: a decision inside a frame of 100 bars
-    // would otherwise wait for the other 99 to be processed before its POST left.
-    const next = this.pending[symId] === 0 ? startNow(call) : this.queues[symId].then(call, call);
-    this.pending[symId]++;
-    // The queue only orders calls; a failure is the caller's to handle, not the next call's.
-    this.queues[symId] = next.catch(() => undefined).finally(() => this.pending[symId]--);
-    return next;
+    const id = b.id ?? "";
+    this.orders.apply(o.clientOrderId, { kind: "adopted", timeMs: this.clock.nowMs(), brokerId: id, stopLegId: b.legs?.[0]?.id, status: statusOfBroker(b.status) ?? "accepted", why });
+    this.observer.adopted?.(o.intent, id, why);
   }
 }
-
-/** The execution a fill or partial_fill update reports; without an execution id, the order, quantity and time identify it. */
-export function executionOf(u: TradeUpdateLike, nowMs: number): Execution {
-  return {
-    executionId: u.executionId ?? `${u.order.id ?? u.order.clientOrderId ?? ""}:${u.qty ?? ""}:${u.timestamp?.getTime() ?? ""}`,
-    orderId: u.order.id,
-    clientOrderId: u.order.clientOrderId,
-    qtyShares: Number(u.qty),
-    priceUsd: Number(u.price),
-    timeMs: u.timestamp?.getTime() ?? nowMs,
-  };
-}
-
-function startNow<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return call();
-  } catch (e) {
-    return Promise.reject(e as Error);
-  }
-}
-
-
