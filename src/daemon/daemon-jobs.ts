@@ -28,7 +28,13 @@ export class DaemonJobs {
   private clockMs = -Infinity;
   private readonly scheduler: Scheduler;
 
-  private constructor(calendar: SessionCalendar, cfg: DaemonConfig, fromMs: number, private readonly d: JobDeps) {
+  private constructor(
+    /** The broker's calendar the jobs run on; the engine's sessions come from it too. */
+    readonly calendar: SessionCalendar,
+    cfg: DaemonConfig,
+    fromMs: number,
+    private readonly d: JobDeps,
+  ) {
     this.scheduler = new Scheduler({
       calendar,
       warmupMinutes: cfg.warmupMinutesBeforeOpen,

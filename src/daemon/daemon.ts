@@ -29,6 +29,10 @@ import { KillSwitch } from "./kill-switch.ts";
 import { chooseRun } from "./run-choice.ts";
 import type { DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 import { DaemonJobs } from "./daemon-jobs.ts";
+import { brokerSessions, sessionOf, type SessionLookup } from "../core/market-calendar.ts";
+import { accountDayTrades } from "./account-day-trades.ts";
+import { limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
+import { systemClock } from "../core/clock.ts";
 import { ledgerUpdate, orderLedger } from "./order-ledger.ts";
 
 export type { BrokerKind, DaemonOptions, RecoveryReport } from "./daemon-options.ts";
@@ -88,6 +92,10 @@ export class Daemon {
   busy = 0;
   recovery: RecoveryReport | null = null;
   private jobs: DaemonJobs | null = null;
+  /** The stream and REST bar gate's limits (shared by every symbol's gate; the future bound moves with the clock). */
+  private plausibility: { -readonly [K in keyof PlausibilityLimits]: PlausibilityLimits[K] };
+  /** Which days trade and when they close: the NYSE rules until the broker's calendar is fetched. */
+  private sessions: SessionLookup = sessionOf;
   private readonly strategyId: string;
   /** Whether start() resumed the run the state held (false: a new run began). */
   private resumed = false;
@@ -112,6 +120,10 @@ export class Daemon {
         o.log.warn({ event, where }, "trade update of an undocumented event type: taken and journaled");
         this.journal.append(this.today(), "reconcile", { kind: "unknown_event", event, where });
       },
+      // Sessions are the engine's (from the broker's calendar), so the stream gate checks time, price
+      // and jumps. "Now" for the future bound is the machine's wall clock, not the run's clock: a
+      // replay's clock sits at the last bar, and the next session's first bar is days after it.
+      (this.plausibility = { ...limitsFromConfig(o.config.data, systemClock.nowMs()), checkSessions: false }),
     );
     this.symId = new Map(o.symbols.map((s, i) => [s, i]));
     this.lastBarMs = new Float64Array(o.symbols.length).fill(-Infinity);
@@ -144,6 +156,9 @@ export class Daemon {
       learning: this.learning,
       // The run's model is known once the run is chosen (see chooseRunModel): through a forwarder.
       regime: { classify: (f, asOfMs) => this.regime.classify(f, asOfMs) },
+      // Sessions (half days, holidays) from the broker's calendar once it is fetched (start()),
+      // before the engine sees its first bar; the NYSE rules until then.
+      calendar: (etDay) => this.sessions(etDay),
       events: {
         ...events,
         trade: (t) => {
@@ -241,9 +256,13 @@ export class Daemon {
         equityUsd: () => this.venue.equityUsd(),
         error: (where, e) => this.error(where, e),
       });
+      this.sessions = brokerSessions(this.jobs.calendar);
       this.connectStreams();
       await Promise.all([this.stocks?.whenAuthenticated(), this.trading?.whenAuthenticated()]);
       this.recovery = await this.recover(run);
+      // After the replay (which counted the run's own day trades): the broker's count replaces it.
+      const dayTrades = accountDayTrades(await o.alpaca.trading.account.getAccount());
+      this.engine.setAccountDayTrades(dayTrades.count, dayTrades.lastEquityUsd);
       await this.store.commit();
     } finally {
       this.holds--;
@@ -514,6 +533,8 @@ export class Daemon {
       this.killSwitch.onNewMinute();
       this.latestMinuteMs = b.tMs;
       this.barsOfLatestMinute = 1;
+      // "Now + a day" moves with the wall clock: a daemon that runs for weeks keeps taking today's bars.
+      this.plausibility.maxTimeMs = systemClock.nowMs() + this.o.config.data.maxFutureDays * DAY_MS;
     } else if (b.tMs === this.latestMinuteMs) this.barsOfLatestMinute++;
     this.onBarTime?.(b.tMs + 60_000);
     // Jobs due at or before this bar's start run first (the flatten before the bar after it).

@@ -17,6 +17,8 @@ export function journalEvents(journal: JournalSink, nowMs: () => number): Engine
     trade: (t) => journal.append(day(t.exitTimeMs), "exit", { id: t.id, symbol: t.symbol, entryTime: t.entryTime, exitTime: t.exitTime, shares: t.shares, entryPrice: t.entryPriceUsd, exitPrice: t.exitPriceUsd, r: t.rMultiple, pnl: t.pnlUsd, exitReason: t.exitReason, template: t.template, sizing: t.sizing.summary }, t.exitTimeMs),
     halt: (reason, tMs, scope) => journal.append(day(tMs), "halt", { reason, scope }, tMs),
     resume: (reason, was, tMs) => journal.append(day(tMs), "resume", { reason, was }, tMs),
+    unprotected: (e) => journal.append(day(e.timeMs), "unprotected", { ...e }, e.timeMs),
+    adopted: (e) => journal.append(day(e.fill.timeMs), "reconcile", { kind: "broker_position_change", positionId: e.positionId, clientOrderId: e.fill.clientOrderId, symbol: e.fill.symbol, side: e.fill.side, qty: e.fill.qtyShares, price: e.fill.priceUsd, qtyLeft: e.qtyLeftShares, outcome: e.outcome }, e.fill.timeMs),
     error: (message) => journal.append(day(nowMs()), "error", { message }, nowMs()),
   };
 }

@@ -1,6 +1,7 @@
 import type { TradeUpdateLike } from "../adapters/alpaca/venue.ts";
 import { barProblem } from "../data/series-builder.ts";
 import type { FeedBar } from "./broker-history.ts";
+import { PlausibilityGate, type PlausibilityLimits } from "../data/plausibility.ts";
 
 /**
  * The daemon's boundary for what the streams and the REST history deliver. The SDK decodes frames
@@ -137,13 +138,20 @@ export class StreamInput {
   /** Trade updates of event types Alpaca does not document (yet), by type; taken, not refused. */
   readonly unknownEvents = new Map<string, number>();
 
+  /** One plausibility gate per symbol (time range, price range, jumps from its last accepted close); none = unchecked. */
+  private readonly gates: Map<string, PlausibilityGate> | null;
+
   constructor(
     private readonly symbols: ReadonlySet<string>,
     private readonly report: (r: InputRejection, total: number) => void,
     private readonly reportLimit = 50,
     /** Told of each undocumented event type the first time it arrives. */
     private readonly unknownEvent: (event: string, where: string) => void = () => undefined,
-  ) {}
+    /** The same plausibility limits the bar files are held to (src/data/plausibility.ts); the caller may move `maxTimeMs` on. */
+    plausibility: PlausibilityLimits | null = null,
+  ) {
+    this.gates = plausibility === null ? null : new Map([...symbols].map((s) => [s, new PlausibilityGate(plausibility)]));
+  }
 
   get total(): number {
     return this.rejected["stocks stream"] + this.rejected["trading stream"] + this.rejected["REST bars"];
@@ -202,7 +210,7 @@ export class StreamInput {
   private checked(b: FeedBar, source: InputSource, what: string): FeedBar | null {
     // The good path allocates nothing (no closure for the message): it runs for every bar.
     if (!this.symbols.has(b.symbol)) return this.refuse(source, whereOf(b, what), `symbol ${show(b.symbol)} is not one the daemon trades`, plain(b.symbol));
-    const problem = feedBarProblem(b);
+    const problem = feedBarProblem(b) ?? this.gates?.get(b.symbol)?.check(b) ?? null;
     return problem === null ? b : this.refuse(source, whereOf(b, what), problem, b.symbol);
   }
 

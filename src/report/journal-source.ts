@@ -99,6 +99,10 @@ export function journalInput(stateDir: string, days: readonly JournalDay[], stat
         case "resume":
           halts.push({ day: date, time: e.ts, text: `resumed: ${String(e.reason)}${typeof e.was === "string" ? ` (was: ${e.was})` : ""}` });
           break;
+        case "unprotected":
+          // Shown with the day's refusals: an exit the broker ended on its own, and what the bot did.
+          rejections.push({ day: date, time: e.ts, text: `${String(e.symbol)}: ${String(e.purpose)} order ${String(e.status)} by the broker (${String(e.reason)}); position unprotected, repaired: ${String(e.repairedBy)}` });
+          break;
         case "rejection":
           rejections.push({ day: date, time: e.ts, text: `${String(e.symbol)}: ${String(e.reason)}` });
           break;

@@ -33,6 +33,7 @@ export const JOURNAL_EVENT_TYPES = [
   "state_recovered",
   "error",
   "config_changed",
+  "unprotected",
 ] as const;
 export type JournalEventType = (typeof JOURNAL_EVENT_TYPES)[number];
 const TYPES: ReadonlySet<string> = new Set(JOURNAL_EVENT_TYPES);
