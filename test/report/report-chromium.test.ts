@@ -91,8 +91,9 @@ describe.skipIf(chromium === null)("the HTML report in headless Chromium", () =>
     expect((await runCli(["report", "--state", stateDir, "--out", file])).code).toBe(0);
     const d = drawn(dumpDom(chromium!, file));
     expect(d.equity.drawn).toBe("1");
-    expect(d.equity.circles).toBeGreaterThanOrEqual(12);
-    expect(Number(d.pnl.drawn)).toBe(12);
+    // 12 generated weekdays from 2024-01-02 hold MLK day (2024-01-15), a holiday the engine does not trade: 11 sessions.
+    expect(d.equity.circles).toBeGreaterThanOrEqual(11);
+    expect(Number(d.pnl.drawn)).toBe(11);
     expect(d.kelly.drawn).toBe("2");
     expect(Number(d["rl-policy"].drawn)).toBeGreaterThan(0);
     expect(run.trades.length).toBeGreaterThan(0);
