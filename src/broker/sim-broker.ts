@@ -4,7 +4,9 @@ import { SessionDay, type SessionLookup } from "../core/market-calendar.ts";
 import { DayTradeCounter, pdtBlocks } from "../risk/day-trades.ts";
 import { MARKET_BUY_CUSHION, buyLimitFill, buyStopFill, sellLimitFill, sellStopFill, withFriction } from "./fill-model.ts";
 import type { OrderEnded, SubmitResult, Venue, VenueFactory } from "./venue.ts";
-import { WASH_TRADE_MESSAGE, washTradeConflict } from "./wash-trade.ts";
+import { insufficientQtyMessage, qtyAvailability, type HoldingOrder } from "./held-qty.ts";
+import { sellStopBelowMarket, STOP_ABOVE_MARKET_MESSAGE } from "./stop-legs.ts";
+import { intentsConflict, WASH_TRADE_MESSAGE } from "./wash-trade.ts";
 
 export type { SubmitResult } from "./venue.ts";
 
@@ -45,6 +47,10 @@ export interface SimBrokerOptions {
  * bot must survive"), so a backtest refuses what the broker would:
  * - a sell beyond the shares not held for other open sells (403 "insufficient qty available");
  * - a potential wash trade (see wash-trade.ts);
+ * - an OCO whose sell stop is not below the market (422, see stop-legs.ts), against the base price
+ *   the local exchange uses at that moment: the last bar's close, and for orders sent while a bar
+ *   is processed (exits after an entry fill, a stop moved by a target fill) that bar's close, since
+ *   a broker sees them only after the prices the fill came from;
  * - a 4th day trade in 5 business days under $25,000 of previous-day equity;
  * - a resting buy beyond buying power.
  * Orders only fill against bars that arrive for their symbol, and only inside the day's regular
@@ -68,6 +74,8 @@ export class SimBroker implements Venue {
   private readonly queued: Queued[] = [];
   /** The bar being processed, when a submission happens during it. */
   private current: BarView | null = null;
+  /** The bar whose queued orders are being placed (their base price is its close), or null. */
+  private placingAfter: BarView | null = null;
   /** Symbol whose bar is being processed (-1: none), and whether cancels wait for its end. */
   private inBar = -1;
   private cancelsPending = false;
@@ -221,7 +229,11 @@ export class SimBroker implements Venue {
         this.cancelsPending = false;
         for (const w of list) if (w.active && w.cancelAsked) this.deactivate(w);
       }
-      if (this.queued.length !== 0) this.placeQueued(bar.tMs + BAR_MS);
+      if (this.queued.length !== 0) {
+        this.placingAfter = bar;
+        this.placeQueued(bar.tMs + BAR_MS);
+        this.placingAfter = null;
+      }
       if (this.workingCount[s] === 0) list.length = 0;
     }
     this.lastClose[s] = bar.close;
@@ -262,23 +274,24 @@ export class SimBroker implements Venue {
   /** Why the broker would refuse this order now, or null. */
   private refusal(intent: OrderIntent): string | null {
     const s = intent.symId;
-    let heldForSells = 0;
+    const holding: HoldingOrder[] = [];
     let sellOpen = false;
     let buyOpen = false;
     if (this.workingCount[s] !== 0) {
       for (const w of this.working[s]) {
         if (!w.active) continue;
-        if (washTradeConflict(w.intent, intent)) return WASH_TRADE_MESSAGE;
+        if (intentsConflict(w.intent, intent)) return WASH_TRADE_MESSAGE;
         // An order being canceled still holds its shares until the cancel lands (pending_cancel).
         if (w.intent.side === "sell") {
-          heldForSells += w.intent.qtyShares;
+          holding.push({ id: w.intent.clientOrderId, symbol: w.intent.symbol, side: "sell", leavesQty: w.intent.qtyShares, holds: true });
           sellOpen = true;
         } else buyOpen = true;
       }
     }
+    if (intent.type === "oco" && !sellStopBelowMarket(intent.stopPriceUsd ?? NaN, this.basePrice(s))) return STOP_ABOVE_MARKET_MESSAGE;
     if (intent.side === "sell") {
-      const available = this.qty[s] - heldForSells;
-      if (intent.qtyShares > available) return `insufficient qty available for order (requested: ${intent.qtyShares}, available: ${Math.max(0, available)})`;
+      const a = qtyAvailability(intent.symbol, this.qty[s], holding);
+      if (intent.qtyShares > a.available) return insufficientQtyMessage(intent.qtyShares, a.available);
     }
     if (this.opts.pdtProtection !== false && pdtBlocks(this.dayTrades.inWindow(), this.prevDayEquityUsd)) {
       // Open orders count: a buy and a sell of one symbol may fill in either order (Alpaca's PDT page).
@@ -292,6 +305,12 @@ export class SimBroker implements Venue {
       if (!(cost <= power)) return `insufficient buying power (cost $${cost.toFixed(2)}, buying power $${power.toFixed(2)})`;
     }
     return null;
+  }
+
+  /** The price the stop-leg rule compares against: the last close the broker has seen (see the class notes). */
+  private basePrice(symId: number): number {
+    const b = this.placingAfter;
+    return b !== null && b.symId === symId ? b.close : this.lastClose[symId];
   }
 
   /**

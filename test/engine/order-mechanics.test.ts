@@ -4,7 +4,7 @@ import { defaultConfig, parseConfig } from "../../src/config/load.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { OrderEnded, Venue, VenueFactory } from "../../src/broker/venue.ts";
-import { washTradeConflict, WASH_TRADE_MESSAGE } from "../../src/broker/wash-trade.ts";
+import { intentsConflict, WASH_TRADE_MESSAGE } from "../../src/broker/wash-trade.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { BROKER_LIQUIDATION, type Fill, type OrderIntent } from "../../src/core/types.ts";
 import type { AdoptedEvent, UnprotectedEvent } from "../../src/engine/events.ts";
@@ -28,7 +28,7 @@ function brokerLike() {
   const refused: string[] = [];
   let held = 0;
   const check = (i: OrderIntent): string | null => {
-    for (const o of open.values()) if (washTradeConflict(o, i)) return WASH_TRADE_MESSAGE;
+    for (const o of open.values()) if (intentsConflict(o, i)) return WASH_TRADE_MESSAGE;
     const reserved = [...open.values()].filter((o) => o.side === "sell").reduce((a, o) => a + o.qtyShares, 0);
     if (i.side === "sell" && i.type !== "market" && i.qtyShares > held - reserved) return "insufficient qty available for order";
     return null;
