@@ -1,5 +1,6 @@
 import type { Venue } from "../broker/venue.ts";
 import type { Fill, OrderIntent } from "../core/types.ts";
+import { isStopAboveMarketRefusal, sellStopBelowMarket, STOP_ABOVE_MARKET_MESSAGE } from "../broker/stop-legs.ts";
 import { roundToTick } from "../core/tick.ts";
 import type { OpenPosition } from "./position.ts";
 
@@ -12,11 +13,24 @@ export function restingStopUsd(stopUsd: number): number {
   return roundToTick(stopUsd, "up");
 }
 
-/** An exit the venue refused when it was laid, leaving shares without a stop. */
+/**
+ * An exit the venue refused when it was laid, leaving shares without a stop; or, with
+ * `stopThrough`, the stop is already through the market (known before sending, then
+ * `clientOrderId` is null, or from the broker's stop-leg refusal): the position must be closed.
+ */
 export interface RefusedExit {
-  readonly clientOrderId: string;
+  readonly clientOrderId: string | null;
   readonly purpose: string;
   readonly reason: string;
+  readonly stopThrough: boolean;
+}
+
+/**
+ * Whether a stop at `stopUsd` is already through the market at `marketUsd` (NaN: not known), by
+ * Alpaca's stop-leg rule: an exit pair's sell stop must be below base_price - 0.01.
+ */
+export function stopThroughMarket(stopUsd: number, marketUsd: number): boolean {
+  return !Number.isNaN(marketUsd) && !sellStopBelowMarket(stopUsd, marketUsd);
 }
 
 /**
@@ -32,12 +46,15 @@ export class ExitOrders {
   /**
    * Places the exits for what the position holds now. Returns null when every share is
    * protected; else the refused order that left shares bare. A refused target OCO leaves none
-   * bare: its slice falls to the runner stop.
+   * bare: its slice falls to the runner stop; unless the refusal says the stop is through the
+   * market, or `marketUsd` (the last price the broker has too; NaN: not known) already says so:
+   * then nothing (more) is sent and the caller closes the position (see PositionOrders.stopThrough).
    */
-  place(pos: OpenPosition): RefusedExit | null {
+  place(pos: OpenPosition, marketUsd = NaN): RefusedExit | null {
     const targets = pos.plan.targets;
     const sym = pos.signal.symbol;
     const stopUsd = this.stopPrice(pos);
+    if (stopThroughMarket(stopUsd, marketUsd)) return { clientOrderId: null, purpose: "stop", reason: STOP_ABOVE_MARKET_MESSAGE, stopThrough: true };
     let allocated = 0;
     for (let i = 0; i < targets.length; i++) {
       if (pos.targetDone[i]) continue;
@@ -47,6 +64,7 @@ export class ExitOrders {
       if (q < 1) continue;
       const id = pos.nextLegId(tgt.label);
       const res = this.venue.submit({ clientOrderId: id, symbol: sym, symId: pos.symId, side: "sell", type: "oco", qtyShares: q, limitPriceUsd: roundToTick(tgt.priceUsd, "down"), stopPriceUsd: stopUsd, purpose: tgt.label });
+      if (!res.accepted && isStopAboveMarketRefusal(res.reason)) return { clientOrderId: id, purpose: tgt.label, reason: res.reason, stopThrough: true };
       if (!res.accepted) continue;
       pos.targetOrderIds[i] = id;
       pos.targetQtyShares[i] = q;
@@ -61,7 +79,7 @@ export class ExitOrders {
       pos.stopQtyShares = runner;
       return null;
     }
-    return { clientOrderId: id, purpose: "stop", reason: res.reason };
+    return { clientOrderId: id, purpose: "stop", reason: res.reason, stopThrough: false };
   }
 
   cancelAll(pos: OpenPosition): void {
@@ -82,22 +100,30 @@ export class ExitOrders {
    * old order working at the old stop (protected, if less tightly); it is tried again at the
    * next move. While no exit rests (a scale-in is working) only the level changes: the exits
    * are laid at it when the buy fills.
+   *
+   * Returns true when the new stop is already through the market: `marketUsd` (the last price
+   * the broker has too; NaN: not known) is at or below it plus a cent, or the broker refused a
+   * replace by its stop-leg rule. Nothing more is sent then; the caller closes the position.
    */
-  moveStop(pos: OpenPosition, stopUsd: number): void {
+  moveStop(pos: OpenPosition, stopUsd: number, marketUsd = NaN): boolean {
     // Compared and kept as it will rest, so pos.stopUsd is always the working stop's price.
     const stopPx = restingStopUsd(stopUsd);
-    if (!(stopPx > pos.stopUsd)) return;
+    if (!(stopPx > pos.stopUsd)) return false;
     pos.stopUsd = stopPx;
+    if (stopThroughMarket(stopPx, marketUsd)) return true;
     for (let i = 0; i < pos.targetOrderIds.length; i++) {
       const old = pos.targetOrderIds[i];
       if (old === null) continue;
       const next = this.replaced(pos, old, i, stopPx);
+      if (next === "stop_through") return true;
       if (next !== null) pos.targetOrderIds[i] = next;
     }
     if (pos.stopOrderId !== null) {
       const next = this.replaced(pos, pos.stopOrderId, -1, stopPx);
+      if (next === "stop_through") return true;
       if (next !== null) pos.stopOrderId = next;
     }
+    return false;
   }
 
   /**
@@ -105,9 +131,9 @@ export class ExitOrders {
    * sell only after the cancels whose shares it needs are confirmed (the Venue contract), so
    * the shares are bare only for the broker's cancel round trip.
    */
-  resize(pos: OpenPosition): RefusedExit | null {
+  resize(pos: OpenPosition, marketUsd = NaN): RefusedExit | null {
     this.cancelAll(pos);
-    return this.place(pos);
+    return this.place(pos, marketUsd);
   }
 
   /**
@@ -134,7 +160,8 @@ export class ExitOrders {
 
   /**
    * Replaces working exit `old` (target slot `slot`, or -1 for the runner stop) by the same order
-   * at a new stop price under a new client id; null when the venue refused.
+   * at a new stop price under a new client id; null when the venue refused, "stop_through" when
+   * it refused because the stop is through the market.
    */
   private replaced(pos: OpenPosition, old: string, slot: number, stopPx: number): string | null {
     const tgt = slot >= 0 ? pos.plan.targets[slot] : null;
@@ -145,7 +172,9 @@ export class ExitOrders {
       tgt === null
         ? { ...base, type: "stop", qtyShares: pos.stopQtyShares }
         : { ...base, type: "oco", qtyShares: pos.targetQtyShares[slot], limitPriceUsd: roundToTick(tgt.priceUsd, "down") };
-    return this.venue.replace(old, next).accepted ? id : null;
+    const res = this.venue.replace(old, next);
+    if (res.accepted) return id;
+    return isStopAboveMarketRefusal(res.reason) ? "stop_through" : null;
   }
 
   // On the broker's price grid, toward the market: the stop triggers no later than planned

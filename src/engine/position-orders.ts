@@ -1,7 +1,8 @@
+import { isStopAboveMarketRefusal } from "../broker/stop-legs.ts";
 import type { OrderEnded, Venue } from "../broker/venue.ts";
 import type { Fill, MarketTiming } from "../core/types.ts";
 import type { EngineEvents, UnprotectedEvent } from "./events.ts";
-import type { ExitOrders } from "./exit-orders.ts";
+import type { ExitOrders, RefusedExit } from "./exit-orders.ts";
 import type { OpenPosition } from "./position.ts";
 
 /**
@@ -21,10 +22,48 @@ export class PositionOrders {
     private readonly nowMs: () => number,
   ) {}
 
-  /** Lays the exits for what the position holds; a lay the venue refuses is repaired like an exit that ended. */
-  layExits(pos: OpenPosition, timeMs: number): void {
-    const refused = this.exits.resize(pos);
-    if (refused !== null) this.repair(pos, refused.clientOrderId, refused.purpose, { clientOrderId: refused.clientOrderId, status: "rejected", reason: refused.reason, timeMs });
+  /**
+   * Lays the exits for what the position holds; a lay the venue refuses is repaired like an exit
+   * that ended, and a stop already through the market closes the position (see stopThrough).
+   * `marketUsd`: the last price the broker has too, when the caller knows it (NaN: not known).
+   */
+  layExits(pos: OpenPosition, timeMs: number, marketUsd = NaN): void {
+    const refused = this.exits.resize(pos, marketUsd);
+    if (refused !== null) this.onRefusedLay(pos, refused, timeMs);
+  }
+
+  /**
+   * Moves the stop (ExitOrders.moveStop); when the new stop is already through the market the
+   * position is closed instead (see stopThrough). `marketUsd` as in layExits.
+   */
+  moveStop(pos: OpenPosition, stopUsd: number, marketUsd = NaN): void {
+    if (this.exits.moveStop(pos, stopUsd, marketUsd)) this.stopThrough(pos, null);
+  }
+
+  /**
+   * The stop is already through the market: Alpaca refuses an exit pair whose sell stop is not
+   * below base_price - 0.01 (422 "stop price must be less than base_price - 0.01"), so no exit
+   * can rest at this level. Chosen: close at market at once with exit reason `stop_through` (the
+   * level the plan said to get out at has been crossed, so getting out is what the stop would
+   * have done), rather than re-laying the exits (refused again at every try) or laying a lower
+   * stop (a level the plan never chose). Both venues take this path from the same facts: the
+   * engine checks the stop against the last close it and the broker both know before sending
+   * from a bar, and treats the broker's stop-leg refusal (the simulated broker applies the same
+   * rule, src/broker/stop-legs.ts) the same way when the broker saw a later price than the engine.
+   * `e`: the refusal, when one came (journaled as an unprotected event closed at market).
+   */
+  stopThrough(pos: OpenPosition, e: (OrderEnded & { readonly purpose: string }) | null): void {
+    if (pos.closing) return;
+    this.exitPosition(pos, "stop_through", this.exitTiming());
+    if (e !== null) this.emit(pos, e.clientOrderId, e.purpose, e, pos.closing ? "closed_at_market" : "none");
+  }
+
+  private onRefusedLay(pos: OpenPosition, refused: RefusedExit, timeMs: number): void {
+    const id = refused.clientOrderId;
+    if (refused.stopThrough) {
+      return this.stopThrough(pos, id === null ? null : { clientOrderId: id, status: "rejected", reason: refused.reason, timeMs, purpose: refused.purpose });
+    }
+    if (id !== null) this.repair(pos, id, refused.purpose, { clientOrderId: id, status: "rejected", reason: refused.reason, timeMs });
   }
 
   /**
@@ -52,13 +91,13 @@ export class PositionOrders {
     }
     if (pos.stopOrderId === id) {
       pos.stopOrderId = null;
-      this.repair(pos, id, "stop", e);
+      this.exitEnded(pos, id, "stop", e);
       return true;
     }
     const i = pos.targetOrderIds.indexOf(id);
     if (i < 0) return false;
     pos.targetOrderIds[i] = null;
-    this.repair(pos, id, pos.plan.targets[i].label, e);
+    this.exitEnded(pos, id, pos.plan.targets[i].label, e);
     return true;
   }
 
@@ -111,7 +150,8 @@ export class PositionOrders {
     if (res.accepted) return;
     pos.buyOrderId = null;
     pos.buyOpenQtyShares = 0;
-    this.layExits(pos, this.nowMs());
+    // Sent from a bar: the venue's last price is that bar's close, which the broker has too.
+    this.layExits(pos, this.nowMs(), this.venue.lastPriceUsd(pos.symId));
   }
 
   /**
@@ -138,6 +178,12 @@ export class PositionOrders {
     this.emit(pos, id, reason, { clientOrderId: id, status: "rejected", reason: res.reason, timeMs: this.nowMs() }, "none");
   }
 
+  /** A protective exit ended unasked: a stop-leg refusal means the stop is through the market; anything else is repaired. */
+  private exitEnded(pos: OpenPosition, id: string, purpose: string, e: OrderEnded): void {
+    if (e.status === "rejected" && isStopAboveMarketRefusal(e.reason) && pos.buyOrderId === null) return this.stopThrough(pos, { ...e, purpose });
+    this.repair(pos, id, purpose, e);
+  }
+
   /**
    * Re-protects a position whose exit ended unasked, in the same call. The refusal may have
    * been a passing one, so the exits are laid once more; a refusal of that re-lay (or a re-laid
@@ -150,6 +196,10 @@ export class PositionOrders {
       const again = this.exits.resize(pos);
       pos.relaidExitIds = pos.workingExitIds();
       if (again === null) return this.emit(pos, id, purpose, e, "relaid");
+      if (again.stopThrough) {
+        this.emit(pos, id, purpose, e, "none");
+        return this.onRefusedLay(pos, again, e.timeMs);
+      }
     }
     this.exitPosition(pos, "exits_refused", this.exitTiming());
     this.emit(pos, id, purpose, e, pos.closing ? "closed_at_market" : "none");
