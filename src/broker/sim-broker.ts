@@ -28,6 +28,8 @@ interface WorkingOrder {
 interface Queued {
   readonly intent: OrderIntent;
   readonly replaces: WorkingOrder | null;
+  /** Canceled before the broker saw it: never placed. */
+  dropped?: boolean;
 }
 
 export interface SimBrokerOptions {
@@ -72,6 +74,8 @@ export class SimBroker implements Venue {
   private readonly byId = new Map<string, WorkingOrder>();
   private readonly usedIds = new Set<string>();
   private readonly queued: Queued[] = [];
+  /** The queued orders being placed now (a refusal's handler may cancel the ones after it). */
+  private placing: readonly Queued[] = [];
   /** The bar being processed, when a submission happens during it. */
   private current: BarView | null = null;
   /** The bar whose queued orders are being placed (their base price is its close), or null. */
@@ -182,7 +186,7 @@ export class SimBroker implements Venue {
 
   cancel(clientOrderId: string): boolean {
     const w = this.byId.get(clientOrderId);
-    if (!w || !w.active) return false;
+    if (!w || !w.active) return this.dropQueued(clientOrderId);
     // A bot reacting to a fill inside a bar is too late for that bar at a broker: the order can
     // still fill on it (and holds its shares: Alpaca's pending_cancel). The cancel lands when the bar ends.
     if (this.inBar === w.intent.symId) {
@@ -324,14 +328,29 @@ export class SimBroker implements Venue {
     return sent > s.openMinute && sent < s.closeMinute;
   }
 
+  /**
+   * A cancel of an order sent during a bar and not placed yet (the bot canceled it on a refusal
+   * that came first): it is never placed, as a live venue cancels an order it has in flight
+   * once the broker has it; nothing of it can fill.
+   */
+  private dropQueued(clientOrderId: string): boolean {
+    const q = [...this.queued, ...this.placing].find((x) => !x.dropped && x.intent.clientOrderId === clientOrderId);
+    if (q === undefined) return false;
+    q.dropped = true;
+    return true;
+  }
+
   /** Places the orders sent during a bar, after that bar's cancels landed; a refusal is reported as a live broker would after its 200. */
   private placeQueued(timeMs: number): void {
     const q = this.queued.splice(0);
-    for (const { intent, replaces } of q) {
+    this.placing = q;
+    for (const { intent, replaces, dropped } of q) {
+      if (dropped) continue;
       const res: SubmitResult =
         replaces !== null && replaces.filled ? { accepted: false, reason: `order ${replaces.intent.clientOrderId} filled before it could be replaced` } : this.place(intent);
       if (!res.accepted) this.onEnded({ clientOrderId: intent.clientOrderId, status: "rejected", reason: res.reason, timeMs });
     }
+    this.placing = [];
   }
 
   private noteDay(etDay: number): void {
