@@ -33,36 +33,47 @@ export class PositionOrders {
   }
 
   /**
-   * Moves the stop (ExitOrders.moveStop); when the new stop is already through the market the
-   * position is closed instead (see stopThrough). `marketUsd` as in layExits.
+   * Moves the stop (ExitOrders.moveStop). A new stop at or above `marketUsd` closes the position
+   * (see stopThrough); one within a cent of it re-lays the exits as one plain stop, since no OCO
+   * may hold it. `marketUsd` as in layExits.
    */
   moveStop(pos: OpenPosition, stopUsd: number, marketUsd = NaN): void {
-    if (this.exits.moveStop(pos, stopUsd, marketUsd)) this.stopThrough(pos, null);
+    const r = this.exits.moveStop(pos, stopUsd, marketUsd);
+    if (r === "through") this.stopThrough(pos);
+    else if (r === "stop_only") this.relayStopOnly(pos, this.nowMs());
   }
 
   /**
-   * The stop is already through the market: Alpaca refuses an exit pair whose sell stop is not
-   * below base_price - 0.01 (422 "stop price must be less than base_price - 0.01"), so no exit
-   * can rest at this level. Chosen: close at market at once with exit reason `stop_through` (the
-   * level the plan said to get out at has been crossed, so getting out is what the stop would
-   * have done), rather than re-laying the exits (refused again at every try) or laying a lower
-   * stop (a level the plan never chose). Both venues take this path from the same facts: the
-   * engine checks the stop against the last close it and the broker both know before sending
-   * from a bar, and treats the broker's stop-leg refusal (the simulated broker applies the same
-   * rule, src/broker/stop-legs.ts) the same way when the broker saw a later price than the engine.
-   * `e`: the refusal, when one came (journaled as an unprotected event closed at market).
+   * How the engine handles Alpaca's stop-leg rule (an OCO/bracket sell stop must be below
+   * base_price - 0.01, else 422 "stop price must be less than base_price - 0.01"), the same way
+   * whichever venue it trades on:
+   * - before sending from a bar (a trailing stop, exits re-laid after a refused add), the engine
+   *   knows the broker's base price (the close of that bar, the last the broker processed): a
+   *   stop at or above it is through the market, and the position is closed at market with exit
+   *   reason `stop_through` at once (a resting stop would trigger at once; a doomed order would
+   *   only leave the shares bare for a round trip); a stop within that cent gets one plain stop
+   *   for every share (plain stops have no such check; the targets go, they cannot rest beside it);
+   * - exits sent on a fill meet a base price the engine has not seen (the close of the fill's
+   *   bar): the broker's refusal of an OCO re-lays the exits as one plain stop, which the broker
+   *   fills at the next open when the market is already below it, as the old OCO's stop leg would.
+   * Weighed and not taken: closing at market on every refusal (a stop within a cent of a
+   * sub-dollar price is not through the market; it sold such trades for nothing but friction),
+   * and re-laying the same OCOs (refused again at every try, then closed as exits_refused).
    */
-  stopThrough(pos: OpenPosition, e: (OrderEnded & { readonly purpose: string }) | null): void {
-    if (pos.closing) return;
-    this.exitPosition(pos, "stop_through", this.exitTiming());
-    if (e !== null) this.emit(pos, e.clientOrderId, e.purpose, e, pos.closing ? "closed_at_market" : "none");
+  stopThrough(pos: OpenPosition): void {
+    if (!pos.closing) this.exitPosition(pos, "stop_through", this.exitTiming());
+  }
+
+  /** The exits as one plain stop for every share (no OCO may hold this stop); a refusal of that is repaired like any exit that ended. */
+  private relayStopOnly(pos: OpenPosition, timeMs: number): void {
+    if (pos.closing || pos.buyOrderId !== null) return;
+    const refused = this.exits.resize(pos, NaN, true);
+    if (refused !== null) this.onRefusedLay(pos, refused, timeMs);
   }
 
   private onRefusedLay(pos: OpenPosition, refused: RefusedExit, timeMs: number): void {
+    if (refused.stopThrough) return this.stopThrough(pos);
     const id = refused.clientOrderId;
-    if (refused.stopThrough) {
-      return this.stopThrough(pos, id === null ? null : { clientOrderId: id, status: "rejected", reason: refused.reason, timeMs, purpose: refused.purpose });
-    }
     if (id !== null) this.repair(pos, id, refused.purpose, { clientOrderId: id, status: "rejected", reason: refused.reason, timeMs });
   }
 
@@ -178,10 +189,11 @@ export class PositionOrders {
     this.emit(pos, id, reason, { clientOrderId: id, status: "rejected", reason: res.reason, timeMs: this.nowMs() }, "none");
   }
 
-  /** A protective exit ended unasked: a stop-leg refusal means the stop is through the market; anything else is repaired. */
+  /** A protective exit ended unasked: an OCO refused by the stop-leg rule gives way to one plain stop (see stopThrough); anything else is repaired. */
   private exitEnded(pos: OpenPosition, id: string, purpose: string, e: OrderEnded): void {
-    if (e.status === "rejected" && isStopAboveMarketRefusal(e.reason) && pos.buyOrderId === null) return this.stopThrough(pos, { ...e, purpose });
-    this.repair(pos, id, purpose, e);
+    if (e.status !== "rejected" || !isStopAboveMarketRefusal(e.reason) || pos.closing || pos.buyOrderId !== null) return this.repair(pos, id, purpose, e);
+    this.relayStopOnly(pos, e.timeMs);
+    this.emit(pos, id, purpose, e, pos.closing ? "closed_at_market" : "relaid");
   }
 
   /**
@@ -196,10 +208,6 @@ export class PositionOrders {
       const again = this.exits.resize(pos);
       pos.relaidExitIds = pos.workingExitIds();
       if (again === null) return this.emit(pos, id, purpose, e, "relaid");
-      if (again.stopThrough) {
-        this.emit(pos, id, purpose, e, "none");
-        return this.onRefusedLay(pos, again, e.timeMs);
-      }
     }
     this.exitPosition(pos, "exits_refused", this.exitTiming());
     this.emit(pos, id, purpose, e, pos.closing ? "closed_at_market" : "none");
