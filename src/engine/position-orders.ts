@@ -64,11 +64,16 @@ export class PositionOrders {
     if (!pos.closing) this.exitPosition(pos, "stop_through", this.exitTiming());
   }
 
-  /** The exits as one plain stop for every share (no OCO may hold this stop); a refusal of that is repaired like any exit that ended. */
-  private relayStopOnly(pos: OpenPosition, timeMs: number): void {
-    if (pos.closing || pos.buyOrderId !== null) return;
+  /**
+   * The exits as one plain stop for every share (no OCO may hold this stop); a refusal of that is
+   * repaired like any exit that ended. Returns false when that refusal was handed to the repair.
+   */
+  private relayStopOnly(pos: OpenPosition, timeMs: number): boolean {
+    if (pos.closing || pos.buyOrderId !== null) return true;
     const refused = this.exits.resize(pos, NaN, true);
-    if (refused !== null) this.onRefusedLay(pos, refused, timeMs);
+    if (refused === null) return true;
+    this.onRefusedLay(pos, refused, timeMs);
+    return false;
   }
 
   private onRefusedLay(pos: OpenPosition, refused: RefusedExit, timeMs: number): void {
@@ -192,8 +197,8 @@ export class PositionOrders {
   /** A protective exit ended unasked: an OCO refused by the stop-leg rule gives way to one plain stop (see stopThrough); anything else is repaired. */
   private exitEnded(pos: OpenPosition, id: string, purpose: string, e: OrderEnded): void {
     if (e.status !== "rejected" || !isStopAboveMarketRefusal(e.reason) || pos.closing || pos.buyOrderId !== null) return this.repair(pos, id, purpose, e);
-    this.relayStopOnly(pos, e.timeMs);
-    this.emit(pos, id, purpose, e, pos.closing ? "closed_at_market" : "relaid");
+    // The plain stop's own refusal (if any) is reported by the repair it goes to.
+    if (this.relayStopOnly(pos, e.timeMs)) this.emit(pos, id, purpose, e, "relaid");
   }
 
   /**
