@@ -4,7 +4,9 @@ import { SessionDay, type SessionLookup } from "../core/market-calendar.ts";
 import { DayTradeCounter, pdtBlocks } from "../risk/day-trades.ts";
 import { MARKET_BUY_CUSHION, buyLimitFill, buyStopFill, sellLimitFill, sellStopFill, withFriction } from "./fill-model.ts";
 import type { OrderEnded, SubmitResult, Venue, VenueFactory } from "./venue.ts";
-import { WASH_TRADE_MESSAGE, washTradeConflict } from "./wash-trade.ts";
+import { insufficientQtyMessage, qtyAvailability, type HoldingOrder } from "./held-qty.ts";
+import { sellStopBelowMarket, STOP_ABOVE_MARKET_MESSAGE } from "./stop-legs.ts";
+import { intentsConflict, WASH_TRADE_MESSAGE } from "./wash-trade.ts";
 
 export type { SubmitResult } from "./venue.ts";
 
@@ -26,6 +28,8 @@ interface WorkingOrder {
 interface Queued {
   readonly intent: OrderIntent;
   readonly replaces: WorkingOrder | null;
+  /** Canceled before the broker saw it: never placed. */
+  dropped?: boolean;
 }
 
 export interface SimBrokerOptions {
@@ -45,6 +49,10 @@ export interface SimBrokerOptions {
  * bot must survive"), so a backtest refuses what the broker would:
  * - a sell beyond the shares not held for other open sells (403 "insufficient qty available");
  * - a potential wash trade (see wash-trade.ts);
+ * - an OCO whose sell stop is not below the market (422, see stop-legs.ts), against the base price
+ *   the local exchange uses at that moment: the last bar's close, and for orders sent while a bar
+ *   is processed (exits after an entry fill, a stop moved by a target fill) that bar's close, since
+ *   a broker sees them only after the prices the fill came from;
  * - a 4th day trade in 5 business days under $25,000 of previous-day equity;
  * - a resting buy beyond buying power.
  * Orders only fill against bars that arrive for their symbol, and only inside the day's regular
@@ -66,8 +74,12 @@ export class SimBroker implements Venue {
   private readonly byId = new Map<string, WorkingOrder>();
   private readonly usedIds = new Set<string>();
   private readonly queued: Queued[] = [];
+  /** The queued orders being placed now (a refusal's handler may cancel the ones after it). */
+  private placing: readonly Queued[] = [];
   /** The bar being processed, when a submission happens during it. */
   private current: BarView | null = null;
+  /** The bar whose queued orders are being placed (their base price is its close), or null. */
+  private placingAfter: BarView | null = null;
   /** Symbol whose bar is being processed (-1: none), and whether cancels wait for its end. */
   private inBar = -1;
   private cancelsPending = false;
@@ -174,7 +186,7 @@ export class SimBroker implements Venue {
 
   cancel(clientOrderId: string): boolean {
     const w = this.byId.get(clientOrderId);
-    if (!w || !w.active) return false;
+    if (!w || !w.active) return this.dropQueued(clientOrderId);
     // A bot reacting to a fill inside a bar is too late for that bar at a broker: the order can
     // still fill on it (and holds its shares: Alpaca's pending_cancel). The cancel lands when the bar ends.
     if (this.inBar === w.intent.symId) {
@@ -221,7 +233,11 @@ export class SimBroker implements Venue {
         this.cancelsPending = false;
         for (const w of list) if (w.active && w.cancelAsked) this.deactivate(w);
       }
-      if (this.queued.length !== 0) this.placeQueued(bar.tMs + BAR_MS);
+      if (this.queued.length !== 0) {
+        this.placingAfter = bar;
+        this.placeQueued(bar.tMs + BAR_MS);
+        this.placingAfter = null;
+      }
       if (this.workingCount[s] === 0) list.length = 0;
     }
     this.lastClose[s] = bar.close;
@@ -262,23 +278,24 @@ export class SimBroker implements Venue {
   /** Why the broker would refuse this order now, or null. */
   private refusal(intent: OrderIntent): string | null {
     const s = intent.symId;
-    let heldForSells = 0;
+    const holding: HoldingOrder[] = [];
     let sellOpen = false;
     let buyOpen = false;
     if (this.workingCount[s] !== 0) {
       for (const w of this.working[s]) {
         if (!w.active) continue;
-        if (washTradeConflict(w.intent, intent)) return WASH_TRADE_MESSAGE;
+        if (intentsConflict(w.intent, intent)) return WASH_TRADE_MESSAGE;
         // An order being canceled still holds its shares until the cancel lands (pending_cancel).
         if (w.intent.side === "sell") {
-          heldForSells += w.intent.qtyShares;
+          holding.push({ id: w.intent.clientOrderId, symbol: w.intent.symbol, side: "sell", leavesQty: w.intent.qtyShares, holds: true });
           sellOpen = true;
         } else buyOpen = true;
       }
     }
+    if (intent.type === "oco" && !sellStopBelowMarket(intent.stopPriceUsd ?? NaN, this.basePrice(s))) return STOP_ABOVE_MARKET_MESSAGE;
     if (intent.side === "sell") {
-      const available = this.qty[s] - heldForSells;
-      if (intent.qtyShares > available) return `insufficient qty available for order (requested: ${intent.qtyShares}, available: ${Math.max(0, available)})`;
+      const a = qtyAvailability(intent.symbol, this.qty[s], holding);
+      if (intent.qtyShares > a.available) return insufficientQtyMessage(intent.qtyShares, a.available);
     }
     if (this.opts.pdtProtection !== false && pdtBlocks(this.dayTrades.inWindow(), this.prevDayEquityUsd)) {
       // Open orders count: a buy and a sell of one symbol may fill in either order (Alpaca's PDT page).
@@ -294,6 +311,12 @@ export class SimBroker implements Venue {
     return null;
   }
 
+  /** The price the stop-leg rule compares against: the last close the broker has seen (see the class notes). */
+  private basePrice(symId: number): number {
+    const b = this.placingAfter;
+    return b !== null && b.symId === symId ? b.close : this.lastClose[symId];
+  }
+
   /**
    * Whether the market is open at the instant `bar` closes, when a "bar_close" market order is
    * sent: the 12:59 bar of a half day closes at 13:00, the close itself, so an order sent then
@@ -305,14 +328,29 @@ export class SimBroker implements Venue {
     return sent > s.openMinute && sent < s.closeMinute;
   }
 
+  /**
+   * A cancel of an order sent during a bar and not placed yet (the bot canceled it on a refusal
+   * that came first): it is never placed, as a live venue cancels an order it has in flight
+   * once the broker has it; nothing of it can fill.
+   */
+  private dropQueued(clientOrderId: string): boolean {
+    const q = [...this.queued, ...this.placing].find((x) => !x.dropped && x.intent.clientOrderId === clientOrderId);
+    if (q === undefined) return false;
+    q.dropped = true;
+    return true;
+  }
+
   /** Places the orders sent during a bar, after that bar's cancels landed; a refusal is reported as a live broker would after its 200. */
   private placeQueued(timeMs: number): void {
     const q = this.queued.splice(0);
-    for (const { intent, replaces } of q) {
+    this.placing = q;
+    for (const { intent, replaces, dropped } of q) {
+      if (dropped) continue;
       const res: SubmitResult =
         replaces !== null && replaces.filled ? { accepted: false, reason: `order ${replaces.intent.clientOrderId} filled before it could be replaced` } : this.place(intent);
       if (!res.accepted) this.onEnded({ clientOrderId: intent.clientOrderId, status: "rejected", reason: res.reason, timeMs });
     }
+    this.placing = [];
   }
 
   private noteDay(etDay: number): void {

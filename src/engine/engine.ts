@@ -363,7 +363,9 @@ export class Engine<S> {
     if (bar.etMinute + 1 >= this.session.flattenMinute) return this.orders.exitPosition(pos, "eod", this.cfg.execution.exitFill);
     if (pos.stopMoved && plan.trailBars > 0) {
       const trail = pos.trailingLow();
-      if (trail > pos.stopUsd) this.exits.moveStop(pos, trail);
+      // From a bar: its close is the price the broker checks a moved stop against too.
+      if (trail > pos.stopUsd) this.orders.moveStop(pos, trail, bar.close);
+      if (pos.closing) return;
     }
     this.maybeAdd(pos, bar);
   }
@@ -521,7 +523,8 @@ export class Engine<S> {
     const move = pos.plan.stopMoveAfter;
     if (move !== null && move.label === f.purpose) {
       pos.stopMoved = true;
-      this.exits.moveStop(pos, move.stopUsd);
+      // Inside a fill the broker may have seen a later price than the engine: its refusal decides (PositionOrders.stopThrough).
+      this.orders.moveStop(pos, move.stopUsd);
     }
   }
 

@@ -1,5 +1,6 @@
 import type { Venue } from "../broker/venue.ts";
 import type { Fill, OrderIntent } from "../core/types.ts";
+import { isStopAboveMarketRefusal, sellStopBelowMarket } from "../broker/stop-legs.ts";
 import { roundToTick } from "../core/tick.ts";
 import type { OpenPosition } from "./position.ts";
 
@@ -12,11 +13,33 @@ export function restingStopUsd(stopUsd: number): number {
   return roundToTick(stopUsd, "up");
 }
 
-/** An exit the venue refused when it was laid, leaving shares without a stop. */
+/**
+ * An exit the venue refused when it was laid, leaving shares without a stop; or, with
+ * `stopThrough`, a stop found at or above the last price before anything was sent
+ * (`clientOrderId` null): no stop can protect the position, the caller closes it.
+ */
 export interface RefusedExit {
-  readonly clientOrderId: string;
+  readonly clientOrderId: string | null;
   readonly purpose: string;
   readonly reason: string;
+  readonly stopThrough: boolean;
+}
+
+/**
+ * Whether a sell stop at `stopUsd` is already through the market at `marketUsd` (NaN: not
+ * known): at or above the last price, a resting stop would trigger at once.
+ */
+export function stopThroughMarket(stopUsd: number, marketUsd: number): boolean {
+  return !Number.isNaN(marketUsd) && stopUsd >= marketUsd - 1e-9;
+}
+
+/**
+ * Whether Alpaca would refuse an exit pair (OCO) with this stop at `marketUsd` (NaN: not known):
+ * its sell stop must be below base_price - 0.01 (src/broker/stop-legs.ts). A plain stop has no
+ * such check, so a stop within a cent of the market can still rest alone.
+ */
+export function ocoStopRefused(stopUsd: number, marketUsd: number): boolean {
+  return !Number.isNaN(marketUsd) && !sellStopBelowMarket(stopUsd, marketUsd);
 }
 
 /**
@@ -32,14 +55,19 @@ export class ExitOrders {
   /**
    * Places the exits for what the position holds now. Returns null when every share is
    * protected; else the refused order that left shares bare. A refused target OCO leaves none
-   * bare: its slice falls to the runner stop.
+   * bare: its slice falls to the runner stop. `marketUsd` is the last price the broker has too
+   * (NaN: not known): a stop at or above it is through the market (nothing is sent, `stopThrough`);
+   * a stop within a cent of it cannot rest in an OCO, so one plain stop covers every share, as it
+   * does with `stopOnly` (set after the broker refused an OCO's stop).
    */
-  place(pos: OpenPosition): RefusedExit | null {
+  place(pos: OpenPosition, marketUsd = NaN, stopOnly = false): RefusedExit | null {
     const targets = pos.plan.targets;
     const sym = pos.signal.symbol;
     const stopUsd = this.stopPrice(pos);
+    if (stopThroughMarket(stopUsd, marketUsd)) return { clientOrderId: null, purpose: "stop", reason: `stop ${stopUsd} is at or above the last price ${marketUsd}`, stopThrough: true };
+    const withTargets = !stopOnly && !ocoStopRefused(stopUsd, marketUsd);
     let allocated = 0;
-    for (let i = 0; i < targets.length; i++) {
+    for (let i = 0; withTargets && i < targets.length; i++) {
       if (pos.targetDone[i]) continue;
       const tgt = targets[i];
       const free = pos.qtyShares - allocated;
@@ -47,6 +75,8 @@ export class ExitOrders {
       if (q < 1) continue;
       const id = pos.nextLegId(tgt.label);
       const res = this.venue.submit({ clientOrderId: id, symbol: sym, symId: pos.symId, side: "sell", type: "oco", qtyShares: q, limitPriceUsd: roundToTick(tgt.priceUsd, "down"), stopPriceUsd: stopUsd, purpose: tgt.label });
+      // Refused by the stop-leg rule, every OCO at this stop would be: the runner stop takes the rest.
+      if (!res.accepted && isStopAboveMarketRefusal(res.reason)) break;
       if (!res.accepted) continue;
       pos.targetOrderIds[i] = id;
       pos.targetQtyShares[i] = q;
@@ -61,7 +91,7 @@ export class ExitOrders {
       pos.stopQtyShares = runner;
       return null;
     }
-    return { clientOrderId: id, purpose: "stop", reason: res.reason };
+    return { clientOrderId: id, purpose: "stop", reason: res.reason, stopThrough: false };
   }
 
   cancelAll(pos: OpenPosition): void {
@@ -82,12 +112,20 @@ export class ExitOrders {
    * old order working at the old stop (protected, if less tightly); it is tried again at the
    * next move. While no exit rests (a scale-in is working) only the level changes: the exits
    * are laid at it when the buy fills.
+   *
+   * Returns "through" when the new stop is at or above `marketUsd` (the last price the broker
+   * has too; NaN: not known), and "stop_only" when it is within a cent of it (an OCO may not
+   * hold it, see ocoStopRefused) while target OCOs work: nothing is sent then, the caller closes
+   * the position or re-lays the exits as one plain stop. A replace refused at once by the
+   * stop-leg rule leaves the old order working, like any refused replace.
    */
-  moveStop(pos: OpenPosition, stopUsd: number): void {
+  moveStop(pos: OpenPosition, stopUsd: number, marketUsd = NaN): "moved" | "through" | "stop_only" {
     // Compared and kept as it will rest, so pos.stopUsd is always the working stop's price.
     const stopPx = restingStopUsd(stopUsd);
-    if (!(stopPx > pos.stopUsd)) return;
+    if (!(stopPx > pos.stopUsd)) return "moved";
     pos.stopUsd = stopPx;
+    if (stopThroughMarket(stopPx, marketUsd)) return "through";
+    if (ocoStopRefused(stopPx, marketUsd) && pos.targetOrderIds.some((id) => id !== null)) return "stop_only";
     for (let i = 0; i < pos.targetOrderIds.length; i++) {
       const old = pos.targetOrderIds[i];
       if (old === null) continue;
@@ -98,6 +136,7 @@ export class ExitOrders {
       const next = this.replaced(pos, pos.stopOrderId, -1, stopPx);
       if (next !== null) pos.stopOrderId = next;
     }
+    return "moved";
   }
 
   /**
@@ -105,9 +144,9 @@ export class ExitOrders {
    * sell only after the cancels whose shares it needs are confirmed (the Venue contract), so
    * the shares are bare only for the broker's cancel round trip.
    */
-  resize(pos: OpenPosition): RefusedExit | null {
+  resize(pos: OpenPosition, marketUsd = NaN, stopOnly = false): RefusedExit | null {
     this.cancelAll(pos);
-    return this.place(pos);
+    return this.place(pos, marketUsd, stopOnly);
   }
 
   /**

@@ -1,7 +1,8 @@
+import { isStopAboveMarketRefusal } from "../broker/stop-legs.ts";
 import type { OrderEnded, Venue } from "../broker/venue.ts";
 import type { Fill, MarketTiming } from "../core/types.ts";
 import type { EngineEvents, UnprotectedEvent } from "./events.ts";
-import type { ExitOrders } from "./exit-orders.ts";
+import type { ExitOrders, RefusedExit } from "./exit-orders.ts";
 import type { OpenPosition } from "./position.ts";
 
 /**
@@ -21,10 +22,64 @@ export class PositionOrders {
     private readonly nowMs: () => number,
   ) {}
 
-  /** Lays the exits for what the position holds; a lay the venue refuses is repaired like an exit that ended. */
-  layExits(pos: OpenPosition, timeMs: number): void {
-    const refused = this.exits.resize(pos);
-    if (refused !== null) this.repair(pos, refused.clientOrderId, refused.purpose, { clientOrderId: refused.clientOrderId, status: "rejected", reason: refused.reason, timeMs });
+  /**
+   * Lays the exits for what the position holds; a lay the venue refuses is repaired like an exit
+   * that ended, and a stop already through the market closes the position (see stopThrough).
+   * `marketUsd`: the last price the broker has too, when the caller knows it (NaN: not known).
+   */
+  layExits(pos: OpenPosition, timeMs: number, marketUsd = NaN): void {
+    const refused = this.exits.resize(pos, marketUsd);
+    if (refused !== null) this.onRefusedLay(pos, refused, timeMs);
+  }
+
+  /**
+   * Moves the stop (ExitOrders.moveStop). A new stop at or above `marketUsd` closes the position
+   * (see stopThrough); one within a cent of it re-lays the exits as one plain stop, since no OCO
+   * may hold it. `marketUsd` as in layExits.
+   */
+  moveStop(pos: OpenPosition, stopUsd: number, marketUsd = NaN): void {
+    const r = this.exits.moveStop(pos, stopUsd, marketUsd);
+    if (r === "through") this.stopThrough(pos);
+    else if (r === "stop_only") this.relayStopOnly(pos, this.nowMs());
+  }
+
+  /**
+   * How the engine handles Alpaca's stop-leg rule (an OCO/bracket sell stop must be below
+   * base_price - 0.01, else 422 "stop price must be less than base_price - 0.01"), the same way
+   * whichever venue it trades on:
+   * - before sending from a bar (a trailing stop, exits re-laid after a refused add), the engine
+   *   knows the broker's base price (the close of that bar, the last the broker processed): a
+   *   stop at or above it is through the market, and the position is closed at market with exit
+   *   reason `stop_through` at once (a resting stop would trigger at once; a doomed order would
+   *   only leave the shares bare for a round trip); a stop within that cent gets one plain stop
+   *   for every share (plain stops have no such check; the targets go, they cannot rest beside it);
+   * - exits sent on a fill meet a base price the engine has not seen (the close of the fill's
+   *   bar): the broker's refusal of an OCO re-lays the exits as one plain stop, which the broker
+   *   fills at the next open when the market is already below it, as the old OCO's stop leg would.
+   * Weighed and not taken: closing at market on every refusal (a stop within a cent of a
+   * sub-dollar price is not through the market; it sold such trades for nothing but friction),
+   * and re-laying the same OCOs (refused again at every try, then closed as exits_refused).
+   */
+  stopThrough(pos: OpenPosition): void {
+    if (!pos.closing) this.exitPosition(pos, "stop_through", this.exitTiming());
+  }
+
+  /**
+   * The exits as one plain stop for every share (no OCO may hold this stop); a refusal of that is
+   * repaired like any exit that ended. Returns false when that refusal was handed to the repair.
+   */
+  private relayStopOnly(pos: OpenPosition, timeMs: number): boolean {
+    if (pos.closing || pos.buyOrderId !== null) return true;
+    const refused = this.exits.resize(pos, NaN, true);
+    if (refused === null) return true;
+    this.onRefusedLay(pos, refused, timeMs);
+    return false;
+  }
+
+  private onRefusedLay(pos: OpenPosition, refused: RefusedExit, timeMs: number): void {
+    if (refused.stopThrough) return this.stopThrough(pos);
+    const id = refused.clientOrderId;
+    if (id !== null) this.repair(pos, id, refused.purpose, { clientOrderId: id, status: "rejected", reason: refused.reason, timeMs });
   }
 
   /**
@@ -52,13 +107,13 @@ export class PositionOrders {
     }
     if (pos.stopOrderId === id) {
       pos.stopOrderId = null;
-      this.repair(pos, id, "stop", e);
+      this.exitEnded(pos, id, "stop", e);
       return true;
     }
     const i = pos.targetOrderIds.indexOf(id);
     if (i < 0) return false;
     pos.targetOrderIds[i] = null;
-    this.repair(pos, id, pos.plan.targets[i].label, e);
+    this.exitEnded(pos, id, pos.plan.targets[i].label, e);
     return true;
   }
 
@@ -111,7 +166,8 @@ export class PositionOrders {
     if (res.accepted) return;
     pos.buyOrderId = null;
     pos.buyOpenQtyShares = 0;
-    this.layExits(pos, this.nowMs());
+    // Sent from a bar: the venue's last price is that bar's close, which the broker has too.
+    this.layExits(pos, this.nowMs(), this.venue.lastPriceUsd(pos.symId));
   }
 
   /**
@@ -136,6 +192,13 @@ export class PositionOrders {
     pos.exitOrderId = null;
     pos.closing = false;
     this.emit(pos, id, reason, { clientOrderId: id, status: "rejected", reason: res.reason, timeMs: this.nowMs() }, "none");
+  }
+
+  /** A protective exit ended unasked: an OCO refused by the stop-leg rule gives way to one plain stop (see stopThrough); anything else is repaired. */
+  private exitEnded(pos: OpenPosition, id: string, purpose: string, e: OrderEnded): void {
+    if (e.status !== "rejected" || !isStopAboveMarketRefusal(e.reason) || pos.closing || pos.buyOrderId !== null) return this.repair(pos, id, purpose, e);
+    // The plain stop's own refusal (if any) is reported by the repair it goes to.
+    if (this.relayStopOnly(pos, e.timeMs)) this.emit(pos, id, purpose, e, "relaid");
   }
 
   /**

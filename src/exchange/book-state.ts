@@ -35,7 +35,7 @@ export interface BookOptions {
   /**
    * Whether untriggered stops count in the wash-trade rule. Default true: the table on Alpaca's "User
    * Protection" page lists a resting stop sell against a market buy as a conflict, and the stricter
-   * reading is the one a test double must hold (see rules/wash-trade.ts). False: the kinder reading.
+   * reading is the one a test double must hold (see broker/wash-trade.ts). False: the kinder reading.
    */
   readonly washTradeStopsCount?: boolean;
   /**

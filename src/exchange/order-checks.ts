@@ -1,12 +1,12 @@
 import { MARKET_BUY_CUSHION } from "../broker/fill-model.ts";
 import type { BookRuleOptions } from "./book.ts";
 import type { Working } from "./order-classes.ts";
-import type { HoldingOrder } from "./rules/held-qty.ts";
-import { insufficientQtyMessage, qtyAvailability } from "./rules/held-qty.ts";
+import type { HoldingOrder } from "../broker/held-qty.ts";
+import { insufficientQtyMessage, qtyAvailability } from "../broker/held-qty.ts";
 import type { PdtFill } from "./rules/pattern-day-trader.ts";
 import { dayTradeCount, PDT_MESSAGE, pdtRefuses } from "./rules/pattern-day-trader.ts";
-import { sellStopBelowMarket, STOP_ABOVE_MARKET_MESSAGE } from "./rules/stop-legs.ts";
-import { WASH_TRADE_MESSAGE, washTradeConflict } from "./rules/wash-trade.ts";
+import { sellStopBelowMarket, STOP_ABOVE_MARKET_MESSAGE } from "../broker/stop-legs.ts";
+import { WASH_TRADE_MESSAGE, washTradeConflict } from "../broker/wash-trade.ts";
 import { NyTime } from "../core/ny-time.ts";
 import { ERR, ExchangeError, numStr } from "./types.ts";
 
@@ -49,7 +49,7 @@ export function checkBuyingPower(ctx: CheckContext, w: Working, replacing?: Work
   if (cost > bp) throw new ExchangeError(403, ERR.forbidden, "insufficient buying power", { buying_power: numStr(bp), cost_basis: numStr(cost) });
 }
 
-/** 403 insufficient qty available (rules/held-qty.ts): a cash account sells only shares held and not promised to open sells. */
+/** 403 insufficient qty available (broker/held-qty.ts): a cash account sells only shares held and not promised to open sells. */
 export function checkSellable(ctx: CheckContext, symbol: string, qty: number, replacing?: Working): void {
   const a = qtyAvailability(symbol, ctx.positionQty(symbol), holdings(ctx.live, replacing));
   if (qty <= a.available) return;
@@ -66,7 +66,7 @@ function* holdings(live: Iterable<Working>, except?: Working): Generator<Holding
   }
 }
 
-/** 422 potential wash trade (rules/wash-trade.ts): `w` could trade against an open opposite order. */
+/** 422 potential wash trade (broker/wash-trade.ts): `w` could trade against an open opposite order. */
 export function checkWashTrade(ctx: CheckContext, w: Working, replacing?: Working): void {
   const resting = [...ctx.live].filter((x) => x !== replacing && x.order.status !== "held").map(washView);
   if (washTradeConflict(washView(w), resting, { stopsCount: ctx.rules.washTradeStopsCount ?? true })) {
@@ -79,7 +79,7 @@ function washView(w: Working): { symbol: string; side: "buy" | "sell"; type: "ma
   return { symbol: w.order.symbol, side: w.order.side, type: w.order.type, limit: w.limit };
 }
 
-/** 422 for the sell stop of an oco or bracket at or above the market (rules/stop-legs.ts). */
+/** 422 for the sell stop of an oco or bracket at or above the market (broker/stop-legs.ts). */
 export function checkStopBelowMarket(stopUsd: number, baseUsd: number | undefined): void {
   if (sellStopBelowMarket(stopUsd, baseUsd)) return;
   throw new ExchangeError(422, ERR.unprocessable, STOP_ABOVE_MARKET_MESSAGE, { base_price: numStr(baseUsd ?? NaN) });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PDT_MESSAGE, SimBroker } from "../../src/broker/sim-broker.ts";
 import type { OrderEnded } from "../../src/broker/venue.ts";
+import { STOP_ABOVE_MARKET_MESSAGE } from "../../src/broker/stop-legs.ts";
 import { WASH_TRADE_MESSAGE } from "../../src/broker/wash-trade.ts";
 import { createBarView, type BarView } from "../../src/core/bars.ts";
 import type { Fill, OrderIntent } from "../../src/core/types.ts";
@@ -192,5 +193,48 @@ describe("SimBroker: pattern-day-trader protection", () => {
     b.submit(order("b2", { qtyShares: 5 }));
     b.submit(order("s3", { side: "sell", qtyShares: 5, purpose: "stop" }));
     expect(b.dayTradeCount()).toBe(2);
+  });
+});
+
+describe("SimBroker: an exit pair's stop must be below the market (the local exchange's rule, shared)", () => {
+  const oco = (id: string, stop: number) => order(id, { side: "sell", type: "oco", limitPriceUsd: 12, stopPriceUsd: stop, qtyShares: 10, purpose: "tp1" });
+
+  it("refuses an OCO whose stop is not below the last close less a cent, as Alpaca's 422; a plain stop is not checked", () => {
+    const { b } = setup();
+    holding(b, 10);
+    // The last close is 10: 9.99 is not below 10 - 0.01, 9.98 is.
+    expect(b.submit(oco("a", 9.99))).toEqual({ accepted: false, reason: STOP_ABOVE_MARKET_MESSAGE });
+    expect(b.submit(oco("b", 10.5))).toEqual({ accepted: false, reason: STOP_ABOVE_MARKET_MESSAGE });
+    expect(b.submit(order("c", { side: "sell", type: "stop", stopPriceUsd: 10.5, qtyShares: 10, purpose: "stop" })).accepted).toBe(true);
+    expect(b.cancel("c")).toBe(true);
+    expect(b.submit(oco("d", 9.98)).accepted).toBe(true);
+  });
+
+  it("checks an OCO sent during a bar (exits on an entry fill) against that bar's close, the price the exchange has by then, through onEnded", () => {
+    const fills: Fill[] = [];
+    const ended: OrderEnded[] = [];
+    const sent: unknown[] = [];
+    const b: SimBroker = new SimBroker(["AAA"], { initialCashUsd: 100_000, frictionPerSide: 0, buyingPowerMultiple: 1, sessions: ANY_TIME }, (f) => {
+      fills.push(f);
+      // The exits laid on the entry fill: the stop 9.5 is below the open (10) but not below the bar's close (9.4).
+      if (f.clientOrderId === "in") sent.push(b.submit(oco("x", 9.5)));
+    }, (e) => ended.push(e));
+    b.processBar(bar(0, 10, 10, 10, 10));
+    b.submit(order("in", { timing: "next_open" }));
+    b.processBar(bar(60_000, 10, 10.1, 9.3, 9.4));
+    expect(sent).toEqual([{ accepted: true }]);
+    expect(ended).toEqual([{ clientOrderId: "x", status: "rejected", reason: STOP_ABOVE_MARKET_MESSAGE, timeMs: 120_000 }]);
+    // The same OCO against a bar that closed above it rests.
+    b.processBar(bar(120_000, 9.6, 9.8, 9.6, 9.8));
+    expect(b.submit(oco("y", 9.5)).accepted).toBe(true);
+  });
+
+  it("refuses to move an OCO's stop to or above the market and leaves the old one working", () => {
+    const { b, fills } = setup();
+    holding(b, 10);
+    b.submit(oco("x", 9));
+    expect(b.replace("x", oco("x2", 10))).toEqual({ accepted: false, reason: STOP_ABOVE_MARKET_MESSAGE });
+    b.processBar(bar(60_000, 9.5, 9.5, 8.9, 9));
+    expect(fills.map((f) => `${f.clientOrderId} ${f.purpose} ${f.priceUsd}`)).toEqual(["in0 entry 10", "x stop 9"]);
   });
 });

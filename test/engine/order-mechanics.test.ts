@@ -4,7 +4,8 @@ import { defaultConfig, parseConfig } from "../../src/config/load.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { OrderEnded, Venue, VenueFactory } from "../../src/broker/venue.ts";
-import { washTradeConflict, WASH_TRADE_MESSAGE } from "../../src/broker/wash-trade.ts";
+import { STOP_ABOVE_MARKET_MESSAGE } from "../../src/broker/stop-legs.ts";
+import { intentsConflict, WASH_TRADE_MESSAGE } from "../../src/broker/wash-trade.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { BROKER_LIQUIDATION, type Fill, type OrderIntent } from "../../src/core/types.ts";
 import type { AdoptedEvent, UnprotectedEvent } from "../../src/engine/events.ts";
@@ -28,7 +29,7 @@ function brokerLike() {
   const refused: string[] = [];
   let held = 0;
   const check = (i: OrderIntent): string | null => {
-    for (const o of open.values()) if (washTradeConflict(o, i)) return WASH_TRADE_MESSAGE;
+    for (const o of open.values()) if (intentsConflict(o, i)) return WASH_TRADE_MESSAGE;
     const reserved = [...open.values()].filter((o) => o.side === "sell").reduce((a, o) => a + o.qtyShares, 0);
     if (i.side === "sell" && i.type !== "market" && i.qtyShares > held - reserved) return "insufficient qty available for order";
     return null;
@@ -165,6 +166,39 @@ describe("exits under Alpaca's order rules", () => {
     b.end("tp1", "expired", "day order expired", T("14:40"));
     expect(unprotected.map((e) => e.repairedBy)).toEqual(["relaid"]);
     expect(b.protectedQty()).toBe(entry.qtyShares);
+  });
+});
+
+describe("a stop the market has reached (Alpaca's stop-leg rule: an OCO's sell stop must be below base_price - 0.01)", () => {
+  it("an OCO the broker refuses by the rule gives way to one plain stop for every share, at once", () => {
+    const unprotected: UnprotectedEvent[] = [];
+    const { b, entry } = entered(defaultConfig(), { unprotected });
+    const stopPx = [...b.open.values()].find((o) => o.purpose === "stop")!.stopPriceUsd;
+    b.log.length = 0;
+    // Laid on the fill, the OCO met a close the engine had not seen yet.
+    const tp1 = b.end("tp1", "rejected", STOP_ABOVE_MARKET_MESSAGE, T("14:32"));
+    // The other OCO (doomed too) and the runner stop go; one plain stop holds every share, at the same level.
+    expect(b.log.filter((l) => l.startsWith("cancel")).sort()).toEqual(["cancel stop", "cancel tp2"]);
+    expect([...b.open.values()].map((o) => `${o.purpose} ${o.type} ${o.qtyShares} ${o.stopPriceUsd}`)).toEqual([`stop stop ${entry.qtyShares} ${stopPx}`]);
+    expect(unprotected).toMatchObject([{ clientOrderId: tp1.clientOrderId, purpose: "tp1", status: "rejected", repairedBy: "relaid" }]);
+    expect(b.refused).toEqual([]);
+  });
+
+  it("a trailing stop moved to or above the last close closes the position at market as stop_through, sending no doomed exit", () => {
+    const { b, engine, entry } = entered(parseConfig({ strategy: { runnerTrailBars: 2 } }));
+    const tp1 = [...b.open.values()].find((o) => o.purpose === "tp1")!;
+    const tp2 = [...b.open.values()].find((o) => o.purpose === "tp2")!;
+    b.fill("tp1", tp1.limitPriceUsd!, T("14:40"));
+    b.fill("tp2", tp2.limitPriceUsd!, T("14:41"));
+    b.log.length = 0;
+    // Lows 10.00 then 10.05: the stop trails to 10.00 (below the 10.05 close); then a bar closing at its low of
+    // 10.05 puts the trail at the close itself: no stop can rest there.
+    engine.runBatch(sessionBatch("2024-05-15", OPEN + 71, [[10.1, 10.2, 10, 10.1, 1000], [10.1, 10.2, 10.05, 10.05, 1000], [10.05, 10.06, 10.05, 10.05, 1000]]));
+    const runner = entry.qtyShares - tp1.qtyShares - tp2.qtyShares;
+    expect(b.log).toEqual([expect.stringMatching(/^replace stop \d+@-\/[\d.]+ -> \d+@-\/10$/), "cancel stop", `submit stop_through market sell ${runner}`]);
+    expect(b.refused).toEqual([]);
+    b.fill("stop_through", 10.04, T("14:45"));
+    expect(engine.result.trades[0].exitReason).toBe("stop_through");
   });
 });
 
