@@ -627,6 +627,9 @@ export class Engine<S> {
 
   private closePosition(pos: OpenPosition): void {
     this.exits.cancelAll(pos);
+    // A closing order still out (the stop filled first, before the broker took its cancel): the
+    // shares it was to sell are gone. A live venue drops it if it has not left yet.
+    if (pos.exitOrderId !== null) this.broker.cancel(pos.exitOrderId);
     this.positions[pos.symId] = null;
     const trade: TradeRecord = pos.toTradeRecord();
     this.result.trades.push(trade);

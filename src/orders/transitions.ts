@@ -39,8 +39,9 @@ const WORKING = {
 } as const;
 
 const TABLE: Readonly<Record<OrderStatus, Readonly<Partial<Record<OrderEventKind, Move>>>>> = {
-  // Refused before it left (the kill switch, a recovery that missed its bar), or found at the broker already.
-  initialized: { submitted: "submitted", rejected: "rejected", adopted: "adopt" },
+  // Refused before it left (the kill switch, a recovery that missed its bar), canceled while it
+  // waited its turn (never sent), or found at the broker already.
+  initialized: { submitted: "submitted", rejected: "rejected", canceled: "canceled", adopted: "adopt" },
   // A POST under way: the answer (accepted or refused), a fill that beat it, or an ambiguous failure found by client id.
   submitted: { ...FILLS, accepted: "accepted", rejected: "rejected", adopted: "adopt", canceled: "canceled", expired: "expired", pending_cancel: "pending_cancel" },
   // Alpaca can refuse an order after its 200 (`rejected` follows `accepted`); `new` and `accepted` both arrive.

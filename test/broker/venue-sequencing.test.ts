@@ -102,6 +102,23 @@ describe("a cancel ends at the order's end, not at its 204", () => {
   }
 });
 
+describe("a sell queued behind a cancel", () => {
+  it("is never sent when the engine cancels it while it waits (the stop it was to replace filled first: the shares are gone)", async () => {
+    const s = await setup({ cancelDelayMs: 150 });
+    expect(s.venue.cancel("p.stop.1")).toBe(true);
+    s.venue.submit(s.intent("p.eod.1", {}));
+    // The engine heard the position close meanwhile and cancels the closing order before it left.
+    expect(s.venue.cancel("p.eod.1")).toBe(true);
+    await s.settle();
+    expect(s.rejected).toEqual([]);
+    expect(ex!.book.allOrders().some((o) => o.client_order_id === "p.eod.1")).toBe(false);
+    expect(s.requests.filter((r) => r === "POST /v2/orders").length).toBe(2); // the entry and the stop only
+    expect(s.venue.orders.get("p.eod.1")?.status).toBe("canceled");
+    expect(s.updates).toContain("not_sent p.eod.1");
+    expect(s.ended).toEqual([]);
+  });
+});
+
 describe("replace(old, next)", () => {
   for (const carriesNew of [false, true]) it(`moves a stop by PATCH: the new order takes the old one's place, nothing is canceled (replaced update carries the ${carriesNew ? "new" : "old"} order)`, async () => {
     const s = await setup({ cancelDelayMs: 150, replacedEventCarriesNew: carriesNew });

@@ -29,7 +29,7 @@ function orderIn(status: OrderStatus): Order {
 
 // The moves Alpaca can make (alpaca-protocol.md) and nothing else.
 const POSSIBLE: Record<OrderStatus, readonly OrderEventKind[]> = {
-  initialized: ["submitted", "rejected", "adopted"],
+  initialized: ["submitted", "rejected", "canceled", "adopted"],
   submitted: ["accepted", "rejected", "adopted", "partially_filled", "filled", "canceled", "expired", "pending_cancel"],
   accepted: ["accepted", "rejected", "adopted", "partially_filled", "filled", "pending_cancel", "canceled", "expired", "pending_replace", "replaced"],
   partially_filled: ["accepted", "adopted", "partially_filled", "filled", "pending_cancel", "canceled", "expired", "pending_replace", "replaced"],

@@ -109,6 +109,14 @@ export class OrderSequencer {
   }
 
   private async postNow(o: Order): Promise<void> {
+    // Canceled while it waited its turn behind a cancel (its position closed meanwhile, e.g. the
+    // stop it was to replace filled first): sending it now would sell shares that are gone.
+    if (o.status === "initialized" && o.cancelRequested) {
+      this.d.orders.apply(o.clientOrderId, { kind: "canceled", timeMs: this.d.nowMs(), reason: "canceled before it was sent" });
+      this.d.observer.update?.("not_sent", o.clientOrderId, { why: "canceled while it waited for the broker to end an earlier order" });
+      this.wake(o);
+      return;
+    }
     await this.announce(o);
     const r = await this.d.calls.post(o.intent);
     const id = r.order.id ?? "";
