@@ -42,6 +42,10 @@ export interface ExchangeOptions {
   readonly correctionSeed?: number;
   /** The market-data stream closes a connection that has not authenticated within this (default 10 000 ms, as Alpaca). */
   readonly authTimeoutMs?: number;
+  /** Largest websocket frame a client may send, bytes (default 64 KiB; Alpaca's client messages are tiny). A bigger one closes the connection with 1009. */
+  readonly maxFrameBytes?: number;
+  /** Symbols one market-data connection may subscribe across its lists (default 1 000); more is refused with 405 "symbol limit exceeded". */
+  readonly maxSymbolsPerConnection?: number;
   /** Start replaying at `speed` right away. Default false: call `play()` or step by hand. */
   readonly autoPlay?: boolean;
   /** Told how many bars each replayed minute published (a lock-step driver waits for that many). */
@@ -103,6 +107,8 @@ export interface Exchange {
   readonly fillsPublished: number;
   /** Bars this process has published on the stocks stream (counted once each, subscribers or not). */
   readonly barsPublished: number;
+  /** Client frames both streams ignored (garbage, null or non-object, oversized before auth, unknown action, over the symbol cap). */
+  readonly framesRefused: number;
   /** Cuts the current websocket connections of a hub, as a network failure would; clients reconnect on their own. */
   dropStreams(which: StreamHubName): void;
   /** The broker cancels or expires an open order on its own (event `canceled`/`expired`, no DELETE). */

@@ -20,6 +20,8 @@ export type { Exchange, ExchangeOptions, FrameFault, RestFault, StreamHubName } 
 import type { Exchange, ExchangeOptions, RestFault } from "./server-types.ts";
 
 const MAX_BODY_BYTES = 1 << 20;
+/** Default websocket frame limit (ExchangeOptions.maxFrameBytes). */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 const STOCK_PATHS = new Set(["/v2/iex", "/v2/sip", "/v2/delayed_sip"]);
 
 export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
@@ -71,8 +73,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   };
   const book = saved ? Book.restore(bookOpts, saved.content) : new Book(bookOpts);
   const keys = { keyId: opts.keyId, secretKey: opts.secretKey };
-  const stocks = new StockStreamHub(keys, opts.authTimeoutMs ?? 10_000);
-  const trading = new TradingStreamHub(keys);
+  const frames = { refused: 0 };
+  const stocks = new StockStreamHub(keys, { authTimeoutMs: opts.authTimeoutMs ?? 10_000, maxSymbols: opts.maxSymbolsPerConnection ?? 1000 }, frames);
+  const trading = new TradingStreamHub(keys, frames);
   const ctx = { book, history, accountId: saved?.accountId ?? randomUUID() };
   store?.attach(book);
   // Trade updates wait here until the state that produced them is on disk (see commit).
@@ -141,7 +144,12 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     if (req.headers["apca-api-key-id"] !== opts.keyId || req.headers["apca-api-secret-key"] !== opts.secretKey) {
       return reply(res, 401, { message: "unauthorized." });
     }
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://127.0.0.1");
+    } catch {
+      return reply(res, 400, { code: 40010001, message: "malformed request target" });
+    }
     const fault = opts.restFault?.({ method: req.method ?? "GET", path: url.pathname }) ?? null;
     if (fault?.when === "before" && fault.status !== undefined) return replyFault(res, fault);
     let body: unknown = undefined;
@@ -151,6 +159,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       try {
         body = raw.length ? JSON.parse(raw) : {};
       } catch {
+        // Alpaca answers a body that is not JSON with 400 (API reference: 400 "malformed request").
         return reply(res, 400, { code: 40010001, message: "malformed json" });
       }
     }
@@ -171,9 +180,16 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     reply(res, r.status, r.body);
   }
 
-  const wss = new WebSocketServer({ noServer: true });
+  // Alpaca's client messages are tiny (auth, subscribe, listen): ws's default 100 MiB frame limit let
+  // one client push the process to 660 MB (issue 13, item 4). A bigger frame closes its connection (1009).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
   server.on("upgrade", (req, socket, head) => {
-    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    let path = "";
+    try {
+      path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    } catch {
+      // An unparsable target is no stream: destroyed below like any unknown path.
+    }
     const hub = path === "/stream" ? trading : STOCK_PATHS.has(path) ? stocks : null;
     if (!hub) {
       socket.destroy();
@@ -243,6 +259,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     },
     get barsPublished() {
       return barsPublished;
+    },
+    get framesRefused() {
+      return frames.refused;
     },
     brokerCancel(orderId, status = "canceled") {
       book.brokerEnd(orderId, status);
