@@ -13,6 +13,7 @@ import { BookStore, checkReplay, ReplayTally } from "./persist.ts";
 import type { RestResult } from "./rest.ts";
 import { route } from "./rest.ts";
 import { StockStreamHub, TradingStreamHub } from "./streams.ts";
+import { FillGate } from "./fill-gate.ts";
 import type { ExBar, TradeUpdate } from "./types.ts";
 import { ExchangeError } from "./types.ts";
 
@@ -32,6 +33,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const cursor = new MinuteCursor(opts.bars);
   let upcoming: MinuteBars | null = cursor.next();
   const history = new BarHistory(cursor.symbols);
+  const fillGate = new FillGate(opts.plausibility, opts.log ?? ((line) => void process.stderr.write(`${line}\n`)));
   const tally = new ReplayTally();
   let store: BookStore | null = null;
   let saved: SavedExchange | null = null;
@@ -49,6 +51,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       const last = saved.replay.lastMinuteMs ?? -Infinity;
       for (; upcoming && upcoming.tMs <= last; upcoming = cursor.next()) {
         for (const b of upcoming.bars) history.push(correctionOf(b, corrections) ?? b);
+        // The gate's per-symbol reference is rebuilt from the same bars, quietly (they were logged the first time).
+        fillGate.replay(upcoming.bars);
         tally.add(upcoming);
       }
       checkReplay(opts.persistFile ?? "", saved.replay, tally.state(false));
@@ -67,7 +71,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     rejectAfterAccept: rejectPicker(opts.rejectAfterAccept),
     brokerEnd: opts.brokerCancel,
     // Alpaca values a market buy off the last trade; before a symbol's first bar, its coming open stands in for it.
-    referencePrice: (sym: string) => upcoming?.bars.find((b) => b.symbol === sym)?.open,
+    referencePrice: (sym: string) => fillGate.inRange(upcoming?.bars.find((b) => b.symbol === sym)?.open),
     // Orders placed before the first step arrive at the first bar's start, so it can fill them.
     startMs: upcoming?.tMs ?? 0,
   };
@@ -215,7 +219,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     if (!m) return false;
     book.advanceTo(m.tMs);
     const endMs = m.tMs + 60_000;
-    for (const b of m.bars) book.onBar(b, endMs);
+    // An implausible bar (issue 13, item 3) fills nothing and never becomes a last price; it is still published, as a venue's feed would carry it.
+    for (const b of m.bars) if (fillGate.admit(b)) book.onBar(b, endMs);
     book.advanceTo(endMs);
     const corrected = m.bars.map((b) => correctionOf(b, corrections));
     m.bars.forEach((b, i) => history.push(corrected[i] ?? b));
@@ -259,6 +264,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     },
     get barsPublished() {
       return barsPublished;
+    },
+    get barsRefused() {
+      return fillGate.refused;
     },
     get framesRefused() {
       return frames.refused;
