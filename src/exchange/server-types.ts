@@ -66,6 +66,12 @@ export interface ExchangeOptions {
    */
   readonly persistFile?: string;
   /**
+   * The change log beside `persistFile` is folded into a new snapshot once it exceeds this many
+   * bytes. Default: max(256 KiB, the last snapshot's size), so a save costs about twice its own
+   * change line however many orders are open; 0: a snapshot after every save.
+   */
+  readonly compactBytes?: number;
+  /**
    * Fault injection for tests and the chaos run: asked once per authenticated REST request; a
    * fault answers in place of the exchange (see RestFault). Absent or null: no fault.
    */

@@ -33,7 +33,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const cursor = new MinuteCursor(opts.bars);
   let upcoming: MinuteBars | null = cursor.next();
   const history = new BarHistory(cursor.symbols);
-  const fillGate = new FillGate(opts.plausibility, opts.log ?? ((line) => void process.stderr.write(`${line}\n`)));
+  const log = opts.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
+  const fillGate = new FillGate(opts.plausibility, log);
   const tally = new ReplayTally();
   let store: BookStore | null = null;
   let saved: SavedExchange | null = null;
@@ -43,7 +44,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
         symbols: cursor.symbols, firstBarMs: upcoming?.tMs ?? null, initialCashUsd: opts.initialCashUsd,
         frictionPctRoundTrip: opts.frictionPctRoundTrip, partialFill: opts.partialFill ?? null,
       };
-      ({ store, saved } = BookStore.open(opts.persistFile, fingerprint));
+      let warnings: readonly string[];
+      ({ store, saved, warnings } = BookStore.open(opts.persistFile, fingerprint, { compactBytes: opts.compactBytes }));
+      for (const w of warnings) log(w);
     }
     if (saved) {
       // Resume right after the saved clock: re-walk the replayed minutes (rebuilding the REST bar
