@@ -102,6 +102,8 @@ export class BookStore {
   private compactDue: boolean;
   /** Orders changed since the last save: their groups are written to the change log (or settle into the history). */
   private readonly touched = new Set<string>();
+  /** Roots of groups written to the history whose change line has not been written yet (a save failed in between). */
+  private pendingSettled: string[] = [];
   private readonly tmp: string;
 
   private constructor(
@@ -197,27 +199,35 @@ export class BookStore {
     let lines = "";
     const seen = new Set<Working>();
     const open: SavedGroup[] = [];
-    const settled: string[] = [];
+    const settledNow: string[] = [];
+    const settledIds: string[] = [];
     for (const id of this.touched) {
       const root = book.groupRoot(id);
-      if (!root || seen.has(root)) continue;
+      if (!root) continue;
+      if (!groupOpen(root)) settledIds.push(id);
+      if (seen.has(root)) continue;
       seen.add(root);
       const g = savedGroup(root);
       if (groupOpen(root)) open.push(g);
       else {
         lines += `${JSON.stringify({ k: "group", ...g })}\n`;
-        settled.push(root.order.id);
+        settledNow.push(root.order.id);
       }
     }
     const execs = book.executions();
     for (let i = this.loggedExecs; i < execs.length; i++) lines += `${JSON.stringify({ k: "exec", ...execs[i] })}\n`;
     if (lines) this.logBytes += writeAt(this.fd, lines, this.logBytes);
-    const change: ChangeRecord = { seq: this.seq + 1, replay, account: book.account(), logBytes: this.logBytes, open, settled };
+    // The history part is on disk: a retry after a failure below must not log it twice, but its
+    // change line must still say which groups settled.
+    this.loggedExecs = execs.length;
+    for (const id of settledIds) this.touched.delete(id);
+    this.pendingSettled.push(...settledNow);
+    const change: ChangeRecord = { seq: this.seq + 1, replay, account: book.account(), logBytes: this.logBytes, open, settled: this.pendingSettled };
     this.changesBytes += writeAt(this.changesFd, `${JSON.stringify(change)}\n`, this.changesBytes);
-    // Only now is this save on disk; a throw above leaves it all to be redone by the next save.
+    // Only now is this save on disk; a throw above leaves the change line to be redone by the next save.
     this.seq = change.seq;
     this.touched.clear();
-    this.loggedExecs = execs.length;
+    this.pendingSettled = [];
     if (this.compactDue || this.changesBytes > (this.compactBytes ?? Math.max(MIN_COMPACT_BYTES, this.snapshotBytes))) this.compact(book, accountId, replay);
   }
 
