@@ -7,10 +7,11 @@ import type { Working } from "./order-classes.ts";
 import { isOpen } from "./order-classes.ts";
 import type { ChangeRecord, Fingerprint, LogRecord, ReplayState, SavedGroup, Snapshot } from "./persist-format.ts";
 import { FORMAT, parseChange, parseLogRecord, parseSnapshot, savedGroup, toGroup } from "./persist-format.ts";
-import type { MinuteBars } from "./replay.ts";
+import { fingerprintDiff } from "./replay-tally.ts";
 import type { Execution } from "./types.ts";
 
 export type { Fingerprint, ReplayState, Snapshot } from "./persist-format.ts";
+export { checkReplay, ReplayTally } from "./replay-tally.ts";
 
 const FILE_MODE = 0o600;
 
@@ -35,40 +36,6 @@ const FILE_MODE = 0o600;
  * A torn last change line (a write cut short) is dropped and reported: its save never completed,
  * so no client heard of it. No fsync: the threat is a killed process, not a power cut.
  */
-
-/** Running state of the replay: a cheap FNV-1a over each bar's time and prices. */
-export class ReplayTally {
-  private minutes = 0;
-  private bars = 0;
-  private hash = 0x811c9dc5;
-  private lastMinuteMs: number | null = null;
-  private readonly f64 = new Float64Array(1);
-  private readonly u32 = new Uint32Array(this.f64.buffer);
-
-  add(m: MinuteBars): void {
-    this.minutes++;
-    this.lastMinuteMs = m.tMs;
-    for (const b of m.bars) {
-      this.bars++;
-      this.mix(b.tMs);
-      this.mix(b.open);
-      this.mix(b.high);
-      this.mix(b.low);
-      this.mix(b.close);
-      this.mix(b.volume);
-    }
-  }
-
-  state(done: boolean): ReplayState {
-    return { minutes: this.minutes, bars: this.bars, hash: this.hash, lastMinuteMs: this.lastMinuteMs, done };
-  }
-
-  private mix(x: number): void {
-    this.f64[0] = x;
-    this.hash = Math.imul(this.hash ^ this.u32[0], 0x01000193) >>> 0;
-    this.hash = Math.imul(this.hash ^ this.u32[1], 0x01000193) >>> 0;
-  }
-}
 
 /** A saved exchange, ready to continue. */
 export interface SavedExchange {
@@ -283,33 +250,6 @@ export function logFileOf(file: string): string {
 /** `<dir>/book.json` -> `<dir>/book.changes.jsonl`. */
 export function changesFileOf(file: string): string {
   return `${file.replace(/\.json$/, "")}.changes.jsonl`;
-}
-
-/** Throws unless the replay re-walked on resume is the one that was saved. */
-export function checkReplay(file: string, saved: ReplayState, now: ReplayState): void {
-  if (now.minutes < saved.minutes) {
-    throw new Error(`exchange state ${file} was saved for other data: bars differ (the data ends after ${now.minutes} of the ${saved.minutes} minutes already replayed)`);
-  }
-  if (now.bars !== saved.bars || now.hash !== saved.hash) {
-    throw new Error(
-      `exchange state ${file} was saved for other data: bars differ (the ${saved.minutes} minutes already replayed held ${saved.bars} bars, hash ${saved.hash}; ` +
-        `the data has ${now.bars} bars, hash ${now.hash})`,
-    );
-  }
-}
-
-function fingerprintDiff(saved: Fingerprint, now: Fingerprint): string[] {
-  const out: string[] = [];
-  const list = (s: readonly string[]): string => (s.length > 8 ? `${s.slice(0, 8).join(",")},... (${s.length})` : s.join(","));
-  if (saved.symbols.join(",") !== now.symbols.join(",")) out.push(`symbols differ (saved ${list(saved.symbols)}; data ${list(now.symbols)})`);
-  const iso = (ms: number | null): string => (ms === null ? "none" : new Date(ms).toISOString());
-  if (saved.firstBarMs !== now.firstBarMs) out.push(`first bar time differs (saved ${iso(saved.firstBarMs)}; data ${iso(now.firstBarMs)})`);
-  if (saved.initialCashUsd !== now.initialCashUsd) out.push(`initial cash differs (saved ${saved.initialCashUsd}; now ${now.initialCashUsd})`);
-  if (saved.frictionPctRoundTrip !== now.frictionPctRoundTrip) out.push(`friction differs (saved ${saved.frictionPctRoundTrip}%; now ${now.frictionPctRoundTrip}%)`);
-  if (JSON.stringify(saved.partialFill) !== JSON.stringify(now.partialFill)) {
-    out.push(`partial fills differ (saved ${JSON.stringify(saved.partialFill)}; now ${JSON.stringify(now.partialFill)})`);
-  }
-  return out;
 }
 
 /** The fix printed with every refusal of a damaged file. */
