@@ -135,7 +135,7 @@ export class BookStore {
     const diff = fingerprintDiff(snap.fingerprint, fingerprint);
     if (diff.length > 0) throw new Error(`exchange state ${file} was saved for other data or settings: ${diff.join("; ")}`);
     const logBytes = last?.logBytes ?? snap.logBytes;
-    const records = readLog(log, logBytes);
+    const records = readLog(log, logBytes, warnings);
     // The open groups: the snapshot's, then each change line's, by root id.
     const open = new Map<string, SavedGroup>(snap.open.map((g) => [g.root.order.id, g]));
     for (const c of tail) {
@@ -316,14 +316,19 @@ function readChanges(file: string, fromSeq: number, warnings: string[]): ChangeR
 }
 
 /** The first `bytes` of the log, parsed; the file is cut to that length (later bytes belong to no saved state). */
-function readLog(log: string, bytes: number): LogRecord[] {
+function readLog(log: string, bytes: number, warnings: string[]): LogRecord[] {
   if (bytes === 0) {
-    if (existsSync(log)) rmSync(log);
+    if (existsSync(log)) {
+      const size = statSync(log).size;
+      if (size > 0) warnings.push(`exchange history ${log}: cut ${size} bytes written after the last completed save`);
+      rmSync(log);
+    }
     return [];
   }
   const buf = existsSync(log) ? readFileSync(log) : Buffer.alloc(0);
   if (buf.length < bytes) throw new Error(`exchange history ${log} is shorter (${buf.length} bytes) than its snapshot says (${bytes}); ${fixOf(log)}`);
   if (buf.length > bytes) {
+    warnings.push(`exchange history ${log}: cut ${buf.length - bytes} bytes written after the last completed save`);
     const fd = openSync(log, "r+");
     try {
       ftruncateSync(fd, bytes);

@@ -110,6 +110,21 @@ describe("the change log", () => {
     expect(readFileSync(changes).length).toBeLessThanOrEqual(good.length);
   });
 
+  it("cuts history a crash wrote after the last completed save, and says so", async () => {
+    const file = stateFile();
+    const { ex, alpaca } = await start(opts(file));
+    ex.stepBars(1);
+    await rest(alpaca, "f", 10);
+    ex.stepBars(1); // fills: an execution and a settled order in the history
+    const history = logFileOf(file);
+    const good = readFileSync(history);
+    appendFileSync(history, '{"k":"exec","id":"torn');
+    const r = await start(opts(file));
+    expect(r.log).toEqual([expect.stringMatching(/book\.history\.jsonl: cut 22 bytes written after the last completed save/)]);
+    expect(readFileSync(history)).toEqual(good);
+    expect(r.ex.book.executions()).toHaveLength(1);
+  });
+
   it("refuses a damaged line before the last one, naming the file, the line and the fix", async () => {
     const file = stateFile();
     const { ex, alpaca } = await start(opts(file));
