@@ -87,7 +87,9 @@ export function registerExchange(program: Command): void {
       `
 The keys clients must present come from APCA_API_KEY_ID and APCA_API_SECRET_KEY (required; choose any).
 A finished replay is not resumed: the next start moves its files aside and starts afresh. A state
-saved for other bars or settings is refused: use a fresh --state dir.
+saved for other bars or settings is refused: use a fresh --state dir. So is a damaged one (a
+missing or wrong-shape book.json beside its history): restore it or move the folder aside.
+Bars that fail the plausibility check (prices, jumps, times) fill no order; each is logged on stderr.
 
 Example:
   $ APCA_API_KEY_ID=local APCA_API_SECRET_KEY=$(openssl rand -hex 16) \\
@@ -117,7 +119,9 @@ Example:
       }
       // Nothing is pending: the book was saved after every change. Closing just stops the sockets.
       await ex.close();
-      process.stdout.write(`exchange stopped (${why}); state in ${join(o.state, "exchange")}\n`);
+      process.stdout.write(
+        `exchange stopped (${why}); state in ${join(o.state, "exchange")}; ${ex.framesRefused} client frames refused, ${ex.barsRefused} implausible bars never filled\n`,
+      );
     });
 }
 

@@ -61,7 +61,7 @@ describe("sizewise exchange (CLI)", () => {
     expect([twin.status, twin.stderr]).toEqual([1, expect.stringMatching(new RegExp(`book\\.json is in use by process ${a.proc.pid}`))]);
     a.proc.kill("SIGTERM");
     expect(await a.exited).toBe(0);
-    expect(a.lines.at(-1)).toMatch(/^exchange stopped \(SIGTERM\)/);
+    expect(a.lines.at(-1)).toMatch(/^exchange stopped \(SIGTERM\); state in .*; 0 client frames refused, 0 implausible bars never filled$/);
     expect(statSync(join(state, "exchange", "book.json")).mode & 0o777).toBe(0o600);
 
     const b = exchange(["--speed", "3000", "--state", state]);
