@@ -32,6 +32,8 @@ interface ExchangeCmdOptions {
   streamLagMs: string;
   brokerCancel: string;
   authTimeoutMs: string;
+  maxFrameBytes: string;
+  maxSymbols: string;
   extraEvent?: string;
   washStops?: boolean;
   washTrade403?: boolean;
@@ -72,6 +74,8 @@ export function registerExchange(program: Command): void {
     .option("--broker-cancel <fraction>", "chance per minute (seeded) that the broker cancels a resting order on its own", "0")
     .option("--stream-lag-ms <n>", "wall-clock ms trade updates are held back before they reach the stream", "0")
     .option("--auth-timeout-ms <n>", "market-data stream connections must authenticate within this (Alpaca: 10 s)", "10000")
+    .option("--max-frame-bytes <n>", "largest websocket frame a client may send; a bigger one closes its connection (Alpaca's client messages are tiny)", "65536")
+    .option("--max-symbols <n>", "symbols one market-data connection may subscribe; more is refused with 405 symbol limit exceeded", "1000")
     .option("--extra-event <name>", "also send this trade_updates event (one the SDK does not list) after every new")
     .option("--no-wash-stops", "kinder wash-trade reading: untriggered stop orders do not count as opposite orders (default: they do, as Alpaca's table lists)")
     .option("--wash-trade-403", "refuse wash trades with 403 40310000 (another reported form) instead of 422 42210000")
@@ -83,7 +87,9 @@ export function registerExchange(program: Command): void {
       `
 The keys clients must present come from APCA_API_KEY_ID and APCA_API_SECRET_KEY (required; choose any).
 A finished replay is not resumed: the next start moves its files aside and starts afresh. A state
-saved for other bars or settings is refused: use a fresh --state dir.
+saved for other bars or settings is refused: use a fresh --state dir. So is a damaged one (a
+missing or wrong-shape book.json beside its history): restore it or move the folder aside.
+Bars that fail the plausibility check (prices, jumps, times) fill no order; each is logged on stderr.
 
 Example:
   $ APCA_API_KEY_ID=local APCA_API_SECRET_KEY=$(openssl rand -hex 16) \\
@@ -113,7 +119,9 @@ Example:
       }
       // Nothing is pending: the book was saved after every change. Closing just stops the sockets.
       await ex.close();
-      process.stdout.write(`exchange stopped (${why}); state in ${join(o.state, "exchange")}\n`);
+      process.stdout.write(
+        `exchange stopped (${why}); state in ${join(o.state, "exchange")}; ${ex.framesRefused} client frames refused, ${ex.barsRefused} implausible bars never filled\n`,
+      );
     });
 }
 
@@ -149,6 +157,8 @@ async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): P
       brokerCancel: brokerCancel > 0 ? brokerCancelPicker({ fraction: brokerCancel, seed }) : undefined,
       streamLagMs: ms("--stream-lag-ms", o.streamLagMs),
       authTimeoutMs: intOption("--auth-timeout-ms", o.authTimeoutMs, 1),
+      maxFrameBytes: intOption("--max-frame-bytes", o.maxFrameBytes, 1024),
+      maxSymbolsPerConnection: intOption("--max-symbols", o.maxSymbols, 1),
       extraEvent: o.extraEvent,
       rules: {
         washTradeStopsCount: o.washStops ?? true, washTradeStatus: o.washTrade403 ? 403 : 422, activityIdSharesExecutionId: o.sharedExecutionIds ?? false,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { buyLimitFill, buyStopFill, sellLimitFill, sellStopFill } from "../broker/fill-model.ts";
 import type { AlpacaOrder, ExBar, OrderClass, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce } from "./types.ts";
-import { ERR, ExchangeError, numStr } from "./types.ts";
+import { decimalValue, describeValue as describe, ERR, ExchangeError, numStr } from "./types.ts";
 import { isOnTick } from "../core/tick.ts";
 import { EXTENDED_HOURS_REFUSAL, extendedHoursAllowed } from "./rules/session.ts";
 
@@ -223,8 +223,9 @@ function str(v: unknown, field: string): string {
 }
 
 function positiveNum(v: unknown, field: string): number {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n <= 0) throw invalid(`invalid ${field}`);
+  // Numbers or plain decimal strings only (Alpaca's reference: string-encoded decimals): see decimalValue.
+  const n = decimalValue(v);
+  if (!(n > 0)) throw invalid(`invalid ${field}: ${describe(v)} is not a positive decimal number`);
   return n;
 }
 

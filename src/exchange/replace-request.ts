@@ -1,7 +1,7 @@
 import type { Working } from "./order-classes.ts";
 import { invalid } from "./order-classes.ts";
 import type { TimeInForce } from "./types.ts";
-import { ERR, ExchangeError } from "./types.ts";
+import { decimalValue, describeValue as describe, ERR, ExchangeError } from "./types.ts";
 import { isOnTick } from "../core/tick.ts";
 
 /**
@@ -47,8 +47,9 @@ export function parseReplace(body: unknown, old: Working): ReplaceFields {
 }
 
 function positive(v: unknown, field: string): number {
-  const n = typeof v === "number" ? v : typeof v === "string" && v.trim() !== "" ? Number(v) : NaN;
-  if (!Number.isFinite(n) || n <= 0) throw invalid(`invalid ${field}`);
+  // Numbers or plain decimal strings only (Alpaca's reference: string-encoded decimals): see decimalValue.
+  const n = decimalValue(v);
+  if (!(n > 0)) throw invalid(`invalid ${field}: ${describe(v)} is not a positive decimal number`);
   return n;
 }
 

@@ -5,7 +5,7 @@ import { fillActivities } from "./activities.ts";
 import type { Book, Position } from "./book.ts";
 import { assetId, isCancelable, isOpen } from "./order-classes.ts";
 import type { AlpacaOrder, ExBar, OrderRequest } from "./types.ts";
-import { ERR, ExchangeError, numStr } from "./types.ts";
+import { decimalValue, ERR, ExchangeError, numStr } from "./types.ts";
 
 /** What the REST routes read: the book, the bars replayed so far, and the replay clock. */
 export interface RestContext {
@@ -34,15 +34,15 @@ export function route(ctx: RestContext, method: string, url: URL, body: unknown)
     return ok(fillActivities(book.executions(), types?.length ? types : null, q));
   }
   if (method === "GET" && p.startsWith("/v2/account/activities/")) {
-    return ok(fillActivities(book.executions(), [decodeURIComponent(p.slice("/v2/account/activities/".length))], q));
+    return ok(fillActivities(book.executions(), [pathPart(p.slice("/v2/account/activities/".length))], q));
   }
   if (method === "GET" && p === "/v2/positions") return ok(book.allPositions().map((x) => position(book, x)));
   if (method === "DELETE" && p === "/v2/positions") return { status: 207, body: closeAll(book, q) };
   if (method === "DELETE" && p.startsWith("/v2/positions/")) {
-    return ok(closePosition(book, decodeURIComponent(p.slice("/v2/positions/".length)).toUpperCase(), q));
+    return ok(closePosition(book, pathPart(p.slice("/v2/positions/".length)).toUpperCase(), q));
   }
   if (method === "GET" && p.startsWith("/v2/positions/")) {
-    const sym = decodeURIComponent(p.slice("/v2/positions/".length)).toUpperCase();
+    const sym = pathPart(p.slice("/v2/positions/".length)).toUpperCase();
     const pos = book.position(sym);
     if (!pos) throw new ExchangeError(404, ERR.notFound, "position does not exist");
     return ok(position(book, pos));
@@ -68,7 +68,7 @@ export function route(ctx: RestContext, method: string, url: URL, body: unknown)
     return ok(o);
   }
   if (p.startsWith("/v2/orders/")) {
-    const id = decodeURIComponent(p.slice("/v2/orders/".length));
+    const id = pathPart(p.slice("/v2/orders/".length));
     if (method === "GET") {
       const o = book.order(id);
       if (!o) throw notFound();
@@ -85,6 +85,18 @@ export function route(ctx: RestContext, method: string, url: URL, body: unknown)
   if (method === "GET" && p === "/v2/calendar") return ok(calendar(q, book.nowMs));
   if (method === "GET" && p === "/v2/stocks/bars") return ok(stockBars(ctx, q));
   throw new ExchangeError(404, ERR.notFound, "endpoint not found");
+}
+
+/**
+ * A %-decoded path segment. A malformed escape ("%E0%A4%A") is the client's error: 400 with
+ * Alpaca's envelope, where decodeURIComponent's URIError used to surface as a 500 (issue 13, item 4).
+ */
+function pathPart(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new ExchangeError(400, ERR.invalid, "malformed path: bad %-encoding");
+  }
 }
 
 function ok(body: unknown): RestResult {
@@ -187,9 +199,10 @@ function closePosition(book: Book, symbol: string, q: URLSearchParams): AlpacaOr
   const pctRaw = q.get("percentage");
   if (qtyRaw && pctRaw) throw new ExchangeError(422, ERR.invalid, "only one of qty or percentage may be given");
   let qty = pos.qty;
-  if (qtyRaw) qty = Number(qtyRaw);
+  // Decimal strings only, as in order bodies (see decimalValue).
+  if (qtyRaw) qty = decimalValue(qtyRaw);
   else if (pctRaw) {
-    const pct = Number(pctRaw);
+    const pct = decimalValue(pctRaw);
     if (!(pct > 0 && pct <= 100)) throw new ExchangeError(422, ERR.invalid, `invalid percentage: ${pctRaw}`);
     // Whole shares only on this exchange: the fraction is rounded down.
     qty = Math.floor((pos.qty * pct) / 100);

@@ -2,6 +2,7 @@ import type { BarSeries, BarSource } from "../core/bars.ts";
 import type { BookOptions, BookRuleOptions } from "./book.ts";
 import type { Book } from "./book.ts";
 import type { RejectAfterAccept } from "./knobs.ts";
+import type { PlausibilityLimits } from "../data/plausibility.ts";
 
 /** The local exchange's options and handle (server.ts starts it). */
 
@@ -42,6 +43,18 @@ export interface ExchangeOptions {
   readonly correctionSeed?: number;
   /** The market-data stream closes a connection that has not authenticated within this (default 10 000 ms, as Alpaca). */
   readonly authTimeoutMs?: number;
+  /** Largest websocket frame a client may send, bytes (default 64 KiB; Alpaca's client messages are tiny). A bigger one closes the connection with 1009. */
+  readonly maxFrameBytes?: number;
+  /** Symbols one market-data connection may subscribe across its lists (default 1 000); more is refused with 405 "symbol limit exceeded". */
+  readonly maxSymbolsPerConnection?: number;
+  /**
+   * Bars outside these limits fill no order and set no last price (see fill-gate.ts). Default: the
+   * `data.*` defaults at start-up's wall clock without the session rule (rules/session.ts already
+   * decides when a bar may fill). null: no check.
+   */
+  readonly plausibility?: PlausibilityLimits | null;
+  /** Where the exchange logs what it refused (one line each). Default: stderr. */
+  readonly log?: (line: string) => void;
   /** Start replaying at `speed` right away. Default false: call `play()` or step by hand. */
   readonly autoPlay?: boolean;
   /** Told how many bars each replayed minute published (a lock-step driver waits for that many). */
@@ -52,6 +65,12 @@ export interface ExchangeOptions {
    * Throws on start when the file was saved for other bars or settings.
    */
   readonly persistFile?: string;
+  /**
+   * The change log beside `persistFile` is folded into a new snapshot once it exceeds this many
+   * bytes. Default: max(256 KiB, the last snapshot's size), so a save costs about twice its own
+   * change line however many orders are open; 0: a snapshot after every save.
+   */
+  readonly compactBytes?: number;
   /**
    * Fault injection for tests and the chaos run: asked once per authenticated REST request; a
    * fault answers in place of the exchange (see RestFault). Absent or null: no fault.
@@ -103,6 +122,10 @@ export interface Exchange {
   readonly fillsPublished: number;
   /** Bars this process has published on the stocks stream (counted once each, subscribers or not). */
   readonly barsPublished: number;
+  /** Bars that failed the plausibility check: replayed and published, but never used to fill or to price. */
+  readonly barsRefused: number;
+  /** Client frames both streams ignored (garbage, null or non-object, oversized before auth, unknown action, over the symbol cap). */
+  readonly framesRefused: number;
   /** Cuts the current websocket connections of a hub, as a network failure would; clients reconnect on their own. */
   dropStreams(which: StreamHubName): void;
   /** The broker cancels or expires an open order on its own (event `canceled`/`expired`, no DELETE). */

@@ -13,6 +13,7 @@ import { BookStore, checkReplay, ReplayTally } from "./persist.ts";
 import type { RestResult } from "./rest.ts";
 import { route } from "./rest.ts";
 import { StockStreamHub, TradingStreamHub } from "./streams.ts";
+import { FillGate } from "./fill-gate.ts";
 import type { ExBar, TradeUpdate } from "./types.ts";
 import { ExchangeError } from "./types.ts";
 
@@ -20,6 +21,8 @@ export type { Exchange, ExchangeOptions, FrameFault, RestFault, StreamHubName } 
 import type { Exchange, ExchangeOptions, RestFault } from "./server-types.ts";
 
 const MAX_BODY_BYTES = 1 << 20;
+/** Default websocket frame limit (ExchangeOptions.maxFrameBytes). */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 const STOCK_PATHS = new Set(["/v2/iex", "/v2/sip", "/v2/delayed_sip"]);
 
 export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
@@ -30,6 +33,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const cursor = new MinuteCursor(opts.bars);
   let upcoming: MinuteBars | null = cursor.next();
   const history = new BarHistory(cursor.symbols);
+  const log = opts.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
+  const fillGate = new FillGate(opts.plausibility, log);
   const tally = new ReplayTally();
   let store: BookStore | null = null;
   let saved: SavedExchange | null = null;
@@ -39,7 +44,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
         symbols: cursor.symbols, firstBarMs: upcoming?.tMs ?? null, initialCashUsd: opts.initialCashUsd,
         frictionPctRoundTrip: opts.frictionPctRoundTrip, partialFill: opts.partialFill ?? null,
       };
-      ({ store, saved } = BookStore.open(opts.persistFile, fingerprint));
+      let warnings: readonly string[];
+      ({ store, saved, warnings } = BookStore.open(opts.persistFile, fingerprint, { compactBytes: opts.compactBytes }));
+      for (const w of warnings) log(w);
     }
     if (saved) {
       // Resume right after the saved clock: re-walk the replayed minutes (rebuilding the REST bar
@@ -47,6 +54,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       const last = saved.replay.lastMinuteMs ?? -Infinity;
       for (; upcoming && upcoming.tMs <= last; upcoming = cursor.next()) {
         for (const b of upcoming.bars) history.push(correctionOf(b, corrections) ?? b);
+        // The gate's per-symbol reference is rebuilt from the same bars, quietly (they were logged the first time).
+        fillGate.replay(upcoming.bars);
         tally.add(upcoming);
       }
       checkReplay(opts.persistFile ?? "", saved.replay, tally.state(false));
@@ -65,14 +74,15 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     rejectAfterAccept: rejectPicker(opts.rejectAfterAccept),
     brokerEnd: opts.brokerCancel,
     // Alpaca values a market buy off the last trade; before a symbol's first bar, its coming open stands in for it.
-    referencePrice: (sym: string) => upcoming?.bars.find((b) => b.symbol === sym)?.open,
+    referencePrice: (sym: string) => fillGate.inRange(upcoming?.bars.find((b) => b.symbol === sym)?.open),
     // Orders placed before the first step arrive at the first bar's start, so it can fill them.
     startMs: upcoming?.tMs ?? 0,
   };
   const book = saved ? Book.restore(bookOpts, saved.content) : new Book(bookOpts);
   const keys = { keyId: opts.keyId, secretKey: opts.secretKey };
-  const stocks = new StockStreamHub(keys, opts.authTimeoutMs ?? 10_000);
-  const trading = new TradingStreamHub(keys);
+  const frames = { refused: 0 };
+  const stocks = new StockStreamHub(keys, { authTimeoutMs: opts.authTimeoutMs ?? 10_000, maxSymbols: opts.maxSymbolsPerConnection ?? 1000 }, frames);
+  const trading = new TradingStreamHub(keys, frames);
   const ctx = { book, history, accountId: saved?.accountId ?? randomUUID() };
   store?.attach(book);
   // Trade updates wait here until the state that produced them is on disk (see commit).
@@ -141,7 +151,12 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     if (req.headers["apca-api-key-id"] !== opts.keyId || req.headers["apca-api-secret-key"] !== opts.secretKey) {
       return reply(res, 401, { message: "unauthorized." });
     }
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://127.0.0.1");
+    } catch {
+      return reply(res, 400, { code: 40010001, message: "malformed request target" });
+    }
     const fault = opts.restFault?.({ method: req.method ?? "GET", path: url.pathname }) ?? null;
     if (fault?.when === "before" && fault.status !== undefined) return replyFault(res, fault);
     let body: unknown = undefined;
@@ -151,6 +166,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       try {
         body = raw.length ? JSON.parse(raw) : {};
       } catch {
+        // Alpaca answers a body that is not JSON with 400 (API reference: 400 "malformed request").
         return reply(res, 400, { code: 40010001, message: "malformed json" });
       }
     }
@@ -171,9 +187,16 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     reply(res, r.status, r.body);
   }
 
-  const wss = new WebSocketServer({ noServer: true });
+  // Alpaca's client messages are tiny (auth, subscribe, listen): ws's default 100 MiB frame limit let
+  // one client push the process to 660 MB (issue 13, item 4). A bigger frame closes its connection (1009).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES });
   server.on("upgrade", (req, socket, head) => {
-    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    let path = "";
+    try {
+      path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    } catch {
+      // An unparsable target is no stream: destroyed below like any unknown path.
+    }
     const hub = path === "/stream" ? trading : STOCK_PATHS.has(path) ? stocks : null;
     if (!hub) {
       socket.destroy();
@@ -199,7 +222,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     if (!m) return false;
     book.advanceTo(m.tMs);
     const endMs = m.tMs + 60_000;
-    for (const b of m.bars) book.onBar(b, endMs);
+    // An implausible bar (issue 13, item 3) fills nothing and never becomes a last price; it is still published, as a venue's feed would carry it.
+    for (const b of m.bars) if (fillGate.admit(b)) book.onBar(b, endMs);
     book.advanceTo(endMs);
     const corrected = m.bars.map((b) => correctionOf(b, corrections));
     m.bars.forEach((b, i) => history.push(corrected[i] ?? b));
@@ -243,6 +267,12 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     },
     get barsPublished() {
       return barsPublished;
+    },
+    get barsRefused() {
+      return fillGate.refused;
+    },
+    get framesRefused() {
+      return frames.refused;
     },
     brokerCancel(orderId, status = "canceled") {
       book.brokerEnd(orderId, status);

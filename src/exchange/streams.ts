@@ -8,6 +8,26 @@ export interface StreamKeys {
   readonly secretKey: string;
 }
 
+/** Limits of the market-data stream's input. */
+export interface StockStreamLimits {
+  /** Close a connection that has not authenticated within this (Alpaca: about 10 s). */
+  readonly authTimeoutMs: number;
+  /** Symbols one connection may hold across all its lists (Alpaca refuses more with error 405). */
+  readonly maxSymbols: number;
+}
+
+/**
+ * The largest frame decoded before a connection has authenticated. Alpaca's auth message is
+ * `{action:"auth",key,secret}` (Real-time Stock Data), well under 1 KiB; nothing bigger is decoded
+ * from a client that has not proved it holds the keys.
+ */
+export const MAX_AUTH_FRAME_BYTES = 1024;
+
+/** Client frames a hub ignored (garbage, not an object, oversized before auth, unknown action), by hub. */
+export interface FrameTally {
+  refused: number;
+}
+
 const LISTS = ["trades", "quotes", "bars", "updatedBars", "dailyBars", "statuses", "lulds", "corrections", "cancelErrors"] as const;
 type ListName = (typeof LISTS)[number];
 
@@ -30,7 +50,12 @@ interface StockClient {
 export class StockStreamHub {
   private readonly clients = new Map<WebSocket, StockClient>();
 
-  constructor(private readonly keys: StreamKeys, private readonly authTimeoutMs = 10_000) {}
+  constructor(
+    private readonly keys: StreamKeys,
+    private readonly limits: StockStreamLimits = { authTimeoutMs: 10_000, maxSymbols: 1000 },
+    /** Counts what was ignored; the server shares one tally between both hubs. */
+    readonly tally: FrameTally = { refused: 0 },
+  ) {}
 
   accept(ws: WebSocket, msgpack: boolean): void {
     const subs = Object.fromEntries(LISTS.map((k) => [k, new Set<string>()])) as Record<ListName, Set<string>>;
@@ -40,12 +65,13 @@ export class StockStreamHub {
       if (c.authed) return;
       send(ws, c, [{ T: "error", code: 404, msg: "auth timeout" }]);
       ws.close(1008, "auth timeout");
-    }, this.authTimeoutMs);
+    }, this.limits.authTimeoutMs);
     ws.on("close", () => {
       clearTimeout(timer);
       this.clients.delete(ws);
     });
     ws.on("message", (data: RawData, isBinary: boolean) => this.onMessage(ws, c, data, isBinary));
+    ws.on("error", () => countError(this.tally));
     send(ws, c, [{ T: "success", msg: "connected" }]);
   }
 
@@ -72,19 +98,19 @@ export class StockStreamHub {
   }
 
   private onMessage(ws: WebSocket, c: StockClient, data: RawData, isBinary: boolean): void {
+    const buf = toBuffer(data);
+    // Authentication before decoding: an unauthenticated client gets nothing bigger than an auth
+    // message decoded (issue 13, item 4: a 40 MB msgpack frame was decoded before the key check).
+    if (!c.authed && buf.length > MAX_AUTH_FRAME_BYTES) return this.refuse(ws, c, 401, "not authenticated");
     let msg: unknown;
     try {
-      const buf = toBuffer(data);
       // The SDK sends msgpack; a hand-written client may send JSON text, which is accepted too.
       msg = isBinary ? decode(buf) : JSON.parse(buf.toString("utf8"));
     } catch {
-      send(ws, c, [{ T: "error", code: 400, msg: "invalid syntax" }]);
-      return;
+      return this.refuse(ws, c, 400, "invalid syntax");
     }
-    if (typeof msg !== "object" || msg === null) {
-      send(ws, c, [{ T: "error", code: 400, msg: "invalid syntax" }]);
-      return;
-    }
+    // Alpaca's client messages are objects with an action; anything else (null, numbers, arrays) is invalid syntax.
+    if (typeof msg !== "object" || msg === null || Array.isArray(msg)) return this.refuse(ws, c, 400, "invalid syntax");
     const m = msg as Record<string, unknown>;
     if (m.action === "auth") {
       if (c.authed) return void send(ws, c, [{ T: "error", code: 403, msg: "already authenticated" }]);
@@ -103,24 +129,52 @@ export class StockStreamHub {
       return void send(ws, c, [{ T: "success", msg: "authenticated" }]);
     }
     if (m.action === "subscribe" || m.action === "unsubscribe") {
-      if (!c.authed) return void send(ws, c, [{ T: "error", code: 401, msg: "not authenticated" }]);
-      for (const k of LISTS) {
-        const v = m[k];
-        if (!Array.isArray(v)) continue;
-        for (const s of v) {
-          if (typeof s !== "string") continue;
-          // A set union (or difference): duplicate subscribes after reconnect are harmless.
-          if (m.action === "subscribe") c.subs[k].add(s.toUpperCase());
-          else c.subs[k].delete(s.toUpperCase());
-        }
-      }
+      if (!c.authed) return this.refuse(ws, c, 401, "not authenticated");
+      const next = applySubscription(c.subs, m, m.action === "subscribe");
+      // Alpaca caps the symbols a connection may subscribe (error 405 "symbol limit exceeded"); the
+      // request is refused whole, so one flood cannot make every later publish walk millions of names.
+      if (next === null) return this.refuse(ws, c, 405, "symbol limit exceeded");
+      const total = LISTS.reduce((n, k) => n + next[k].size, 0);
+      if (total > this.limits.maxSymbols) return this.refuse(ws, c, 405, "symbol limit exceeded");
+      c.subs = next;
       const ack: Record<string, unknown> = { T: "subscription" };
       for (const k of LISTS) ack[k] = [...c.subs[k]].sort();
       return void send(ws, c, [ack]);
     }
-    send(ws, c, [{ T: "error", code: 400, msg: "invalid syntax" }]);
+    this.refuse(ws, c, 400, "invalid syntax");
+  }
+
+  /** Ignores a frame: counted, answered with Alpaca's `{T:"error",code,msg}`; the connection stays. */
+  private refuse(ws: WebSocket, c: StockClient, code: number, msg: string): void {
+    this.tally.refused++;
+    send(ws, c, [{ T: "error", code, msg }]);
   }
 }
+
+/**
+ * The lists after a subscribe (a set union: duplicate subscribes after a reconnect are harmless)
+ * or unsubscribe (a difference); null when a list holds more names than any cap allows, so a
+ * flood is refused before it is copied.
+ */
+function applySubscription(subs: Record<ListName, Set<string>>, m: Record<string, unknown>, add: boolean): Record<ListName, Set<string>> | null {
+  const next = Object.fromEntries(LISTS.map((k) => [k, new Set(subs[k])])) as Record<ListName, Set<string>>;
+  for (const k of LISTS) {
+    const v = m[k];
+    if (!Array.isArray(v)) continue;
+    if (add && v.length > MAX_LIST_NAMES) return null;
+    for (const s of v as unknown[]) {
+      if (typeof s !== "string" || s.length > MAX_SYMBOL_CHARS) continue;
+      if (add) next[k].add(s.toUpperCase());
+      else next[k].delete(s.toUpperCase());
+    }
+  }
+  return next;
+}
+
+/** No list in one message is looked at beyond this many names (the cap is far below it anyway). */
+const MAX_LIST_NAMES = 100_000;
+/** Longer strings are no ticker (Alpaca's symbols are at most a few characters plus a class suffix). */
+const MAX_SYMBOL_CHARS = 32;
 
 /**
  * A bar message: `t` a msgpack timestamp (a Date) in msgpack frames, RFC-3339 in JSON ones; `n`
@@ -141,6 +195,15 @@ function send(ws: WebSocket, c: StockClient, msgs: readonly Record<string, unkno
   return true;
 }
 
+/**
+ * A protocol error on a client's socket (a frame over maxPayload, a bad opcode, invalid UTF-8): ws
+ * closes the connection itself (1009, 1002, 1007); without a listener the 'error' event would end
+ * the whole process.
+ */
+function countError(tally: FrameTally): void {
+  tally.refused++;
+}
+
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
@@ -156,13 +219,17 @@ interface TradingClient {
 export class TradingStreamHub {
   private readonly clients = new Map<WebSocket, TradingClient>();
 
-  constructor(private readonly keys: StreamKeys) {}
+  constructor(
+    private readonly keys: StreamKeys,
+    readonly tally: FrameTally = { refused: 0 },
+  ) {}
 
   accept(ws: WebSocket): void {
     const c: TradingClient = { authed: false, listening: false };
     this.clients.set(ws, c);
     ws.on("close", () => this.clients.delete(ws));
     ws.on("message", (data: RawData) => this.onMessage(ws, c, data));
+    ws.on("error", () => countError(this.tally));
   }
 
   publish(u: TradeUpdate): void {
@@ -176,26 +243,39 @@ export class TradingStreamHub {
   }
 
   private onMessage(ws: WebSocket, c: TradingClient, data: RawData): void {
-    let m: { action?: unknown; data?: { key_id?: unknown; secret_key?: unknown; streams?: unknown } };
+    const buf = toBuffer(data);
+    // Nothing bigger than an auth message is parsed before the keys are proved (see MAX_AUTH_FRAME_BYTES).
+    if (!c.authed && buf.length > MAX_AUTH_FRAME_BYTES) return this.refuse(ws, "access key verification failed");
+    let parsed: unknown;
     try {
-      m = JSON.parse(toBuffer(data).toString("utf8")) as typeof m;
+      parsed = JSON.parse(buf.toString("utf8"));
     } catch {
-      return sendJson(ws, { action: "error", data: { error_message: "invalid syntax" } });
+      return this.refuse(ws, "invalid syntax");
     }
+    // A frame `null` used to crash the process (issue 13, item 4): only objects are messages.
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return this.refuse(ws, "invalid syntax");
+    const m = parsed as { action?: unknown; data?: unknown };
+    const d = typeof m.data === "object" && m.data !== null ? (m.data as { key_id?: unknown; secret_key?: unknown; streams?: unknown }) : {};
     if (m.action === "authenticate" || m.action === "auth") {
-      const okKeys = m.data?.key_id === this.keys.keyId && m.data?.secret_key === this.keys.secretKey;
+      const okKeys = d.key_id === this.keys.keyId && d.secret_key === this.keys.secretKey;
       c.authed = okKeys;
       sendJson(ws, { stream: "authorization", data: { status: okKeys ? "authorized" : "unauthorized", action: "authenticate" } });
       if (!okKeys) ws.close(1008, "unauthorized");
       return;
     }
     if (m.action === "listen") {
-      if (!c.authed) return sendJson(ws, { action: "error", data: { error_message: "access key verification failed" } });
-      const streams = Array.isArray(m.data?.streams) ? m.data.streams : [];
+      if (!c.authed) return this.refuse(ws, "access key verification failed");
+      const streams = Array.isArray(d.streams) ? d.streams : [];
       c.listening = streams.includes("trade_updates");
       return sendJson(ws, { stream: "listening", data: { streams: c.listening ? ["trade_updates"] : [] } });
     }
-    sendJson(ws, { action: "error", data: { error_message: "unrecognized action" } });
+    this.refuse(ws, "unrecognized action");
+  }
+
+  /** Ignores a frame: counted, answered with Alpaca's `{action:"error",data:{error_message}}`; the connection stays. */
+  private refuse(ws: WebSocket, message: string): void {
+    this.tally.refused++;
+    sendJson(ws, { action: "error", data: { error_message: message } });
   }
 }
 

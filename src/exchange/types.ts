@@ -162,3 +162,23 @@ export const ERR = {
 export function numStr(x: number): string {
   return String(Number(x.toFixed(6)));
 }
+
+/**
+ * A price or quantity as Alpaca takes it: a JSON number or a plain decimal string ("12", "12.34").
+ * The API reference types these fields as string-encoded decimals; JavaScript's Number() would
+ * also read "0x10" as 16, "1e3" as 1000, " 5" as 5 and "Infinity" (issue 13, item 4), so strings
+ * must match the decimal grammar. Returns NaN for anything else; the caller names the field.
+ */
+export function decimalValue(v: unknown): number {
+  if (typeof v === "number") return Number.isFinite(v) ? v : NaN;
+  if (typeof v !== "string" || !DECIMAL.test(v)) return NaN;
+  return Number(v);
+}
+
+const DECIMAL = /^\d{1,15}(\.\d{1,15})?$/;
+
+/** A short rendering of a client's value for an error message (never the whole of a huge one). */
+export function describeValue(v: unknown): string {
+  const s = v === undefined ? "undefined" : (JSON.stringify(v) ?? String(v));
+  return s.length > 40 ? `${s.slice(0, 40)}...` : s;
+}

@@ -61,7 +61,7 @@ describe("sizewise exchange (CLI)", () => {
     expect([twin.status, twin.stderr]).toEqual([1, expect.stringMatching(new RegExp(`book\\.json is in use by process ${a.proc.pid}`))]);
     a.proc.kill("SIGTERM");
     expect(await a.exited).toBe(0);
-    expect(a.lines.at(-1)).toMatch(/^exchange stopped \(SIGTERM\)/);
+    expect(a.lines.at(-1)).toMatch(/^exchange stopped \(SIGTERM\); state in .*; 0 client frames refused, 0 implausible bars never filled$/);
     expect(statSync(join(state, "exchange", "book.json")).mode & 0o777).toBe(0o600);
 
     const b = exchange(["--speed", "3000", "--state", state]);
@@ -113,6 +113,8 @@ describe("sizewise exchange (CLI)", () => {
     expect(await a.exited).toBe(0);
     const bad = spawnSync(process.execPath, [BIN, "exchange", "--gen-symbols", "1", "--gen-days", "1", "--corrections", "2"], { cwd: ROOT, env: ENV, encoding: "utf8" });
     expect([bad.status, bad.stderr]).toEqual([1, expect.stringMatching(/--corrections is out of range \(got "2"\)/)]);
+    const tiny = spawnSync(process.execPath, [BIN, "exchange", "--gen-symbols", "1", "--gen-days", "1", "--max-frame-bytes", "10"], { cwd: ROOT, env: ENV, encoding: "utf8" });
+    expect([tiny.status, tiny.stderr]).toEqual([1, expect.stringMatching(/--max-frame-bytes must be an integer >= 1024 \(got "10"\)/)]);
   }, 60_000);
 
   it("refuses to start without both keys, and never prints the secret", () => {
@@ -129,7 +131,7 @@ describe("sizewise exchange (CLI)", () => {
     expect(help).toMatch(/Example:\n\s+\$ APCA_API_KEY_ID=/);
     expect(help).toMatch(/--speed <n\|max>/);
     expect(help).toMatch(/--state <dir>/);
-    for (const flag of ["--cancel-delay-ms", "--reject-after-accept", "--broker-cancel", "--corrections", "--stream-lag-ms", "--auth-timeout-ms", "--extra-event", "--no-wash-stops", "--shared-execution-ids", "--no-fill-while-pending-cancel", "--replace-group-qty"]) {
+    for (const flag of ["--cancel-delay-ms", "--reject-after-accept", "--broker-cancel", "--corrections", "--stream-lag-ms", "--auth-timeout-ms", "--extra-event", "--no-wash-stops", "--shared-execution-ids", "--no-fill-while-pending-cancel", "--replace-group-qty", "--max-frame-bytes", "--max-symbols"]) {
       expect(help).toContain(flag);
     }
   });
