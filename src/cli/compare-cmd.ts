@@ -115,7 +115,7 @@ function compareCommand(o: CompareOptions): void {
   const intervals = comparisonIntervals(cmp, config.execution.initialEquityUsd, boot);
   const mc = mcMethod ? modesMonteCarlo(cmp, config.execution.initialEquityUsd, { method: mcMethod as McMethod, runs: mcRuns, seed: boot.seed, drawdownPct, level: boot.level }) : null;
   if (o.report) {
-    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`, verdictNotes(cmp, intervals));
+    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`, verdictNotes(cmp, intervals), loaded.series);
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
     if (mc) {
       // The comparison report's page is built outside this layer; the distributions get their own page beside it.

@@ -1,4 +1,4 @@
-/* global document */
+/* global document, window */
 // Draws the sizewise report (see html.ts) into inline SVG. Plain ES2017, no dependencies: the
 // page must open offline from a file. Every chart sets data-drawn="<marks>" when drawn.
 (function () {
@@ -53,6 +53,9 @@
   function frame(fig, lo, hi, nx, yFmt) {
     var svg = fig.querySelector("svg");
     while (svg.firstChild) svg.removeChild(svg.firstChild);
+    svg.style.display = "";
+    var line = fig.querySelector(".empty-line");
+    if (line) line.parentNode.removeChild(line);
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     var ticks = niceTicks(lo, hi, 5);
     var y0 = Math.min(lo, ticks[0]);
@@ -102,11 +105,14 @@
     });
   }
 
+  // A panel without data says so in one line instead of drawing empty axes.
   function empty(fig, why) {
-    var f = frame(fig, 0, 1, 1, function () {
-      return "";
-    });
-    el("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, f.svg, why);
+    var svg = fig.querySelector("svg");
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    svg.style.display = "none";
+    var line = fig.querySelector(".empty-line") || fig.appendChild(document.createElement("p"));
+    line.className = "empty-line";
+    line.textContent = why;
     fig.querySelector(".legend").textContent = "";
     fig.setAttribute("data-drawn", "empty");
     return 0;
@@ -143,7 +149,7 @@
         pen = true;
       });
       if (!d) return;
-      if (opts.area) {
+      if (opts.area && series.length <= 2) {
         el("path", { d: d + "L" + f.x(s.values.length - 1).toFixed(1) + " " + f.y(0) + "L" + f.x(0) + " " + f.y(0) + "Z", fill: s.color, opacity: 0.12 }, f.svg);
       }
       var p = el("path", { d: d, fill: "none", stroke: s.color, "stroke-width": 1.8, "stroke-dasharray": s.dash || "" }, f.svg);
@@ -267,6 +273,16 @@
     var run = DATA.runs[runIx];
     var drawn = 0;
     var eq = alignedDaily("equity");
+    var bench = run.benchmark || null;
+    if (bench && bench.length) {
+      var bBy = {};
+      bench.forEach(function (d) {
+        bBy[d.day] = d.equityUsd;
+      });
+      eq.series.push({ name: "buy & hold of the traded symbols", color: "#9aa5b1", dash: "5 4", values: eq.labels.map(function (d) {
+        return bBy[d] === undefined ? null : bBy[d];
+      }) });
+    }
     drawn += lineChart(fig("equity"), eq.labels, eq.series, fmtNum, { emptyText: "no trading day finished yet" }) > 0 ? 1 : 0;
     var dd = alignedDaily("drawdown");
     drawn += lineChart(fig("drawdown"), dd.labels, dd.series, fmtPct, { area: true, includeZero: true, emptyText: "no trading day finished yet" }) > 0 ? 1 : 0;
@@ -334,6 +350,8 @@
     document.body.setAttribute("data-charts-drawn", String(drawn));
     metricsTable();
     tradeTable(run);
+    tables(document.getElementById("run-tables"), run.tables);
+    dayCharts(run);
   }
 
   // One row per run, one column per figure: compact for one run and for six.
@@ -359,15 +377,12 @@
     });
   }
 
-  function hhmm(iso) {
-    return iso ? iso.slice(11, 16) : "-";
-  }
-
   function tradeTable(run) {
     var t = document.getElementById("trade-table");
-    var cols = ["day", "symbol", "entry (UTC)", "exit (UTC)", "shares", "entry $", "exit $", "R", "P/L", "risk %", "exit reason", "regime", "template", "mode", "sizing"];
-    var rows = run.trades.slice().reverse().map(function (x) {
-      return "<tr><td>" + [x.day, esc(x.symbol), hhmm(x.entryTime), hhmm(x.exitTime), x.shares, x.entryPrice, x.exitPrice, x.r.toFixed(2)].join("</td><td>") +
+    var cols = ["day", "symbol", "entry (New York)", "exit (New York)", "shares", "entry $", "exit $", "R", "P/L", "risk %", "exit reason", "regime", "template", "mode", "sizing"];
+    var newest = run.trades.slice().reverse();
+    var rows = newest.map(function (x, i) {
+      return '<tr class="trade" data-ix="' + i + '"><td>' + [x.day, esc(x.symbol), x.entryNy, x.exitNy, x.shares, x.entryPrice, x.exitPrice, x.r.toFixed(2)].join("</td><td>") +
         '</td><td class="' + (x.pnl >= 0 ? "pos" : "neg") + '">' + fmtUsd(x.pnl) + "</td><td>" +
         [x.riskPct === null ? "-" : x.riskPct.toFixed(2), esc(x.exitReason), esc(x.regime || "-"), esc(x.template || "-"), esc(x.mode || "-")].join("</td><td>") +
         '</td><td class="sizing">' + esc(x.sizing) + "</td></tr>";
@@ -375,10 +390,80 @@
     t.innerHTML = "<tr>" + cols.map(function (c) {
       return "<th>" + c + "</th>";
     }).join("") + "</tr>" + rows.join("");
-    document.getElementById("trade-count").textContent = "(" + run.name + ": " + run.trades.length + ", newest first)";
+    document.getElementById("trade-count").textContent = "(" + run.name + ": " + run.trades.length + ", newest first; click a trade for its chart)";
+    t.onclick = function (ev) {
+      var tr = ev.target.closest ? ev.target.closest("tr.trade") : null;
+      if (tr) showTrade(newest[Number(tr.getAttribute("data-ix"))]);
+    };
+    if (newest.length) showTrade(newest[0]);
+    else window.swDrawTrade(document.getElementById("trade-chart"), { chart: null, symbol: "-", day: "-" }, DATA.sessions, 380);
+  }
+
+  function showTrade(x) {
+    document.getElementById("trade-chart-title").textContent = x.symbol + " " + x.day + ": " + x.entryNy + " to " + x.exitNy + " New York, " + x.exitReason + ", " + fmtUsd(x.pnl) + " (" + x.r.toFixed(2) + " R)";
+    window.swDrawTrade(document.getElementById("trade-chart"), x, DATA.sessions, 380);
+  }
+
+  // The trades of one day (the latest by default), each with its chart.
+  function dayCharts(run) {
+    var box = document.getElementById("day-charts");
+    var pick = document.getElementById("day-pick");
+    var days = [];
+    run.trades.forEach(function (x) {
+      if (days.indexOf(x.day) < 0) days.push(x.day);
+    });
+    days.sort();
+    if (days.length === 0) {
+      box.innerHTML = '<p class="empty-line">no trades in this run</p>';
+      pick.innerHTML = "";
+      return;
+    }
+    pick.innerHTML = days.slice().reverse().map(function (d) {
+      return "<option>" + d + "</option>";
+    }).join("");
+    function draw() {
+      var day = pick.value;
+      var list = run.trades.filter(function (x) {
+        return x.day === day;
+      });
+      box.innerHTML = "";
+      var total = 0;
+      list.slice(0, 12).forEach(function (x) {
+        var fig = document.createElement("figure");
+        fig.className = "day-chart";
+        var cap = document.createElement("figcaption");
+        cap.textContent = x.symbol + " " + x.entryNy + "-" + x.exitNy + " " + x.exitReason + " " + fmtUsd(x.pnl);
+        var c = document.createElement("div");
+        c.className = "lwc";
+        fig.appendChild(cap);
+        fig.appendChild(c);
+        box.appendChild(fig);
+        total += window.swDrawTrade(c, x, DATA.sessions, 260);
+      });
+      if (list.length > 12) box.appendChild(document.createTextNode(list.length - 12 + " more trades that day: click them in the table"));
+      box.setAttribute("data-markers", String(total));
+    }
+    pick.onchange = draw;
+    draw();
+  }
+
+  // Tables computed in Node (report-tables.ts): a table, or its one-line note when it has no rows.
+  function tables(box, list) {
+    box.innerHTML = list.map(function (tb) {
+      var head = "<h3>" + esc(tb.title) + "</h3>";
+      if (!tb.rows.length) return '<div class="table-card" id="table-' + tb.id + '">' + head + '<p class="empty-line">' + esc(tb.note) + "</p></div>";
+      return '<div class="table-card' + (tb.columns.length > 6 ? " wide" : "") + '" id="table-' + tb.id + '">' + head + "<table><tr>" + tb.columns.map(function (c) {
+        return "<th>" + esc(c) + "</th>";
+      }).join("") + "</tr>" + tb.rows.map(function (r) {
+        return "<tr>" + r.map(function (c) {
+          return "<td>" + esc(c) + "</td>";
+        }).join("") + "</tr>";
+      }).join("") + '</table><p class="notes">' + esc(tb.note) + "</p></div>";
+    }).join("");
   }
 
   var sel = document.getElementById("run");
   if (sel) sel.addEventListener("change", drawAll);
+  tables(document.getElementById("page-tables"), DATA.tables);
   drawAll();
 })();
