@@ -1,8 +1,25 @@
 #!/usr/bin/env node
+// Nothing but Node built-ins and plain JavaScript until the version check has passed: on an old
+// Node the CLI's own modules would fail later with a cryptic error.
+/* global URL */
+import { readFileSync } from "node:fs";
+import { nodeRefusal } from "./node-check.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const refusal = nodeRefusal(process.versions.node, pkg.engines?.node);
+if (refusal !== null) {
+  process.stderr.write(`${refusal}\n`);
+  process.exit(1);
+}
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  // Answered before the CLI loads: a version check must be instant.
+  process.stdout.write(`${pkg.version}\n`);
+  process.exit(0);
+}
 // The CLI is written in TypeScript; tsx registers an ESM loader so `npx sizewise` runs it
 // without a build step (Node 20 cannot strip types by itself).
-import { register } from "tsx/esm/api";
-
+const { register } = await import("tsx/esm/api");
 register();
 const { main } = await import("../src/cli/main.ts");
 await main(process.argv);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { registerBacktest } from "./backtest-cmd.ts";
 import { registerCompare } from "./compare-cmd.ts";
@@ -16,11 +17,17 @@ import { registerHalt } from "./halt-cmd.ts";
 import { registerReplay } from "./replay-cmd.ts";
 import { applyHome } from "./home.ts";
 
+/** The version in package.json (bin/sizewise.js answers a bare --version before loading this). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
+
 /** Every command, registered (tests walk it to check each one's help). */
 export function buildProgram(): Command {
   const program = new Command()
     .name("sizewise")
     .description("Explainable position sizing for a Bear Trap paper-trading bot: backtest, compare, paper-trade.")
+    .version(packageVersion(), "-V, --version", "print the version of sizewise")
     .showHelpAfterError()
     .exitOverride()
     .option("--home <dir>", "the folder holding config/local.json, .env and state/ (default: SIZEWISE_HOME, else the project folder)")

@@ -1,5 +1,5 @@
+import { cliTable } from "./colour.ts";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { ALL_MODES } from "../backtest/compare.ts";
 import { MergedBars } from "../data/merged-bars.ts";
@@ -164,7 +164,7 @@ const range = (r: { from: string; to: string; days: number }): string => (r.days
 
 /** One row per fold: its windows, what was fitted on the train window, and trades / return per mode. */
 export function foldTable(folds: readonly FoldJson[], modes: readonly SizingMode[]): string {
-  const t = new Table({ head: ["fold", "train (days)", "purge", "test (days)", "fitted on train", ...modes] });
+  const t = cliTable({ head: ["fold", "train (days)", "purge", "test (days)", "fitted on train", ...modes] });
   for (const f of folds) {
     t.push([f.fold || "holdout", range(f.train), f.purge ? range(f.purge) : "-", range(f.test), fittedCell(f), ...modes.map((m) => (f.modes[m] ? `${f.modes[m].trades} / ${f.modes[m].returnPct.toFixed(2)}%` : "-"))]);
   }

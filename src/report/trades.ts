@@ -94,6 +94,11 @@ export function nyDate(iso: string): string {
   return etDayToIso(ny.etDay(Date.parse(iso)));
 }
 
+/** "2024-04-02 10:42" New York date and time of an ISO time. */
+export function nyStamp(iso: string): string {
+  return Number.isFinite(Date.parse(iso)) ? `${nyDate(iso)} ${nyClock(iso)}` : "-";
+}
+
 /** "10:42" New York time of an ISO time. */
 export function nyClock(iso: string): string {
   const ms = Date.parse(iso);
