@@ -15,6 +15,7 @@ import { registerReport } from "./report-cmd.ts";
 import { registerStatus } from "./status-cmd.ts";
 import { registerHalt } from "./halt-cmd.ts";
 import { registerReplay } from "./replay-cmd.ts";
+import { registerNotify } from "./notify-cmd.ts";
 import { applyHome } from "./home.ts";
 
 /** The version in package.json (bin/sizewise.js answers a bare --version before loading this). */
@@ -56,6 +57,7 @@ Examples (a first session, no keys needed):
   registerStatus(program);
   registerHalt(program);
   registerReplay(program);
+  registerNotify(program);
   program.hook("preAction", (_program, action) => applyHome(program, action));
   return program;
 }
