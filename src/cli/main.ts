@@ -16,6 +16,7 @@ import { registerStatus } from "./status-cmd.ts";
 import { registerHalt } from "./halt-cmd.ts";
 import { registerReplay } from "./replay-cmd.ts";
 import { registerNotify } from "./notify-cmd.ts";
+import { registerDownload } from "./download-cmd.ts";
 import { applyHome } from "./home.ts";
 
 /** The version in package.json (bin/sizewise.js answers a bare --version before loading this). */
@@ -58,6 +59,7 @@ Examples (a first session, no keys needed):
   registerHalt(program);
   registerReplay(program);
   registerNotify(program);
+  registerDownload(program);
   program.hook("preAction", (_program, action) => applyHome(program, action));
   return program;
 }
