@@ -350,8 +350,8 @@
     document.body.setAttribute("data-charts-drawn", String(drawn));
     metricsTable();
     tradeTable(run);
-    tables(document.getElementById("run-tables"), run.tables);
-    dayCharts(run);
+    window.swTables(document.getElementById("run-tables"), run.tables);
+    window.swDayCharts(run, DATA.sessions);
   }
 
   // One row per run, one column per figure: compact for one run and for six.
@@ -404,66 +404,8 @@
     window.swDrawTrade(document.getElementById("trade-chart"), x, DATA.sessions, 380);
   }
 
-  // The trades of one day (the latest by default), each with its chart.
-  function dayCharts(run) {
-    var box = document.getElementById("day-charts");
-    var pick = document.getElementById("day-pick");
-    var days = [];
-    run.trades.forEach(function (x) {
-      if (days.indexOf(x.day) < 0) days.push(x.day);
-    });
-    days.sort();
-    if (days.length === 0) {
-      box.innerHTML = '<p class="empty-line">no trades in this run</p>';
-      pick.innerHTML = "";
-      return;
-    }
-    pick.innerHTML = days.slice().reverse().map(function (d) {
-      return "<option>" + d + "</option>";
-    }).join("");
-    function draw() {
-      var day = pick.value;
-      var list = run.trades.filter(function (x) {
-        return x.day === day;
-      });
-      box.innerHTML = "";
-      var total = 0;
-      list.slice(0, 12).forEach(function (x) {
-        var fig = document.createElement("figure");
-        fig.className = "day-chart";
-        var cap = document.createElement("figcaption");
-        cap.textContent = x.symbol + " " + x.entryNy + "-" + x.exitNy + " " + x.exitReason + " " + fmtUsd(x.pnl);
-        var c = document.createElement("div");
-        c.className = "lwc";
-        fig.appendChild(cap);
-        fig.appendChild(c);
-        box.appendChild(fig);
-        total += window.swDrawTrade(c, x, DATA.sessions, 260);
-      });
-      if (list.length > 12) box.appendChild(document.createTextNode(list.length - 12 + " more trades that day: click them in the table"));
-      box.setAttribute("data-markers", String(total));
-    }
-    pick.onchange = draw;
-    draw();
-  }
-
-  // Tables computed in Node (report-tables.ts): a table, or its one-line note when it has no rows.
-  function tables(box, list) {
-    box.innerHTML = list.map(function (tb) {
-      var head = "<h3>" + esc(tb.title) + "</h3>";
-      if (!tb.rows.length) return '<div class="table-card" id="table-' + tb.id + '">' + head + '<p class="empty-line">' + esc(tb.note) + "</p></div>";
-      return '<div class="table-card' + (tb.columns.length > 6 ? " wide" : "") + '" id="table-' + tb.id + '">' + head + "<table><tr>" + tb.columns.map(function (c) {
-        return "<th>" + esc(c) + "</th>";
-      }).join("") + "</tr>" + tb.rows.map(function (r) {
-        return "<tr>" + r.map(function (c) {
-          return "<td>" + esc(c) + "</td>";
-        }).join("") + "</tr>";
-      }).join("") + '</table><p class="notes">' + esc(tb.note) + "</p></div>";
-    }).join("");
-  }
-
   var sel = document.getElementById("run");
   if (sel) sel.addEventListener("change", drawAll);
-  tables(document.getElementById("page-tables"), DATA.tables);
+  window.swTables(document.getElementById("page-tables"), DATA.tables);
   drawAll();
 })();

@@ -1,7 +1,8 @@
 /* global document, window */
-// Draws one trade's session (see trade-chart.ts) with TradingView's lightweight-charts, inlined
+// Draws each trade's session (see trade-chart.ts) with TradingView's lightweight-charts, inlined
 // before this script as window.LightweightCharts. Times arrive as New York wall-clock seconds, so
-// the chart's UTC axis reads New York time. Plain ES2017: the page must open offline.
+// the chart's UTC axis reads New York time; and lays out the breakdown tables computed in Node.
+// Plain ES2017: the page must open offline.
 (function () {
   "use strict";
   var LWC = window.LightweightCharts;
@@ -75,5 +76,75 @@
     return drawn;
   }
 
+  // The trades of one day (the latest by default), each with its chart.
+  function dayCharts(run, sessions) {
+    var box = document.getElementById("day-charts");
+    var pick = document.getElementById("day-pick");
+    var days = [];
+    run.trades.forEach(function (x) {
+      if (days.indexOf(x.day) < 0) days.push(x.day);
+    });
+    days.sort();
+    if (days.length === 0) {
+      box.innerHTML = '<p class="empty-line">no trades in this run</p>';
+      pick.innerHTML = "";
+      return;
+    }
+    pick.innerHTML = days.slice().reverse().map(function (d) {
+      return "<option>" + d + "</option>";
+    }).join("");
+    function draw() {
+      var day = pick.value;
+      var list = run.trades.filter(function (x) {
+        return x.day === day;
+      });
+      box.innerHTML = "";
+      var total = 0;
+      list.slice(0, 12).forEach(function (x) {
+        var fig = document.createElement("figure");
+        fig.className = "day-chart";
+        var cap = document.createElement("figcaption");
+        cap.textContent = x.symbol + " " + x.entryNy + "-" + x.exitNy + " " + x.exitReason + " " + fmtUsd(x.pnl);
+        var c = document.createElement("div");
+        c.className = "lwc";
+        fig.appendChild(cap);
+        fig.appendChild(c);
+        box.appendChild(fig);
+        total += drawTrade(c, x, sessions, 260);
+      });
+      if (list.length > 12) box.appendChild(document.createTextNode(list.length - 12 + " more trades that day: click them in the table"));
+      box.setAttribute("data-markers", String(total));
+    }
+    pick.onchange = draw;
+    draw();
+  }
+
+  // Tables computed in Node (report-tables.ts): a table, or its one-line note when it has no rows.
+  function tables(box, list) {
+    box.innerHTML = list.map(function (tb) {
+      var head = "<h3>" + esc(tb.title) + "</h3>";
+      if (!tb.rows.length) return '<div class="table-card" id="table-' + tb.id + '">' + head + '<p class="empty-line">' + esc(tb.note) + "</p></div>";
+      return '<div class="table-card' + (tb.columns.length > 6 ? " wide" : "") + '" id="table-' + tb.id + '">' + head + "<table><tr>" + tb.columns.map(function (c) {
+        return "<th>" + esc(c) + "</th>";
+      }).join("") + "</tr>" + tb.rows.map(function (r) {
+        return "<tr>" + r.map(function (c) {
+          return "<td>" + esc(c) + "</td>";
+        }).join("") + "</tr>";
+      }).join("") + '</table><p class="notes">' + esc(tb.note) + "</p></div>";
+    }).join("");
+  }
+
+  function esc(s) {
+    return String(s).replace(/[&<>"]/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c];
+    });
+  }
+
+  function fmtUsd(v) {
+    return (v < 0 ? "-$" : "$") + Math.abs(v).toLocaleString("en-US", { maximumFractionDigits: 2, minimumFractionDigits: 2 });
+  }
+
   window.swDrawTrade = drawTrade;
+  window.swDayCharts = dayCharts;
+  window.swTables = tables;
 })();
