@@ -136,3 +136,31 @@ describe("bar downloads", () => {
     expect(bt.out).toContain("trades");
   });
 });
+
+describe("bar downloads from the local exchange's bars endpoint", () => {
+  it("pages through /v2/stocks/bars over HTTP and writes the same bars the exchange replayed", async () => {
+    const { startExchange } = await import("../../src/exchange/server.ts");
+    const { generateSeries } = await import("../../src/data/generator.ts");
+    const KEY = "PKLOCALTEST00000";
+    const SECRET = "local-secret-local-secret-local-secret00";
+    const series = generateSeries({ seed: 7, symbols: ["AAA", "BBB"], days: 2, startDay: "2024-04-01", calendar: true });
+    nock.enableNetConnect("127.0.0.1");
+    const ex = await startExchange({ keyId: KEY, secretKey: SECRET, bars: series, speed: "max", initialCashUsd: 100_000, frictionPctRoundTrip: 0 });
+    try {
+      // The exchange serves the minutes it has replayed: replay them all first.
+      while (ex.stepBars(10_000) > 0);
+      const out = mkdtempSync(join(tmpdir(), "sw-dl-ex-"));
+      const r = await downloadBars({ ...opts(out, { symbols: ["AAA", "BBB"], from: "2024-04-01", to: "2024-04-02", limit: 500 }), keyId: KEY, secretKey: SECRET, baseUrl: ex.url, fetch: globalThis.fetch });
+      const loaded = loadBarDir(out, { cacheDir: null });
+      for (const s of series) {
+        const got = loaded.series.find((x) => x.symbol === s.symbol)!;
+        expect(got.length, s.symbol).toBe(s.length);
+        expect(Array.from(got.close)).toEqual(Array.from(s.close));
+        expect(r.symbols.find((x) => x.symbol === s.symbol)!.pages).toBe(Math.ceil(s.length / 500));
+      }
+    } finally {
+      await ex.close();
+      nock.disableNetConnect();
+    }
+  }, 60_000);
+});
