@@ -1,10 +1,37 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript; tsx registers an ESM loader so `npx sizewise` runs it
-// without a build step (Node 20 cannot strip types by itself).
-import { register } from "tsx/esm/api";
+// Nothing but Node built-ins and plain JavaScript until the version check has passed: on an old
+// Node the CLI's own modules would fail later with a cryptic error.
+/* global URL */
+import { readFileSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { currentDist } from "./dist-check.js";
+import { nodeRefusal } from "./node-check.js";
 
-register();
-const { main } = await import("../src/cli/main.ts");
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+const refusal = nodeRefusal(process.versions.node, pkg.engines?.node);
+if (refusal !== null) {
+  process.stderr.write(`${refusal}\n`);
+  process.exit(1);
+}
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  // Answered before the CLI loads: a version check must be instant.
+  process.stdout.write(`${pkg.version}\n`);
+  process.exit(0);
+}
+// The compiled CLI (npm run build, run by `prepare` at install) starts in a fraction of the time;
+// without a current build, tsx registers an ESM loader and runs the TypeScript sources (Node 20
+// cannot strip types by itself). SIZEWISE_FROM_SOURCE=1 forces the sources.
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dist = process.env.SIZEWISE_FROM_SOURCE ? null : currentDist(root);
+let main;
+if (dist !== null) {
+  ({ main } = await import(pathToFileURL(dist).href));
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  ({ main } = await import("../src/cli/main.ts"));
+}
 await main(process.argv);
 // Everything is written synchronously by now (state, journal, logs). The SDK leaves 30 s request
 // deadline timers and websocket close timers behind; a finished command must not wait for them.

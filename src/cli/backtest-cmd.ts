@@ -1,5 +1,6 @@
+import { formatUsd } from "../report/format.ts";
+import { cliTable } from "./colour.ts";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { runBacktest, tradeListJson } from "../backtest/run.ts";
 import type { Metrics } from "../backtest/metrics.ts";
@@ -87,7 +88,7 @@ function round(x: number, d: number): number {
 }
 
 export function metricsTable(m: Metrics): string {
-  const t = new Table({ head: ["metric", "value"] });
+  const t = cliTable({ head: ["metric", "value"] });
   const rows: [string, string][] = [
     ["total return", `${m.totalReturnPct.toFixed(2)} %`],
     ["CAGR", `${m.cagrPct.toFixed(2)} %`],
@@ -98,9 +99,9 @@ export function metricsTable(m: Metrics): string {
     ["win rate", `${(m.winRate * 100).toFixed(1)} %`],
     ["profit factor", m.profitFactor.toFixed(2)],
     ["expectancy", `${m.expectancyR.toFixed(3)} R`],
-    ["trade P/L std", `$${m.pnlStd.toFixed(2)}`],
-    ["worst trade", `$${m.worstTrade.toFixed(2)}`],
-    ["worst 10 trades", `$${m.worst10.toFixed(2)}`],
+    ["trade P/L std", formatUsd(m.pnlStd)],
+    ["worst trade", formatUsd(m.worstTrade)],
+    ["worst 10 trades", formatUsd(m.worst10)],
     ["exposure", `${m.exposurePct.toFixed(2)} %`],
   ];
   for (const r of rows) t.push(r);

@@ -1,5 +1,6 @@
+import { formatUsd } from "../report/format.ts";
+import { cliTable } from "./colour.ts";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { ALL_MODES, compareModes, withFixed, type Comparison } from "../backtest/compare.ts";
 import { tradeListJson } from "../backtest/run.ts";
@@ -115,7 +116,7 @@ function compareCommand(o: CompareOptions): void {
   const intervals = comparisonIntervals(cmp, config.execution.initialEquityUsd, boot);
   const mc = mcMethod ? modesMonteCarlo(cmp, config.execution.initialEquityUsd, { method: mcMethod as McMethod, runs: mcRuns, seed: boot.seed, drawdownPct, level: boot.level }) : null;
   if (o.report) {
-    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`, verdictNotes(cmp, intervals));
+    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`, verdictNotes(cmp, intervals), loaded.series);
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
     if (mc) {
       // The comparison report's page is built outside this layer; the distributions get their own page beside it.
@@ -193,8 +194,8 @@ export function modesMonteCarlo(cmp: Comparison, initialEquityUsd: number, o: { 
 }
 
 function modesMonteCarloText(mc: McResult): string {
-  const t = new Table({ head: ["mode", "ending equity p5 / p50 / p95", "max drawdown p50 / p95", `P(drawdown >= ${mc.drawdownPct}%)`, "P(ruin)"] });
-  const usd = (x: number): string => `$${Math.round(x).toLocaleString("en-US")}`;
+  const t = cliTable({ head: ["mode", "ending equity p5 / p50 / p95", "max drawdown p50 / p95", `P(drawdown >= ${mc.drawdownPct}%)`, "P(ruin)"] });
+  const usd = (x: number): string => formatUsd(x, 0);
   for (const r of mc.rules) t.push([r.rule, `${usd(r.endingEquityUsd.p5)} / ${usd(r.endingEquityUsd.p50)} / ${usd(r.endingEquityUsd.p95)}`, `${pct(r.maxDrawdownPct.p50)} / ${pct(r.maxDrawdownPct.p95)}`, pct(r.probDrawdown * 100), pct(r.probRuin * 100)]);
   return [`Monte Carlo (${mc.method}, ${mc.runs} runs, seed ${mc.seed}): each mode's own trades at their dollar P/L, replayed one at a time:`, t.toString()].join("\n");
 }
@@ -203,7 +204,7 @@ const SHORT: Record<Verdict, string> = { better: "better", worse: "worse", "cann
 
 export function compareTables(cmp: Comparison, intervals: IntervalSet | null = null): string {
   const names = cmp.modes.map((r) => r.mode);
-  const m = new Table({ head: ["metric", ...names] });
+  const m = cliTable({ head: ["metric", ...names] });
   const row = (label: string, f: (r: (typeof cmp.modes)[number]) => string): void => {
     m.push([label, ...cmp.modes.map((r) => withInterval(label, f(r), r.mode))]);
   };
@@ -233,17 +234,17 @@ export function compareTables(cmp: Comparison, intervals: IntervalSet | null = n
   row("win rate", (r) => pct(r.run.metrics.winRate * 100));
   row("profit factor", (r) => r.run.metrics.profitFactor.toFixed(2));
   row("expectancy (R)", (r) => r.run.metrics.expectancyR.toFixed(3));
-  row("trade P/L std", (r) => `$${r.run.metrics.pnlStd.toFixed(0)}`);
-  row("worst trade", (r) => `$${r.run.metrics.worstTrade.toFixed(0)}`);
-  row("worst 10", (r) => `$${r.run.metrics.worst10.toFixed(0)}`);
+  row("trade P/L std", (r) => formatUsd(r.run.metrics.pnlStd, 0));
+  row("worst trade", (r) => formatUsd(r.run.metrics.worstTrade, 0));
+  row("worst 10", (r) => formatUsd(r.run.metrics.worst10, 0));
   row("exposure", (r) => pct(r.run.metrics.exposurePct));
-  row("avg risk per trade", (r) => `$${r.run.metrics.avgRiskUsd.toFixed(0)}`);
+  row("avg risk per trade", (r) => formatUsd(r.run.metrics.avgRiskUsd, 0));
   row("P/L per trade (R)", (r) => r.run.metrics.edgeR.toFixed(3));
   row("net P/L (R)", (r) => r.run.metrics.netR.toFixed(2));
   row("trade P/L std (R)", (r) => r.run.metrics.pnlStdR.toFixed(3));
   row("worst 10 (R)", (r) => r.run.metrics.worst10R.toFixed(2));
   const c = criteriaTable(names, (n) => cmp.criteria[n], "vs fixed", intervals);
-  const s = new Table({ head: ["risk at entry", ...names.map((n) => `${n}: share / win`)] });
+  const s = cliTable({ head: ["risk at entry", ...names.map((n) => `${n}: share / win`)] });
   for (let i = 0; i < cmp.modes[0].sizes.length; i++) {
     s.push([cmp.modes[0].sizes[i].bracket, ...cmp.modes.map((r) => {
       const b = r.sizes[i];
@@ -256,7 +257,7 @@ export function compareTables(cmp: Comparison, intervals: IntervalSet | null = n
   const out = [m.toString(), "Criteria against fixed (size-neutral first; the $ rows scale with position size):", c.toString(), pctRulesText(), ...fewNote, ...verdicts, "Size distribution and win rate by size bracket:", s.toString()];
   const fixed = cmp.modes.find((r) => r.mode === "fixed");
   if (fixed && fixed.kelly.length > 0) {
-    const k = new Table({ head: ["Kelly (R multiples)", "trades", "win rate", "payoff", "full", "half", "quarter"] });
+    const k = cliTable({ head: ["Kelly (R multiples)", "trades", "win rate", "payoff", "full", "half", "quarter"] });
     for (const x of fixed.kelly) {
       const who = `${x.strategyId === "*" ? "all" : x.strategyId} / ${x.symbol === "*" ? "all" : x.symbol}`;
       k.push([who, x.n, pct(x.winRate * 100), Number.isFinite(x.payoff) ? x.payoff.toFixed(2) : "-", pct(x.fullKelly * 100), pct(x.halfKelly * 100), pct(x.quarterKelly * 100)]);
@@ -266,7 +267,7 @@ export function compareTables(cmp: Comparison, intervals: IntervalSet | null = n
   for (const r of cmp.modes) {
     const rows = r.calibration.filter((x) => x.n > 0);
     if (rows.length === 0) continue;
-    const t = new Table({ head: ["predicted p", "trades", "mean predicted", "observed win rate"] });
+    const t = cliTable({ head: ["predicted p", "trades", "mean predicted", "observed win rate"] });
     for (const x of rows) t.push([`${x.bucketLo.toFixed(1)}-${x.bucketHi.toFixed(1)}`, x.n, pct((x.meanPredicted ?? 0) * 100), pct((x.observedWinRate ?? 0) * 100)]);
     out.push(`Confidence calibration (${r.mode}): predicted vs observed win rate`, t.toString());
   }
@@ -278,7 +279,7 @@ export function compareTables(cmp: Comparison, intervals: IntervalSet | null = n
  * the dollar ones labelled as scaling with size. Shared by compare, walkforward and experiments.
  */
 export function criteriaTable(columns: readonly string[], of: (column: string) => Criteria | null, corner: string, intervals: IntervalSet | null = null): string {
-  const t = new Table({ head: [corner, ...columns] });
+  const t = cliTable({ head: [corner, ...columns] });
   const rows = (specs: Readonly<Record<string, CriterionSpec>>, group: "sizeNeutral" | "dollars"): void => {
     for (const [k, spec] of Object.entries(specs)) {
       t.push([spec.label, ...columns.map((col) => {

@@ -1,8 +1,8 @@
+import { cliTable } from "./colour.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { MergedBars } from "../data/merged-bars.ts";
 import { loadPlan } from "../experiments/plan.ts";
@@ -98,7 +98,7 @@ async function experimentsCommand(o: ExperimentsCliOptions): Promise<void> {
     process.stderr.write(`report: ${out}\n`);
     return;
   }
-  const t = new Table({ head: ["rank", "variant", ...RANK_HEAD] });
+  const t = cliTable({ head: ["rank", "variant", ...RANK_HEAD] });
   for (const v of report.analysis.ranked) t.push([v.rank ?? "-", v.baseline ? `${v.name} (baseline)` : v.name, ...rankCells(v)]);
   await writeOut(
     [

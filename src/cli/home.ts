@@ -1,6 +1,6 @@
+import { projectDir } from "../io/project-dir.ts";
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 
 /**
@@ -11,8 +11,8 @@ import type { Command } from "commander";
  * the current directory, as any command-line path does.
  */
 
-/** The folder holding package.json and bin/ (src/cli is two levels down). */
-export const PROJECT_DIR = fileURLToPath(new URL("../..", import.meta.url));
+/** The folder holding package.json and bin/ (from the sources or the compiled build alike). */
+export const PROJECT_DIR = projectDir();
 
 /** Set by the command being run (`--home`), else undefined. */
 let homeFlag: string | undefined;

@@ -31,6 +31,12 @@ export function readKeys(env: NodeJS.ProcessEnv, dir: string): ApiKeys | null {
   return fromFile ? { ...fromFile, source: ".env" } : null;
 }
 
+/** The environment with the home's .env under it (a variable set in the environment wins). */
+export function envWithDotEnv(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
+  const file = join(dir, ".env");
+  return existsSync(file) ? { ...envFileVars(file), ...env } : env;
+}
+
 /** `NAME=value` lines of a .env file (quotes and `export` dropped). */
 function envFileVars(file: string): Record<string, string> {
   const vars: Record<string, string> = {};

@@ -1,3 +1,4 @@
+import { colourEnabled } from "./colour.ts";
 import { isatty } from "node:tty";
 import { pino, type DestinationStream, type Logger } from "pino";
 import { prettyFactory } from "pino-pretty";
@@ -70,7 +71,7 @@ export function createLogger(o: LoggerOptions = {}): Logger {
   const pretty = o.pretty ?? (onTerminal && !process.env.CI);
   const out = typeof dest === "number" ? pino.destination({ dest, sync: true }) : dest;
   const scrub = secretScrubber(o.secrets ?? []);
-  const format = pretty ? prettyFactory({ colorize: onTerminal, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }) : undefined;
+  const format = pretty ? prettyFactory({ colorize: colourEnabled({ isTTY: onTerminal }), translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }) : undefined;
   const stream: DestinationStream = { write: (line) => out.write(format ? format(scrub(line)) : scrub(line)) };
   return pino({ name: o.name ?? "sizewise", level: o.level ?? "info", redact: { paths: [...REDACT_PATHS], censor: REDACTED } }, stream);
 }

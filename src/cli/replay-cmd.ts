@@ -1,7 +1,8 @@
+import { formatUsd } from "../report/format.ts";
+import { cliTable } from "./colour.ts";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { parseTradeCsv, type ParsedTrades, type WhatIfTrade } from "../whatif/trade-csv.ts";
 import { asTraded, kellyStats, replayRule, standardRules, toUnits, type RuleResult, type SizingRule } from "../whatif/replay.ts";
 import { allocate, strategyStats } from "../whatif/allocate.ts";
@@ -176,7 +177,7 @@ const MC_TITLE: Record<McMethod, string> = {
 
 /** The percentiles of each rule and its verdicts against fixed fraction on the same sequences. */
 export function mcText(r: McResult, equity: number): string {
-  const t = new Table({ head: ["rule", "ending equity p5 / p50 / p95", "max drawdown p50 / p95", `P(drawdown >= ${r.drawdownPct}%)`, "P(ruin)"], style: { head: [], border: [] } });
+  const t = cliTable({ head: ["rule", "ending equity p5 / p50 / p95", "max drawdown p50 / p95", `P(drawdown >= ${r.drawdownPct}%)`, "P(ruin)"], style: { head: [], border: [] } });
   for (const x of r.rules) t.push([x.rule, `${usd(x.endingEquityUsd.p5)} / ${usd(x.endingEquityUsd.p50)} / ${usd(x.endingEquityUsd.p95)}`, `${pct(x.maxDrawdownPct.p50, 1)} / ${pct(x.maxDrawdownPct.p95, 1)}`, pct(x.probDrawdown * 100, 1), pct(x.probRuin * 100, 1)]);
   const base = r.rules[0]?.rule ?? "-";
   const lines = [
@@ -190,7 +191,7 @@ export function mcText(r: McResult, equity: number): string {
 
 const iso = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const pct = (x: number | null, d = 2): string => (x === null || !Number.isFinite(x) ? "-" : `${x.toFixed(d)}%`);
-const usd = (x: number | null): string => (x === null || !Number.isFinite(x) ? "-" : `${x < 0 ? "-" : ""}$${Math.abs(x).toLocaleString("en-US", { maximumFractionDigits: 0 })}`);
+const usd = (x: number | null): string => (x === null ? "-" : formatUsd(x, 0));
 const num = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : "inf");
 
 function replayText(
@@ -213,19 +214,19 @@ function replayText(
   out.push(
     `Outcomes in units of ${basis === "R" ? "R (the file's R column)" : "one average loss per contract of the strategy (no R column)"}; starting equity ${usd(equity)}; the fixed rules risk ${pct(fraction * 100)} per trade.`,
   );
-  const t = new Table({ head: ["rule", "trades", "ending equity", "return", "CAGR", "max drawdown", "MAR", "max margin", "avg margin"], style: { head: [], border: [] } });
+  const t = cliTable({ head: ["rule", "trades", "ending equity", "return", "CAGR", "max drawdown", "MAR", "max margin", "avg margin"], style: { head: [], border: [] } });
   for (const r of results) {
     t.push([r.rule + (r.ruined ? " (RUINED)" : ""), r.skipped ? `${r.trades} (${r.skipped} skipped)` : r.trades, usd(r.endingEquityUsd), pct(r.totalReturnPct, 1), pct(r.cagrPct, 1), pct(r.maxDrawdownPct, 1), num(r.mar), pct(r.maxMarginPct, 0), pct(r.avgMarginPct, 0)]);
   }
   out.push(t.toString());
   out.push(...results.map((r) => `  ${r.rule}: ${r.describe}`));
-  const k = new Table({ head: ["strategy (whole list)", "trades", "win rate", "avg win", "avg loss", "payoff B", "full Kelly", "half", "quarter", "max open", "avg margin", "max margin", "return on margin"], style: { head: [], border: [] } });
+  const k = cliTable({ head: ["strategy (whole list)", "trades", "win rate", "avg win", "avg loss", "payoff B", "full Kelly", "half", "quarter", "max open", "avg margin", "max margin", "return on margin"], style: { head: [], border: [] } });
   for (const s of strategies) {
     k.push([s.strategy, s.n, pct(s.winRate * 100, 1), num(s.avgWin), num(s.avgLoss), num(s.payoff), pct(s.fullKelly * 100, 1), pct(s.halfKelly * 100, 1), pct(s.quarterKelly * 100, 1), s.maxConcurrent, usd(s.avgMarginUsd), usd(s.maxMarginUsd), pct(s.returnOnMarginPct, 1)]);
   }
   out.push("Per-strategy Kelly (K = W - (1 - W) / B on outcomes in units; hindsight: the whole list):", k.toString());
   if (alloc) {
-    const a = new Table({ head: ["strategy", "half Kelly", "max open", "risk per trade", "peak risk", "capital weight"], style: { head: [], border: [] } });
+    const a = cliTable({ head: ["strategy", "half Kelly", "max open", "risk per trade", "peak risk", "capital weight"], style: { head: [], border: [] } });
     for (const r of alloc.rows) a.push([r.strategy, pct(r.startFraction * 100, 2), r.maxConcurrent, pct(r.riskPerTrade * 100, 2), pct(r.peakRisk * 100, 2), pct(r.weight * 100, 1)]);
     out.push(
       `Allocation under a ${pct(riskLimit * 100, 1)} total-risk limit: each strategy starts at half Kelly; peak risk = risk per trade x its most trades open at once; ${alloc.scale < 1 ? `all scaled by ${alloc.scale.toFixed(3)} to fit the limit` : "the limit is not binding"} (total peak risk ${pct(alloc.totalPeakRisk * 100, 2)}).`,

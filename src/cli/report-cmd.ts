@@ -4,12 +4,15 @@ import type { BracketRow } from "../backtest/compare.ts";
 import type { CalibrationRow } from "../sizing/calibration.ts";
 import { parseQTable, type QTable } from "../sizing/rl/index.ts";
 import { renderReport } from "../report/html.ts";
-import { reportRun, type ReportData, type ReportRun } from "../report/report-data.ts";
+import { ChartBars, chartNotes, reportRun, type ReportData, type ReportRun } from "../report/report-data.ts";
+import { loadBarDir } from "../data/load-dir.ts";
+import { nyDate } from "../report/trades.ts";
 import { readStateFile, tradeListInput, tradeListModes } from "../report/journal-source.ts";
 import { loadReview, withReviewSource, type LoadedReview, type ReviewSourceOptions } from "./review-input.ts";
 
 interface ReportOptions extends ReviewSourceOptions {
   out?: string;
+  data?: string;
 }
 
 /** `sizewise report`: one self-contained HTML file with the charts and the trade table. */
@@ -21,12 +24,14 @@ export function registerReport(program: Command): void {
     "range",
   )
     .option("--out <file>", "where to write the HTML (default: <state>/report.html, or next to --input)")
+    .option("--data <dir>", "the bar files the trades ran on (SYMBOL.csv[.gz]): each trade gets a chart of its session, and equity a buy-and-hold benchmark")
     .addHelpText(
       "after",
       `
 Examples:
   $ npx sizewise report                                         # the journal in ./state -> state/report.html
   $ npx sizewise report --state /tmp/x --from 2024-01-01 --to 2024-01-31 --out january.html
+  $ npx sizewise report --data ../shared/data/bars/1min/2024q2            # with a chart of every trade
   $ npx sizewise compare --json > cmp.json && npx sizewise report --input cmp.json --out compare.html
   $ npx sizewise compare --report compare.html                  # the same, in one step`,
     )
@@ -36,14 +41,24 @@ Examples:
 function reportCommand(o: ReportOptions): void {
   const r = loadReview(o, true);
   if (r.dates.length === 0) throw new Error(`nothing to report between ${o.from ?? "the start"} and ${o.to ?? "the end"}`);
-  const data = o.input ? inputReport(o, r) : journalReport(o, r);
+  const bars = o.data ? reportBars(o.data, r) : undefined;
+  const data = o.input ? inputReport(o, r, bars) : journalReport(o, r, bars);
   const out = o.out ?? (o.input ? `${o.input.replace(/\.json$/i, "")}.html` : `${o.state}/report.html`);
   writeFileSync(out, renderReport(data));
   const trades = data.runs.reduce((a, x) => a + x.trades.length, 0);
   process.stdout.write(`report: ${out} (${data.runs.length} run${data.runs.length === 1 ? "" : "s"}, ${trades} trades, ${r.dates[0]}..${r.dates[r.dates.length - 1]}); open it in a browser, no network needed\n`);
 }
 
-function journalReport(o: ReportOptions, r: LoadedReview): ReportData {
+/** The bars of the traded symbols over the reported days (entries may precede the first exit day). */
+function reportBars(dir: string, r: LoadedReview): ChartBars {
+  const symbols = [...new Set(r.input.trades.map((t) => t.symbol))];
+  const entryDays = r.input.trades.map((t) => nyDate(t.entryTime)).sort();
+  const from = [r.dates[0], entryDays[0] ?? r.dates[0]].sort()[0];
+  const loaded = loadBarDir(dir, { symbols: symbols.length ? symbols : undefined, fromDay: from, toDay: r.dates[r.dates.length - 1], cacheDir: null });
+  return new ChartBars(loaded.series);
+}
+
+function journalReport(o: ReportOptions, r: LoadedReview, bars: ChartBars | undefined): ReportData {
   const state = readStateFile(o.state);
   let qTable: QTable | null = null;
   const notes: string[] = [];
@@ -56,17 +71,18 @@ function journalReport(o: ReportOptions, r: LoadedReview): ReportData {
   }
   const from = r.dates[0];
   const to = r.dates[r.dates.length - 1];
-  const run = reportRun("journal", r.input, { config: r.config, qTable, from, to });
+  const run = reportRun("journal", r.input, { config: r.config, qTable, from, to, bars });
   const broker = state?.run?.broker ?? "unknown broker";
   notes.push(
     "Equity is each day's closing equity from the journal's summary events; P/L by day is that day's realised P/L.",
     "Kelly edge, calibration and RL convergence are rebuilt from the journal's sizing decisions and exits.",
   );
-  return { title: `sizewise report: ${o.state}`, subtitle: `journal ${from}..${to}, ${broker}, ${run.trades.length} trades`, generatedAt: new Date().toISOString(), runs: [run], notes };
+  notes.push(...chartNotes(bars));
+  return { title: `sizewise report: ${o.state}`, subtitle: `journal ${from}..${to}, ${broker}, ${run.trades.length} trades`, generatedAt: new Date().toISOString(), runs: [run], notes, sessions: bars?.json() ?? {}, tables: [] };
 }
 
 /** A backtest's (one run) or a compare's or walk-forward's (one run per mode) JSON output. */
-function inputReport(o: ReportOptions, r: LoadedReview): ReportData {
+function inputReport(o: ReportOptions, r: LoadedReview, bars: ChartBars | undefined): ReportData {
   const json = r.json as Record<string, unknown>;
   const modes = o.mode ? [o.mode] : tradeListModes(json);
   const perMode = (json.modes ?? (json.outOfSample as Record<string, unknown> | undefined)?.modes ?? {}) as Record<string, { sizeDistribution?: BracketRow[]; calibration?: CalibrationRow[] }>;
@@ -81,6 +97,7 @@ function inputReport(o: ReportOptions, r: LoadedReview): ReportData {
       calibration: whole ? perMode[m]?.calibration : undefined,
       from,
       to,
+      bars,
     });
   });
   return {
@@ -88,6 +105,8 @@ function inputReport(o: ReportOptions, r: LoadedReview): ReportData {
     subtitle: `${runs.length > 1 ? `${runs.length} sizing modes side by side` : `sizing mode ${runs[0]?.name ?? "-"}`}, ${r.dates[0]}..${r.dates[r.dates.length - 1]}`,
     generatedAt: new Date().toISOString(),
     runs,
-    notes: ["Equity is the starting equity (execution.initialEquityUsd) plus closed-trade P/L by exit day.", "The RL charts show the multiplier last chosen per state: a JSON output carries no Q-table."],
+    notes: ["Equity is the starting equity (execution.initialEquityUsd) plus closed-trade P/L by exit day.", "The RL charts show the multiplier last chosen per state: a JSON output carries no Q-table.", ...chartNotes(bars)],
+    sessions: bars?.json() ?? {},
+    tables: [],
   };
 }

@@ -1,6 +1,8 @@
+import { formatUsd } from "../report/format.ts";
+import { nyStamp } from "../report/trades.ts";
+import { cliTable } from "./colour.ts";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import type { Logger } from "pino";
 import { resolveConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
@@ -149,11 +151,11 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
           progress.stop();
           release();
         });
-        const t = new Table({ head: ["symbol", "entry", "exit", "shares", "R", "P/L", "exit reason"] });
-        for (const x of r.trades) t.push([x.symbol, x.entryTime, x.exitTime, x.shares, x.rMultiple.toFixed(2), x.pnlUsd.toFixed(2), x.exitReason]);
+        const t = cliTable({ head: ["symbol", "entry (New York)", "exit (New York)", "shares", "R", "P/L", "exit reason"] });
+        for (const x of r.trades) t.push([x.symbol, nyStamp(x.entryTime), nyStamp(x.exitTime), x.shares, x.rMultiple.toFixed(2), formatUsd(x.pnlUsd), x.exitReason]);
         const how = r.resumed ? `resumed the session (${r.recovery.replayedBars} bars replayed, ${r.recovery.adoptedOrders} orders adopted), then replayed` : "replayed";
         process.stdout.write(
-          `${t.toString()}\n${r.stoppedEarly ? "stopped by signal after" : how} ${r.minutes} minutes, ${r.bars} bars over the Alpaca protocol; ${r.trades.length} trades; equity $${r.finalEquityUsd.toFixed(2)}\n` +
+          `${t.toString()}\n${r.stoppedEarly ? "stopped by signal after" : how} ${r.minutes} minutes, ${r.bars} bars over the Alpaca protocol; ${r.trades.length} trades; equity ${formatUsd(r.finalEquityUsd)}\n` +
             `journal: ${o.state}/journal/ (${r.journalDays.length} days), state: ${o.state}/state.json\n`,
         );
         return;

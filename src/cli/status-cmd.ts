@@ -1,5 +1,5 @@
+import { cliTable } from "./colour.ts";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { readStatus, type StatusReport } from "../report/status.ts";
 import { money, usd } from "../report/journal-text.ts";
@@ -50,7 +50,7 @@ export function statusText(s: StatusReport): string {
   ];
   if (s.positions.length === 0) lines.push("Positions: none open");
   else {
-    const t = new Table({ head: ["symbol", "shares", "avg entry", "last", "unrealised", "stop", "template", "next step"], style: { head: [], border: [] } });
+    const t = cliTable({ head: ["symbol", "shares", "avg entry", "last", "unrealised", "stop", "template", "next step"], style: { head: [], border: [] } });
     for (const p of s.positions) {
       t.push([p.symbol, p.shares, p.avgEntryUsd.toFixed(4), p.lastPriceUsd === null ? "-" : `${p.lastPriceUsd.toFixed(4)} (${nyClock(p.lastPriceTime ?? "")})`, p.unrealizedUsd === null ? "-" : usd(p.unrealizedUsd), p.stopUsd.toFixed(4), p.template ?? "-", p.next]);
     }

@@ -1,6 +1,6 @@
+import { cliTable } from "./colour.ts";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { fitRegimeModel } from "../regime/fit.ts";
 import { progressBar } from "./progress.ts";
@@ -93,20 +93,20 @@ function trainCommand(o: TrainOptions): void {
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 function confusionTable(r: InSampleReport): string {
-  const t = new Table({ head: ["actual \\ predicted", ...REGIMES, "trades"] });
+  const t = cliTable({ head: ["actual \\ predicted", ...REGIMES, "trades"] });
   REGIMES.forEach((a, i) => t.push([a, ...r.confusion[i].map(String), String(r.confusion[i].reduce((x, y) => x + y, 0))]));
   return t.toString();
 }
 
 function outcomeTable(r: InSampleReport): string {
-  const t = new Table({ head: ["regime", "tree's class: trades", "win rate", "avg R", "classifier call: trades", "win rate", "avg R"] });
+  const t = cliTable({ head: ["regime", "tree's class: trades", "win rate", "avg R", "classifier call: trades", "win rate", "avg R"] });
   const cells = (o: RegimeOutcome): string[] => [String(o.trades), o.winRate === null ? "-" : pct(o.winRate), o.avgR === null ? "-" : o.avgR.toFixed(3)];
   REGIMES.forEach((reg, i) => t.push([reg, ...cells(r.byPredicted[i]), ...cells(r.byCall[i])]));
   return t.toString();
 }
 
 function importanceTable(r: InSampleReport): string {
-  const t = new Table({ head: ["feature", "importance", "splits"] });
+  const t = cliTable({ head: ["feature", "importance", "splits"] });
   for (const x of r.importance) t.push([x.feature, x.importance.toFixed(3), String(x.splits)]);
   return t.toString();
 }

@@ -1,5 +1,5 @@
+import { cliTable } from "./colour.ts";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { trainRl } from "../backtest/train-rl.ts";
 import { loadQTable, saveQTable } from "../sizing/rl/index.ts";
@@ -38,7 +38,7 @@ export function registerTrainRl(program: Command): void {
         process.stdout.write(`${JSON.stringify({ out, passes: res.passes, greedy: res.table.stats().greedy })}\n`);
         return;
       }
-      const t = new Table({ head: ["pass", "trades", "return %", "epsilon", "states", "updates", "mean reward"] });
+      const t = cliTable({ head: ["pass", "trades", "return %", "epsilon", "states", "updates", "mean reward"] });
       for (const p of res.passes) t.push([p.pass, p.trades, p.totalReturnPct.toFixed(2), p.epsilon.toFixed(3), p.states, p.totalUpdates, p.meanReward.toFixed(3)]);
       process.stdout.write(`${t.toString()}\nQ-table written to ${out}\n`);
     });

@@ -1,5 +1,5 @@
+import { cliTable } from "./colour.ts";
 import type { Command } from "commander";
-import Table from "cli-table3";
 import { resolveConfig } from "../config/load.ts";
 import { ALL_MODES } from "../backtest/compare.ts";
 import { MergedBars } from "../data/merged-bars.ts";
@@ -19,6 +19,8 @@ import { lazyProgressBar } from "./progress.ts";
 import { writeOut } from "./stdout.ts";
 import { writeComparisonReport } from "./report-file.ts";
 import { homeDir } from "./home.ts";
+import { formatPct } from "../report/format.ts";
+import type { ReportTable } from "../report/report-tables.ts";
 
 interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions, BootstrapCliOptions {
   online?: boolean;
@@ -128,7 +130,7 @@ async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
     writeComparisonReport(o.report, wf.outOfSample.comparison, config, "sizewise walkforward (out of sample)", `${bars.symbols.length} symbols, ${origin}; folds train/purge/test ${span} trading days, test windows stitched`, [
       "Every learned piece was fitted on the train windows only; these figures are the test windows, stitched.",
       ...verdictNotes(wf.outOfSample.comparison, comparisonIntervals(wf.outOfSample.comparison, wf.outOfSample.initialEquityUsd, boot)),
-    ]);
+    ], loaded.series, [foldReportTable(wf.outOfSample.folds.map(foldJson), wf.modes)]);
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
   }
   if (o.json) {
@@ -162,11 +164,22 @@ const range = (r: { from: string; to: string; days: number }): string => (r.days
 
 /** One row per fold: its windows, what was fitted on the train window, and trades / return per mode. */
 export function foldTable(folds: readonly FoldJson[], modes: readonly SizingMode[]): string {
-  const t = new Table({ head: ["fold", "train (days)", "purge", "test (days)", "fitted on train", ...modes] });
+  const t = cliTable({ head: ["fold", "train (days)", "purge", "test (days)", "fitted on train", ...modes] });
   for (const f of folds) {
     t.push([f.fold || "holdout", range(f.train), f.purge ? range(f.purge) : "-", range(f.test), fittedCell(f), ...modes.map((m) => (f.modes[m] ? `${f.modes[m].trades} / ${f.modes[m].returnPct.toFixed(2)}%` : "-"))]);
   }
   return t.toString();
+}
+
+/** The fold table as the HTML report shows it. */
+export function foldReportTable(folds: readonly FoldJson[], modes: readonly SizingMode[]): ReportTable {
+  return {
+    id: "folds",
+    title: "Walk-forward folds",
+    note: folds.length === 0 ? "no folds: the data is shorter than one train + purge + test window" : "per mode: the test window's trades / return; every learned piece was fitted on the train window only",
+    columns: ["fold", "train (days)", "purge", "test (days)", "fitted on train", ...modes],
+    rows: folds.map((f) => [String(f.fold || "holdout"), range(f.train), f.purge ? range(f.purge) : "-", range(f.test), fittedCell(f).replace("\n", "; "), ...modes.map((m) => (f.modes[m] ? `${f.modes[m].trades} / ${formatPct(f.modes[m].returnPct)}` : "-"))]),
+  };
 }
 
 /** The regime tree and the fullest learning mode's pieces, in a few words. */

@@ -1,3 +1,4 @@
+import { notifySchema } from "../notify/config.ts";
 import { z } from "zod";
 import { rlConfigSchema } from "../sizing/rl/config.ts";
 import { ENTRY_FEATURE_NAMES, MOMENTUM_LOOKBACKS } from "../features/catalogue.ts";
@@ -410,6 +411,7 @@ export const configSchema = z
     daemon: daemonSchema.default(() => daemonSchema.parse({})).describe("The paper-trading daemon: market-data feed, restarts, schedules, stream reconnects."),
     regime: regimeSchema.default(() => regimeSchema.parse({})).describe("The regime model (SPEC section 2): features, tree, fail-safes and labels."),
     data: dataSchema.default(() => dataSchema.parse({})).describe("Plausibility of bars: time range, market sessions, price range and jumps; a bar that fails is refused, counted and named."),
+    notify: notifySchema.default(() => notifySchema.parse({})).describe("Alerts to a webhook (Slack, Discord, any JSON receiver) or Telegram: fills, exits, halts, errors, reconcile differences, the day's summary."),
   })
   .strict();
 

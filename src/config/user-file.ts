@@ -1,6 +1,6 @@
+import { projectDir } from "../io/project-dir.ts";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join, relative, resolve } from "node:path";
 import { writeFileAtomicSync } from "../io/atomic-file.ts";
 import { ConfigError, withoutSchemaRef } from "./load.ts";
 import { configSchema, type Config } from "./schema.ts";
@@ -187,7 +187,7 @@ function pruneEmpty(o: JsonObject): JsonObject {
 
 /** The repo's config/schema.json as a path relative to the user file, for its "$schema" pointer. */
 export function schemaRefFor(file: string): string {
-  const schema = fileURLToPath(new URL("../../config/schema.json", import.meta.url));
+  const schema = join(projectDir(), "config", "schema.json");
   const rel = relative(dirname(file), schema);
   return rel.startsWith(".") ? rel : `./${rel}`;
 }

@@ -1,14 +1,32 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { ReportData } from "./report-data.ts";
 
 /**
  * One self-contained HTML file: the data as JSON in the page, drawn into inline SVG by a small
- * script in the page. No network, no CDN: it opens from a disk, a mail attachment, an archive.
+ * script in the page, and each trade's session as a candlestick chart by TradingView's
+ * lightweight-charts (inlined). No network, no CDN: it opens from a disk, a mail attachment, an archive.
  * Each chart, once drawn, carries data-drawn="<marks drawn>" and the body data-charts-drawn, so a
  * headless browser can check that the charts really drew.
  */
 
 const CLIENT_JS = readFileSync(new URL("./report-client.js", import.meta.url), "utf8");
+const TRADE_JS = readFileSync(new URL("./report-trade-client.js", import.meta.url), "utf8");
+
+let lwc: string | null = null;
+/**
+ * TradingView's lightweight-charts standalone build (it defines window.LightweightCharts), read
+ * from node_modules when a report is written, never fetched: the page must open offline.
+ */
+function lightweightChartsJs(): string {
+  if (lwc === null) {
+    const pkg = createRequire(import.meta.url).resolve("lightweight-charts/package.json");
+    // "</script" would end the inline script early; the build has none today, this keeps it so.
+    lwc = readFileSync(join(dirname(pkg), "dist/lightweight-charts.standalone.production.js"), "utf8").replace(/<\/script/gi, "<\\/script");
+  }
+  return lwc;
+}
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 
@@ -61,6 +79,19 @@ figure.chart { margin: 0; padding: 10px 12px; background: var(--card); border-ra
 figcaption b { display: block; }
 figcaption span { color: var(--muted); font-size: 12px; }
 figure svg { width: 100%; height: 240px; display: block; }
+.empty-line { color: var(--muted); margin: 6px 0; }
+.scroll-x { overflow-x: auto; max-width: 100%; }
+#trade-chart { min-height: 380px; background: #fff; border: 1px solid var(--grid); border-radius: 6px; }
+.day-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(460px, 1fr)); gap: 12px; }
+figure.day-chart { margin: 0; padding: 6px; background: var(--card); border-radius: 8px; }
+figure.day-chart figcaption { font-size: 12px; margin-bottom: 4px; }
+.lwc { min-height: 260px; background: #fff; }
+.chart-note { color: var(--muted); font-size: 12px; margin: 2px 0 0; }
+.tables { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 14px; }
+.table-card { background: var(--card); border-radius: 8px; padding: 8px 12px; overflow-x: auto; }
+.table-card.wide { grid-column: 1 / -1; }
+.table-card h3 { margin: 0 0 6px; font-size: 15px; }
+tr.trade { cursor: pointer; } tr.trade:hover td { background: #eef4fb; }
 .legend { font-size: 12px; color: var(--muted); min-height: 16px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 10px; border-radius: 2px; }
 .pos { color: var(--up); } .neg { color: var(--down); }
@@ -73,15 +104,26 @@ svg text { font-size: 11px; fill: var(--muted); }
 <body data-charts-drawn="0">
 <header><h1>${escapeHtml(data.title)}</h1><p>${escapeHtml(data.subtitle)} &middot; generated ${escapeHtml(data.generatedAt)}</p></header>
 <main>
-<section id="metrics"><h2>Key figures</h2><div id="metrics-table"></div></section>
+<section id="metrics"><h2>Key figures</h2><div id="metrics-table" class="scroll-x"></div></section>
+<section><div id="page-tables" class="tables"></div></section>
 <div class="controls">${data.runs.length > 1 ? `<label>Run shown in the per-run charts and the trade table: <select id="run">${runOptions}</select></label>` : ""}</div>
 <section class="grid">
 ${figures}
 </section>
+<section><h2>Breakdown</h2><div id="run-tables" class="tables"></div></section>
+<section><h2>Trade chart <small id="trade-chart-title"></small></h2><div id="trade-chart"></div>
+<p class="notes">New York time. Markers: session low (purple dot), break (red square), reclaim candle (amber dot), entry and adds (green arrows), exits (blue arrows); dashed lines: stop (red), targets (green); dotted: the support that broke.</p></section>
 <section><h2>Trades <small id="trade-count"></small></h2><div class="trades"><table id="trade-table"></table></div></section>
+<section><h2>Trades of one day <select id="day-pick"></select></h2><div id="day-charts" class="day-grid"></div></section>
 ${data.notes.length ? `<section class="notes"><h3>Notes</h3><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul></section>` : ""}
 </main>
 <script id="report-data" type="application/json">${scriptJson(data)}</script>
+<script>
+${lightweightChartsJs()}
+</script>
+<script>
+${TRADE_JS}
+</script>
 <script>
 ${CLIENT_JS}
 </script>

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readJournal, type JournalEvent } from "../store/journal.ts";
 import { parseState, type StoreState } from "../store/state-schema.ts";
+import type { TradeLeg, TradeLegs } from "./trade-chart.ts";
 import { nyDate, sizingOf, type ReviewDayEnd, type ReviewDecision, type ReviewEvent, type ReviewInput, type ReviewSizing, type ReviewTrade } from "./trades.ts";
 
 /**
@@ -52,12 +53,28 @@ export function journalInput(stateDir: string, days: readonly JournalDay[], stat
   const rejections: ReviewEvent[] = [];
   const configChanges: ReviewEvent[] = [];
   let modeInForce: string | null = null;
+  const lastStop = new Map<string, number>();
+  const entryStop = new Map<string, number>();
+  const fills = new Map<string, { entries: TradeLeg[]; exits: TradeLeg[] }>();
   for (const { date, events } of days) {
     for (const e of events) {
       switch (e.type) {
         case "startup":
           modeInForce = typeof e.sizingMode === "string" ? e.sizingMode : modeInForce;
           break;
+        case "signal":
+          if (Number.isFinite(num(e.stop))) lastStop.set(String(e.symbol), num(e.stop));
+          break;
+        case "fill": {
+          // A fill's client order id is its trade's entry id, or that id plus ".<leg>" (adds, exits).
+          const coid = String(e.clientOrderId);
+          const trade = String(e.purpose) === "entry" ? coid : ([...fills.keys()].find((k) => coid.startsWith(`${k}.`)) ?? coid);
+          const leg = { time: e.ts, priceUsd: num(e.price), shares: num(e.qty), reason: String(e.purpose ?? e.side) };
+          const f = fills.get(trade) ?? { entries: [], exits: [] };
+          (e.side === "buy" ? f.entries : f.exits).push(leg);
+          fills.set(trade, f);
+          break;
+        }
         case "sizing": {
           const s = sizingOf(e);
           lastSizing.set(String(e.symbol), s);
@@ -66,10 +83,18 @@ export function journalInput(stateDir: string, days: readonly JournalDay[], stat
         }
         case "order_submitted": {
           const s = lastSizing.get(String(e.symbol));
+          if (String(e.purpose ?? "") === "entry" && s === undefined) {
+            const stop = lastStop.get(String(e.symbol));
+            if (stop !== undefined) entryStop.set(String(e.clientOrderId), stop);
+          }
           const coid = String(e.clientOrderId);
           const purpose = String(e.purpose ?? "");
           if (s === undefined) break;
-          if (purpose === "entry") entrySizing.set(coid, s);
+          if (purpose === "entry") {
+            entrySizing.set(coid, s);
+            const stop = lastStop.get(String(e.symbol));
+            if (stop !== undefined) entryStop.set(coid, stop);
+          }
           else if (purpose.startsWith("add")) {
             const parent = [...entrySizing.keys()].find((id) => coid.startsWith(`${id}.`));
             if (parent !== undefined) addSizing.set(parent, [...(addSizing.get(parent) ?? []), s]);
@@ -87,6 +112,7 @@ export function journalInput(stateDir: string, days: readonly JournalDay[], stat
             mode: s?.mode ?? modeInForce,
             sizing: s ?? (typeof e.sizing === "string" ? { ...EMPTY_SIZING, summary: e.sizing, mode: modeInForce } : null),
             adds: addSizing.get(id) ?? [],
+            legs: { entries: fills.get(id)?.entries ?? [], exits: fills.get(id)?.exits ?? [], stopUsd: entryStop.get(id) ?? null, reclaimedLevelUsd: null },
           });
           break;
         }
@@ -144,6 +170,19 @@ function tradeFields(o: Record<string, unknown>): Pick<ReviewTrade, "id" | "symb
   };
 }
 
+function legsOf(x: unknown): TradeLeg[] {
+  if (!Array.isArray(x)) return [];
+  return (x as Record<string, unknown>[]).map((l) => ({ time: String(l.time), priceUsd: num(l.price), shares: num(l.shares), reason: String(l.reason ?? "") })).filter((l) => Number.isFinite(l.priceUsd) && Number.isFinite(Date.parse(l.time)));
+}
+
+/** A trade list entry's fills, stop and the signal's reclaimed level (backtest/compare --json). */
+function listLegs(o: Record<string, unknown>): TradeLegs {
+  const signal = (o.signal ?? {}) as Record<string, unknown>;
+  const stop = num(o.stop);
+  const level = num(signal.reclaimedLevel);
+  return { entries: legsOf(o.entries), exits: legsOf(o.exits), stopUsd: Number.isFinite(stop) ? stop : null, reclaimedLevelUsd: Number.isFinite(level) ? level : null };
+}
+
 const EMPTY_SIZING: ReviewSizing = { mode: null, summary: "", qtyShares: NaN, riskPct: null, cap: null, factors: [], template: null, regime: null, probability: null };
 
 /** The trade list of `backtest --json`, `compare --json` (one mode) or `walkforward --json` (out of sample, one mode). */
@@ -160,6 +199,7 @@ export function tradeListInput(source: string, json: unknown, initialEquityUsd: 
         mode: s?.mode ?? mode ?? null,
         sizing: s,
         adds: Array.isArray(o.addSizing) ? (o.addSizing as Record<string, unknown>[]).map(sizingOf) : [],
+        legs: listLegs(o),
       };
     })
     .sort((a, b) => a.exitTime.localeCompare(b.exitTime));

@@ -1,11 +1,12 @@
+import { formatUsd } from "./format.ts";
 import Table from "cli-table3";
 import { nyClock, type ReviewSizing, type ReviewTrade } from "./trades.ts";
 import type { DayReview, PeriodSummary } from "./review.ts";
 
 /** The journal review as terminal tables or Markdown. */
 
-export const usd = (x: number): string => `${x < 0 ? "-" : x > 0 ? "+" : ""}$${Math.abs(x).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-export const money = (x: number | null): string => (x === null || !Number.isFinite(x) ? "-" : `$${x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+export const usd = (x: number): string => formatUsd(x, 2, true);
+export const money = (x: number | null): string => (x === null ? "-" : formatUsd(x));
 const price = (x: number): string => (Number.isFinite(x) ? (x < 10 ? x.toFixed(4) : x.toFixed(2)) : "-");
 const pct = (x: number | null, d = 1): string => (x === null || !Number.isFinite(x) ? "-" : `${x.toFixed(d)}%`);
 const weekday = (date: string): string => ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][new Date(`${date}T12:00:00Z`).getUTCDay()];

@@ -1,3 +1,4 @@
+import { formatUsd } from "./format.ts";
 import type { McResult, McRuleResult } from "../whatif/monte-carlo.ts";
 
 /**
@@ -7,7 +8,7 @@ import type { McResult, McRuleResult } from "../whatif/monte-carlo.ts";
  */
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
-const usd = (x: number): string => `${x < 0 ? "-" : ""}$${Math.abs(x).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+const usd = (x: number): string => formatUsd(x, 0);
 const pct = (x: number, d = 1): string => `${x.toFixed(d)}%`;
 
 const W = 360;

@@ -1,4 +1,4 @@
-/* global document */
+/* global document, window */
 // Draws the sizewise report (see html.ts) into inline SVG. Plain ES2017, no dependencies: the
 // page must open offline from a file. Every chart sets data-drawn="<marks>" when drawn.
 (function () {
@@ -53,6 +53,9 @@
   function frame(fig, lo, hi, nx, yFmt) {
     var svg = fig.querySelector("svg");
     while (svg.firstChild) svg.removeChild(svg.firstChild);
+    svg.style.display = "";
+    var line = fig.querySelector(".empty-line");
+    if (line) line.parentNode.removeChild(line);
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     var ticks = niceTicks(lo, hi, 5);
     var y0 = Math.min(lo, ticks[0]);
@@ -102,11 +105,14 @@
     });
   }
 
+  // A panel without data says so in one line instead of drawing empty axes.
   function empty(fig, why) {
-    var f = frame(fig, 0, 1, 1, function () {
-      return "";
-    });
-    el("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, f.svg, why);
+    var svg = fig.querySelector("svg");
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    svg.style.display = "none";
+    var line = fig.querySelector(".empty-line") || fig.appendChild(document.createElement("p"));
+    line.className = "empty-line";
+    line.textContent = why;
     fig.querySelector(".legend").textContent = "";
     fig.setAttribute("data-drawn", "empty");
     return 0;
@@ -143,7 +149,7 @@
         pen = true;
       });
       if (!d) return;
-      if (opts.area) {
+      if (opts.area && series.length <= 2) {
         el("path", { d: d + "L" + f.x(s.values.length - 1).toFixed(1) + " " + f.y(0) + "L" + f.x(0) + " " + f.y(0) + "Z", fill: s.color, opacity: 0.12 }, f.svg);
       }
       var p = el("path", { d: d, fill: "none", stroke: s.color, "stroke-width": 1.8, "stroke-dasharray": s.dash || "" }, f.svg);
@@ -267,6 +273,16 @@
     var run = DATA.runs[runIx];
     var drawn = 0;
     var eq = alignedDaily("equity");
+    var bench = run.benchmark || null;
+    if (bench && bench.length) {
+      var bBy = {};
+      bench.forEach(function (d) {
+        bBy[d.day] = d.equityUsd;
+      });
+      eq.series.push({ name: "buy & hold of the traded symbols", color: "#9aa5b1", dash: "5 4", values: eq.labels.map(function (d) {
+        return bBy[d] === undefined ? null : bBy[d];
+      }) });
+    }
     drawn += lineChart(fig("equity"), eq.labels, eq.series, fmtNum, { emptyText: "no trading day finished yet" }) > 0 ? 1 : 0;
     var dd = alignedDaily("drawdown");
     drawn += lineChart(fig("drawdown"), dd.labels, dd.series, fmtPct, { area: true, includeZero: true, emptyText: "no trading day finished yet" }) > 0 ? 1 : 0;
@@ -334,6 +350,8 @@
     document.body.setAttribute("data-charts-drawn", String(drawn));
     metricsTable();
     tradeTable(run);
+    window.swTables(document.getElementById("run-tables"), run.tables);
+    window.swDayCharts(run, DATA.sessions);
   }
 
   // One row per run, one column per figure: compact for one run and for six.
@@ -359,15 +377,12 @@
     });
   }
 
-  function hhmm(iso) {
-    return iso ? iso.slice(11, 16) : "-";
-  }
-
   function tradeTable(run) {
     var t = document.getElementById("trade-table");
-    var cols = ["day", "symbol", "entry (UTC)", "exit (UTC)", "shares", "entry $", "exit $", "R", "P/L", "risk %", "exit reason", "regime", "template", "mode", "sizing"];
-    var rows = run.trades.slice().reverse().map(function (x) {
-      return "<tr><td>" + [x.day, esc(x.symbol), hhmm(x.entryTime), hhmm(x.exitTime), x.shares, x.entryPrice, x.exitPrice, x.r.toFixed(2)].join("</td><td>") +
+    var cols = ["day", "symbol", "entry (New York)", "exit (New York)", "shares", "entry $", "exit $", "R", "P/L", "risk %", "exit reason", "regime", "template", "mode", "sizing"];
+    var newest = run.trades.slice().reverse();
+    var rows = newest.map(function (x, i) {
+      return '<tr class="trade" data-ix="' + i + '"><td>' + [x.day, esc(x.symbol), x.entryNy, x.exitNy, x.shares, x.entryPrice, x.exitPrice, x.r.toFixed(2)].join("</td><td>") +
         '</td><td class="' + (x.pnl >= 0 ? "pos" : "neg") + '">' + fmtUsd(x.pnl) + "</td><td>" +
         [x.riskPct === null ? "-" : x.riskPct.toFixed(2), esc(x.exitReason), esc(x.regime || "-"), esc(x.template || "-"), esc(x.mode || "-")].join("</td><td>") +
         '</td><td class="sizing">' + esc(x.sizing) + "</td></tr>";
@@ -375,10 +390,22 @@
     t.innerHTML = "<tr>" + cols.map(function (c) {
       return "<th>" + c + "</th>";
     }).join("") + "</tr>" + rows.join("");
-    document.getElementById("trade-count").textContent = "(" + run.name + ": " + run.trades.length + ", newest first)";
+    document.getElementById("trade-count").textContent = "(" + run.name + ": " + run.trades.length + ", newest first; click a trade for its chart)";
+    t.onclick = function (ev) {
+      var tr = ev.target.closest ? ev.target.closest("tr.trade") : null;
+      if (tr) showTrade(newest[Number(tr.getAttribute("data-ix"))]);
+    };
+    if (newest.length) showTrade(newest[0]);
+    else window.swDrawTrade(document.getElementById("trade-chart"), { chart: null, symbol: "-", day: "-" }, DATA.sessions, 380);
+  }
+
+  function showTrade(x) {
+    document.getElementById("trade-chart-title").textContent = x.symbol + " " + x.day + ": " + x.entryNy + " to " + x.exitNy + " New York, " + x.exitReason + ", " + fmtUsd(x.pnl) + " (" + x.r.toFixed(2) + " R)";
+    window.swDrawTrade(document.getElementById("trade-chart"), x, DATA.sessions, 380);
   }
 
   var sel = document.getElementById("run");
   if (sel) sel.addEventListener("change", drawAll);
+  window.swTables(document.getElementById("page-tables"), DATA.tables);
   drawAll();
 })();

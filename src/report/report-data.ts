@@ -8,7 +8,12 @@ import { shrinkKelly } from "../sizing/kelly.ts";
 import { ALL, KellyStatsStore } from "../sizing/kelly-stats.ts";
 import { epsilonAt, type QTable } from "../sizing/rl/index.ts";
 import { tradeListInput } from "./journal-source.ts";
-import { rlChoice, tradeRisk, type ReviewInput, type ReviewTrade } from "./trades.ts";
+import { nyDate } from "./trades.ts";
+import type { BarSeries } from "../core/bars.ts";
+import { formatPct, formatUsd } from "./format.ts";
+import { buyAndHold, drawdownTable, exitReasonTable, hourTable, monthlyTable, symbolTable, type EquityDay, type ReportTable } from "./report-tables.ts";
+import { sessionBars, sessionKey, tradeChart, type SessionBars, type TemplateTargets, type TradeChart } from "./trade-chart.ts";
+import { nyClock, rlChoice, tradeRisk, type ReviewInput, type ReviewTrade } from "./trades.ts";
 
 /**
  * What the HTML report draws, as plain JSON: one run per sizing mode (compare, walkforward) or one
@@ -20,6 +25,11 @@ export type ReportTradeRow = Pick<ReviewTrade, "symbol" | "day" | "entryTime" | 
   readonly riskPct: number | null;
   /** The sizing summaries of the entry and each add, one per line. */
   readonly sizing: string;
+  /** Entry and exit clock, New York time ("10:42"). */
+  readonly entryNy: string;
+  readonly exitNy: string;
+  /** The trade's session chart, or null when the report has no bars for it. */
+  readonly chart: TradeChart | null;
 };
 
 export interface KellyPoint {
@@ -54,6 +64,10 @@ export interface ReportRun {
   readonly calibration: readonly CalibrationRow[];
   readonly rl: RlReport | null;
   readonly trades: readonly ReportTradeRow[];
+  /** Per symbol, exit reason, hour of day, worst drawdowns, monthly returns. */
+  readonly tables: readonly ReportTable[];
+  /** Equal-weight buy and hold of the traded symbols on the same days (null without bars). */
+  readonly benchmark: readonly EquityDay[] | null;
 }
 
 export interface ReportData {
@@ -62,6 +76,49 @@ export interface ReportData {
   readonly generatedAt: string;
   readonly runs: readonly ReportRun[];
   readonly notes: readonly string[];
+  /** Session bars the trade charts draw, by `SYMBOL|YYYY-MM-DD` (shared by the runs). */
+  readonly sessions: Readonly<Record<string, SessionBars>>;
+  /** Page-level tables (a comparison's criteria, a walk-forward's folds). */
+  readonly tables: readonly ReportTable[];
+}
+
+/**
+ * Bars the trade charts and the benchmark read, and the sessions already cut from them (shared by
+ * every run of one report so a session shows once in the page). Charts stop at `maxSessions`:
+ * a session is ~20 kB of JSON, and a page of thousands of them would not open.
+ */
+export class ChartBars {
+  readonly sessions = new Map<string, SessionBars | null>();
+  private readonly bySymbol: Map<string, BarSeries>;
+  skipped = 0;
+  constructor(
+    readonly series: readonly BarSeries[],
+    readonly maxSessions = 400,
+  ) {
+    this.bySymbol = new Map(series.map((s) => [s.symbol, s]));
+  }
+
+  /** The session of `symbol` on `day`, cut once; null without bars or past the cap. */
+  session(symbol: string, day: string): SessionBars | null {
+    const key = sessionKey(symbol, day);
+    if (this.sessions.has(key)) return this.sessions.get(key) ?? null;
+    const s = this.bySymbol.get(symbol);
+    if (s === undefined) return null;
+    if (this.sessions.size >= this.maxSessions) {
+      this.skipped++;
+      return null;
+    }
+    const b = sessionBars(s, day);
+    this.sessions.set(key, b);
+    return b;
+  }
+
+  /** The sessions drawn, as the page's JSON. */
+  json(): Record<string, SessionBars> {
+    const out: Record<string, SessionBars> = {};
+    for (const [k, v] of this.sessions) if (v !== null) out[k] = v;
+    return out;
+  }
 }
 
 export interface RunExtras {
@@ -75,6 +132,8 @@ export interface RunExtras {
   /** Only trades closed on these dates (inclusive); the equity curve is cut the same way. */
   readonly from?: string;
   readonly to?: string;
+  /** Bars for the trade charts and the benchmark. */
+  readonly bars?: ChartBars;
 }
 
 /** One run of the report from reviewed trades (journal or trade list) and what else is known of it. */
@@ -89,6 +148,15 @@ export function reportRun(name: string, input: ReviewInput, x: RunExtras): Repor
   });
   const predictions = trades.flatMap((t) => (t.sizing?.probability != null ? [{ p: t.sizing.probability, win: t.pnl > 0 }] : []));
   const start = daily.length > 0 ? daily[0].equityUsd - daily[0].pnlUsd : initial;
+  const templates: TemplateTargets = new Map(Object.entries(x.config.sizing.templates).map(([k, v]) => [k, v.targets]));
+  // Newest trades first, so the cap on sessions keeps the ones a reviewer opens first.
+  const charts = new Map<ReviewTrade, TradeChart | null>();
+  for (const t of [...trades].reverse()) {
+    const b = x.bars?.session(t.symbol, nyDate(t.entryTime));
+    charts.set(t, b ? tradeChart(t, b, templates) : null);
+  }
+  const symbols = [...new Set(trades.map((t) => t.symbol))];
+  const benchmark = x.bars ? buyAndHold(x.bars.series, symbols, daily.map((d) => d.day), start) : null;
   return {
     name,
     initialEquityUsd: start,
@@ -99,7 +167,9 @@ export function reportRun(name: string, input: ReviewInput, x: RunExtras): Repor
     kelly: kellyPoints(trades, x.config),
     calibration: x.calibration ?? calibrationTable(predictions),
     rl: rlReport(trades, x.config, x.qTable ?? null),
-    trades: trades.map(rowOf),
+    trades: trades.map((t) => rowOf(t, charts.get(t) ?? null)),
+    tables: [symbolTable(trades), exitReasonTable(trades), hourTable(trades), drawdownTable(start, daily), monthlyTable(start, daily)],
+    benchmark,
   };
 }
 
@@ -128,10 +198,10 @@ function metricsOf(initial: number, daily: ReportRun["daily"], trades: readonly 
   });
 }
 
-const usd0 = (x: number): string => `${x < 0 ? "-" : ""}$${Math.abs(x).toLocaleString("en-US", { maximumFractionDigits: 0 })}`;
+const usd0 = (x: number): string => formatUsd(x, 0);
 
 function metricRows(m: Metrics): ReportRun["metrics"] {
-  const p = (x: number): string => `${x.toFixed(2)}%`;
+  const p = (x: number): string => formatPct(x);
   return [
     { label: "trades", value: String(m.trades) },
     { label: "total return", value: p(m.totalReturnPct) },
@@ -207,7 +277,7 @@ export function rlReport(trades: readonly ReviewTrade[], config: Config, table: 
   };
 }
 
-function rowOf(t: ReviewTrade): ReportTradeRow {
+function rowOf(t: ReviewTrade, chart: TradeChart | null): ReportTradeRow {
   const risk = tradeRisk(t);
   return {
     symbol: t.symbol,
@@ -225,12 +295,16 @@ function rowOf(t: ReviewTrade): ReportTradeRow {
     mode: t.mode,
     riskPct: risk === null ? null : round(risk, 3),
     sizing: [t.sizing?.summary ?? "", ...t.adds.map((a, i) => `add ${i + 1}: ${a.summary}`)].filter(Boolean).join("\n"),
+    entryNy: nyClock(t.entryTime),
+    exitNy: nyClock(t.exitTime),
+    chart,
   };
 }
 
 /** The report of a `compare` (or a walk-forward's stitched out-of-sample comparison): one run per mode. */
-export function comparisonReport(cmp: Comparison, config: Config, title: string, subtitle: string, notes: readonly string[] = []): ReportData {
+export function comparisonReport(cmp: Comparison, config: Config, title: string, subtitle: string, notes: readonly string[] = [], series?: readonly BarSeries[], tables: readonly ReportTable[] = []): ReportData {
   const initial = config.execution.initialEquityUsd;
+  const bars = series ? new ChartBars(series) : undefined;
   const runs = cmp.modes.map((m) =>
     reportRun(m.mode, tradeListInput(m.mode, { tradeList: tradeListJson(m.run.engine.trades) }, initial, m.mode), {
       config,
@@ -239,7 +313,33 @@ export function comparisonReport(cmp: Comparison, config: Config, title: string,
       calibration: m.calibration,
       daily: m.run.engine.daily,
       metrics: m.run.metrics,
+      bars,
     }),
   );
-  return { title, subtitle, generatedAt: new Date().toISOString(), runs, notes };
+  return { title, subtitle, generatedAt: new Date().toISOString(), runs, notes: [...notes, ...chartNotes(bars)], sessions: bars?.json() ?? {}, tables: [criteriaTable(cmp), ...tables] };
+}
+
+/** What the page should say about its trade charts. */
+export function chartNotes(bars: ChartBars | undefined): string[] {
+  if (!bars) return ["Trade charts need the bars: pass --data (or the same --gen-* options) to draw them."];
+  return bars.skipped > 0 ? [`Trade charts drawn for the ${bars.maxSessions} newest sessions; ${bars.skipped} older trades have none (page size).`] : [];
+}
+
+/**
+ * The research criteria of each mode against the fixed baseline, as absolute differences in their
+ * own units (a percentage of a Sharpe near zero reads as "-837%" and means nothing).
+ */
+export function criteriaTable(cmp: Comparison): ReportTable {
+  const entries = Object.entries(cmp.criteria);
+  const keys = entries.length ? Object.keys(entries[0][1].sizeNeutral) : [];
+  return {
+    id: "criteria",
+    title: "Criteria against the baseline",
+    note: entries.length === 0 ? "no criteria: a comparison needs the fixed baseline and one other mode" : "each mode minus the baseline, in the criterion's own unit (R, Sharpe); positive is better",
+    columns: ["mode", ...keys.flatMap((k) => [`${k} mode`, `${k} baseline`, `${k} better by`])],
+    rows: entries.map(([mode, c]) => [mode, ...keys.flatMap((k) => {
+      const d = (c.sizeNeutral as Record<string, { mode: number; base: number; improvement: number }>)[k];
+      return [d.mode.toFixed(3), d.base.toFixed(3), `${d.improvement >= 0 ? "+" : ""}${d.improvement.toFixed(3)}`];
+    })]),
+  };
 }

@@ -1,3 +1,4 @@
+import { formatUsd } from "./format.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
@@ -177,9 +178,9 @@ function positionStatus(p: OpenPosition, state: StoreState): PositionStatus {
   const last = state.lastPriceUsd?.[p.symbol] ?? null;
   const lastMs = state.lastBarTimeMs[p.symbol];
   const steps: string[] = [];
-  if (p.nextAdd) steps.push(`add #${p.nextAdd.index + 1} at $${p.nextAdd.priceUsd.toFixed(2)}`);
+  if (p.nextAdd) steps.push(`add #${p.nextAdd.index + 1} at ${formatUsd(p.nextAdd.priceUsd)}`);
   const target = p.targets.find((t) => !t.done);
-  if (target) steps.push(`${target.label} at $${target.priceUsd.toFixed(2)}`);
+  if (target) steps.push(`${target.label} at ${formatUsd(target.priceUsd)}`);
   return {
     symbol: p.symbol,
     shares: p.qtyShares,

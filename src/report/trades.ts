@@ -1,4 +1,5 @@
 import { NyTime, etDayToIso } from "../core/ny-time.ts";
+import type { TradeLegs } from "./trade-chart.ts";
 
 /**
  * The closed trades and sizing decisions the journal review, the status and the HTML report read,
@@ -46,6 +47,8 @@ export interface ReviewTrade {
   /** The entry's sizing decision (null when the source lost it, e.g. a journal cut short). */
   readonly sizing: ReviewSizing | null;
   readonly adds: readonly ReviewSizing[];
+  /** Fills, stop and the signal's levels, for the trade's chart (absent when the source lacks them). */
+  readonly legs?: TradeLegs | null;
 }
 
 /** A sizing decision, taken or not (a zero size, a halt), with when and for what. */
@@ -89,6 +92,11 @@ const ny = new NyTime();
 /** The New York trading date of an ISO time. */
 export function nyDate(iso: string): string {
   return etDayToIso(ny.etDay(Date.parse(iso)));
+}
+
+/** "2024-04-02 10:42" New York date and time of an ISO time. */
+export function nyStamp(iso: string): string {
+  return Number.isFinite(Date.parse(iso)) ? `${nyDate(iso)} ${nyClock(iso)}` : "-";
 }
 
 /** "10:42" New York time of an ISO time. */

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
-import { buildProgram } from "../../src/cli/main.ts";
+import { buildProgram, commandOf } from "../../src/cli/main.ts";
 
 /** Every command and subcommand, with its full name ("config set"). */
 function walk(cmd: Command, prefix: string[] = []): { name: string; cmd: Command }[] {
@@ -18,11 +18,13 @@ function helpOf(cmd: Command): string {
   return text;
 }
 
-describe("--help", () => {
-  const commands = walk(buildProgram());
+const program = await buildProgram();
 
-  it("the program's own help has examples", () => {
-    expect(helpOf(buildProgram())).toMatch(/Examples[^\n]*:\n {2}\$ npm start/);
+describe("--help", () => {
+  const commands = walk(program);
+
+  it("the program's own help has examples", async () => {
+    expect(helpOf(await buildProgram())).toMatch(/Examples[^\n]*:\n {2}\$ npm start/);
   });
 
   it("finds the operator commands", () => {
@@ -35,5 +37,20 @@ describe("--help", () => {
     expect(cmd.description().length).toBeGreaterThan(10);
     expect(help).toMatch(/Example/);
     expect(help).toMatch(/\$ (npx sizewise|npm start|sizewise|APCA_API_KEY_ID)/);
+  });
+});
+
+describe("loading only the command that runs", () => {
+  it("finds the command word past the options", () => {
+    expect(commandOf(["node", "sizewise", "--home", "/x", "config", "get", "sizing.mode"])).toBe("config");
+    expect(commandOf(["node", "sizewise", "--version"])).toBeUndefined();
+  });
+
+  it("registers every top-level command when its name runs, and only it", async () => {
+    for (const c of program.commands) {
+      const only = await buildProgram(["node", "sizewise", c.name()]);
+      expect(only.commands.map((x) => x.name()), c.name()).toContain(c.name());
+      expect(only.commands.length, c.name()).toBeLessThanOrEqual(2);
+    }
   });
 });
