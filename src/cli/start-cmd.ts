@@ -16,6 +16,7 @@ import { refusedLine, startBanner } from "./start-banner.ts";
 import { userConfigPath } from "../config/user-file.ts";
 import { claimPidFile } from "../store/pid-file.ts";
 import { followedConfig, replayProgress } from "./start-extras.ts";
+import { daemonAlerts, flushAlerts } from "./daemon-alerts.ts";
 
 interface StartOptions extends BarInputOptions {
   local?: boolean;
@@ -147,9 +148,11 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         );
         const release = claimPidFile(o.state, "local", configFile?.path ?? null);
         const progress = replayProgress(series, speed);
-        const r = await runLocal({ config, series, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute }).finally(() => {
+        const alerts = daemonAlerts(config, home, log, []);
+        const r = await runLocal({ config, series, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute, alerts: alerts ?? undefined }).finally(async () => {
           progress.stop();
           release();
+          await flushAlerts(alerts);
         });
         const t = cliTable({ head: ["symbol", "entry (New York)", "exit (New York)", "shares", "R", "P/L", "exit reason"] });
         for (const x of r.trades) t.push([x.symbol, nyStamp(x.entryTime), nyStamp(x.exitTime), x.shares, x.rMultiple.toFixed(2), formatUsd(x.pnlUsd), x.exitReason]);
@@ -172,6 +175,10 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         startBanner({ broker: brokerText, data: `Alpaca market data (${config.daemon.feed} feed, over the stream and REST)`, symbols, home, homeSource: homeSource(), configFile: configPathInForce(o.config, home), stateDir: o.state }),
       );
       const release = claimPidFile(o.state, broker, configFile?.path ?? null);
-      await runRemote({ config, symbols, stateDir: o.state, log, keys, broker, brokerUrl: o.brokerUrl, signal: stop.signal, configFile }).finally(release);
+      const alerts = daemonAlerts(config, home, log, [keys.keyId, keys.secretKey]);
+      await runRemote({ config, symbols, stateDir: o.state, log, keys, broker, brokerUrl: o.brokerUrl, signal: stop.signal, configFile, alerts: alerts ?? undefined }).finally(async () => {
+        release();
+        await flushAlerts(alerts);
+      });
     });
 }

@@ -1,3 +1,4 @@
+import type { AlertSink } from "../notify/engine-hooks.ts";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
@@ -7,6 +8,8 @@ import type { AlpacaClient } from "../adapters/alpaca/client.ts";
 export type BrokerKind = "local" | "paper" | "live";
 
 export interface DaemonOptions {
+  /** Where alerts go (fills, exits, halts, errors, reconcile differences, the day's summary); none = no alerts. */
+  readonly alerts?: AlertSink;
   readonly config: Config;
   readonly symbols: readonly string[];
   readonly stateDir: string;

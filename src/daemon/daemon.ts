@@ -31,6 +31,8 @@ import type { DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 import { DaemonJobs } from "./daemon-jobs.ts";
 import { brokerSessions, sessionOf, type SessionLookup } from "../core/market-calendar.ts";
 import { accountDayTrades } from "./account-day-trades.ts";
+import { notifyEngineEvents } from "../notify/engine-hooks.ts";
+import { mergeEvents } from "../engine/merge-events.ts";
 import { limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
 import { systemClock } from "../core/clock.ts";
 import { ledgerUpdate, orderLedger } from "./order-ledger.ts";
@@ -131,7 +133,10 @@ export class Daemon {
     const cfg = o.config;
     this.sizer = createSizer(cfg);
     this.learning = new LearningState(cfg, new SeededRng(cfg.execution.seed));
-    const events = journalEvents(this.journal, () => this.nowMs());
+    // Alerts while the bot trades, not while a restart's replay re-decides what it already did.
+    const alertSink = o.alerts;
+    const alerts = alertSink ? notifyEngineEvents({ notify: (e) => (this.venue !== undefined && !this.venue.recovering ? alertSink.notify(e) : false) }, () => this.nowMs()) : null;
+    const events = mergeEvents(journalEvents(this.journal, () => this.nowMs()), alerts);
     const ref: { venue?: AlpacaVenue } = {};
     const strategy = createBearTrap(cfg.strategy);
     this.strategyId = strategy.id;
@@ -166,6 +171,7 @@ export class Daemon {
           this.onTradeClosed();
         },
         dayEnd: (d, equity) => {
+          events.dayEnd?.(d, equity);
           this.store.raiseEquityHighWater(equity);
           this.jobs?.summarize(d, equity);
           this.killSwitch.dayEnd(d, equity);
@@ -380,6 +386,7 @@ export class Daemon {
     };
     this.journal.append(this.today(), "reconcile", { kind: "startup", ...report });
     for (const f of flags) o.log.warn({ flag: f }, "reconcile");
+    if (flags.length > 0) o.alerts?.notify({ kind: "reconcile", differences: flags.map(String), timeMs: this.nowMs() });
     o.log.info({ ...report, posted: report.posted.length, canceled: report.canceled.length }, "recovered");
     this.saveLearning();
     this.afterActivity();

@@ -14,6 +14,8 @@ export interface LocalRunOptions {
   readonly series: readonly BarSeries[];
   readonly stateDir: string;
   readonly log: Logger;
+  /** Where alerts go (see DaemonOptions.alerts). */
+  readonly alerts?: DaemonOptions["alerts"];
   /** "max" (default): lock step, as fast as the bot consumes; N: N replayed minutes per wall-clock minute. */
   readonly speed?: "max" | number;
   /** Aborting stops the replay after the current minute; state and journal are flushed, sockets closed. */
@@ -109,6 +111,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     resume: ex.resumed,
     retryDelayMs: 20,
     hooks: o.hooks,
+    alerts: o.alerts,
     calendarUntilMs: o.series.reduce((m, s) => (s.length > 0 ? Math.max(m, s.tMs[s.length - 1]) : m), 0),
   });
   let minutes = 0;

@@ -4,7 +4,7 @@ import { systemClock, type Clock } from "../core/clock.ts";
 import { NyTime, etDayToIso, etToUtcMs } from "../core/ny-time.ts";
 import { createAlpacaClient, type AlpacaClient } from "../adapters/alpaca/client.ts";
 import type { ApiKeys } from "../cli/keys.ts";
-import { Daemon } from "./daemon.ts";
+import { Daemon, type DaemonOptions } from "./daemon.ts";
 import { followConfig, type FollowedConfig } from "./config-follow.ts";
 
 export interface RemoteRunOptions {
@@ -12,6 +12,8 @@ export interface RemoteRunOptions {
   readonly symbols: readonly string[];
   readonly stateDir: string;
   readonly log: Logger;
+  /** Where alerts go (see DaemonOptions.alerts). */
+  readonly alerts?: DaemonOptions["alerts"];
   readonly keys: ApiKeys;
   readonly broker: "paper" | "live";
   /** A broker other than Alpaca that speaks its protocol (a separate `sizewise exchange`). */
@@ -75,6 +77,7 @@ export async function runRemote(o: RemoteRunOptions): Promise<void> {
     secrets: [o.keys.keyId, o.keys.secretKey],
     newRunStartMs: warmupStartMs(calendar, clock.nowMs()),
     resume: true,
+    alerts: o.alerts,
   });
   daemon.onBarTime = (endMs) => {
     if (endMs > brokerNowMs) brokerNowMs = endMs;
