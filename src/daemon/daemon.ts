@@ -289,6 +289,7 @@ export class Daemon {
     const prev = this.store.getRun();
     const c = chooseRun({ prev, config: o.config, broker: o.broker, symbols: o.symbols, resume: o.resume, nowMs: o.clock.nowMs(), newRunStartMs: o.newRunStartMs, cashUsd });
     this.run = c.run;
+    this.journal.setRun(c.run.id);
     this.resumed = c.resumed;
     if (c.resumed) {
       if (c.configChanged) this.journal.append(this.today(), "reconcile", { kind: "config_changed", detail: "the config differs from the one this run started with; the replay uses the new one" });

@@ -14,7 +14,15 @@ export class DedupingJournal implements JournalSink {
   skipped = 0;
   added = 0;
 
+  /** The run whose replay this is: only its own (or unstamped, older) events count as already journaled. */
+  private runId: string | null = null;
+
   constructor(private readonly inner: JournalSink) {}
+
+  setRun(runId: string): void {
+    this.runId = runId;
+    this.inner.setRun(runId);
+  }
 
   beginReplay(): void {
     this.replaying = true;
@@ -53,7 +61,9 @@ export class DedupingJournal implements JournalSink {
     if (m !== undefined) return m;
     m = new Map();
     for (const e of this.inner.readDay(date)) {
-      const { type, ts: _ts, seq: _seq, recovered: _r, ...payload } = e as JournalEvent & { recovered?: unknown };
+      // Another run's identical event (same bars, same decisions) is not this run's.
+      if (typeof e.run === "string" && e.run !== this.runId) continue;
+      const { type, ts: _ts, seq: _seq, recovered: _r, run: _run, ...payload } = e as JournalEvent & { recovered?: unknown };
       const k = key(type as JournalEventType, payload);
       m.set(k, (m.get(k) ?? 0) + 1);
     }

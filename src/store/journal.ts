@@ -37,7 +37,7 @@ export const JOURNAL_EVENT_TYPES = [
 ] as const;
 export type JournalEventType = (typeof JOURNAL_EVENT_TYPES)[number];
 const TYPES: ReadonlySet<string> = new Set(JOURNAL_EVENT_TYPES);
-const RESERVED = ["type", "ts", "seq"] as const;
+const RESERVED = ["type", "ts", "seq", "run"] as const;
 
 export type JournalPayload = Readonly<Record<string, unknown>>;
 
@@ -54,6 +54,11 @@ export interface JournalSink {
    */
   append(date: string, type: JournalEventType, payload?: JournalPayload, tsMs?: number): boolean;
   readDay(date: string): JournalEvent[];
+  /**
+   * Stamps every later event with this run id (field `run`), so readers never count one run's
+   * events with another's when two runs share a state dir (and its daily files).
+   */
+  setRun(runId: string): void;
   close(): void;
 }
 
@@ -68,6 +73,8 @@ abstract class JournalBase implements JournalSink {
   protected readonly now: () => number;
   /** Strings replaced by redaction so far (an operator can alert on it). */
   redactions = 0;
+  /** The run id stamped on events (null until the daemon has chosen its run). */
+  private runId: string | null = null;
 
   protected constructor(opts: JournalOptions) {
     this.redactor = new Redactor(opts.secrets ?? []);
@@ -75,6 +82,11 @@ abstract class JournalBase implements JournalSink {
   }
 
   abstract readDay(date: string): JournalEvent[];
+
+  setRun(runId: string): void {
+    this.runId = runId;
+  }
+
   protected abstract writeEvent(date: string, event: JournalEvent): void;
   abstract close(): void;
 
@@ -85,7 +97,7 @@ abstract class JournalBase implements JournalSink {
       // restart neither reuses seq numbers nor journals a resubmission twice.
       const events = this.readDay(date);
       d = { seq: events.length > 0 ? events[events.length - 1].seq : 0, submitted: new Set() };
-      for (const e of events) if (e.type === "order_submitted" && typeof e.clientOrderId === "string") d.submitted.add(e.clientOrderId);
+      for (const e of events) if (e.type === "order_submitted" && typeof e.clientOrderId === "string") d.submitted.add(submittedKey(e.run, e.clientOrderId));
       this.days.set(date, d);
     }
     return d;
@@ -103,16 +115,20 @@ abstract class JournalBase implements JournalSink {
     if (type === "order_submitted") {
       orderId = typeof body.clientOrderId === "string" && body.clientOrderId !== "" ? body.clientOrderId : null;
       if (orderId === null) throw new JournalError(date, "order_submitted needs a clientOrderId");
-      if (d.submitted.has(orderId)) return false;
+      // Per run: a second run may reuse a client order id; an unstamped (older) event counts for any run.
+      if (d.submitted.has(submittedKey(this.runId, orderId)) || d.submitted.has(submittedKey(undefined, orderId))) return false;
     }
-    const event: JournalEvent = { type, ts: new Date(tsMs ?? this.now()).toISOString(), seq: d.seq + 1, ...body };
+    const stamp = this.runId === null ? {} : { run: this.runId };
+    const event: JournalEvent = { type, ts: new Date(tsMs ?? this.now()).toISOString(), seq: d.seq + 1, ...stamp, ...body };
     this.writeEvent(date, event);
     // Only after a successful write, so a failed write can be retried without a seq gap.
     d.seq++;
-    if (orderId !== null) d.submitted.add(orderId);
+    if (orderId !== null) d.submitted.add(submittedKey(this.runId, orderId));
     return true;
   }
 }
+
+const submittedKey = (run: unknown, clientOrderId: string): string => `${typeof run === "string" ? run : ""}|${clientOrderId}`;
 
 export interface JournalFileOptions extends JournalOptions {
   /** fsync after every append (default true). Off only for benchmarks and bulk tests. */
