@@ -26,6 +26,7 @@ Examples:
   $ npx sizewise journal                                   # the latest day in ./state/journal
   $ npx sizewise journal --state /tmp/x --date 2024-01-04
   $ npx sizewise journal --from 2024-01-01 --to 2024-01-31 --md > january.md
+  $ npx sizewise journal --all-runs                        # each run on the state dir in its own section
   $ npx sizewise backtest --json > run.json && npx sizewise journal --input run.json --from 2024-05-01 --to 2024-05-03`,
     )
     .action((o: JournalOptions) => journalCommand(o));
@@ -38,12 +39,16 @@ function journalCommand(o: JournalOptions): void {
     process.stdout.write(`nothing in ${o.from ?? "..."}..${o.to ?? "..."}; days with a journal: ${r.available[0]}..${r.available[r.available.length - 1]}\n`);
     return;
   }
-  const days = reviewDays(r.input, r.dates);
+  // One section per run and day: a second run's trades are never summed with the first's.
+  const sections = r.runs.map((run) => ({ run, days: reviewDays(run.input, r.dates.filter((d) => run.input.days.includes(d) || r.runs.length === 1)) }));
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ source: r.input.source, days })}\n`);
+    process.stdout.write(`${JSON.stringify({ source: r.input.source, runs: sections.map((x) => ({ run: x.run.id, source: x.run.input.source, days: x.days })), days: sections[0]?.days ?? [] })}\n`);
     return;
   }
-  process.stdout.write(o.md ? reviewMarkdown(days, r.input.source) : reviewText(days, r.input.source));
+  for (const x of sections) process.stdout.write(o.md ? reviewMarkdown(x.days, x.run.input.source) : reviewText(x.days, x.run.input.source));
+  const others = r.allRuns.filter((l) => !r.runs.some((x) => x.label === `run ${l}`));
+  if (others.length > 0) process.stdout.write(`(this journal also holds run${others.length === 1 ? "" : "s"} ${others.join(", ")}: --run ID or --all-runs)\n`);
+  const days = sections.flatMap((x) => x.days);
   const asked = Boolean(o.date || o.from || o.to);
   if (!asked && days.every((d) => d.trades.length === 0)) {
     const withTrades = [...new Set(r.input.trades.map((t) => t.day))];

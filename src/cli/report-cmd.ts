@@ -30,6 +30,7 @@ export function registerReport(program: Command): void {
       `
 Examples:
   $ npx sizewise report                                         # the journal in ./state -> state/report.html
+  $ npx sizewise report --all-runs                              # every run on the state dir, side by side
   $ npx sizewise report --state /tmp/x --from 2024-01-01 --to 2024-01-31 --out january.html
   $ npx sizewise report --data ../shared/data/bars/1min/2024q2            # with a chart of every trade
   $ npx sizewise compare --json > cmp.json && npx sizewise report --input cmp.json --out compare.html
@@ -51,8 +52,9 @@ function reportCommand(o: ReportOptions): void {
 
 /** The bars of the traded symbols over the reported days (entries may precede the first exit day). */
 function reportBars(dir: string, r: LoadedReview): ChartBars {
-  const symbols = [...new Set(r.input.trades.map((t) => t.symbol))];
-  const entryDays = r.input.trades.map((t) => nyDate(t.entryTime)).sort();
+  const trades = r.runs.flatMap((x) => x.input.trades);
+  const symbols = [...new Set(trades.map((t) => t.symbol))];
+  const entryDays = trades.map((t) => nyDate(t.entryTime)).sort();
   const from = [r.dates[0], entryDays[0] ?? r.dates[0]].sort()[0];
   const loaded = loadBarDir(dir, { symbols: symbols.length ? symbols : undefined, fromDay: from, toDay: r.dates[r.dates.length - 1], cacheDir: null });
   return new ChartBars(loaded.series);
@@ -71,14 +73,17 @@ function journalReport(o: ReportOptions, r: LoadedReview, bars: ChartBars | unde
   }
   const from = r.dates[0];
   const to = r.dates[r.dates.length - 1];
-  const run = reportRun("journal", r.input, { config: r.config, qTable, from, to, bars });
+  // One report run per journal run: a second run on the state dir is shown beside the first, never added to it.
+  const runs = r.runs.map((x) => reportRun(r.runs.length === 1 ? `journal ${x.label}` : x.label, x.input, { config: r.config, qTable: x.id !== null && x.id === state?.run?.id ? qTable : null, from, to, bars }));
   const broker = state?.run?.broker ?? "unknown broker";
+  const others = r.allRuns.filter((l) => !r.runs.some((x) => x.label === `run ${l}`));
+  if (others.length > 0) notes.push(`This journal also holds run${others.length === 1 ? "" : "s"} ${others.join(", ")} (not in this report): --run ID or --all-runs.`);
   notes.push(
     "Equity is each day's closing equity from the journal's summary events; P/L by day is that day's realised P/L.",
     "Kelly edge, calibration and RL convergence are rebuilt from the journal's sizing decisions and exits.",
   );
   notes.push(...chartNotes(bars));
-  return { title: `sizewise report: ${o.state}`, subtitle: `journal ${from}..${to}, ${broker}, ${run.trades.length} trades`, generatedAt: new Date().toISOString(), runs: [run], notes, sessions: bars?.json() ?? {}, tables: [] };
+  return { title: `sizewise report: ${o.state}`, subtitle: `journal ${from}..${to}, ${broker}, ${runs.map((x) => `${x.name}: ${x.trades.length} trades`).join("; ")}`, generatedAt: new Date().toISOString(), runs, notes, sessions: bars?.json() ?? {}, tables: [] };
 }
 
 /** A backtest's (one run) or a compare's or walk-forward's (one run per mode) JSON output. */

@@ -10,6 +10,8 @@ interface StatusOptions {
   state: string;
   json?: boolean;
   config?: string;
+  run?: string;
+  allRuns?: boolean;
 }
 
 /** `sizewise status`: is the daemon running, and what it holds, from its state dir. */
@@ -19,6 +21,8 @@ export function registerStatus(program: Command): void {
     .description("Show the daemon's status from its state folder: running or not, broker, equity, open positions with unrealised P/L, stops and next template step, today's P/L and trades, halts and cutbacks, last bar per symbol, stream health.")
     .option("--state <dir>", "the daemon's state folder", "state")
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults): the drawdown ladder")
+    .option("--run <id>", "take the journal figures from this run (its id or first characters; \"unnamed\" for a journal older than run ids); default: the state's current run")
+    .option("--all-runs", "list every run of the last 60 journal days with its own figures, not only those that wrote today")
     .option("--json", "print the status as JSON")
     .addHelpText(
       "after",
@@ -29,14 +33,20 @@ Examples:
     )
     .action((o: StatusOptions) => {
       requireStateDir(o.state, "no daemon has run there");
-      const s = readStatus(o.state, resolveConfig(o.config, homeDir()));
-      process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : statusText(s));
+      const s = readStatus(o.state, resolveConfig(o.config, homeDir()), { run: o.run, allRuns: o.allRuns });
+      process.stdout.write(o.json ? `${JSON.stringify(s)}\n` : statusText(s, o.allRuns));
     });
+}
+
+/** The other runs that wrote on the status's day (or all with --all-runs), each with its own figures. */
+function otherRuns(s: StatusReport, all: boolean): string[] {
+  const others = s.runs.filter((r) => r.run !== s.figuresRun && (all || r.lastDate === s.today.date || r.tradesClosed > 0));
+  return others.map((r) => `           run ${r.run}${r.current ? " (current)" : ""} ${r.firstDate}..${r.lastDate}: realised P/L ${usd(r.realizedPnlUsd)} today, ${r.tradesClosed} trades closed (${r.wins} won); not in the figures above (--run ${r.run})`);
 }
 
 const at = (iso: string | null): string => (iso === null ? "-" : `${iso.slice(0, 10)} ${nyClock(iso)} NY`);
 
-export function statusText(s: StatusReport): string {
+export function statusText(s: StatusReport, allRuns = false): string {
   const r = s.running;
   const lines = [
     `sizewise status: ${s.stateDir}`,
@@ -44,7 +54,8 @@ export function statusText(s: StatusReport): string {
     `Broker:    ${s.broker ?? "-"}${s.run ? ` | run ${s.run.id.slice(0, 8)} started ${at(s.run.startedAt)}, ${s.run.symbols.length} symbols` : ""} | sizing mode: ${s.sizingMode ?? "-"}`,
     `Equity:    ${money(s.equity.estimateUsd)} (${s.equity.how})${s.equity.lastReportedUsd !== null ? ` | last reported ${money(s.equity.lastReportedUsd)} at ${at(s.equity.lastReportedAt)}` : ""}`,
     `           high-water ${money(s.highWaterUsd)} | drawdown ${s.drawdownPct === null ? "-" : `${s.drawdownPct.toFixed(2)}%`}`,
-    `Today:     ${s.today.date ?? "-"}: realised P/L ${usd(s.today.realizedPnlUsd)}, ${s.today.entries} entries, ${s.today.tradesClosed} trades closed (${s.today.wins} won)`,
+    `Today:     ${s.today.date ?? "-"}: realised P/L ${usd(s.today.realizedPnlUsd)}, ${s.today.entries} entries, ${s.today.tradesClosed} trades closed (${s.today.wins} won)${s.figuresRun === null ? "" : ` [run ${s.figuresRun}]`}`,
+    ...otherRuns(s, allRuns),
     `Halts:     ${s.halts.length ? s.halts.join("; ") : "none"}`,
     `Cutbacks:  ${s.cutbacks.length ? s.cutbacks.join("; ") : "none"}`,
   ];

@@ -9,6 +9,7 @@ import { readHaltFlag } from "../store/halt-flag.ts";
 import type { JournalEvent } from "../store/journal.ts";
 import type { OpenPosition, StoreState } from "../store/state-schema.ts";
 import { journalDates, readJournalDays, readStateFile, type JournalDay } from "./journal-source.ts";
+import { pickRuns, runLabel, splitRuns, type RunChoice } from "./journal-runs.ts";
 
 /**
  * `sizewise status`: what the daemon on a state dir is doing, from its files alone (state.json,
@@ -52,17 +53,37 @@ export interface StatusReport {
   readonly lastBars: readonly { readonly symbol: string; readonly time: string; readonly behindNewestMin: number }[];
   readonly streams: readonly StreamStatus[];
   readonly lastJournalEvent: { readonly type: string; readonly time: string } | null;
+  /** The run the journal figures (today, equity, mode, streams) come from: "1a2b3c4d" or "unnamed". */
+  readonly figuresRun: string | null;
+  /** Each run the journal holds over the days read, with its own day figures: never summed. */
+  readonly runs: readonly RunDayStatus[];
+}
+
+export interface RunDayStatus {
+  readonly run: string;
+  readonly current: boolean;
+  readonly firstDate: string;
+  readonly lastDate: string;
+  /** On the status's `today` date. */
+  readonly realizedPnlUsd: number;
+  readonly tradesClosed: number;
+  readonly wins: number;
 }
 
 /** How far back the status looks for the run's start-up event (the sizing mode in force). */
 const MAX_DAYS_BACK = 60;
 
-export function readStatus(stateDir: string, config: Config): StatusReport {
+export function readStatus(stateDir: string, config: Config, choice: RunChoice = {}): StatusReport {
   const state = readStateFile(stateDir);
   const dates = journalDates(stateDir);
   if (state === null && dates.length === 0) throw new Error(`nothing in ${stateDir}: no state.json and no journal (start the bot with: npm start, or pass --state DIR)`);
-  const days = recentDays(stateDir, dates);
-  const latest = days[days.length - 1];
+  const wanted = choice.run ?? state?.run?.id ?? null;
+  const allDays = recentDays(stateDir, dates, choice.allRuns ? ALL : wanted);
+  const split = splitRuns(allDays);
+  // The figures are one run's (the state's current run by default): a second run's exits on the same day are not added in.
+  const [figures] = pickRuns(split, { run: choice.run }, state?.run?.id ?? null);
+  const days = figures?.days ?? [];
+  const latest = allDays[allDays.length - 1];
   const events = days.flatMap((d) => d.events.map((e) => ({ date: d.date, e })));
   const positions = Object.values(state?.positions ?? {}).map((p) => positionStatus(p, state!));
   const unrealized = positions.reduce((a, p) => a + (p.unrealizedUsd ?? 0), 0);
@@ -106,16 +127,33 @@ export function readStatus(stateDir: string, config: Config): StatusReport {
     lastBars: lastBars(state),
     streams: streamsOf(events, today),
     lastJournalEvent: last ? { type: last.type, time: last.ts } : null,
+    figuresRun: figures ? runLabel(figures.id) : null,
+    runs: split.map((r) => {
+      const ex = r.days.filter((d) => d.date === today).flatMap((d) => d.events.filter((e) => e.type === "exit"));
+      return {
+        run: runLabel(r.id),
+        current: r.id !== null && r.id === state?.run?.id,
+        firstDate: r.days[0]?.date ?? "",
+        lastDate: r.days[r.days.length - 1]?.date ?? "",
+        realizedPnlUsd: ex.reduce((a, e) => a + Number(e.pnl ?? 0), 0),
+        tradesClosed: ex.length,
+        wins: ex.filter((e) => Number(e.pnl) > 0).length,
+      };
+    }),
   };
 }
 
-/** The latest journal days, back to the run's start-up event (bounded). */
-function recentDays(stateDir: string, dates: readonly string[]): JournalDay[] {
+/**
+ * The latest journal days, back to the start-up event of run `run` (a prefix of its id; any
+ * start-up when null or for an older journal's unstamped one; with ALL as far as the bound), bounded.
+ */
+const ALL = Symbol("all runs");
+function recentDays(stateDir: string, dates: readonly string[], run: string | null | typeof ALL): JournalDay[] {
   const out: JournalDay[] = [];
   for (let i = dates.length - 1; i >= 0 && out.length < MAX_DAYS_BACK; i--) {
     const [day] = readJournalDays(stateDir, [dates[i]]);
     out.unshift(day);
-    if (day.events.some((e) => e.type === "startup")) break;
+    if (run !== ALL && day.events.some((e) => e.type === "startup" && (run === null || typeof e.run !== "string" || e.run.startsWith(run)))) break;
   }
   return out;
 }
