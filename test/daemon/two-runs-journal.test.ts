@@ -84,7 +84,12 @@ describe("two runs on one state dir (issue 13.1)", () => {
     expect(status.figuresRun).toBe(state.run.id.slice(0, 8));
     const today = status.today.date!;
     expect(status.today.tradesClosed).toBe(second.trades.filter((t) => t.exitTime.slice(0, 10) === today).length);
-    expect(status.runs.map((r) => r.run)).toContain(state.run.id.slice(0, 8));
+    const other = status.runs.find((r) => r.run === firstRun.slice(0, 8))!;
+    expect(other.tradesClosed).toBe(first.trades.filter((t) => t.exitTime.slice(0, 10) === today).length);
+    const byRun = readStatus(stateDir, config, { run: firstRun.slice(0, 8) });
+    expect(byRun.figuresRun).toBe(firstRun.slice(0, 8));
+    expect(cents(byRun.today.realizedPnlUsd)).toBe(cents(other.realizedPnlUsd));
+    expect(cents(status.today.realizedPnlUsd + byRun.today.realizedPnlUsd)).toBe(cents(sum([...first.trades, ...second.trades].filter((t) => t.exitTime.slice(0, 10) === today).map((t) => t.pnlUsd))));
   }, 240_000);
 
   it("an older journal without run ids still reads, as one unnamed run", () => {
