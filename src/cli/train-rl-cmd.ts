@@ -17,6 +17,9 @@ interface TrainRlOptions extends BarInputOptions {
   json?: boolean;
 }
 
+/** Training figures are scored on the bars the table learns from. */
+const IN_SAMPLE = "Every figure above is IN-SAMPLE (the passes learn from the bars they are scored on).";
+
 export function registerTrainRl(program: Command): void {
   withBarInputs(program.command("train-rl").description("Train the RL size multiplier (tabular Q-learning) on backtest episodes and save the Q-table."))
     .option("--passes <n>", "passes over the bars (episodes)", "20")
@@ -39,13 +42,13 @@ export function registerTrainRl(program: Command): void {
       saveQTable(out, res.table, trainedOn);
       const last = trainedOn[trainedOn.length - 1];
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ out, passes: res.passes, greedy: res.table.stats().greedy, trainedOn })}\n`);
+        process.stdout.write(`${JSON.stringify({ out, passes: res.passes, greedy: res.table.stats().greedy, inSample: IN_SAMPLE, trainedOn })}\n`);
         return;
       }
       const t = cliTable({ head: ["pass", "trades", "return %", "epsilon", "states", "updates", "mean reward"] });
       for (const p of res.passes) t.push([p.pass, p.trades, p.totalReturnPct.toFixed(2), p.epsilon.toFixed(3), p.states, p.totalUpdates, p.meanReward.toFixed(3)]);
       process.stdout.write(
-        `${t.toString()}\nEvery figure above is IN-SAMPLE (the passes learn from the bars they are scored on).\n` +
+        `${t.toString()}\n${IN_SAMPLE}\n` +
           `Q-table written to ${out}, trained on ${last.symbols.length} symbols, ${last.from.slice(0, 10)}..${last.to.slice(0, 10)} (${last.bars} bars)${trainedOn.length > 1 ? ` and ${trainedOn.length - 1} earlier session(s)` : ""}; a compare --rl-table on these bars is labelled in-sample\n`,
       );
     });

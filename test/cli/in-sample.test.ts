@@ -55,6 +55,9 @@ describe("train-rl then compare --rl-table", () => {
     await runCli(["train-rl", ...gen("2024-03-04"), "--passes", "1", "--out", again]);
     await runCli(["train-rl", ...gen("2024-06-03"), "--passes", "1", "--out", again, "--resume"]);
     expect(loadQTableTraining(again).map((t) => t.from.slice(0, 10))).toEqual(["2024-03-04", "2024-06-03"]);
+    const json = JSON.parse((await runCli(["train-rl", ...gen("2024-03-04"), "--passes", "1", "--out", join(dir, "q3.json"), "--json"])).out);
+    expect(json.inSample).toMatch(/IN-SAMPLE/);
+    expect(json.trainedOn[0].sha256).toBe(rec[0].sha256);
   }, 120_000);
 
   it("labels the rl figures IN-SAMPLE in text, JSON and the HTML report on the same bars, and not on later bars", async () => {
