@@ -9,7 +9,8 @@ import { CRITERIA, DOLLAR_FIGURES, criteriaRulesJson, diffText, pctRulesText, ty
 import { barLimits, loadSeries } from "./load-bars.ts";
 import { withBarInputs } from "./load-bars.ts";
 import type { SizingMode } from "../sizing/pipeline.ts";
-import { loadQTable } from "../sizing/rl/index.ts";
+import { loadQTable, loadQTableTraining } from "../sizing/rl/index.ts";
+import { inSampleCheck } from "../backtest/in-sample.ts";
 import type { BarInputOptions } from "./load-bars.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { progressBar } from "./progress.ts";
@@ -113,10 +114,12 @@ function compareCommand(o: CompareOptions): void {
   });
   bar.update(Infinity);
   bar.stop();
+  const inSample = rlTable ? rlInSample(rlTable, loaded.series, modes) : null;
   const intervals = comparisonIntervals(cmp, config.execution.initialEquityUsd, boot);
   const mc = mcMethod ? modesMonteCarlo(cmp, config.execution.initialEquityUsd, { method: mcMethod as McMethod, runs: mcRuns, seed: boot.seed, drawdownPct, level: boot.level }) : null;
   if (o.report) {
-    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`, verdictNotes(cmp, intervals), loaded.series);
+    const notes = [...(inSample ? [inSample.text] : []), ...verdictNotes(cmp, intervals)];
+    writeComparisonReport(o.report, cmp, config, "sizewise compare", `${loaded.series.length} symbols, ${o.data ?? `generated data (seed ${o.seed})`}`, notes, loaded.series);
     if (!o.json) process.stderr.write(`report: ${o.report}\n`);
     if (mc) {
       // The comparison report's page is built outside this layer; the distributions get their own page beside it.
@@ -127,11 +130,41 @@ function compareCommand(o: CompareOptions): void {
   }
   if (o.json) {
     const json = compareJson(cmp, loaded.rejects?.count ?? 0, intervals);
-    process.stdout.write(`${JSON.stringify(mc ? { ...json, monteCarlo: { ...mc, rules: mc.rules.map(({ endings: _e, drawdowns: _d, vsFirst: _v, ...r }) => r) } } : json)}\n`);
+    const withLabel = rlTable ? { ...json, inSample } : json;
+    process.stdout.write(`${JSON.stringify(mc ? { ...withLabel, monteCarlo: { ...mc, rules: mc.rules.map(({ endings: _e, drawdowns: _d, vsFirst: _v, ...r }) => r) } } : withLabel)}\n`);
     return;
   }
+  // The label goes above the tables and again under them, where the verdicts are read.
+  if (inSample) process.stdout.write(`${inSample.text}\n`);
   process.stdout.write(`${compareTables(cmp, intervals)}\n`);
+  if (inSample) process.stdout.write(`${inSample.text}\n`);
   if (mc) process.stdout.write(`${modesMonteCarloText(mc)}\n`);
+}
+
+/** Modes whose figures the RL table sizes (pipeline.ts: the rl layer is in rl and full). */
+const RL_MODES: readonly string[] = ["rl", "full"];
+
+/** The in-sample label of a compare run with `--rl-table` (JSON key `inSample`); null when out of sample or no mode uses the table. */
+export interface RlInSampleLabel {
+  readonly kind: "same" | "overlap" | "unknown";
+  /** The modes whose figures are in-sample. */
+  readonly modes: readonly string[];
+  readonly barsInSample: number | null;
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly text: string;
+}
+
+function rlInSample(file: string, series: Parameters<typeof inSampleCheck>[1], modes: readonly string[]): RlInSampleLabel | null {
+  const affected = modes.filter((m) => RL_MODES.includes(m));
+  if (affected.length === 0) return null;
+  const which = `: the ${affected.join(" and ")} figures are in-sample`;
+  const trainedOn = loadQTableTraining(file);
+  if (trainedOn.length === 0) {
+    return { kind: "unknown", modes: affected, barsInSample: null, from: null, to: null, text: `MAYBE IN-SAMPLE: ${file} does not record the bars it was trained on (written before train-rl recorded them); if they are these bars, the ${affected.join(" and ")} figures are in-sample` };
+  }
+  const r = inSampleCheck(trainedOn, series, `the RL table (${file})`);
+  return r === null ? null : { kind: r.kind, modes: affected, barsInSample: r.barsInSample, from: r.from, to: r.to, text: `${r.text}${which}` };
 }
 
 /**

@@ -89,7 +89,9 @@ export function registerStart(program: Command): void {
       symbolsHelp: "comma-separated symbols (replay: a subset of the data; Alpaca: overrides trading.symbols)",
       state: ["state folder (state.json, journal/, exchange/)", "state"],
       genSymbols: "10",
-      genDays: "10",
+      // Four weeks: on the calendar's sessions, ten days of the default seed hold no setup at the
+      // default -15% day change, and a first run that trades nothing shows a newcomer nothing.
+      genDays: "20",
       cacheOption: false,
     },
   )

@@ -7,13 +7,14 @@ export {
   QTableFileError,
   compatibilityProblems,
   loadQTable,
+  loadQTableTraining,
   openQTable,
   parseQTable,
   saveQTable,
   serializeQTable,
   tryLoadQTable,
 } from "./persist.ts";
-export type { LoadResult, QTableFile, QTableFileErrorKind } from "./persist.ts";
+export type { LoadResult, QTableFile, QTableFileErrorKind, QTableTraining } from "./persist.ts";
 export { NeutralRlPolicy, QLearningPolicy, formatMultiplier } from "./policy.ts";
 export type { LearnResult, QLearningPolicyOptions, RlDecision, RlDecisionDetail, RlPolicy, RlStateInput } from "./policy.ts";
 export { QTable, epsilonAt } from "./q-table.ts";

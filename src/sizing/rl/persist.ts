@@ -41,6 +41,24 @@ const entrySchema = z
   })
   .strict();
 
+/**
+ * The bars one training session ran on, as `train-rl` records them in the table file: a later
+ * `compare --rl-table` on the same (or overlapping) bars labels its figures in-sample.
+ */
+export const qTableTrainingSchema = z
+  .object({
+    symbols: z.array(z.string()),
+    /** First and last bar time, ISO (UTC). */
+    from: z.string(),
+    to: z.string(),
+    bars: z.number().int().min(0),
+    /** SHA-256 of every bar (symbol, time, OHLCV), symbols in order: equal hashes, the same bars. */
+    sha256: z.string(),
+  })
+  .strict();
+
+export type QTableTraining = z.infer<typeof qTableTrainingSchema>;
+
 export const qTableFileSchema = z
   .object({
     format: z.literal(QTABLE_FORMAT),
@@ -66,6 +84,8 @@ export const qTableFileSchema = z
     updates: z.number().int().min(0),
     rewardSum: z.number().finite(),
     entries: z.array(entrySchema),
+    /** The bars it was trained on, one record per training session (a --resume adds one); absent in files from older builds. */
+    trainedOn: z.array(qTableTrainingSchema).optional(),
   })
   .strict()
   .superRefine((f, ctx) => {
@@ -142,10 +162,25 @@ export function tryLoadQTable(path: string): LoadResult {
   }
 }
 
-/** Atomic write (temp file, fsync, rename; 0600): a crash leaves the old table or the new one, never half of either. */
-export function saveQTable(path: string, table: QTable): void {
+/**
+ * The training records of the table file at `path` (empty when it records none); throws
+ * QTableFileError like loadQTable for a missing or bad file.
+ */
+export function loadQTableTraining(path: string): QTableTraining[] {
+  const r = readJsonFile(path, "Q-table");
+  if (!r.ok) throw new QTableFileError(path, r.kind, r.detail, { cause: r.cause });
+  parseQTable(r.value, path);
+  return [...((r.value as { trainedOn?: QTableTraining[] }).trainedOn ?? [])];
+}
+
+/**
+ * Atomic write (temp file, fsync, rename; 0600): a crash leaves the old table or the new one, never
+ * half of either. `trainedOn`: the bars it was trained on, written into the file.
+ */
+export function saveQTable(path: string, table: QTable, trainedOn?: readonly QTableTraining[]): void {
   try {
-    writeFileAtomicSync(path, `${JSON.stringify(serializeQTable(table), null, 1)}\n`);
+    const file: QTableFile = { ...serializeQTable(table), ...(trainedOn ? { trainedOn: [...trainedOn] } : {}) };
+    writeFileAtomicSync(path, `${JSON.stringify(file, null, 1)}\n`);
   } catch (e) {
     throw new QTableFileError(path, "io", `cannot write: ${(e as Error).message}`, { cause: e });
   }
