@@ -156,7 +156,7 @@ export function statusText(s: StatusReport, allRuns = false): string {
     `sizewise status: ${s.stateDir}`,
     `Daemon:    ${r.state === "running" ? `RUNNING (${r.detail})` : r.detail}`,
     `Broker:    ${s.broker ?? "-"}${s.run ? ` | run ${s.run.id.slice(0, 8)} started ${at(s.run.startedAt)}, ${s.run.symbols.length} symbols` : ""} | sizing mode: ${s.sizingMode ?? "-"}`,
-    `Equity:    ${money(s.equity.estimateUsd)} (${s.equity.how})${s.equity.lastReportedUsd !== null ? ` | last reported ${money(s.equity.lastReportedUsd)} at ${at(s.equity.lastReportedAt)}` : ""}`,
+    `Equity:    ${money(s.equity.estimateUsd)} (${s.equity.how}${s.figuresRun === null ? "" : `; run ${s.figuresRun}`})${s.equity.lastReportedUsd !== null ? ` | last reported ${money(s.equity.lastReportedUsd)} at ${at(s.equity.lastReportedAt)}` : ""}`,
     `           high-water ${money(s.highWaterUsd)} | drawdown ${s.drawdownPct === null ? "-" : `${s.drawdownPct.toFixed(2)}%`}`,
     `Today:     ${s.today.date ?? "-"}: realised P/L ${usd(s.today.realizedPnlUsd)}, ${s.today.entries} entries, ${s.today.tradesClosed} trades closed (${s.today.wins} won)${s.figuresRun === null ? "" : ` [run ${s.figuresRun}]`}`,
     ...otherRuns(s, allRuns),

@@ -86,11 +86,13 @@ export function readStatus(stateDir: string, config: Config, choice: RunChoice =
   const latest = allDays[allDays.length - 1];
   const events = days.flatMap((d) => d.events.map((e) => ({ date: d.date, e })));
   const positions = Object.values(state?.positions ?? {}).map((p) => positionStatus(p, state!));
-  const unrealized = positions.reduce((a, p) => a + (p.unrealizedUsd ?? 0), 0);
+  // The state file's positions and starting cash are its current run's: another run's figures leave them out.
+  const ownRun = figures === undefined || figures.id === null || figures.id === state?.run?.id;
+  const unrealized = ownRun ? positions.reduce((a, p) => a + (p.unrealizedUsd ?? 0), 0) : 0;
   const today = state?.daily?.date ?? latest?.date ?? null;
   const exits = events.filter((x) => x.date === today && x.e.type === "exit");
   const realized = exits.reduce((a, x) => a + Number(x.e.pnl ?? 0), 0);
-  const equity = equityOf(state, events, today, realized + unrealized);
+  const equity = equityOf(ownRun ? state : null, events, today, realized + unrealized);
   const hwm = state?.equityHighWaterUsd ?? null;
   const dd = equity.estimateUsd !== null && hwm !== null ? drawdownPct(equity.estimateUsd, hwm) : null;
   const cutbacks: string[] = [];
@@ -118,7 +120,7 @@ export function readStatus(stateDir: string, config: Config, choice: RunChoice =
     today: {
       date: today,
       realizedPnlUsd: realized,
-      entries: state?.daily?.date === today ? state.daily.entries : 0,
+      entries: ownRun ? (state?.daily?.date === today ? state.daily.entries : 0) : events.filter((x) => x.date === today && x.e.type === "fill" && x.e.purpose === "entry").length,
       tradesClosed: exits.length,
       wins: exits.filter((x) => Number(x.e.pnl) > 0).length,
     },
