@@ -372,7 +372,7 @@ export class Daemon {
     // order whose answer is still out would otherwise look like an orphan. Bounded: a broker
     // that does not answer is the venue's to resolve (look-ups), not a reason not to start.
     await this.venue.settled(15_000);
-    const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers, journal: (d) => this.journal.append(this.today(), "reconcile", d), nowMs: () => this.nowMs(), fillsPending: (sym) => this.heldUpdates.some((u) => (u.event === "fill" || u.event === "partial_fill") && u.order.symbol === sym) });
+    const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers, journal: (d) => this.journal.append(this.today(), "reconcile", d), nowMs: () => this.nowMs(), fillsPending: (sym) => this.heldUpdates.some((u) => (u.event === "fill" || u.event === "partial_fill") && u.order.symbol === sym), refuse: (why) => this.killSwitch.external(why) });
     for (const d of compareWithBroker(savedOrders, orders)) {
       // Moved while the bot was down: journaled. Flagged only when the rebuilt order still disagrees with the broker.
       const rebuilt = this.venue.orders.get(d.clientOrderId);
