@@ -46,7 +46,7 @@ function nonEmpty(file: string): boolean {
 /**
  * Null when the state dir holds no run or a whole one; otherwise what is wrong, naming the file.
  * A run is on record when state.json names one, or (state.json gone) when the intent log has
- * lines or the run's starting learning exists. The intent log is not parsed line by line here:
+ * lines (orders were sent). The intent log is not parsed line by line here:
  * a torn last line is a crash's normal trace and is skipped on read.
  */
 export function checkRunFiles(stateDir: string): DamagedRunError | null {
@@ -54,8 +54,11 @@ export function checkRunFiles(stateDir: string): DamagedRunError | null {
   const intentsFile = join(stateDir, INTENTS_FILE);
   const learningFile = join(stateDir, RUN_START_FILE);
   if (!existsSync(stateFile)) {
-    const others = [nonEmpty(intentsFile) ? INTENTS_FILE : null, existsSync(learningFile) ? RUN_START_FILE : null].filter((x) => x !== null);
-    if (others.length === 0) return null;
+    // No state and no order sent: nothing of a run to lose. That is also what a kill between a
+    // first start's run-learning.json write and its first state commit leaves, which must not
+    // be refused (the chaos run kills at any point).
+    if (!nonEmpty(intentsFile)) return null;
+    const others = [INTENTS_FILE, existsSync(learningFile) ? RUN_START_FILE : null].filter((x) => x !== null);
     return new DamagedRunError(stateDir, stateFile, `missing, while ${others.join(" and ")} hold a run`);
   }
   let runId: string | null;

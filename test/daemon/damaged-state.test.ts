@@ -130,5 +130,8 @@ describe("damaged run files are refused, not replaced", () => {
     // An empty intent log is what a start that failed before choosing a run leaves: no run.
     writeFileSync(join(dir, "intents.jsonl"), "");
     expect(checkRunFiles(dir)).toBeNull();
+    // A first start killed after writing its starting learning, before its first state commit: no order was sent, nothing to refuse.
+    cpSync(join(base, "run-learning.json"), join(dir, "run-learning.json"));
+    expect(checkRunFiles(dir)).toBeNull();
   });
 });
