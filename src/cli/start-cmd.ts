@@ -8,6 +8,7 @@ import { resolveConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { runLocal } from "../daemon/run-local.ts";
 import { runRemote } from "../daemon/run-remote.ts";
+import { startNewRun } from "../daemon/run-files.ts";
 import { askedSymbols, barLimits, loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { createLogger } from "./logger.ts";
 import { missingKeysReason, readKeys } from "./keys.ts";
@@ -25,6 +26,7 @@ interface StartOptions extends BarInputOptions {
   speed: string;
   brokerUrl?: string;
   generated?: boolean;
+  newRun?: boolean;
 }
 
 /**
@@ -99,6 +101,7 @@ export function registerStart(program: Command): void {
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--broker-url <url>", "an Alpaca-protocol broker to trade instead of Alpaca (e.g. `sizewise exchange` at http://127.0.0.1:PORT); needs keys")
     .option("--live", "trade real money: needs trading.live: true in config as well")
+    .option("--new-run", "set the run on record aside (state.json, intents.jsonl, run-learning.json into STATE/old-runs/<time>/; the journal is kept) and start a new run: the way out when start refuses a damaged run")
     .addHelpText(
       "after",
       `
@@ -149,6 +152,7 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
             (rejects ? refusedLine(rejects.count, rejects.byReason, rejects.samples[0]) : ""),
         );
         const release = claimPidFile(o.state, "local", configFile?.path ?? null);
+        if (o.newRun) process.stdout.write(startNewRun(o.state, Date.now()));
         const progress = replayProgress(series, speed);
         const alerts = daemonAlerts(config, home, log, []);
         const r = await runLocal({ config, series, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute, alerts: alerts ?? undefined }).finally(async () => {
@@ -177,6 +181,7 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         startBanner({ broker: brokerText, data: `Alpaca market data (${config.daemon.feed} feed, over the stream and REST)`, symbols, home, homeSource: homeSource(), configFile: configPathInForce(o.config, home), stateDir: o.state }),
       );
       const release = claimPidFile(o.state, broker, configFile?.path ?? null);
+      if (o.newRun) process.stdout.write(startNewRun(o.state, Date.now()));
       const alerts = daemonAlerts(config, home, log, [keys.keyId, keys.secretKey]);
       await runRemote({ config, symbols, stateDir: o.state, log, keys, broker, brokerUrl: o.brokerUrl, signal: stop.signal, configFile, alerts: alerts ?? undefined }).finally(async () => {
         release();

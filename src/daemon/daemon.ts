@@ -27,6 +27,7 @@ import { compareWithBroker, isBrokerOpen } from "./order-check.ts";
 import { StreamInput } from "./stream-input.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import { chooseRun } from "./run-choice.ts";
+import { checkRunFiles } from "./run-files.ts";
 import type { DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 import { DaemonJobs } from "./daemon-jobs.ts";
 import { brokerSessions, sessionOf, type SessionLookup } from "../core/market-calendar.ts";
@@ -199,11 +200,13 @@ export class Daemon {
   }
 
   static async open(o: DaemonOptions): Promise<Daemon> {
+    // Checked before anything is opened (IntentLog.open creates its file): a run on record whose
+    // files are missing or damaged is refused, never replaced (see run-files.ts).
+    const damaged = checkRunFiles(o.stateDir);
+    if (damaged !== null) throw damaged;
     const journal = Journal.open(o.stateDir, { secrets: o.secrets, now: () => o.clock.nowMs(), fsync: false, buffered: true });
-    const { store, issue } = await FileStateStore.open(o.stateDir, { onCorrupt: "reset", now: () => o.clock.nowMs() });
-    const d = new Daemon(o, store, IntentLog.open(o.stateDir), journal);
-    if (issue) d.journal.append(d.today(), "state_recovered", { problem: issue.message, movedTo: issue.movedTo });
-    return d;
+    const { store } = await FileStateStore.open(o.stateDir, { onCorrupt: "fail", now: () => o.clock.nowMs() });
+    return new Daemon(o, store, IntentLog.open(o.stateDir), journal);
   }
 
   /** The broker's time, or during the start-up replay the end of the bar being replayed. */
@@ -255,6 +258,10 @@ export class Daemon {
     try {
       const account = await o.alpaca.trading.account.getAccount();
       const run = this.chooseRun(Number(account.cash));
+      // On disk at once: the run's starting learning is written by now, and a kill before the
+      // first commit would otherwise leave run-learning.json without the state.json that names
+      // its run, which the next start refuses as a damaged run (see run-files.ts).
+      await this.store.commit();
       this.journal.append(this.today(), "startup", { broker: o.broker, runId: run.id, resumed: this.resumed, symbols: o.symbols, sizingMode: o.config.sizing.mode });
       this.jobs = await DaemonJobs.open(o.alpaca, o.config.daemon, run.startMs, Math.max(o.calendarUntilMs ?? 0, o.clock.nowMs() + 30 * DAY_MS), {
         engine: this.engine,
@@ -366,7 +373,7 @@ export class Daemon {
     // order whose answer is still out would otherwise look like an orphan. Bounded: a broker
     // that does not answer is the venue's to resolve (look-ups), not a reason not to start.
     await this.venue.settled(15_000);
-    const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers, journal: (d) => this.journal.append(this.today(), "reconcile", d), nowMs: () => this.nowMs(), fillsPending: (sym) => this.heldUpdates.some((u) => (u.event === "fill" || u.event === "partial_fill") && u.order.symbol === sym) });
+    const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers, journal: (d) => this.journal.append(this.today(), "reconcile", d), nowMs: () => this.nowMs(), fillsPending: (sym) => this.heldUpdates.some((u) => (u.event === "fill" || u.event === "partial_fill") && u.order.symbol === sym), refuse: (why) => this.killSwitch.external(why) });
     for (const d of compareWithBroker(savedOrders, orders)) {
       // Moved while the bot was down: journaled. Flagged only when the rebuilt order still disagrees with the broker.
       const rebuilt = this.venue.orders.get(d.clientOrderId);

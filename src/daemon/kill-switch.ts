@@ -115,6 +115,14 @@ export class KillSwitch {
     this.trip(this.monitor.dailyLoss(reason));
   }
 
+  /**
+   * A fault found outside the engine (reconcile refused the broker's figures): the same emergency
+   * path as the engine's own trips, so the HALT flag holds entries until `sizewise resume`.
+   */
+  external(why: string): void {
+    this.trip(why);
+  }
+
   private trip(why: string | null): void {
     if (why === null || this.active !== null) return;
     const reason = `emergency: ${why}`;

@@ -1,6 +1,7 @@
 import type { AlpacaClient } from "../adapters/alpaca/client.ts";
 import type { AlpacaVenue, Execution } from "../adapters/alpaca/venue.ts";
 import { errorMessage } from "../adapters/alpaca/broker-errors.ts";
+import { implausibleBrokerFigures, type BrokerLimits } from "./broker-plausibility.ts";
 
 const CASH_TOLERANCE_USD = 1;
 
@@ -18,6 +19,13 @@ export interface ReconcileInput {
   readonly nowMs?: () => number;
   /** True while fills of this symbol have arrived but not been applied yet (held stream updates): a difference is then not a broker's sale. */
   readonly fillsPending?: (symbol: string) => boolean;
+  /** What broker figures are plausible (defaults: DEFAULT_BROKER_LIMITS). */
+  readonly limits?: BrokerLimits;
+  /**
+   * Broker figures were refused as implausible: the daemon halts entries (the kill switch's
+   * emergency path) until a human looks. Called once, with every reason.
+   */
+  readonly refuse?: (why: string) => void;
 }
 
 /**
@@ -30,23 +38,40 @@ export async function reconcile(r: ReconcileInput): Promise<string[]> {
   const { alpaca, venue } = r;
   const account = await alpaca.trading.account.getAccount();
   const brokerCash = Number(account.cash);
-  // Fill prices travel as decimal strings, so the bot's running cash and the broker's differ by
-  // rounding (cents over a session); only a real difference is adopted and flagged. Keeping the
-  // bot's own figure otherwise keeps a resumed run's sizes equal to an uninterrupted one's.
-  if (Math.abs(brokerCash - venue.cashUsd) > CASH_TOLERANCE_USD) {
-    flags.push(`cash: the replay ends at $${venue.cashUsd.toFixed(2)}, the broker has $${brokerCash.toFixed(2)}; adopted the broker's`);
-    venue.setCash(brokerCash);
-  }
   const positions = await alpaca.trading.positions.getAllOpenPositions();
   const brokerQty = new Map<string, number>();
   const brokerPrice = new Map<string, number>();
+  const figures: { symbol: string; qty: number; priceUsd: number | null }[] = [];
   for (const p of positions) {
     if (!p.symbol) continue;
     brokerQty.set(p.symbol, Number(p.qty));
     brokerPrice.set(p.symbol, Number(p.currentPrice));
+    figures.push({ symbol: p.symbol, qty: Number(p.qty), priceUsd: p.currentPrice == null ? null : Number(p.currentPrice) });
+  }
+  // Judged against the run's own equity (the replay's), before anything is adopted.
+  const runEquity = venue.equityUsd();
+  const refused = implausibleBrokerFigures({ cashUsd: brokerCash, equityUsd: account.equity == null ? null : Number(account.equity), positions: figures }, runEquity, r.limits);
+  const reasons: string[] = [];
+  if (refused.account !== null) {
+    reasons.push(refused.account);
+    r.journal?.({ kind: "implausible_broker", figure: "account", brokerCash: String(account.cash), brokerEquity: account.equity == null ? null : String(account.equity), botCashUsd: venue.cashUsd, runEquityUsd: runEquity, why: refused.account, adopted: false });
+    flags.push(`cash: the broker's figures are refused (${refused.account}); kept the replay's $${venue.cashUsd.toFixed(2)} and halted entries`);
+  } else if (Math.abs(brokerCash - venue.cashUsd) > CASH_TOLERANCE_USD) {
+    // Fill prices travel as decimal strings, so the bot's running cash and the broker's differ by
+    // rounding (cents over a session); only a real difference is adopted and flagged. Keeping the
+    // bot's own figure otherwise keeps a resumed run's sizes equal to an uninterrupted one's.
+    flags.push(`cash: the replay ends at $${venue.cashUsd.toFixed(2)}, the broker has $${brokerCash.toFixed(2)}; adopted the broker's`);
+    venue.setCash(brokerCash);
+  }
+  for (const [sym, why] of refused.positions) {
+    reasons.push(`position ${sym}: ${why}`);
+    brokerQty.delete(sym);
+    r.journal?.({ kind: "implausible_broker", figure: "position", symbol: sym, why, adopted: false });
+    flags.push(`position ${sym}: the broker's figures are refused (${why}); not adopted, entries halted`);
   }
   for (let i = 0; i < r.symbols.length; i++) {
     const sym = r.symbols[i];
+    if (refused.positions.has(sym)) continue;
     const mine = venue.heldShares(i);
     const theirs = brokerQty.get(sym) ?? 0;
     brokerQty.delete(sym);
@@ -89,5 +114,6 @@ export async function reconcile(r: ReconcileInput): Promise<string[]> {
     }
   }
   for (const x of r.leftovers) flags.push(`fill ${x.executionId}: ${x.qtyShares} @ ${x.priceUsd} of order ${x.orderId ?? "?"} matches no order the replay made`);
+  if (reasons.length > 0) r.refuse?.(`implausible broker figures: ${reasons.join("; ")}`);
   return flags;
 }

@@ -4,6 +4,8 @@ import type { RunRecord } from "../store/state-store.ts";
 import type { BrokerKind } from "./daemon-options.ts";
 
 const DAY_MS = 86_400_000;
+/** More cash than any brokerage account holds: a broker fault, not a balance. */
+export const MAX_PLAUSIBLE_CASH_USD = 1e12;
 
 export interface RunChoiceInput {
   readonly prev: RunRecord | null;
@@ -24,6 +26,7 @@ export type RunChoice =
 /**
  * The run to resume (same broker and symbols, young enough to replay) or a new one with the
  * reason the old one was left. A pure decision: the daemon journals it and resets the state.
+ * Throws when a new run would start from implausible broker cash.
  */
 export function chooseRun(i: RunChoiceInput): RunChoice {
   const { prev, config } = i;
@@ -32,6 +35,11 @@ export function chooseRun(i: RunChoiceInput): RunChoice {
   const sameSymbols = prev !== null && JSON.stringify(prev.symbols) === JSON.stringify(i.symbols);
   if (i.resume && prev !== null && prev.broker === i.broker && sameSymbols && !tooOld) {
     return { resumed: true, run: prev, configChanged: prev.configHash !== configHash };
+  }
+  // A new run's sizes scale with the cash it starts from: a figure no account holds (a broker
+  // fed a bar at $1e300 once reported $8.7e301) must stop the start, not size every entry.
+  if (!(Number.isFinite(i.cashUsd) && Math.abs(i.cashUsd) <= MAX_PLAUSIBLE_CASH_USD)) {
+    throw new Error(`the broker reports cash of ${i.cashUsd}: refusing to start a new run from it (its sizes would scale with it); check the broker's account`);
   }
   const why =
     prev === null ? null : !i.resume ? "the broker started a new session" : prev.broker !== i.broker ? `broker changed from ${prev.broker}` : !sameSymbols ? "symbols changed" : `run older than ${config.daemon.maxReplayDays} days`;

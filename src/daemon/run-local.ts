@@ -8,6 +8,7 @@ import { startExchange, type Exchange, type ExchangeOptions } from "../exchange/
 import { createAlpacaClient } from "../adapters/alpaca/client.ts";
 import { Daemon, type DaemonOptions, type RecoveryReport } from "./daemon.ts";
 import { followConfig, type FollowedConfig } from "./config-follow.ts";
+import { checkRunFiles } from "./run-files.ts";
 
 export interface LocalRunOptions {
   readonly config: Config;
@@ -78,6 +79,9 @@ export async function settle(cond: () => boolean, what: () => string, maxMs = 30
  */
 export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
   const { config, log } = o;
+  // Before the exchange starts: a refused run must leave nothing running and nothing written.
+  const damaged = checkRunFiles(o.stateDir);
+  if (damaged !== null) throw damaged;
   // A fresh key pair per process: the exchange requires one, and nothing outside this process knows it.
   const keyId = `local-${randomBytes(6).toString("hex")}`;
   const secretKey = randomBytes(24).toString("hex");
