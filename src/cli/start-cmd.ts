@@ -1,7 +1,8 @@
+import { existsSync } from "node:fs";
 import { formatUsd } from "../report/format.ts";
 import { nyStamp } from "../report/trades.ts";
 import { cliTable } from "./colour.ts";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { resolveConfig } from "../config/load.ts";
@@ -154,6 +155,8 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         const release = claimPidFile(o.state, "local", configFile?.path ?? null);
         if (o.newRun) process.stdout.write(startNewRun(o.state, Date.now()));
         const progress = replayProgress(series, speed);
+        // A state folder that already holds a run: resumed if its replay was cut short, else a new run.
+        const hadRun = existsSync(join(o.state, "state.json"));
         const alerts = daemonAlerts(config, home, log, []);
         const r = await runLocal({ config, series, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute, alerts: alerts ?? undefined }).finally(async () => {
           progress.stop();
@@ -162,6 +165,9 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         });
         const t = cliTable({ head: ["symbol", "entry (New York)", "exit (New York)", "shares", "R", "P/L", "exit reason"] });
         for (const x of r.trades) t.push([x.symbol, nyStamp(x.entryTime), nyStamp(x.exitTime), x.shares, x.rMultiple.toFixed(2), formatUsd(x.pnlUsd), x.exitReason]);
+        if (hadRun && !r.resumed) {
+          process.stdout.write(`sizewise: ${o.state} held a run whose replay had finished, so this was a NEW run beside it; journal, report and status show the latest run (--run ID or --all-runs for the others)\n`);
+        }
         const how = r.resumed ? `resumed the session (${r.recovery.replayedBars} bars replayed, ${r.recovery.adoptedOrders} orders adopted), then replayed` : "replayed";
         process.stdout.write(
           `${t.toString()}\n${r.stoppedEarly ? "stopped by signal after" : how} ${r.minutes} minutes, ${r.bars} bars over the Alpaca protocol; ${r.trades.length} trades; equity ${formatUsd(r.finalEquityUsd)}\n` +
