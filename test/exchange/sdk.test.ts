@@ -103,6 +103,9 @@ describe("local exchange through the official SDK", () => {
     const o = await alpaca.trading.orders.limit({ symbol: "ABC", qty: 1, side: "buy", limitPrice: 5, timeInForce: "gtc" });
     expect((await alpaca.trading.orders.getAllOrders({ status: "open" })).map((x) => x.id)).toEqual([o.id]);
     await alpaca.trading.orders.deleteOrderByOrderID({ orderId: idOf(o) });
+    // Alpaca's cancel is asynchronous: pending_cancel, then canceled a macrotask later (sooner or later
+    // than this GET on a loaded machine), so wait for the book before asking.
+    await until(() => ex.book.openOrderIds().length === 0);
     expect((await alpaca.trading.orders.getOrderByOrderID({ orderId: idOf(o) })).status).toBe("canceled");
     const again = await apiError(alpaca.trading.orders.deleteOrderByOrderID({ orderId: idOf(o) }));
     expect(again.status).toBe(422);
