@@ -72,7 +72,7 @@ const CONFIG = { strategy: { minDayChangePct: -10 }, sizing: { mode: "full" }, d
 const KINDS = ["between minutes", "mid-minute", "in POST", "partial fill"] as const;
 type KillKind = (typeof KINDS)[number];
 const INITIAL_CASH_USD = 100_000;
-/** An armed "in POST" kill that no order reached within this many minutes is made as a plain kill, so it is not lost. */
+/** The last armed "in POST" kill, when no order reached it within this many minutes, is made as a plain kill, so it is not lost before the replay ends. */
 const ARMED_MINUTES = 20;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
@@ -240,8 +240,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   let owed = 0;
   while (!done()) {
     if (plan.take(minute + 1)) owed++;
-    // An armed kill no order reached, with the next kill due or long enough waited: make it now.
-    if (armedAt >= 0 && (owed > 0 || minute - armedAt >= ARMED_MINUTES)) {
+    // An armed kill no order reached by the time the next kill is due (or, for the last one,
+    // within ARMED_MINUTES): make it now as a plain kill, so it is not lost.
+    if (armedAt >= 0 && (owed > 0 || (plan.minutesToNext(minute) === Infinity && minute - armedAt >= ARMED_MINUTES))) {
       await die("between minutes");
       continue;
     }
