@@ -4,6 +4,8 @@
 // --days N, --symbols N, --kills N, --cancel-delay-ms N (the exchange's asynchronous cancel,
 // default 40), --reject-after-accept F (a seeded fraction of orders refused after their 200,
 // default 0.02). Both knobs apply to the reference run too, so the runs stay comparable.
+// --kill-exchange: the exchange runs inside the daemon's process (as `start --local` does) and
+// every SIGKILL takes both down; each restart resumes both from the state dir.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     kills: { type: "string" },
     "cancel-delay-ms": { type: "string" },
     "reject-after-accept": { type: "string" },
+    "kill-exchange": { type: "boolean" },
   },
 });
 const quick = values.quick === true;
@@ -29,11 +32,12 @@ const base = {
   days: Number(values.days ?? (quick ? 3 : 10)),
   cancelDelayMs: Number(values["cancel-delay-ms"] ?? 40),
   rejectAfterAccept: Number(values["reject-after-accept"] ?? 0.02),
+  killExchange: values["kill-exchange"] === true,
 };
 const kills = Number(values.kills ?? (quick ? 8 : 60));
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const t0 = Date.now();
-out(`chaos: ${base.days} sessions x ${base.symbols} symbols (seed ${base.seed}), cancel delay ${base.cancelDelayMs} ms, ${base.rejectAfterAccept * 100}% rejected after acceptance; reference run without faults, then ${kills} scheduled kills with faults`);
+out(`chaos: ${base.days} sessions x ${base.symbols} symbols (seed ${base.seed}), cancel delay ${base.cancelDelayMs} ms, ${base.rejectAfterAccept * 100}% rejected after acceptance; reference run without faults, then ${kills} scheduled kills with faults${base.killExchange ? "; each kill takes the embedded exchange down with the bot" : ""}`);
 const reference = await runChaos({ ...base, kills: 0, faults: false, stateDir: mkdtempSync(join(tmpdir(), "sw-chaos-ref-")) });
 out(`reference: ${reference.trades.length} trades`);
 const dir = mkdtempSync(join(tmpdir(), "sw-chaos-"));

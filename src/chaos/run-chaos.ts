@@ -1,13 +1,16 @@
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateSeries } from "../data/generator.ts";
 import { SeededRng } from "../core/rng.ts";
-import { startExchange, type Exchange, type FrameFault, type RestFault } from "../exchange/server.ts";
-import { parseState } from "../store/state-schema.ts";
-import type { ChaosTrade, ChildArgs, ChildMessage } from "./protocol.ts";
+import { startExchange, type Exchange } from "../exchange/server.ts";
+import { addFaults, faultHooks, noFaults } from "./faults.ts";
+import { bookFacts, checkIntegrity, countUnparseable, partiallyFilled, type BookFacts } from "./integrity.ts";
+import { KillPlan, planKills } from "./kill-schedule.ts";
+import { Life } from "./life.ts";
+import type { ChaosTrade, ChildArgs, ExchangeView } from "./protocol.ts";
 import { compareTrades, type TradeDiff, type Window } from "./trade-diff.ts";
 
 /**
@@ -19,13 +22,22 @@ import { compareTrades, type TradeDiff, type Window } from "./trade-diff.ts";
  * outlives every kill, as a broker does. The replay runs in lock step (the next minute goes out
  * when the bot has taken the last one), so the same replay without faults is a reference: any
  * difference in the trade list must come from a window the bot was down in.
+ *
+ * With `killExchange` (issue 13) the exchange lives in the daemon's process instead, persisted
+ * under `<stateDir>/exchange/` as `start --local` keeps it, so every SIGKILL takes both down and
+ * the next life resumes both from disk; the driver steps the replay over IPC, and checks the
+ * zero-counts against the book the last life saved.
+ *
+ * Kills fall where `planKills` puts them (one per slot of the replay), and a kill whose moment
+ * passed while the driver could not act is made at the next minute, so the run makes as many
+ * kills as asked when the replay has room.
  */
 
 export interface ChaosOptions {
   readonly seed: number;
   readonly symbols: number;
   readonly days: number;
-  /** Kills to schedule (at least this many happen unless the replay is too short). 0 with faults false: the reference run. */
+  /** Kills to make (all of them unless the replay has fewer than about two minutes per kill). 0 with faults false: the reference run. */
   readonly kills: number;
   readonly faults: boolean;
   readonly stateDir: string;
@@ -34,6 +46,8 @@ export interface ChaosOptions {
   readonly cancelDelayMs?: number;
   /** A seeded fraction of orders the exchange refuses after their 200 (same orders in every run of a seed). */
   readonly rejectAfterAccept?: number;
+  /** The exchange runs inside the daemon's process and dies with it (`start --local`); default false: it outlives every kill. */
+  readonly killExchange?: boolean;
 }
 
 export interface ChaosReport {
@@ -57,77 +71,9 @@ const CHILD = fileURLToPath(new URL("./daemon-child.ts", import.meta.url));
 const CONFIG = { strategy: { minDayChangePct: -10 }, sizing: { mode: "full" }, daemon: { reconnectInitialMs: 20 } };
 const KINDS = ["between minutes", "mid-minute", "in POST", "partial fill"] as const;
 type KillKind = (typeof KINDS)[number];
-
-/** One life of the daemon: its process and a request/answer line to it. */
-class Life {
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Who waits for the next message; null tells them the child died first. */
-  private waiting: ((m: ChildMessage | null) => void)[] = [];
-  private readyMsg: ChildMessage | null = null;
-  dead = false;
-
-  constructor(readonly proc: ChildProcess) {
-    proc.on("message", (m: ChildMessage) => {
-      if (m.type === "ready") this.readyMsg = m;
-      const w = this.waiting.shift();
-      w?.(m);
-    });
-    this.exited = new Promise((r) =>
-      proc.once("exit", (code, signal) => {
-        this.dead = true;
-        for (const w of this.waiting.splice(0)) w(null);
-        r({ code, signal });
-      }),
-    );
-  }
-
-  /** The next message, or null when the child died first or `ms` passed. */
-  private next(ms: number): Promise<ChildMessage | null> {
-    if (this.dead) return Promise.resolve(null);
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.waiting = this.waiting.filter((w) => w !== done);
-        resolve(null);
-      }, ms);
-      const done = (m: ChildMessage | null): void => {
-        clearTimeout(t);
-        resolve(m);
-      };
-      this.waiting.push(done);
-    });
-  }
-
-  async ready(ms: number): Promise<ChildMessage | null> {
-    if (this.readyMsg !== null) return this.readyMsg;
-    return this.next(ms);
-  }
-
-  async status(): Promise<{ bars: number; fills: number; idle: boolean } | null> {
-    if (this.dead) return null;
-    const answer = this.next(20_000);
-    this.proc.send({ type: "status" });
-    const m = await answer;
-    return m !== null && m.type === "status" ? m : null;
-  }
-
-  async stop(): Promise<boolean> {
-    const answer = this.next(60_000);
-    this.proc.send({ type: "stop" });
-    const m = await answer;
-    await this.exited;
-    return m !== null && m.type === "stopped";
-  }
-
-  /** The child kills itself inside its next order's send, after the write-ahead line, before the POST. */
-  armPostKill(): void {
-    if (!this.dead) this.proc.send({ type: "arm-post-kill" });
-  }
-
-  kill(): Promise<unknown> {
-    this.proc.kill("SIGKILL");
-    return this.exited;
-  }
-}
+const INITIAL_CASH_USD = 100_000;
+/** The last armed "in POST" kill, when no order reached it within this many minutes, is made as a plain kill, so it is not lost before the replay ends. */
+const ARMED_MINUTES = 20;
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const rng = new SeededRng(o.seed * 7919 + 1);
@@ -135,89 +81,106 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const symbols = series.map((s) => s.symbol);
   const keyId = `chaos-${randomBytes(4).toString("hex")}`;
   const secretKey = randomBytes(16).toString("hex");
-  const faults: Record<string, number> = { rest500Before: 0, rest500After: 0, rest429: 0, restSlow: 0, streamDrops: 0, barFramesDuplicated: 0, barFramesStale: 0, updateFramesDuplicated: 0, updateFramesStale: 0 };
+  const faults = noFaults();
   let faultsOn = false;
-  const restFault = (req: { method: string; path: string }): RestFault | null => {
-    if (!faultsOn) return null;
-    const orderCall = (req.method === "POST" && req.path === "/v2/orders") || (req.method === "DELETE" && req.path.startsWith("/v2/orders/")) || req.path === "/v2/orders:by_client_order_id";
-    if (!orderCall) return null;
-    const x = rng.next();
-    if (x < 0.04) return (faults.rest500Before++, { when: "before", status: 500 });
-    if (x < 0.08) return (faults.rest500After++, { when: "after", status: 500 });
-    if (x < 0.1) return (faults.rest429++, { when: "before", status: 429, retryAfterS: 1 });
-    if (x < 0.12) return (faults.restSlow++, { when: "after", delayMs: 700 });
-    return null;
-  };
-  const frameFault = (stream: "bars" | "trade_updates"): FrameFault | null => {
-    if (!faultsOn) return null;
-    const x = rng.next();
-    const bars = stream === "bars";
-    if (x < 0.03) return (faults[bars ? "barFramesDuplicated" : "updateFramesDuplicated"]++, "duplicate");
-    if (x < 0.05) return (faults[bars ? "barFramesStale" : "updateFramesStale"]++, "stale");
-    return null;
-  };
-  const ex: Exchange = await startExchange({
-    keyId,
-    secretKey,
-    bars: series,
-    speed: "max",
-    initialCashUsd: 100_000,
-    frictionPctRoundTrip: 0,
-    partialFill: { fraction: 0.3, seed: o.seed },
-    restFault: o.faults ? restFault : undefined,
-    frameFault: o.faults ? frameFault : undefined,
-    cancelDelayMs: o.cancelDelayMs,
-    ...(o.rejectAfterAccept ? { rejectAfterAccept: { fraction: o.rejectAfterAccept, seed: o.seed } } : {}),
-  });
+  const embedded = o.killExchange === true;
+  const partialFill = { fraction: 0.3, seed: o.seed };
+  const hooks = faultHooks(rng, faults, () => faultsOn);
+  // Driver mode: the exchange lives here and outlives every kill, as a broker does.
+  const ex: Exchange | null = embedded
+    ? null
+    : await startExchange({
+        keyId,
+        secretKey,
+        bars: series,
+        speed: "max",
+        initialCashUsd: INITIAL_CASH_USD,
+        frictionPctRoundTrip: 0,
+        partialFill,
+        restFault: o.faults ? hooks.rest : undefined,
+        frameFault: o.faults ? hooks.frame : undefined,
+        cancelDelayMs: o.cancelDelayMs,
+        ...(o.rejectAfterAccept ? { rejectAfterAccept: { fraction: o.rejectAfterAccept, seed: o.seed } } : {}),
+      });
   mkdirSync(o.stateDir, { recursive: true, mode: 0o700 });
   const firstMs = Math.min(...series.map((s) => s.tMs[0]));
   const lastMs = Math.max(...series.map((s) => s.tMs[s.length - 1]));
-  const args: ChildArgs = { url: ex.url, stateDir: o.stateDir, symbols, config: CONFIG, runStartMs: firstMs, runEndMs: lastMs, timeoutMs: 400 };
   const problems: string[] = [];
   const killsByKind: Record<string, number> = Object.fromEntries(KINDS.map((k) => [k, 0]));
   const downWindows: Window[] = [];
   let unparseable = 0;
   let restarts = 0;
+  const childArgs = (): ChildArgs => ({
+    url: ex?.url ?? "",
+    stateDir: o.stateDir,
+    symbols,
+    config: CONFIG,
+    runStartMs: firstMs,
+    runEndMs: lastMs,
+    timeoutMs: 400,
+    ...(embedded
+      ? { embedded: { seed: o.seed, symbols: o.symbols, days: o.days, initialCashUsd: INITIAL_CASH_USD, partialFill, cancelDelayMs: o.cancelDelayMs, rejectAfterAccept: o.rejectAfterAccept, faults: o.faults, faultSeed: o.seed * 104_729 + restarts } }
+      : {}),
+  });
 
-  // Kill moments: the next one a random gap ahead (seeded), averaging what is left over the
-  // kills still to make, so the run makes about `kills` of them; kinds take turns.
-  const totalMinutes = series.reduce((m, s) => Math.max(m, s.length), 0);
-  let scheduled = 0;
-  let nextKill = Infinity;
-  const scheduleKill = (now: number): void => {
-    if (scheduled >= o.kills) return void (nextKill = Infinity);
-    const avg = Math.max(2, (totalMinutes - now) / (o.kills - scheduled));
-    nextKill = now + 1 + Math.floor(rng.next() * (2 * avg - 1));
+  // What the driver knows of the exchange: read directly in driver mode; in embedded mode the
+  // last view the child sent (the exchange is gone while the child is dead).
+  let view: ExchangeView = { nowMs: firstMs, done: false, barsPublished: 0, fillsPublished: 0, partiallyFilled: false, faults: {} };
+  const nowMs = (): number => ex?.nowMs ?? view.nowMs;
+  const done = (): boolean => ex?.done ?? view.done;
+  const see = (v: ExchangeView | undefined): void => void (v !== undefined && (view = v));
+  /** This life's injected faults go into the totals when it ends (embedded mode: they were counted in the child). */
+  const closeLifeFaults = (): void => {
+    if (embedded) addFaults(faults, view.faults);
+    view = { ...view, faults: {} };
   };
-  scheduleKill(0);
+
+  const totalMinutes = new Set(series.flatMap((s) => [...s.tMs])).size;
+  // Leave room at the end for an armed "in POST" kill to be made before the replay ends: in
+  // embedded mode a life started on a finished replay would begin a new one (persist.ts).
+  const margin = ARMED_MINUTES + 5;
+  const plan = new KillPlan(planKills(o.kills, totalMinutes > o.kills + margin ? totalMinutes - margin : totalMinutes, rng));
+  /** Replay minutes stepped so far (every step, also those made while the bot was down). */
+  let minute = 0;
 
   const spawnLife = (): Life => {
     const env = { ...process.env, APCA_API_KEY_ID: keyId, APCA_API_SECRET_KEY: secretKey };
-    return new Life(fork(CHILD, [JSON.stringify(args)], { env, execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "pipe", "ipc"] }));
+    return new Life(fork(CHILD, [JSON.stringify(childArgs())], { env, execArgv: ["--import", "tsx"], stdio: ["ignore", "ignore", "pipe", "ipc"] }));
   };
   const start = async (): Promise<Life> => {
     // The exchange stands still while the bot starts: it recovers, then trades in lock step.
     for (let attempt = 0; ; attempt++) {
       const life = spawnLife();
-      let err = "";
-      life.proc.stderr?.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
       const ready = await life.ready(60_000);
       if (ready !== null && ready.type === "ready") {
+        see(ready.exchange);
         for (const f of ready.recovery.flags) problems.push(`reconcile flag after restart: ${f}`);
         return life;
       }
       await life.kill();
-      if (attempt >= 2) throw new Error(`the daemon did not start: ${err}`);
-      problems.push(`start failed, retried: ${err.split("\n").filter(Boolean).pop() ?? "no message"}`);
+      if (attempt >= 2) throw new Error(`the daemon did not start: ${life.stderrTail}`);
+      problems.push(`start failed, retried: ${life.stderrTail.split("\n").filter(Boolean).pop() ?? "no message"}`);
     }
-  };
-  const checkFiles = (): void => {
-    unparseable += countUnparseable(o.stateDir, problems);
   };
 
   faultsOn = o.faults;
   let life = await start();
-  let base = { bars: ex.barsPublished, fills: ex.fillsPublished };
+  let base = { bars: ex?.barsPublished ?? 0, fills: ex?.fillsPublished ?? 0 };
+  let hung = false;
+  let armedAt = -1;
+  /** Replays one minute; false when the child died under it (embedded mode). */
+  const step = async (): Promise<boolean> => {
+    minute++;
+    if (ex !== null) return (ex.stepBars(1), true);
+    const v = await life.exchangeCall("step");
+    see(v ?? undefined);
+    return v !== null;
+  };
+  const dropStreams = async (): Promise<void> => {
+    faults.streamDrops++;
+    if (ex !== null) ex.dropStreams("both");
+    else see((await life.exchangeCall("drop-streams")) ?? undefined);
+  };
   const caughtUp = async (): Promise<boolean> => {
     const t0 = Date.now();
     for (;;) {
@@ -225,14 +188,17 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       if (s === null) {
         if (life.dead) return false;
         // Alive and not answering: a hung daemon is a failure to report, and a kill to recover from.
-        problems.push(`no answer from the daemon at ${new Date(ex.nowMs).toISOString()}`);
+        problems.push(`no answer from the daemon at ${new Date(nowMs()).toISOString()}`);
         hung = true;
         await life.kill();
         return false;
       }
-      if (s.idle && s.bars >= ex.barsPublished - base.bars && s.fills >= ex.fillsPublished - base.fills) return true;
+      see(s.exchange);
+      const bars = ex !== null ? ex.barsPublished - base.bars : view.barsPublished;
+      const fills = ex !== null ? ex.fillsPublished - base.fills : view.fillsPublished;
+      if (s.idle && s.bars >= bars && s.fills >= fills) return true;
       if (Date.now() - t0 > 30_000) {
-        problems.push(`stalled at ${new Date(ex.nowMs).toISOString()}: bot has ${s.bars}/${ex.barsPublished - base.bars} bars, ${s.fills}/${ex.fillsPublished - base.fills} fills, idle ${s.idle}`);
+        problems.push(`stalled at ${new Date(nowMs()).toISOString()}: bot has ${s.bars}/${bars} bars, ${s.fills}/${fills} fills, idle ${s.idle}`);
         o.onProgress?.(problems[problems.length - 1]);
         return true;
       }
@@ -241,76 +207,92 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   };
   /** After a death: what it left on disk must parse; a new life starts; the bot was down from `downFrom` until now. */
   const restart = async (downFrom: number): Promise<void> => {
-    checkFiles();
+    unparseable += countUnparseable(o.stateDir, problems);
+    closeLifeFaults();
+    armedAt = -1;
     restarts++;
     life = await start();
-    base = { bars: ex.barsPublished, fills: ex.fillsPublished };
-    downWindows.push({ fromMs: downFrom, toMs: ex.nowMs });
+    base = { bars: ex?.barsPublished ?? 0, fills: ex?.fillsPublished ?? 0 };
+    // Embedded mode: the exchange resumes where its book was saved, never past the kill.
+    downWindows.push({ fromMs: downFrom, toMs: Math.max(downFrom, nowMs()) });
   };
   const die = async (kind: KillKind): Promise<void> => {
-    const downFrom = ex.nowMs;
+    // A kill after the replay's end would start the embedded exchange on a new replay: not a kill this run can make.
+    if (ex === null && done()) return void problems.push(`a ${kind} kill fell after the replay ended and was not made`);
+    const downFrom = nowMs();
     await life.kill();
     killsByKind[kind]++;
-    // The broker goes on without the bot for a few minutes.
+    // A broker of its own goes on without the bot for a few minutes; an embedded one died too.
     const down = Math.floor(rng.next() * 4);
-    for (let i = 0; i < down && !ex.done; i++) ex.stepBars(1);
+    for (let i = 0; ex !== null && i < down && !ex.done; i++) await step();
     await restart(downFrom);
   };
-
-  let hung = false;
   /** The child died on its own (a kill it gave itself inside a POST) or was killed hung: restart it. */
   const afterDeath = async (): Promise<void> => {
     const { signal, code } = await life.exited;
-    if (signal !== "SIGKILL") throw new Error(`the daemon exited unexpectedly (code ${code}, signal ${signal})`);
+    if (signal !== "SIGKILL") throw new Error(`the daemon exited unexpectedly (code ${code}, signal ${signal}): ${life.stderrTail}`);
     if (!hung) killsByKind["in POST"]++;
     hung = false;
-    await restart(ex.nowMs);
+    await restart(nowMs());
   };
-  let minute = 0;
-  while (!ex.done) {
-    minute++;
+
+  let turn = 0;
+  let owed = 0;
+  while (!done()) {
+    if (plan.take(minute + 1)) owed++;
+    // An armed kill no order reached by the time the next kill is due (or, for the last one,
+    // within ARMED_MINUTES): make it now as a plain kill, so it is not lost.
+    if (armedAt >= 0 && (owed > 0 || (plan.minutesToNext(minute) === Infinity && minute - armedAt >= ARMED_MINUTES))) {
+      await die("between minutes");
+      continue;
+    }
     let kind: KillKind | undefined;
-    if (minute >= nextKill) {
-      kind = KINDS[scheduled++ % KINDS.length];
-      scheduleKill(minute);
+    if (owed > 0 && armedAt < 0) {
+      owed--;
+      kind = KINDS[turn++ % KINDS.length];
     }
-    if (o.faults && rng.next() < 0.01) {
-      ex.dropStreams("both");
-      faults.streamDrops++;
-    }
+    if (o.faults && rng.next() < 0.01) await dropStreams();
     if (kind === "mid-minute") {
-      ex.stepBars(1);
+      await step();
       await new Promise((r) => setTimeout(r, 1 + Math.floor(rng.next() * 3)));
       await die(kind);
       continue;
     }
-    ex.stepBars(1);
-    if (!(await caughtUp())) {
+    if (!(await step()) || !(await caughtUp())) {
       await afterDeath();
       continue;
     }
     if (kind === "between minutes") await die(kind);
-    else if (kind === "in POST") life.armPostKill();
-    else if (kind === "partial fill") {
-      // Wait (up to a session) for an order of ours to be partially filled, then kill.
+    else if (kind === "in POST") {
+      life.armPostKill();
+      armedAt = minute;
+    } else if (kind === "partial fill") {
+      // Wait (up to a session, and not past the next planned kill) for an order of ours to be partially filled.
+      const wait = Math.min(390, Math.max(1, plan.minutesToNext(minute)), Math.max(0, totalMinutes - minute - 2));
       let alive = true;
-      for (let i = 0; i < 390 && !ex.done && !partiallyFilled(ex) && alive; i++) {
-        ex.stepBars(1);
-        minute++;
-        alive = await caughtUp();
-      }
-      if (alive) await die(kind);
+      for (let i = 0; i < wait && !done() && !isPartial() && alive; i++) alive = (await step()) && (await caughtUp());
+      if (alive) await die(isPartial() ? kind : "between minutes");
       else await afterDeath();
     }
     if (minute % 390 === 0) o.onProgress?.(`minute ${minute}/${totalMinutes}: kills ${Object.values(killsByKind).reduce((a, b) => a + b, 0)}`);
   }
+  if (owed > 0 || armedAt >= 0) problems.push(`${owed + (armedAt >= 0 ? 1 : 0)} planned kills found no minute left`);
   await caughtUp();
   faultsOn = false;
-  if (!(await life.stop())) problems.push("the last life did not stop cleanly");
-  checkFiles();
+  const stopped = await life.stop();
+  let facts: BookFacts | undefined = ex !== null ? bookFacts(ex.book) : undefined;
+  if (stopped === null || stopped.type !== "stopped") problems.push("the last life did not stop cleanly");
+  else {
+    see(stopped.exchange);
+    facts ??= stopped.book;
+  }
+  closeLifeFaults();
+  unparseable += countUnparseable(o.stateDir, problems);
   const trades = JSON.parse(readFileSync(join(o.stateDir, "chaos-trades.json"), "utf8")) as ChaosTrade[];
-  const integrity = checkIntegrity(ex, o.stateDir);
-  await ex.close();
+  // Embedded mode: the zero-counts are checked against the book the last life's exchange held at its clean stop.
+  if (facts === undefined) throw new Error(`the embedded exchange sent no book at the end: ${life.stderrTail}`);
+  const integrity = checkIntegrity(facts, o.stateDir);
+  await ex?.close();
   return {
     kills: Object.values(killsByKind).reduce((a, b) => a + b, 0),
     killsByKind,
@@ -322,133 +304,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     trades,
     problems: [...problems, ...integrity.problems],
   };
-}
 
-function partiallyFilled(ex: Exchange): boolean {
-  return ex.book.allOrders().some((o) => o.status === "partially_filled");
-}
-
-/** State, write-ahead log and journal files that do not parse (a torn last line of an append-only file is not a failure: readers skip it). */
-function countUnparseable(stateDir: string, problems: string[]): number {
-  let bad = 0;
-  const fail = (file: string, e: unknown): void => {
-    bad++;
-    problems.push(`${file} does not parse: ${(e as Error).message}`);
-  };
-  const state = join(stateDir, "state.json");
-  if (existsSync(state)) {
-    try {
-      parseState(readFileSync(state, "utf8"), state);
-    } catch (e) {
-      fail(state, e);
-    }
+  function isPartial(): boolean {
+    return ex !== null ? partiallyFilled(ex.book) : view.partiallyFilled;
   }
-  const jsonLines = (file: string): void => {
-    const lines = readFileSync(file, "utf8").split("\n");
-    // Only a cut final line may be torn.
-    for (let i = 0; i < lines.length - 1; i++) {
-      if (lines[i].trim() === "") continue;
-      try {
-        JSON.parse(lines[i]);
-      } catch (e) {
-        return fail(`${file}:${i + 1}`, e);
-      }
-    }
-  };
-  if (existsSync(join(stateDir, "intents.jsonl"))) jsonLines(join(stateDir, "intents.jsonl"));
-  const jdir = join(stateDir, "journal");
-  if (existsSync(jdir)) {
-    for (const f of readdirSync(jdir)) {
-      const file = join(jdir, f);
-      if (f.endsWith(".jsonl")) jsonLines(file);
-      else if (f.endsWith(".json")) {
-        try {
-          JSON.parse(readFileSync(file, "utf8"));
-        } catch (e) {
-          fail(file, e);
-        }
-      }
-    }
-  }
-  return bad;
-}
-
-interface JournalEventLike {
-  readonly type: string;
-  readonly [k: string]: unknown;
-}
-
-function journalEvents(stateDir: string): JournalEventLike[] {
-  const dir = join(stateDir, "journal");
-  const out: JournalEventLike[] = [];
-  for (const f of readdirSync(dir).sort()) {
-    if (!f.endsWith(".json")) continue;
-    const j = JSON.parse(readFileSync(join(dir, f), "utf8")) as { events: JournalEventLike[] };
-    out.push(...j.events);
-  }
-  return out;
-}
-
-/** The broker's refusals that only the bot's own sequencing causes (alpaca-protocol.md: 403 insufficient qty, 422 wash trade). */
-export const SEQUENCING_REFUSAL = /insufficient qty|wash trade/i;
-
-/** Journaled refusals (order_update rejected) whose reason is a sequencing fault. */
-export function countSequencingRefusals(events: readonly { readonly type?: unknown; readonly event?: unknown; readonly reason?: unknown }[]): number {
-  return events.filter((e) => e.type === "order_update" && e.event === "rejected" && typeof e.reason === "string" && SEQUENCING_REFUSAL.test(e.reason)).length;
-}
-
-/** The zero-counts: what the broker holds against what the bot's state and journal say. */
-function checkIntegrity(ex: Exchange, stateDir: string) {
-  const problems: string[] = [];
-  const orders = ex.book.allOrders().filter((o) => o.client_order_id.startsWith("bear-trap."));
-  const byCoid = new Map<string, number>();
-  for (const o of orders) byCoid.set(o.client_order_id, (byCoid.get(o.client_order_id) ?? 0) + 1);
-  const events = journalEvents(stateDir);
-  const submitted = events.filter((e) => e.type === "order_submitted").map((e) => String(e.clientOrderId));
-  const submittedTwice = submitted.length - new Set(submitted).size;
-  const duplicateClientOrderIds = [...byCoid.values()].filter((n) => n > 1).length + submittedTwice;
-  if (submittedTwice > 0) problems.push(`${submittedTwice} client order ids journaled as submitted more than once`);
-  // One intent, one order: a signal's entry (symbol + signal minute) is one order whatever its id.
-  const entries = new Map<string, number>();
-  for (const o of orders) {
-    const m = /^bear-trap\.([^.]+)\.(\d{8}T\d{4})\.entry$/.exec(o.client_order_id);
-    if (m) entries.set(`${m[1]} ${m[2]}`, (entries.get(`${m[1]} ${m[2]}`) ?? 0) + 1);
-  }
-  const ordersPlacedTwice = [...entries.values()].filter((n) => n > 1).length + [...byCoid.values()].filter((n) => n > 1).length;
-  const state = parseState(readFileSync(join(stateDir, "state.json"), "utf8"), "state.json");
-  let unknownBrokerPositions = 0;
-  for (const p of ex.book.allPositions()) {
-    const held = Object.values(state.positions).filter((x) => x.symbol === p.symbol).reduce((n, x) => n + x.qtyShares, 0);
-    if (p.qty !== 0 && held !== p.qty) {
-      unknownBrokerPositions++;
-      problems.push(`broker holds ${p.qty} ${p.symbol}, state ${held}`);
-    }
-  }
-  // Every execution the broker made for the bot, in the journal: shares per symbol and side.
-  const key = (symbol: string, side: string): string => `${symbol} ${side}`;
-  const broker = new Map<string, { n: number; qty: number }>();
-  for (const x of ex.book.executions()) {
-    const k = key(x.symbol, x.side);
-    const v = broker.get(k) ?? { n: 0, qty: 0 };
-    broker.set(k, { n: v.n + 1, qty: v.qty + x.qty });
-  }
-  const journal = new Map<string, { n: number; qty: number }>();
-  for (const e of events.filter((x) => x.type === "fill")) {
-    const k = key(String(e.symbol), String(e.side));
-    const v = journal.get(k) ?? { n: 0, qty: 0 };
-    journal.set(k, { n: v.n + 1, qty: v.qty + Number(e.qty) });
-  }
-  let fillsMissingFromJournal = 0;
-  for (const [k, b] of broker) {
-    const j = journal.get(k) ?? { n: 0, qty: 0 };
-    if (j.n < b.n || j.qty !== b.qty) {
-      fillsMissingFromJournal += Math.max(1, b.n - j.n);
-      problems.push(`fills of ${k}: broker ${b.n} (${b.qty} sh), journal ${j.n} (${j.qty} sh)`);
-    }
-  }
-  const refusedBySequencing = countSequencingRefusals(events);
-  if (refusedBySequencing > 0) problems.push(`${refusedBySequencing} orders refused for held shares or as wash trades`);
-  return { duplicateClientOrderIds, ordersPlacedTwice, unknownBrokerPositions, fillsMissingFromJournal, refusedBySequencing, problems };
 }
 
 export { compareTrades, type TradeDiff };
+export { countSequencingRefusals, SEQUENCING_REFUSAL } from "./integrity.ts";
