@@ -2,14 +2,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Alpaca } from "@alpacahq/alpaca-trade-api";
 import { PermissionError, ValidationError } from "@alpacahq/alpaca-trade-api";
 import type { Exchange, ExchangeOptions } from "../../src/exchange/server.ts";
-import { startExchange } from "../../src/exchange/server.ts";
 import type { TradeUpdate } from "../../src/exchange/types.ts";
 import { MIN, OPEN_MS, series } from "./helpers.ts";
-import { apiError, client, idOf, KEY, SECRET } from "./sdk-helpers.ts";
+import { apiError, idOf } from "./sdk-helpers.ts";
+import { openExchange, RAW_HEADERS } from "./sdk-helpers.ts";
 
 /** Alpaca's sessions, OCO stop legs, the first-bar market buy and pattern-day-trader protection (issue 12). */
 
-const HEADERS = { "APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET, "content-type": "application/json" };
+const HEADERS = RAW_HEADERS;
 /** 2024-01-02 08:00 ET: 90 pre-market minutes at 10, then the regular session at 11. */
 const PRE_MS = OPEN_MS - 90 * MIN;
 const PRE = series("ABC", Array.from({ length: 95 }, (_v, i) => (i < 90 ? [10, 10, 10, 10] : [11, 11, 11, 11]) as [number, number, number, number]), PRE_MS);
@@ -22,10 +22,7 @@ afterEach(async () => {
 });
 
 async function open(o: Partial<ExchangeOptions> = {}): Promise<void> {
-  ex = await startExchange({ keyId: KEY, secretKey: SECRET, bars: [PRE], speed: "max", initialCashUsd: 100_000, frictionPctRoundTrip: 0, ...o });
-  alpaca = client(ex);
-  updates = [];
-  ex.book.onUpdate((u) => updates.push(u));
+  ({ ex, alpaca, updates } = await openExchange([PRE], o));
 }
 
 const events = (id: string): string[] => updates.filter((u) => u.order.id === id).map((u) => u.event);

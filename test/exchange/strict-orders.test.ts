@@ -2,13 +2,13 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Alpaca } from "@alpacahq/alpaca-trade-api";
 import { PermissionError, ValidationError } from "@alpacahq/alpaca-trade-api";
 import type { Exchange, ExchangeOptions } from "../../src/exchange/server.ts";
-import { startExchange } from "../../src/exchange/server.ts";
 import type { TradeUpdate } from "../../src/exchange/types.ts";
 import { BarHistory } from "../../src/exchange/bar-history.ts";
 import { Book } from "../../src/exchange/book.ts";
 import { route } from "../../src/exchange/rest.ts";
 import { series } from "./helpers.ts";
-import { apiError, client, idOf, KEY, SECRET } from "./sdk-helpers.ts";
+import { apiError, idOf } from "./sdk-helpers.ts";
+import { openExchange, RAW_HEADERS } from "./sdk-helpers.ts";
 
 /** Alpaca paper's asynchronous cancel, held quantity, wash-trade protection and replace (issue 12). */
 
@@ -22,7 +22,7 @@ const ABC = series("ABC", [
 ]);
 const exits = { takeProfit: { limitPrice: 10.5 }, stopLoss: { stopPrice: 9.5 } };
 const WASH = "potential wash trade detected. use complex orders";
-const HEADERS = { "APCA-API-KEY-ID": KEY, "APCA-API-SECRET-KEY": SECRET, "content-type": "application/json" };
+const HEADERS = RAW_HEADERS;
 
 let ex: Exchange;
 let alpaca: Alpaca;
@@ -32,10 +32,7 @@ afterEach(async () => {
 });
 
 async function open(o: Partial<ExchangeOptions> = {}): Promise<void> {
-  ex = await startExchange({ keyId: KEY, secretKey: SECRET, bars: [ABC], speed: "max", initialCashUsd: 100_000, frictionPctRoundTrip: 0, ...o });
-  alpaca = client(ex);
-  updates = [];
-  ex.book.onUpdate((u) => updates.push(u));
+  ({ ex, alpaca, updates } = await openExchange([ABC], o));
 }
 
 /** Steps past bar 0, buys `qty` at market and lets bar 1 fill it. */
