@@ -1,5 +1,7 @@
 import { isTradingDay } from "../../core/market-calendar.ts";
 import { NyTime } from "../../core/ny-time.ts";
+// One threshold and window for the broker and the bot's own gate (src/risk/day-trades.ts).
+import { PDT_WINDOW_DAYS as WINDOW_BUSINESS_DAYS, pdtBlocks } from "../../risk/day-trades.ts";
 
 /**
  * Alpaca's pattern-day-trader protection (docs "User Protection": PDT Protection): with the
@@ -12,10 +14,6 @@ import { NyTime } from "../../core/ny-time.ts";
  */
 
 export const PDT_MESSAGE = "trade denied due to pattern day trading protection";
-export const PDT_MIN_EQUITY_USD = 25_000;
-/** Day trades allowed within the window before the next one is refused. */
-export const PDT_MAX_DAY_TRADES = 3;
-const WINDOW_BUSINESS_DAYS = 5;
 
 const ny = new NyTime();
 
@@ -64,5 +62,5 @@ export function dayTradeCount(fills: readonly PdtFill[], nowMs: number): number 
 
 /** Whether the protection refuses an order that `couldDayTrade`. */
 export function pdtRefuses(lastEquityUsd: number, dayTrades: number, couldDayTrade: boolean): boolean {
-  return couldDayTrade && lastEquityUsd < PDT_MIN_EQUITY_USD && dayTrades >= PDT_MAX_DAY_TRADES;
+  return couldDayTrade && pdtBlocks(dayTrades, lastEquityUsd);
 }
