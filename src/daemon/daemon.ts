@@ -165,23 +165,18 @@ export class Daemon {
       // Sessions (half days, holidays) from the broker's calendar once it is fetched (start()),
       // before the engine sees its first bar; the NYSE rules until then.
       calendar: (etDay) => this.sessions(etDay),
-      events: {
-        ...events,
-        trade: (t) => {
-          events.trade?.(t);
-          this.onTradeClosed();
-        },
+      // The journal first, then alerts, then what the daemon itself does with the same events.
+      events: mergeEvents(events, {
+        trade: () => this.onTradeClosed(),
         dayEnd: (d, equity) => {
-          events.dayEnd?.(d, equity);
           this.store.raiseEquityHighWater(equity);
           this.jobs?.summarize(d, equity);
           this.killSwitch.dayEnd(d, equity);
         },
-        halt: (reason, tMs, scope) => {
-          events.halt?.(reason, tMs, scope);
+        halt: (reason, _tMs, scope) => {
           if (scope === "day") this.killSwitch.dailyLoss(reason);
         },
-      },
+      }),
       venue: AlpacaVenue.factory(o.alpaca, ledger, ref, { clock: { nowMs: () => this.nowMs() }, retryDelayMs: o.retryDelayMs }),
     });
     if (!ref.venue) throw new Error("venue was not built");
