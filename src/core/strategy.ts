@@ -48,3 +48,77 @@ export interface Strategy<S> {
   onBar(state: S, snap: SymbolSnapshot, bar: Readonly<BarView>): Signal | null;
   exitPlan(signal: Signal, entryPriceUsd: number): ExitPlan;
 }
+
+/*
+ * ---- Strategies as plugins (issue 14): the contract every strategy module in `strategies/` (and a
+ * user's `--strategy-file`) exports. The engine, config, registry and CLI are built against it. ----
+ */
+
+/** The bar size a strategy decides on. "1Day" bars are Alpaca's daily bars (or minute bars consolidated). */
+export type StrategyTimeframe = "1Min" | "1Day";
+
+/**
+ * How long a strategy holds: "intraday" enters in the regular session only and is flattened before
+ * the close; "overnight" holds across sessions and weekends (no flatten, no time-of-day entry cut-off).
+ */
+export type StrategyHolding = "intraday" | "overnight";
+
+/** The shared per-symbol indicators a strategy reads from its SymbolSnapshot (periods in bars of its timeframe). */
+export interface IndicatorNeeds {
+  readonly atrPeriod: number;
+  readonly volumeAvgPeriod: number;
+}
+
+/** A zod-like schema: parses unknown input to P (defaults applied) or throws; a zod object in practice. */
+export interface ParamsSchema<P> {
+  parse(input: unknown): P;
+}
+
+/**
+ * One strategy module's export (`export default defineStrategy({...})` or a named `strategy` export).
+ * `params` is a zod object whose every field has a default and a `.describe()`, so `config show
+ * --explain`, the JSON Schema and docs/config.md list it. Per-symbol settings, when a strategy has
+ * them, are part of its own params (e.g. a `bySymbol` map); `createState(symbol)` receives the symbol.
+ */
+export interface StrategyDefinition<P = unknown, S = unknown> {
+  /** kebab-case; appears in config, client order ids, the journal and reports. */
+  readonly id: string;
+  /** One line for `sizewise strategies`. */
+  readonly description: string;
+  readonly params: ParamsSchema<P>;
+  readonly timeframe: StrategyTimeframe;
+  readonly holding: StrategyHolding;
+  /** Periods of the shared indicators this strategy reads (the engine builds them per symbol). */
+  indicators(params: P): IndicatorNeeds;
+  /** Builds the strategy for one configured instance (params already parsed, defaults applied). */
+  create(params: P): PluginStrategy<S>;
+}
+
+/**
+ * A strategy as the engine runs it. Like Strategy, plus: the symbol its state is for, an optional
+ * exit signal (a rule exit such as an indicator cross, checked on every bar while a position of
+ * that symbol is open, before onBar), and exit plans whose stop may be absent.
+ */
+export interface PluginStrategy<S> {
+  readonly id: string;
+  createState(symbol: string): S;
+  onBar(state: S, snap: SymbolSnapshot, bar: Readonly<BarView>): Signal | null;
+  /** A reason to close the open position at this bar's decision (e.g. "rsi_exit"), or null to hold. */
+  exitSignal?(state: S, snap: SymbolSnapshot, bar: Readonly<BarView>): string | null;
+  exitPlan(signal: Signal, entryPriceUsd: number): PluginExitPlan;
+}
+
+/**
+ * ExitPlan with the protective parts optional: `stopUsd` null = no stop order (the position is sized
+ * by allocation, not by risk to a stop); `timeStopMinutes` null = no time stop. Targets may be empty.
+ */
+export interface PluginExitPlan extends Omit<ExitPlan, "stopUsd" | "timeStopMinutes" | "stopMoveAfter"> {
+  readonly stopUsd: number | null;
+  readonly timeStopMinutes: number | null;
+  readonly stopMoveAfter: ExitPlan["stopMoveAfter"];
+}
+
+/** Identity helper for strategy modules: checks the shape and infers P and S. */
+export function defineStrategy<P, S>(def: StrategyDefinition<P, S>): StrategyDefinition<P, S> {
+  return def;
+}
