@@ -122,3 +122,28 @@ export interface PluginExitPlan extends Omit<ExitPlan, "stopUsd" | "timeStopMinu
 export function defineStrategy<P, S>(def: StrategyDefinition<P, S>): StrategyDefinition<P, S> {
   return def;
 }
+
+/** Limits one strategy instance has on top of the account's (null = the account's own limit only). */
+export interface SlotRisk {
+  readonly maxOpenPositions: number | null;
+  readonly dailyLossLimitPct: number | null;
+}
+
+/**
+ * One configured strategy instance as the engine runs it: the definition, the built strategy, the
+ * symbols it trades (disjoint from every other slot's), its share of the account and its limits.
+ * Built from config by `buildSlots` (src/strategy/slots.ts).
+ */
+export interface StrategySlot {
+  readonly definition: StrategyDefinition<unknown, unknown>;
+  readonly strategy: PluginStrategy<unknown>;
+  /** Position in config.strategies. */
+  readonly instanceIndex: number;
+  readonly symbols: readonly string[];
+  readonly indicators: IndicatorNeeds;
+  /** Fraction of account equity this strategy may use (0..1]. */
+  readonly allocation: number;
+  /** Largest position in one symbol, % of equity (the strategy's own limit, else 100). */
+  readonly maxPositionPct: number;
+  readonly risk: SlotRisk;
+}
