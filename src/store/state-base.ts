@@ -23,6 +23,9 @@ const DEFAULT_MAX_TERMINAL = 16;
 export abstract class BaseStateStore implements StateStore {
   /** Changes not yet committed (callers may skip cheap updates when nothing else is pending). */
   dirty = false;
+  /** Status changes refused since the store opened (see refusedChanges). */
+  private readonly refused: string[] = [];
+  private refusedCount = 0;
   private chain: Promise<void> = Promise.resolve();
   protected readonly now: () => number;
   private readonly maxTerminal: number;
@@ -153,9 +156,11 @@ export abstract class BaseStateStore implements StateStore {
     return true;
   }
 
-  markAcknowledged(clientOrderId: string, brokerId: string): void {
-    const o = this.order(clientOrderId);
-    if (o.brokerId !== null && o.brokerId !== brokerId) throw new Error(`${clientOrderId}: broker id ${brokerId} conflicts with ${o.brokerId}`);
+  markAcknowledged(clientOrderId: string, brokerId: string): string | null {
+    const o = this.data.orders[clientOrderId];
+    if (o === undefined) return this.refuse(`${clientOrderId}: acknowledged as ${brokerId} but never recorded (recordIntent first)`);
+    // Two broker ids for one client id: the first stays; the second is the broker's mistake or ours, not a reason to stop.
+    if (o.brokerId !== null && o.brokerId !== brokerId) return this.refuse(`${clientOrderId}: broker id ${brokerId} conflicts with ${o.brokerId}; kept ${o.brokerId}`);
     o.brokerId = brokerId;
     // An ack may arrive for an order whose markSubmitted was lost in a crash; later states stay.
     if (o.status === "intended" || o.status === "submitted") {
@@ -163,18 +168,35 @@ export abstract class BaseStateStore implements StateStore {
       o.status = "acknowledged";
     }
     this.touch(o);
+    return null;
   }
 
-  markRejected(clientOrderId: string, reason: string): void {
-    this.markOrderStatus(clientOrderId, "rejected", reason);
+  markRejected(clientOrderId: string, reason: string): string | null {
+    return this.markOrderStatus(clientOrderId, "rejected", reason);
   }
 
-  markOrderStatus(clientOrderId: string, status: OrderStatus, reason: string | null = null): void {
-    const o = this.order(clientOrderId);
-    if (TERMINAL_STATUSES.has(o.status) && o.status !== status) throw new Error(`${clientOrderId}: already ${o.status}, cannot become ${status}`);
+  markOrderStatus(clientOrderId: string, status: OrderStatus, reason: string | null = null): string | null {
+    const o = this.data.orders[clientOrderId];
+    if (o === undefined) return this.refuse(`${clientOrderId}: status ${status} for an order never recorded`);
+    // A finished order stays finished: a late or impossible report (a fill, then "rejected") is
+    // refused and counted, never applied and never fatal (the broker's own record is read at reconcile).
+    if (TERMINAL_STATUSES.has(o.status) && o.status !== status) return this.refuse(`${clientOrderId}: already ${o.status}, cannot become ${status}`);
     o.status = status;
     o.reason = reason;
     this.touch(o);
+    return null;
+  }
+
+  /** How many order-status changes were refused, and the last few reasons (newest last). */
+  refusedChanges(): { count: number; recent: readonly string[] } {
+    return { count: this.refusedCount, recent: this.refused };
+  }
+
+  private refuse(reason: string): string {
+    this.refusedCount++;
+    this.refused.push(reason);
+    if (this.refused.length > 20) this.refused.shift();
+    return reason;
   }
 
   getStrategyState(symbol: string): unknown {

@@ -39,9 +39,15 @@ export interface StateStore {
   recordIntent(clientOrderId: string, intent: OrderIntent): { created: boolean; order: OrderRecord };
   /** True only on the intended -> submitted transition, so callers journal one order_submitted. */
   markSubmitted(clientOrderId: string): boolean;
-  markAcknowledged(clientOrderId: string, brokerId: string): void;
-  markRejected(clientOrderId: string, reason: string): void;
-  markOrderStatus(clientOrderId: string, status: OrderStatus, reason?: string | null): void;
+  /**
+   * The three status mutators refuse what cannot be (an unknown id, a second broker id, a finished
+   * order changing its end) without throwing: they return why, count it (refusedChanges) and change
+   * nothing. null = applied.
+   */
+  markAcknowledged(clientOrderId: string, brokerId: string): string | null;
+  markRejected(clientOrderId: string, reason: string): string | null;
+  markOrderStatus(clientOrderId: string, status: OrderStatus, reason?: string | null): string | null;
+  refusedChanges(): { count: number; recent: readonly string[] };
   getStrategyState(symbol: string): unknown;
   setStrategyState(symbol: string, value: unknown): void;
   setKelly(json: KellyStatsJson | null): void;

@@ -138,9 +138,9 @@ describe("intent ledger", () => {
     expect(store.markSubmitted("o1")).toBe(true);
     expect(store.markSubmitted("o1")).toBe(false);
     store.markAcknowledged("o1", "b1");
-    expect(() => store.markAcknowledged("o1", "b2")).toThrow(/conflicts/);
+    expect(store.markAcknowledged("o1", "b2")).toMatch(/conflicts/);
     store.markOrderStatus("o1", "filled");
-    expect(() => store.markRejected("o1", "late")).toThrow(/already filled/);
+    expect(store.markRejected("o1", "late")).toMatch(/already filled/);
     store.recordIntent("o2", intent("o2"));
     store.markRejected("o2", "insufficient buying power");
     expect(store.getOrder("o2")).toMatchObject({ status: "rejected", reason: "insufficient buying power" });
@@ -174,5 +174,23 @@ describe("MemoryStateStore", () => {
     const { store, issue } = MemoryStateStore.open("{cut", { onCorrupt: "reset" });
     expect(issue?.kind).toBe("json");
     expect(store.corrupt).toEqual(["{cut"]);
+  });
+});
+
+describe("impossible order-status changes", () => {
+  it("are refused with a reason and counted, never thrown and never applied", () => {
+    const { store } = MemoryStateStore.open(null, { now: steppingClock() });
+    store.recordIntent("o1", intent("o1"));
+    store.markSubmitted("o1");
+    expect(store.markAcknowledged("o1", "b-1")).toBeNull();
+    expect(store.markOrderStatus("o1", "filled")).toBeNull();
+    // A late "rejected" after the fill (a replayed or mis-ordered report).
+    expect(store.markRejected("o1", "late")).toBe("o1: already filled, cannot become rejected");
+    expect(store.getOrder("o1")?.status).toBe("filled");
+    expect(store.markAcknowledged("o1", "b-2")).toMatch(/conflicts with b-1; kept b-1/);
+    expect(store.getOrder("o1")?.brokerId).toBe("b-1");
+    expect(store.markOrderStatus("nope", "canceled")).toMatch(/never recorded/);
+    expect(store.refusedChanges().count).toBe(3);
+    expect(store.refusedChanges().recent.at(-1)).toMatch(/nope/);
   });
 });
