@@ -62,7 +62,7 @@ function print(title: string, s: DailyStudy): void {
     console.log(row(`  ${p.symbol} hold`, p.buyAndHold));
   }
   console.log(
-    `  portfolio: end equity $${f(s.portfolio.endEquityUsd, 0)} from $${opts.initialEquityUsd}; open trades ${s.portfolio.openTrades}; entries refused for cash ${s.refusedEntries}; bars on closed days skipped ${s.skippedBars}`,
+    `  portfolio: end equity $${f(s.portfolio.endEquityUsd, 0)} from $${opts.initialEquityUsd}; open trades ${s.portfolio.openTrades}; entries refused for cash ${s.refusedEntries}, cut for cash ${s.cutEntries}; bars on closed days skipped ${s.skippedBars}`,
   );
   console.log(`  splits adjusted: ${s.splits.map((x) => `${x.symbol} ${etDayToIso(Math.floor(x.tMs / 86_400_000))} ${x.ratio >= 1 ? `${x.ratio}:1` : `1:${1 / x.ratio}`}`).join(", ") || "none"}`);
 }

@@ -76,6 +76,8 @@ export interface ReferenceRun {
   readonly trades: readonly ReferenceTrade[];
   /** Entries whose fill found no cash for a single share. */
   readonly refusedEntries: number;
+  /** Entries filled with fewer shares than decided, for want of cash (positions that grew use it). */
+  readonly cutEntries: number;
   /** Bars skipped because the market was closed on their date. */
   readonly skippedBars: number;
   readonly initialEquityUsd: number;
@@ -134,6 +136,7 @@ export function runDailyReference(symbols: readonly ReferenceSymbol[], o: Refere
   const held = new Map<string, number>(); // bars held per symbol, counted per session of the symbol
   let cash = o.initialEquityUsd;
   let refusedEntries = 0;
+  let cutEntries = 0;
 
   for (const day of days) {
     // The open: exits first, then entries.
@@ -153,6 +156,7 @@ export function runDailyReference(symbols: readonly ReferenceSymbol[], o: Refere
       const px = b.s.open[i] * (1 + side);
       const qty = Math.min(b.pendingEnter.qty, Math.floor(cash / px));
       if (qty > 0) {
+        if (qty < b.pendingEnter.qty) cutEntries++;
         cash -= qty * px;
         b.qty = qty;
         b.entry = { signalDay: b.pendingEnter.day, day, bar: i, px };
@@ -201,7 +205,7 @@ export function runDailyReference(symbols: readonly ReferenceSymbol[], o: Refere
     });
   }
   trades.sort((a, b) => a.entryDay - b.entryDay || a.symbol.localeCompare(b.symbol));
-  return { days, equity, exposure, decisions, trades, refusedEntries, skippedBars, initialEquityUsd: o.initialEquityUsd };
+  return { days, equity, exposure, decisions, trades, refusedEntries, cutEntries, skippedBars, initialEquityUsd: o.initialEquityUsd };
 }
 
 function closedTrade(b: Book, exitSignalDay: number, day: number, px: number, heldBars: number): ReferenceTrade {
@@ -265,5 +269,5 @@ export function runBuyAndHold(series: readonly BarSeries[], o: Pick<ReferenceOpt
       exitPx: null, pnlUsd: qty[k] * (last[k] - e.px), returnPct: (last[k] / e.px - 1) * 100, holdingDays: e.held, open: true,
     });
   });
-  return { days, equity, exposure, decisions: [], trades, refusedEntries: 0, skippedBars: 0, initialEquityUsd: o.initialEquityUsd };
+  return { days, equity, exposure, decisions: [], trades, refusedEntries: 0, cutEntries: 0, skippedBars: 0, initialEquityUsd: o.initialEquityUsd };
 }

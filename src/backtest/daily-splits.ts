@@ -9,7 +9,7 @@ import type { BarSeries } from "../core/bars.ts";
  * it would book a loss the holder never had (Alpaca multiplies the position's shares at a split).
  *
  * Detection: an overnight gap prevClose / open within 10% of an integer k >= 2 (or its reciprocal,
- * a reverse split) on a day whose volume is at least k/2 times (at most 2/k times) the mean of the
+ * a reverse split) on a day whose volume is at least max(k/2, 1.5) times (at most the reciprocal for a reverse split) the mean of the
  * 5 sessions before it, since share counts scale with the split. Earlier bars are then divided by k
  * (volume multiplied), so prices are in today's shares. Dividends are not adjusted (no data for
  * them; a few tenths of a percent a year for these names). Every detected split is returned so a
@@ -28,6 +28,8 @@ export interface DetectedSplit {
 const MAX_RATIO = 50;
 const TOLERANCE = 0.1;
 const VOLUME_LOOKBACK = 5;
+/** Least volume change a split must show (a 2:1 split doubles the share count traded). */
+const MIN_VOLUME_SURGE = 1.5;
 
 /** The split ratio a gap and a volume change match, or 0. */
 export function matchSplit(prevClose: number, open: number, volume: number, meanVolumeBefore: number): number {
@@ -40,7 +42,8 @@ export function matchSplit(prevClose: number, open: number, volume: number, mean
   if (Math.abs(off) > TOLERANCE) return 0;
   const volRatio = meanVolumeBefore > 0 ? volume / meanVolumeBefore : NaN;
   // Without a volume history the gap alone decides (the first days of a file).
-  if (Number.isFinite(volRatio) && (forward ? volRatio < k / 2 : volRatio > 2 / k)) return 0;
+  const surge = Math.max(MIN_VOLUME_SURGE, k / 2);
+  if (Number.isFinite(volRatio) && (forward ? volRatio < surge : volRatio > 1 / surge)) return 0;
   return forward ? k : 1 / k;
 }
 

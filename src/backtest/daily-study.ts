@@ -44,6 +44,7 @@ export interface DailyStudy {
   readonly perSymbol: readonly SymbolStudy[];
   readonly splits: readonly DetectedSplit[];
   readonly refusedEntries: number;
+  readonly cutEntries: number;
   readonly skippedBars: number;
   /** The portfolio run itself (trades and decisions), for the JSON output and parity tests. */
   readonly run: ReferenceRun;
@@ -85,6 +86,7 @@ export function studyDailyTrend(raw: readonly BarSeries[], params: StudyParams, 
     perSymbol,
     splits,
     refusedEntries: run.refusedEntries,
+    cutEntries: run.cutEntries,
     skippedBars: run.skippedBars,
     run,
   };
