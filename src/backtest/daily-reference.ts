@@ -90,10 +90,31 @@ export function sessionDayOf(tMs: number): number {
   return Math.floor(tMs / DAY_MS);
 }
 
+/**
+ * The series without its bars on days the market is closed (a copy when any are dropped) and how
+ * many were dropped. The raw daily files carry such rows (e.g. SPY 2023-11-11, a Saturday; 2026-01-01),
+ * thin after-hours prints; the reference skips them, so a parity run must feed the engine this too.
+ */
+export function dropClosedDays(s: BarSeries): { series: BarSeries; dropped: number } {
+  const keep: number[] = [];
+  let last = -1;
+  for (let i = 0; i < s.length; i++) {
+    const d = sessionDayOf(s.tMs[i]);
+    if (isTradingDay(d) && d !== last) keep.push(i);
+    last = d;
+  }
+  if (keep.length === s.length) return { series: s, dropped: 0 };
+  const pick = (a: Float64Array): Float64Array => Float64Array.from(keep, (i) => a[i]);
+  return {
+    series: { symbol: s.symbol, length: keep.length, tMs: pick(s.tMs), open: pick(s.open), high: pick(s.high), low: pick(s.low), close: pick(s.close), volume: pick(s.volume) },
+    dropped: s.length - keep.length,
+  };
+}
+
 interface Book {
   readonly symbol: string;
   readonly s: BarSeries;
-  /** Bar index of each session day, -1 when the symbol has no bar that day. */
+  /** Bar index of each session day the symbol has a bar on. */
   readonly barOf: Map<number, number>;
   readonly rsi: Rsi;
   readonly upper: number;

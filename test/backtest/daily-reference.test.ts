@@ -3,7 +3,7 @@ import type { BarSeries } from "../../src/core/bars.ts";
 import { createBarView } from "../../src/core/bars.ts";
 import { isTradingDay } from "../../src/core/market-calendar.ts";
 import { SeededRng } from "../../src/core/rng.ts";
-import { runBuyAndHold, runDailyReference, type ReferenceRun } from "../../src/backtest/daily-reference.ts";
+import { dropClosedDays, runBuyAndHold, runDailyReference, type ReferenceRun } from "../../src/backtest/daily-reference.ts";
 import { dailyReturns, returnStats, runFigures } from "../../src/backtest/daily-figures.ts";
 import { adjustSplits, matchSplit } from "../../src/backtest/daily-splits.ts";
 import { studyDailyTrend } from "../../src/backtest/daily-study.ts";
@@ -92,6 +92,11 @@ describe("reference daily backtest: the rules worked by hand", () => {
     const r = runDailyReference([{ series: withSat, period: 2, upper: 60, lower: 40 }], ONE);
     expect(r.skippedBars).toBe(1);
     expect(r.trades).toEqual(run.trades);
+    // The same filter, for feeding the engine the bars the reference uses.
+    const dropped = dropClosedDays(withSat);
+    expect(dropped.dropped).toBe(1);
+    expect(Array.from(dropped.series.close)).toEqual(Array.from(s.close));
+    expect(dropClosedDays(s).series).toBe(s);
   });
 });
 
