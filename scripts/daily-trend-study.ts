@@ -24,7 +24,7 @@ const opts = { initialEquityUsd: 100_000, bootstrap: DEFAULT_BOOTSTRAP, adjustSp
 
 function load(symbols?: string[]): ReturnType<typeof loadBarDir> {
   const r = loadBarDir(dataDir, { symbols, cacheDir: null });
-  if (r.rejects.count > 0) console.log(`  refused rows: ${JSON.stringify(r.rejects.byReason)}`);
+  if (r.rejects.count > 0) console.log(`  rows refused by the loader: ${[...r.rejects.byReason].map(([why, n]) => `${n} ${why}`).join(", ")}`);
   if (r.missingSymbols.length > 0) console.log(`  missing symbols: ${r.missingSymbols.join(" ")}`);
   return r;
 }
