@@ -17,6 +17,11 @@ export function createSizer(config: Pick<Config, "sizing" | "risk">, deps: Sizer
 
 export type { PipelineSizer, PipelineDecision, PositionAfter, SizingMode, SizerDeps } from "./sizing/pipeline.ts";
 export { MODE_LAYERS } from "./sizing/pipeline.ts";
+export { BUILTIN_MODES, modeLayerList } from "./sizing/modes.ts";
+export { defineSizingLayer, loadSizingLayers, BUILTIN_LAYERS } from "./sizing/layers/index.ts";
+export type { SizingLayer, SizingLayerDefinition, LayerContext, LayerSetup, LayerRegistry } from "./sizing/layers/index.ts";
+export type { SizingAllocation } from "./sizing/sizer.ts";
+export type { AllocatorView } from "./sizing/allocator.ts";
 export type { Sizer, SizingInput, SizingContext, PositionSoFar } from "./sizing/sizer.ts";
 export { KellyStatsStore } from "./sizing/kelly-stats.ts";
 export type { KellySnapshot } from "./sizing/kelly-stats.ts";

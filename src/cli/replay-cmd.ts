@@ -5,7 +5,7 @@ import { basename } from "node:path";
 import type { Command } from "commander";
 import { parseTradeCsv, type ParsedTrades, type WhatIfTrade } from "../whatif/trade-csv.ts";
 import { asTraded, kellyStats, replayRule, standardRules, toUnits, type RuleResult, type SizingRule } from "../whatif/replay.ts";
-import { allocate, strategyStats } from "../whatif/allocate.ts";
+import { allocateTrades, strategyStats, type AllocationResult } from "../whatif/allocate.ts";
 import { progressBar } from "./progress.ts";
 import { writeFileSync } from "node:fs";
 import { monteCarlo, type McMethod, type McResult } from "../whatif/monte-carlo.ts";
@@ -107,7 +107,8 @@ function replayCommand(o: ReplayOptions): void {
   const strategies = strategyStats(trades);
   const strategyKelly = new Map(strategies.map((s) => [s.strategy, s]));
   const rules: SizingRule[] = standardRules({ fraction, minSample, window, inSample: Boolean(o.inSample), strategyKelly });
-  const alloc = o.allocate ? allocate(strategies, riskLimit) : null;
+  // The same function the live allocator layer `alloc` runs (src/sizing/layers/alloc.ts).
+  const alloc = o.allocate ? allocateTrades(trades, riskLimit) : null;
   if (alloc) {
     const byStrategy = new Map(alloc.rows.map((r) => [r.strategy, r.riskPerTrade]));
     rules.push({
@@ -152,7 +153,7 @@ function replayCommand(o: ReplayOptions): void {
         rules: results,
         strategies,
         portfolioKelly: kellyStats(trades.map((t) => t.units)),
-        allocation: alloc,
+        allocation: alloc ? { rows: alloc.rows, scale: alloc.scale, totalPeakRisk: alloc.totalPeakRisk } : null,
         intervals: mcJson(intervals),
         monteCarlo: mc ? mcJson(mc) : null,
       })}\n`,
@@ -203,7 +204,7 @@ function replayText(
   span: { from: string; to: string },
   results: readonly RuleResult[],
   strategies: ReturnType<typeof strategyStats>,
-  alloc: ReturnType<typeof allocate> | null,
+  alloc: AllocationResult | null,
   riskLimit: number,
 ): string {
   const out: string[] = [];

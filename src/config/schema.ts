@@ -232,12 +232,55 @@ export const regimeTemplatesSchema = z
   })
   .strict();
 
+import { BUILTIN_LAYER_NAMES, MODE_NAME_PATTERN, isBuiltinLayer, isBuiltinMode, isLayerFile, knownModes } from "../sizing/modes.ts";
+
+const modeName = z.string().regex(MODE_NAME_PATTERN, "a mode name (letters, digits, _ or -)");
+
+const layerEntry = z
+  .string()
+  .min(1)
+  .max(500)
+  .refine((e) => isBuiltinLayer(e) || isLayerFile(e), {
+    message: `a built-in layer (${BUILTIN_LAYER_NAMES.join(", ")}) or the path of a layer file (containing / and ending .ts, .mts, .js or .mjs)`,
+  })
+  .describe(`A built-in layer (${BUILTIN_LAYER_NAMES.join(", ")}) or the path of a layer module, relative to the working directory, whose default export is a sizing layer definition.`);
+
+/** The allocator layer `alloc`: weights across strategies from per-strategy Kelly under a total-risk limit (what `replay --allocate` computes). */
+export const allocatorSchema = z
+  .object({
+    totalRiskPct: z
+      .number()
+      .gt(0)
+      .max(100)
+      .default(10)
+      .describe("Total-risk limit, % of equity at risk when every strategy's trades are open at once (replay --risk-limit): the strategies' half-Kelly risks are scaled down together to fit it."),
+    minTrades: z.number().int().min(1).max(100_000).default(20).describe("Closed trades every strategy needs before the allocator engages; below, the layer answers neutral 1.0."),
+    window: z.number().int().min(1).max(100_000).default(200).describe("Each strategy's statistics come from its last N trades closed before the decision."),
+    floorFactor: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.25)
+      .describe("Smallest allocator factor: a strategy with no edge (weight 0) still trades this much, so its statistics can recover."),
+  })
+  .strict()
+  .refine((a) => a.minTrades <= a.window, { message: "minTrades must not exceed window (the allocator would never engage)", path: ["minTrades"] });
+
+export type AllocatorConfig = z.infer<typeof allocatorSchema>;
+
 export const sizingSchema = z
   .object({
     mode: z
-      .enum(["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"])
+      .union([z.enum(["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"]), modeName])
       .default("fixed")
-      .describe("Sizing pipeline mode. Switching needs no code change."),
+      .describe("Sizing pipeline mode. Switching needs no code change. A built-in mode or one defined in sizing.modes."),
+    modes: z
+      .record(modeName, z.array(layerEntry).max(20))
+      .default(() => ({}))
+      .describe(
+        'Your own modes: a name and its list of layers, e.g. {"kelly_vol": ["kelly", "vol"]}. The drawdown layer dd always applies (after the others unless the list places it); tmpl orders a fraction of the full size.',
+      ),
+    allocator: allocatorSchema.default(() => allocatorSchema.parse({})).describe("The allocator layer alloc (modes that list it)."),
     riskPct: z.number().min(0).max(100).default(1).describe("Base risk per trade, % of equity."),
     minRiskPct: z.number().min(0).max(100).default(0.2).describe("Cap: smallest risk of a position's full size (decided once at entry), % of equity: a smaller positive target from the layers is raised to it once (sizing never vetoes an entry); adds are fractions of that full size and are never raised."),
     maxRiskPct: z.number().min(0).max(100).default(5).describe("Cap: largest risk of the whole position (entry and every add, to the stop), % of equity."),
@@ -273,6 +316,14 @@ export const sizingSchema = z
   .strict()
   .superRefine((s, ctx) => {
     if (s.minRiskPct > s.maxRiskPct) ctx.addIssue({ code: "custom", path: ["minRiskPct"], message: "minRiskPct must not exceed maxRiskPct" });
+    for (const [name, list] of Object.entries(s.modes)) {
+      if (isBuiltinMode(name)) ctx.addIssue({ code: "custom", path: ["modes", name], message: `"${name}" is a built-in mode: give your mode another name` });
+      const dup = list.find((x, i) => list.indexOf(x) !== i);
+      if (dup !== undefined) ctx.addIssue({ code: "custom", path: ["modes", name], message: `layer "${dup}" is listed twice` });
+    }
+    if (!isBuiltinMode(s.mode) && !Object.hasOwn(s.modes, s.mode)) {
+      ctx.addIssue({ code: "custom", path: ["mode"], message: `unknown sizing mode: not built in and not defined in sizing.modes (${knownModes(s.modes).join(", ")})` });
+    }
     for (const [regime, name] of Object.entries(s.regimeTemplates)) {
       if (!Object.hasOwn(s.templates, name)) {
         ctx.addIssue({ code: "custom", path: ["regimeTemplates", regime], message: `no template named "${name}" in sizing.templates` });

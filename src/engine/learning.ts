@@ -5,6 +5,9 @@ import { KellyStatsStore, ALL, type KellyStatsJson } from "../sizing/kelly-stats
 import { trainConfidenceModel, type ConfidenceModel, type TrainingSample } from "../sizing/logistic.ts";
 import { ENTRY_FEATURES, entryFeatures } from "../sizing/entry-features.ts";
 import type { SizingContext } from "../sizing/sizer.ts";
+import { AllocatorHistory } from "../sizing/allocator.ts";
+import { modeUses } from "../sizing/modes.ts";
+import type { AllocTrade } from "../whatif/allocate.ts";
 import { NeutralRlPolicy, QLearningPolicy, QTable, parseQTable, reward, serializeQTable, type RlConfig } from "../sizing/rl/index.ts";
 
 /**
@@ -18,6 +21,8 @@ export interface FittedLearning {
   readonly confidenceModel: ConfidenceModel | null;
   /** Null when the run's mode has no RL layer. */
   readonly qTable: QTable | null;
+  /** Closed trades the allocator layer weighs strategies by (absent in checkpoints written before it). */
+  readonly allocator?: readonly AllocTrade[];
 }
 
 /** How often the confidence model is refitted, in newly closed trades (refits are cheap but not free). */
@@ -31,6 +36,9 @@ const CONFIDENCE_REFIT_EVERY = 5;
 export class LearningState {
   /** Replaced only by restore(); read it fresh rather than keeping a reference. */
   kelly: KellyStatsStore;
+  /** Every strategy's closed trades for the allocator layer `alloc`; replaced only by restore(). */
+  allocator: AllocatorHistory;
+  private allocations: ReadonlyMap<string, number> = new Map();
   private readonly samples: TrainingSample[] = [];
   private model: ConfidenceModel | null = null;
   private sinceRefit = 0;
@@ -49,8 +57,8 @@ export class LearningState {
     fitted: FittedLearning | null = null,
   ) {
     this.rlCfg = config.sizing.rl;
-    const usesRl = config.sizing.mode === "rl" || config.sizing.mode === "full";
-    ({ kelly: this.kelly, rl: this.rl } = this.startFrom(fitted, usesRl, qTable));
+    const usesRl = modeUses(config.sizing.mode, "rl", config.sizing.modes);
+    ({ kelly: this.kelly, rl: this.rl, allocator: this.allocator } = this.startFrom(fitted, usesRl, qTable));
   }
 
   /**
@@ -60,7 +68,7 @@ export class LearningState {
   fitted(): FittedLearning {
     const c = this.config.sizing.confidence;
     const model = this.samples.length >= c.minSamples ? trainConfidenceModel(this.samples, { featureNames: ENTRY_FEATURES, l2: c.l2 }) : null;
-    return { kelly: this.kelly.toJSON(), samples: [...this.samples], confidenceModel: model, qTable: this.rl ? copyQTable(this.rl.table) : null };
+    return { kelly: this.kelly.toJSON(), samples: [...this.samples], confidenceModel: model, qTable: this.rl ? copyQTable(this.rl.table) : null, allocator: this.allocator.toJSON() };
   }
 
   /**
@@ -86,7 +94,18 @@ export class LearningState {
       kelly,
       confidenceModel: this.model,
       rlPolicy: this.rl ?? this.neutralRl,
+      allocator: this.allocator.view(asOfMs),
     };
+  }
+
+  /**
+   * The configured allocation of each strategy the account runs (its slot's `allocation`), which
+   * the allocator layer compares its weights with. Unset: the strategies with closed trades, in
+   * equal shares.
+   */
+  setAllocations(allocations: ReadonlyMap<string, number>): void {
+    this.allocations = allocations;
+    this.allocator.setAllocations(allocations);
   }
 
   get confidenceModel(): ConfidenceModel | null {
@@ -99,6 +118,7 @@ export class LearningState {
     if (typeof t.sizing.probability === "number") this.predictions.push({ p: t.sizing.probability, win });
     if (this.frozen) return;
     if (Number.isFinite(t.rMultiple)) this.kelly.add({ strategyId: t.strategyId, symbol: t.symbol, rMultiple: t.rMultiple, closeTimeMs: t.exitTimeMs });
+    this.allocator.add(t);
     this.samples.push({ features: entryFeatures(t.signal), win });
     const minSamples = this.config.sizing.confidence.minSamples;
     if (this.samples.length >= minSamples && (this.model === null || ++this.sinceRefit >= CONFIDENCE_REFIT_EVERY)) {
@@ -118,18 +138,22 @@ export class LearningState {
    * has chosen the run, after the engine holding this object exists.
    */
   restore(f: FittedLearning | null): void {
-    ({ kelly: this.kelly, rl: this.rl } = this.startFrom(f, this.rl !== null, null));
+    ({ kelly: this.kelly, rl: this.rl, allocator: this.allocator } = this.startFrom(f, this.rl !== null, null));
   }
 
   /** Sets the samples and model from `f` and returns the Kelly store and RL policy to use (the Q-table: `qTable`, else `f`'s, else empty). */
-  private startFrom(f: FittedLearning | null, withRl: boolean, qTable: QTable | null): { kelly: KellyStatsStore; rl: QLearningPolicy | null } {
+  private startFrom(f: FittedLearning | null, withRl: boolean, qTable: QTable | null): { kelly: KellyStatsStore; rl: QLearningPolicy | null; allocator: AllocatorHistory } {
     const window = this.config.sizing.kelly.window;
     this.samples.length = 0;
     if (f) this.samples.push(...f.samples);
     this.model = f?.confidenceModel ?? null;
     this.sinceRefit = 0;
     const table = qTable ?? (f?.qTable ? copyQTable(f.qTable) : null);
+    const allocator = new AllocatorHistory(this.config.sizing.allocator.window);
+    if (f?.allocator) allocator.load(f.allocator);
+    allocator.setAllocations(this.allocations);
     return {
+      allocator,
       kelly: f ? KellyStatsStore.fromJSON(f.kelly, window) : new KellyStatsStore(window),
       rl: withRl ? new QLearningPolicy(table ?? QTable.fromConfig(this.rlCfg), this.rng, { explore: this.rlCfg.explore, learn: this.rlCfg.learn }) : null,
     };

@@ -37,7 +37,9 @@ export function sizeAdd(input: SizingInput, template: ScalingTemplate | null, re
   const index = stage.kind === "add" ? stage.index : 0;
   const e = input.equityUsd;
   const px = input.entryPriceUsd;
-  const rAdd = px - input.stopUsd;
+  // No stop (a position sized by allocation): R is NaN and the add is refused as "no risk".
+  const stop = input.stopUsd ?? NaN;
+  const rAdd = px - stop;
   const ddPct = drawdownPct(e, input.highWaterMarkUsd);
   const pos = input.position;
   const full = pos?.fullSize ?? null;
@@ -80,7 +82,7 @@ export function sizeAdd(input: SizingInput, template: ScalingTemplate | null, re
   // The epsilon keeps 0.29 x 100 (28.999...) from losing a share to floating point.
   const want = Math.floor(step.fraction * full.qtyShares * ratio + 1e-9);
   const capped = capAddOrder(
-    { wantShares: want, priceUsd: px, stopUsd: input.stopUsd, equityUsd: e, buyingPowerUsd: input.buyingPowerUsd, held: pos, maxBoughtShares: template.maxFraction * full.qtyShares },
+    { wantShares: want, priceUsd: px, stopUsd: stop, equityUsd: e, buyingPowerUsd: input.buyingPowerUsd, held: pos, maxBoughtShares: template.maxFraction * full.qtyShares },
     setup.caps,
   );
   const q = capped.qtyShares;
@@ -92,7 +94,7 @@ export function sizeAdd(input: SizingInput, template: ScalingTemplate | null, re
 function after(input: SizingInput, q: number): PipelineDecision["positionAfter"] {
   const pos = input.position!;
   const px = input.entryPriceUsd;
-  const s = input.stopUsd;
+  const s = input.stopUsd ?? NaN;
   const riskUsd = pos.heldQtyShares * Math.max(0, pos.avgPriceUsd - s) + q * (px - s);
   const notional = (pos.heldQtyShares + q) * px;
   const cost = pos.heldQtyShares * pos.avgPriceUsd + q * px;
@@ -111,7 +113,7 @@ function decision(
   ddPct: number,
   positionAfter: PipelineDecision["positionAfter"],
 ): PipelineDecision {
-  const r = input.entryPriceUsd - input.stopUsd;
+  const r = input.entryPriceUsd - (input.stopUsd ?? NaN);
   const riskPct = q > 0 ? ((q * r) / input.equityUsd) * 100 : 0;
   return {
     mode: setup.mode,

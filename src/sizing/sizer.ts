@@ -1,4 +1,5 @@
 import type { FullSize, Signal, SizingDecision } from "../core/types.ts";
+import type { AllocatorView } from "./allocator.ts";
 import type { HeldPosition } from "./caps.ts";
 import type { ConfidenceModel } from "./logistic.ts";
 import type { KellySnapshot } from "./kelly-stats.ts";
@@ -17,6 +18,16 @@ export interface SizingContext {
   readonly confidenceModel?: ConfidenceModel | null;
   /** Overrides the sizer's default policy (NeutralRlPolicy unless createSizer got one). */
   readonly rlPolicy?: RlPolicy;
+  /** Every strategy's closed trades as of the decision, for the allocator layer `alloc`; absent = neutral. */
+  readonly allocator?: AllocatorView | null;
+}
+
+/** A strategy's allocation as the sizer reads it (see SizingInput.allocation). */
+export interface SizingAllocation {
+  /** Fraction of equity per symbol of the strategy (0.167 = 16.7%). */
+  readonly weight: number;
+  /** Largest position, % of equity. */
+  readonly maxPositionPct: number;
 }
 
 /**
@@ -28,7 +39,17 @@ export interface SizingInput {
   readonly signal: Signal;
   /** Expected entry price per share, friction included. */
   readonly entryPriceUsd: number;
-  readonly stopUsd: number;
+  /**
+   * The initial stop, or null when the strategy sets none: the entry is then sized by
+   * `allocation` (notional) instead of risk to the stop, and layers that need a stop do not apply.
+   */
+  readonly stopUsd: number | null;
+  /**
+   * The strategy's allocation (issue 14): `weight` = the strategy's allocation / its symbol count
+   * (a fraction of equity, from its slot), `maxPositionPct` = the most of equity one position may
+   * hold, %. The base of an entry without a stop; ignored with a stop.
+   */
+  readonly allocation?: SizingAllocation;
   readonly equityUsd: number;
   readonly buyingPowerUsd: number;
   readonly openPositions: number;

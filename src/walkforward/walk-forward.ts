@@ -7,7 +7,8 @@ import { parseConfig } from "../config/load.ts";
 import { ALL_MODES, comparisonOf, modeReport, withFixed, withMode, type Comparison } from "../backtest/compare.ts";
 import { runBacktest } from "../backtest/run.ts";
 import type { MergedBars } from "../data/merged-bars.ts";
-import { MODE_LAYERS, type SizingMode } from "../sizing/pipeline.ts";
+import type { SizingMode } from "../sizing/pipeline.ts";
+import { modeUses } from "../sizing/modes.ts";
 import { ALL } from "../sizing/kelly-stats.ts";
 import { planFolds, type Fold, type FoldOptions, type FoldPlan } from "./folds.ts";
 import { fitLearning, fitRegime, type RegimeFit } from "./fit-fold.ts";
@@ -106,8 +107,8 @@ export interface WalkForwardResult {
   readonly holdout: Evaluation | null;
 }
 
-const hasLearner = (m: SizingMode): boolean => MODE_LAYERS[m].kelly || MODE_LAYERS[m].conf || MODE_LAYERS[m].rl;
-const usesRegime = (m: SizingMode): boolean => MODE_LAYERS[m].tmpl || MODE_LAYERS[m].rl;
+const hasLearner = (m: SizingMode): boolean => modeUses(m, "kelly") || modeUses(m, "conf") || modeUses(m, "rl") || modeUses(m, "alloc");
+const usesRegime = (m: SizingMode): boolean => modeUses(m, "tmpl") || modeUses(m, "rl");
 
 export function runWalkForward(opts: WalkForwardOptions): WalkForwardResult {
   const plan = planFolds(opts.days ?? opts.data.tradingDays(), opts);

@@ -1,4 +1,4 @@
-import { kellyStats, type KellyStats, type UnitTrade } from "./replay.ts";
+import { kellyStats, type KellyStats } from "./replay.ts";
 
 /**
  * Per-strategy figures (Kelly, margin, how many trades it holds at once) and, under a total-risk
@@ -18,21 +18,35 @@ export interface StrategyStats extends KellyStats {
   readonly returnOnMarginPct: number | null;
 }
 
-export function strategyStats(trades: readonly UnitTrade[]): StrategyStats[] {
+/**
+ * The least a closed trade must say for the allocator: its strategy, its outcome in units of one
+ * average loss (R when it had a stop) and when it was open. A replay's UnitTrade is one; so is a
+ * live trade from the engine's LearningState (src/sizing/allocator.ts).
+ */
+export interface AllocTrade {
+  readonly strategy: string;
+  readonly units: number;
+  readonly openedMs: number;
+  readonly closedMs: number;
+  readonly pnlUsd?: number | null;
+  readonly marginUsd?: number | null;
+}
+
+export function strategyStats(trades: readonly AllocTrade[]): StrategyStats[] {
   const names = [...new Set(trades.map((t) => t.strategy))].sort();
   return names.map((strategy) => {
     const mine = trades.filter((t) => t.strategy === strategy);
     const k = kellyStats(mine.map((t) => t.units));
-    const withMargin = mine.filter((t) => t.marginUsd !== null && t.marginUsd > 0);
+    const withMargin = mine.filter((t) => typeof t.marginUsd === "number" && t.marginUsd > 0);
     const margins = withMargin.map((t) => t.marginUsd!);
-    const rom = withMargin.filter((t) => t.pnlUsd !== null).map((t) => t.pnlUsd! / t.marginUsd!);
+    const rom = withMargin.filter((t) => typeof t.pnlUsd === "number").map((t) => t.pnlUsd! / t.marginUsd!);
     return {
       ...k,
       strategy,
       halfKelly: k.fullKelly / 2,
       quarterKelly: k.fullKelly / 4,
       maxConcurrent: maxConcurrent(mine),
-      pnlUsd: mine.every((t) => t.pnlUsd !== null) ? mine.reduce((a, t) => a + t.pnlUsd!, 0) : null,
+      pnlUsd: mine.every((t) => typeof t.pnlUsd === "number") ? mine.reduce((a, t) => a + t.pnlUsd!, 0) : null,
       avgMarginUsd: margins.length ? margins.reduce((a, b) => a + b, 0) / margins.length : null,
       maxMarginUsd: margins.length ? Math.max(...margins) : null,
       returnOnMarginPct: rom.length ? (rom.reduce((a, b) => a + b, 0) / rom.length) * 100 : null,
@@ -69,13 +83,30 @@ export interface Allocation {
   readonly weight: number;
 }
 
+export interface AllocationResult {
+  readonly rows: Allocation[];
+  /** The one factor every strategy's risk was scaled by to fit the limit (1 when it is not binding). */
+  readonly scale: number;
+  readonly totalPeakRisk: number;
+}
+
+/**
+ * The allocation of a closed-trade list: per-strategy statistics, then `allocate`. The one
+ * function behind both `replay --allocate` and the live allocator layer `alloc`, so they cannot
+ * disagree on the same trades.
+ */
+export function allocateTrades(trades: readonly AllocTrade[], riskLimit: number): AllocationResult & { readonly stats: StrategyStats[] } {
+  const stats = strategyStats(trades);
+  return { ...allocate(stats, riskLimit), stats };
+}
+
 /**
  * Starts each strategy at half Kelly (none when it has no edge), counts its peak risk as that x its
  * most concurrent trades, and scales every strategy down by one factor when the peaks sum past
  * `riskLimit` (a fraction: 0.1 = 10% of equity at risk at worst). Weights are each strategy's share
  * of the summed peak risk.
  */
-export function allocate(stats: readonly StrategyStats[], riskLimit: number): { rows: Allocation[]; scale: number; totalPeakRisk: number } {
+export function allocate(stats: readonly StrategyStats[], riskLimit: number): AllocationResult {
   const start = stats.map((s) => ({ s, f: Math.max(0, s.halfKelly), c: Math.max(1, s.maxConcurrent) }));
   const total = start.reduce((a, x) => a + x.f * x.c, 0);
   const scale = total > riskLimit && total > 0 ? riskLimit / total : 1;

@@ -114,7 +114,8 @@ describe("config/schema.json and docs/config.md", () => {
     const docs = documentedKeys();
     expect(docs.length).toBeGreaterThan(60);
     for (const d of docs) expect(d.description, d.key).not.toBe("");
-    expect(schemaAt("sizing.mode")?.enum).toEqual(["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"]);
+    // A built-in mode or a user mode of sizing.modes (issue 14): the built-ins are the first alternative.
+    expect(schemaAt("sizing.mode")?.anyOf?.[0]?.enum).toEqual(["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"]);
     expect(schemaAt("sizing.templates.mine.initialFraction")?.type).toBe("number");
     expect(schemaAt("sizing.nope")).toBeNull();
   });

@@ -124,7 +124,7 @@ describe("sizing pipeline properties", () => {
         const input = toInput(raw, cfg);
         const d = createSizer(cfg).size(input);
         const s = cfg.sizing;
-        const r = input.entryPriceUsd - input.stopUsd;
+        const r = input.entryPriceUsd - input.stopUsd!;
         expect(Number.isInteger(d.qtyShares)).toBe(true);
         expect(d.qtyShares).toBeGreaterThanOrEqual(0);
         expect(Number.isFinite(d.riskPct) && d.riskPct >= 0).toBe(true);
@@ -238,7 +238,7 @@ describe("sizing pipeline properties", () => {
         const input = toInput(raw, cfg, { halted: null, highWaterMarkUsd: undefined, openPositions: 0, stage: { kind: "initial" } });
         fc.pre(cfg.risk.maxOpenPositions > 0);
         const a = createSizer(cfg).size(input);
-        const r = input.entryPriceUsd - input.stopUsd;
+        const r = input.entryPriceUsd - input.stopUsd!;
         const e = input.equityUsd;
         const px = input.entryPriceUsd;
         if (!(r > 0) || !(e > 0) || !(px > 0)) return void expect(a.qtyShares).toBe(0);
