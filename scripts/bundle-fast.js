@@ -6,6 +6,7 @@
 // may take (issue 15: within 3x a bare `node -e 0`).
 // Only these commands: the others read files next to their own module (the report's page scripts,
 // the worker entry) and run from dist/src/, so the bundle holds a stub for each of them.
+import { dirname, join } from "node:path";
 import { FAST_COMMANDS } from "../bin/fast-route.js";
 
 /** The command modules that go into the bundle (`resume` lives in halt's). */
@@ -46,6 +47,18 @@ export async function bundleFast(esbuild, o) {
       }));
     },
   };
+  // zod exports every language's error messages (z.locales, ~300 kB, over a third of the bundle);
+  // sizewise speaks English (zod's default, which it imports on its own), so the bundle keeps en.
+  const englishOnly = {
+    name: "zod-english-only",
+    setup(build) {
+      build.onResolve({ filter: /locales\/index\.js$/ }, (args) => {
+        if (!/[/\\]zod[/\\]/.test(args.importer)) return undefined;
+        return { path: join(dirname(args.importer), args.path), namespace: "zod-locales" };
+      });
+      build.onLoad({ filter: /.*/, namespace: "zod-locales" }, (args) => ({ contents: 'export { default as en } from "./en.js";', resolveDir: dirname(args.path), loader: "js" }));
+    },
+  };
   await esbuild.build({
     entryPoints: [o.entry],
     outfile: o.outfile,
@@ -58,7 +71,7 @@ export async function bundleFast(esbuild, o) {
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: "error",
-    plugins: [otherCommands],
+    plugins: [otherCommands, englishOnly],
     // CommonJS has no import.meta: the bundle's own file URL stands in (project-dir.ts walks up
     // from it to package.json).
     define: { "import.meta.url": "__swBundleUrl" },

@@ -64,13 +64,15 @@ describe("the fast bundle of config, status, halt and resume", () => {
     expect(route(join(ROOT, "no-such-dist"), ["node", "sizewise", "status"])).toBeNull();
   });
 
-  it("answers config get like the sources: values, whole sections, unknown keys with the nearest one", async () => {
+  it("answers config get and set like the sources: values, whole sections, unknown keys, zod's own messages", async () => {
     for (const args of [
       ["config", "get", "sizing.mode"],
       ["config", "get", "sizing.templates.normal"],
       ["config", "get", "sizing.mod"],
       ["config", "get", "trading.symbols.length"],
       ["config", "get", "sizing.mode", "--config", join(ROOT, "config", "samples", "no-such.json")],
+      // A message written by zod (the bundle keeps its English messages only).
+      ["config", "set", "sizing.mode", "kely", "--config", join(stateDir, "mine.json")],
     ]) {
       const want = await runCli(args);
       const got = runBundled(args);
