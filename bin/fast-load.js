@@ -3,7 +3,7 @@
 // same command compiled. One cache per command (each compiles different functions), written after
 // a run that had none or whose cache V8 refused (another Node, another build: V8 checks its version,
 // flags and the source). Plain JavaScript and Node built-ins only.
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Script } from "node:vm";
@@ -15,7 +15,10 @@ import { Script } from "node:vm";
  * @returns {{ main: (argv: readonly string[]) => Promise<void>, saveCache: () => void }}
  */
 export function loadFast(file, command) {
-  const cacheFile = `${file}.${command}.cache`;
+  // V8 checks a cache against the source's length, not its content: the bundle's size and time in
+  // the name keep a cache from meeting another bundle of the same length (a rebuild also empties dist/).
+  const { size, mtimeMs } = statSync(file);
+  const cacheFile = `${file}.${command}.${size}-${Math.trunc(mtimeMs)}.cache`;
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
