@@ -4,7 +4,10 @@
 /* global URL */
 import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { dirname } from "node:path";
 import { currentDist } from "./dist-check.js";
+import { loadFast } from "./fast-load.js";
+import { fastEntry } from "./fast-route.js";
 import { nodeRefusal } from "./node-check.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -21,11 +24,16 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
 }
 // The compiled CLI (npm run build, run by `prepare` at install) starts in a fraction of the time;
 // without a current build, tsx registers an ESM loader and runs the TypeScript sources (Node 20
-// cannot strip types by itself). SIZEWISE_FROM_SOURCE=1 forces the sources.
+// cannot strip types by itself). SIZEWISE_FROM_SOURCE=1 forces the sources. The one-shot commands
+// (config, status, halt, resume) run from the build's bundle of them, when there is one.
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = process.env.SIZEWISE_FROM_SOURCE ? null : currentDist(root);
+const fast = dist === null ? null : fastEntry(dirname(dirname(dirname(dist))), process.argv);
 let main;
-if (dist !== null) {
+let saveCache = () => {};
+if (fast !== null) {
+  ({ main, saveCache } = loadFast(fast.file, fast.command));
+} else if (dist !== null) {
   ({ main } = await import(pathToFileURL(dist).href));
 } else {
   const { register } = await import("tsx/esm/api");
@@ -33,6 +41,7 @@ if (dist !== null) {
   ({ main } = await import("../src/cli/main.ts"));
 }
 await main(process.argv);
+saveCache();
 // Everything is written synchronously by now (state, journal, logs). The SDK leaves 30 s request
 // deadline timers and websocket close timers behind; a finished command must not wait for them.
 // But stdout and stderr on a pipe are asynchronous: let what is queued there drain first, or a

@@ -36,6 +36,12 @@ function runPart<T = PartResult>(args: string[]): T {
   return JSON.parse(line) as T;
 }
 
+// Start-up of the commands an operator types (issue 15), first, on a machine not yet warmed by
+// the parts below; its own script, so `npm run bench:startup` prints the same alone.
+const startup = spawnSync(process.execPath, [resolve(here, "bench-startup.js")], { stdio: ["ignore", "inherit", "inherit"] });
+if (startup.status !== 0) throw new Error(`bench-startup failed (exit ${startup.status})`);
+console.log("");
+
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US");
 const sizing = runPart<{ fixed: number; full: number }>(["sizing"]);
 console.log(`sizing decisions (one core): fixed ${fmt(sizing.fixed)}/s, full ${fmt(sizing.full)}/s (target >= 1,000,000/s in full mode)`);

@@ -71,7 +71,8 @@ Examples:
     )
     .action((key: string, o: FileOption) => {
       const { config: c } = effective(o);
-      process.stdout.write(`${JSON.stringify(getKey(c, key), null, 2)}\n`);
+      const hit = presentKey(c, key);
+      process.stdout.write(`${JSON.stringify(hit ? hit.value : getKey(c, key), null, 2)}\n`);
     });
   config
     .command("set")
@@ -115,13 +116,38 @@ Examples:
     .action((file: string | undefined) => validateCommand(userConfigPath(file, homeDir())));
 }
 
-/** The effective config and where its overrides came from. */
+/**
+ * The effective config and where its overrides came from. Valid overrides are parsed once; only
+ * invalid ones pay for assertValid's fuller report (every key, its value, what is allowed).
+ */
 function effective(o: FileOption): { config: Config; file: string; raw: Record<string, unknown> } {
   const file = userConfigPath(o.config, homeDir());
   if (o.config && !existsSync(file)) throw new ConfigError(`config file ${o.config} does not exist`, [file]);
   const raw = readUserFile(file);
-  assertValid(raw, file);
-  return { config: parseConfig(raw, file), file, raw };
+  try {
+    return { config: parseConfig(raw, file), file, raw };
+  } catch (e) {
+    assertValid(raw, file);
+    throw e;
+  }
+}
+
+/**
+ * `key`'s value when the effective config holds it, else undefined (then getKey checks the key and
+ * names the nearest one, or answers an optional key that is unset). The effective config holds
+ * nothing the schema does not (zod keeps known keys only), so a key found in it is a key; and this
+ * skips generating the JSON Schema, the slowest part of a `config get`.
+ */
+function presentKey(config: Config, key: string): { value: unknown } | undefined {
+  let node: unknown = config;
+  for (const part of key.split(".")) {
+    if (node === null || typeof node !== "object") return undefined;
+    // A list's members by index only (not "length"); an object's own keys only (not "toString").
+    if (Array.isArray(node) ? !/^\d+$/.test(part) : !Object.hasOwn(node, part)) return undefined;
+    node = (node as Record<string, unknown>)[part];
+    if (node === undefined) return undefined;
+  }
+  return { value: node };
 }
 
 const show = (v: unknown): string => JSON.stringify(v) ?? "(unset)";

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { downloadBars, TIMEFRAMES, type DownloadReport, type Timeframe } from "../data/download.ts";
+import { downloadBars, TIMEFRAMES, type DownloadProgress, type DownloadReport, type Timeframe } from "../data/download.ts";
 import { askedSymbols } from "./load-bars.ts";
 import { homeDir } from "./home.ts";
 import { missingKeysReason, readKeys } from "./keys.ts";
-import { progressBar } from "./progress.ts";
+import { shareProgressBar } from "./progress.ts";
 
 interface DownloadCmdOptions {
   symbols?: string;
@@ -54,9 +54,9 @@ async function downloadCommand(o: DownloadCmdOptions): Promise<void> {
   if (o.feed !== "iex" && o.feed !== "sip") throw new Error(`--feed must be iex or sip (got ${o.feed})`);
   const keys = readKeys(process.env, homeDir());
   if (!keys) throw new Error(`no Alpaca keys: ${missingKeysReason(process.env, homeDir())}`);
-  const bar = progressBar("download", symbols.length, true);
-  const onTerminal = process.stderr.isTTY === true;
-  let done = 0;
+  // A bar that moves with every page on a terminal; elsewhere (a pipe, a log file) one line a page.
+  const onTerminal = process.stderr.isTTY === true && !process.env.CI;
+  const bar = shareProgressBar("download", onTerminal);
   const report = await downloadBars({
     symbols,
     from: o.from!,
@@ -71,13 +71,25 @@ async function downloadCommand(o: DownloadCmdOptions): Promise<void> {
     fetch: globalThis.fetch,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     now: Date.now,
-    onPage: (symbol, bars, pages) => {
-      if (!onTerminal) process.stderr.write(`${symbol}: ${bars} bars (${pages} page${pages === 1 ? "" : "s"})\n`);
+    onProgress: (p) => {
+      if (onTerminal) bar.update(p.fraction, progressText(p));
+      else if (p.event === "page") process.stderr.write(`${progressText(p)}\n`);
     },
   });
-  for (const _ of report.symbols) bar.update(++done);
   bar.stop();
   process.stdout.write(`${downloadText(report, o.out!)}\n`);
+}
+
+const count = (n: number): string => n.toLocaleString("en-US");
+
+/**
+ * Where a download stands, in one line: "GME (2/3): 20,000 bars, 2 pages, up to 41% of the period |
+ * 45,000 bars in all".
+ */
+export function progressText(p: DownloadProgress): string {
+  const where = p.event === "page" ? `up to ${Math.round(p.covered * 100)}% of the period` : p.event;
+  const all = p.symbolCount > 1 ? ` | ${count(p.totalBars)} bars in all` : "";
+  return `${p.symbol} (${p.symbolIndex + 1}/${p.symbolCount}): ${count(p.bars)} bars, ${p.pages} page${p.pages === 1 ? "" : "s"}, ${where}${all}`;
 }
 
 /** One line per symbol and the totals. */

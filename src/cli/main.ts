@@ -36,6 +36,14 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<Register>]
   ["download", async () => (await import("./download-cmd.ts")).registerDownload],
 ];
 
+/**
+ * Commands that parse a file or two and exit. zod compiles a parser per object schema (`new
+ * Function`) at its first parse, which pays off over thousands of parses, not over one; for these
+ * the interpreted path is quicker. Set before their modules build their schemas (zod reads the
+ * switch when a schema is made); the parse results are the same either way.
+ */
+const ONE_SHOT: ReadonlySet<string> = new Set(["config", "status", "halt"]);
+
 /** Top-level commands registered by another command's module. */
 const ALIASES: Readonly<Record<string, string>> = { data: "download", resume: "halt" };
 
@@ -57,6 +65,7 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const named = argv ? commandOf(argv) : undefined;
   const wanted = named === undefined ? undefined : (ALIASES[named] ?? named);
   const only = COMMANDS.filter(([name]) => name === wanted);
+  if (wanted !== undefined && ONE_SHOT.has(wanted)) (await import("zod")).config({ jitless: true });
   const registers = await Promise.all((only.length > 0 ? only : COMMANDS).map(([, load]) => load()));
   const program = new Command()
     .name("sizewise")

@@ -32,3 +32,23 @@ export function lazyProgressBar(label: string, enabled: boolean): { update(done:
     stop: () => bar?.stop(),
   };
 }
+
+/**
+ * A bar for work whose size is a share (0-1) rather than a count, with a line of detail after it
+ * (a download: the pages of a symbol are known only at its last one).
+ */
+export function shareProgressBar(label: string, enabled: boolean): { update(share: number, detail: string): void; stop(): void } {
+  if (!enabled || !process.stderr.isTTY || process.env.CI) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {detail}`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(SHARE_STEPS, 0, { detail: "" });
+  return {
+    update: (share, detail) => bar.update(Math.round(Math.min(1, Math.max(0, share)) * SHARE_STEPS), { detail }),
+    stop: () => bar.stop(),
+  };
+}
+
+/** Steps of a share bar: fine enough that a page of a long download moves it. */
+const SHARE_STEPS = 1000;

@@ -35,8 +35,8 @@ export interface DownloadOptions {
   readonly fetch: typeof fetch;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => number;
-  /** After each page: bars of this symbol so far. */
-  readonly onPage?: (symbol: string, bars: number, pages: number) => void;
+  /** After each page of a symbol, and once a symbol is done (also when its file was complete). */
+  readonly onProgress?: (p: DownloadProgress) => void;
   /** Stop after this many pages in all (tests of resuming). */
   readonly maxPages?: number;
 }
@@ -47,6 +47,29 @@ export interface SymbolDownload {
   readonly bars: number;
   readonly pages: number;
   readonly file: string | null;
+}
+
+/**
+ * Where a download stands, after a page or a symbol. The number of pages is not known before the
+ * last one (Alpaca only says whether there is a next), but bars come oldest first, so the last bar's
+ * time tells how much of the asked period a symbol has covered.
+ */
+export interface DownloadProgress {
+  readonly symbol: string;
+  /** 0-based position of the symbol in the list, and the list's length. */
+  readonly symbolIndex: number;
+  readonly symbolCount: number;
+  /** "page": another page came in; otherwise the symbol is done with this status. */
+  readonly event: "page" | SymbolDownload["status"];
+  /** Bars and pages of this symbol so far (a resumed symbol counts what it had before). */
+  readonly bars: number;
+  readonly pages: number;
+  /** Bars of every symbol so far (those whose file was complete count 0). */
+  readonly totalBars: number;
+  /** Share of the asked period up to this symbol's last bar (0-1; 1 once the symbol is done). */
+  readonly covered: number;
+  /** Share of the whole download: finished symbols plus this one's `covered`, over the symbols (0-1). */
+  readonly fraction: number;
 }
 
 export interface DownloadReport {
@@ -79,12 +102,12 @@ const MAX_TRIES = 6;
 
 /** The query of one page for one symbol. */
 export function barsQuery(o: Pick<DownloadOptions, "from" | "to" | "timeframe" | "feed" | "limit">, symbol: string, pageToken: string | null): URLSearchParams {
+  const period = periodMs(o);
   const q = new URLSearchParams({
     symbols: symbol,
     timeframe: o.timeframe,
-    // New York midnight of the first date to New York midnight after the last.
-    start: new Date(etToUtcMs(isoToEtDay(o.from), 0)).toISOString(),
-    end: new Date(etToUtcMs(isoToEtDay(o.to) + 1, 0) - 1000).toISOString(),
+    start: new Date(period.start).toISOString(),
+    end: new Date(period.end).toISOString(),
     limit: String(o.limit ?? 10_000),
     adjustment: "raw",
     feed: o.feed,
@@ -111,12 +134,35 @@ export function rateLimitWaitMs(headers: Headers, nowMs: number, attempt: number
   return Math.min(60_000, 1000 * 2 ** attempt);
 }
 
+/** The asked period: New York midnight of the first date to the second before New York midnight after the last. */
+function periodMs(o: Pick<DownloadOptions, "from" | "to">): { start: number; end: number } {
+  return { start: etToUtcMs(isoToEtDay(o.from), 0), end: etToUtcMs(isoToEtDay(o.to) + 1, 0) - 1000 };
+}
+
 class Downloader {
   requests = 0;
   rateLimitWaits = 0;
   pagesLeft: number;
+  /** Bars of the symbols finished so far, and the position of the one in progress. */
+  barsBefore = 0;
+  index = 0;
+  private readonly period: { start: number; end: number };
   constructor(private readonly o: DownloadOptions) {
     this.pagesLeft = o.maxPages ?? Infinity;
+    this.period = periodMs(o);
+  }
+
+  private progress(symbol: string, event: DownloadProgress["event"], bars: number, pages: number, covered: number): void {
+    const c = Math.min(1, Math.max(0, covered));
+    const count = this.o.symbols.length;
+    this.o.onProgress?.({ symbol, symbolIndex: this.index, symbolCount: count, event, bars, pages, totalBars: this.barsBefore + bars, covered: c, fraction: count > 0 ? (this.index + c) / count : 1 });
+  }
+
+  /** The share of the period up to `iso` (a bar's time). */
+  private coveredTo(iso: string | undefined, covered: number): number {
+    const t = iso === undefined ? NaN : Date.parse(iso);
+    if (!Number.isFinite(t)) return covered;
+    return Math.max(covered, (t - this.period.start) / Math.max(1, this.period.end - this.period.start));
   }
 
   /** One page, with retries for 429, 5xx and network errors; refusals (401, 403, 422) throw. */
@@ -167,15 +213,16 @@ class Downloader {
     const params = JSON.stringify({ from: o.from, to: o.to, timeframe: o.timeframe, feed: o.feed });
     let state: ResumeState | null = existsSync(resumeFile) ? (JSON.parse(readFileSync(resumeFile, "utf8")) as ResumeState) : null;
     if (state && (state.params !== params || !existsSync(part))) state = null;
-    if (!state && existsSync(file) && !o.force) return { symbol, status: "skipped", bars: 0, pages: 0, file };
+    if (!state && existsSync(file) && !o.force) return this.done({ symbol, status: "skipped", bars: 0, pages: 0, file });
     const resumed = state !== null;
     if (state) truncateSync(part, state.partBytes);
     else writeFileSync(part, `${ALPACA_CSV_HEADER}\n`);
     let bars = state?.bars ?? 0;
     let pages = state?.pages ?? 0;
     let token = state?.pageToken ?? null;
+    let covered = 0;
     do {
-      if (this.pagesLeft-- <= 0) return { symbol, status: "interrupted", bars, pages, file: null };
+      if (this.pagesLeft-- <= 0) return this.done({ symbol, status: "interrupted", bars, pages, file: null }, covered);
       const p = await this.page(symbol, token);
       const rows = p.bars.map(csvRow).filter((r): r is string => r !== null);
       if (rows.length) appendFileSync(part, rows.join(""));
@@ -185,17 +232,26 @@ class Downloader {
       const next: ResumeState = { params, pageToken: token, bars, pages, partBytes: statSync(part).size };
       writeFileSync(`${resumeFile}.tmp`, JSON.stringify(next));
       renameSync(`${resumeFile}.tmp`, resumeFile);
-      o.onPage?.(symbol, bars, pages);
+      covered = token === null ? 1 : this.coveredTo(p.bars[p.bars.length - 1]?.t, covered);
+      this.progress(symbol, "page", bars, pages, covered);
     } while (token);
     rmSync(resumeFile);
     if (bars === 0) {
       rmSync(part);
-      return { symbol, status: "empty", bars, pages, file: null };
+      return this.done({ symbol, status: "empty", bars, pages, file: null });
     }
     renameSync(part, file);
     const provenance = { symbol, file: `${symbol}.csv`, source: `${o.baseUrl ?? DEFAULT_DATA_URL}/v2/stocks/bars`, feed: o.feed, timeframe: o.timeframe, adjustment: "raw", from: o.from, to: o.to, bars, pages, downloadedAt: new Date(o.now()).toISOString() };
     appendFileSync(join(o.outDir, "download.jsonl"), `${JSON.stringify(provenance)}\n`);
-    return { symbol, status: resumed ? "resumed" : "downloaded", bars, pages, file };
+    return this.done({ symbol, status: resumed ? "resumed" : "downloaded", bars, pages, file });
+  }
+
+  /** Reports a symbol's end and moves on to the next. */
+  private done(r: SymbolDownload, covered = 1): SymbolDownload {
+    this.progress(r.symbol, r.status, r.bars, r.pages, covered);
+    this.barsBefore += r.bars;
+    this.index++;
+    return r;
   }
 }
 

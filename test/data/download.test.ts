@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { nock } from "../adapters/alpaca-nock.ts";
-import { barsQuery, downloadBars, rateLimitWaitMs, type DownloadOptions } from "../../src/data/download.ts";
+import { barsQuery, downloadBars, rateLimitWaitMs, type DownloadOptions, type DownloadProgress } from "../../src/data/download.ts";
+import { progressText } from "../../src/cli/download-cmd.ts";
 import { loadBarDir } from "../../src/data/load-dir.ts";
 import { runCli } from "../cli/run-cli.ts";
 
@@ -68,6 +69,33 @@ describe("bar downloads", () => {
     expect(JSON.stringify(prov)).not.toContain("secret");
   });
 
+  it("reports every page: bars and pages of the symbol, how far into the period, and each symbol's end", async () => {
+    const out = mkdtempSync(join(tmpdir(), "sw-dl-"));
+    writeFileSync(join(out, "AMC.csv"), "timestamp,open,high,low,close,volume,trade_count,vwap\n");
+    nock(DATA)
+      .get("/v2/stocks/bars").query(page("GME", null)).reply(200, { bars: { GME: bars(0, 3) }, next_page_token: "p2" })
+      // The second page ends at 15:30 New York: 15.5 h into the day asked for.
+      .get("/v2/stocks/bars").query(page("GME", "p2")).reply(200, { bars: { GME: bars(357, 3) }, next_page_token: "p3" })
+      .get("/v2/stocks/bars").query(page("GME", "p3")).reply(200, { bars: { GME: bars(360, 2) }, next_page_token: null })
+      .get("/v2/stocks/bars").query(page("SPY", null)).reply(200, { bars: { SPY: bars(0, 2) }, next_page_token: null });
+    const seen: DownloadProgress[] = [];
+    await downloadBars(opts(out, { symbols: ["GME", "AMC", "SPY"], onProgress: (p) => seen.push(p) }));
+    const rows = seen.map((p) => [p.symbol, p.event, p.bars, p.pages, p.totalBars, Number(p.covered.toFixed(3)), Number(p.fraction.toFixed(3))]);
+    const day = 24 * 60 - 1 / 60; // minutes from New York midnight to the period's last second
+    const at = (min: number): number => Number((min / day).toFixed(3));
+    expect(rows).toEqual([
+      ["GME", "page", 3, 1, 3, at(9.5 * 60 + 2), Number((at(9.5 * 60 + 2) / 3).toFixed(3))],
+      ["GME", "page", 6, 2, 6, at(15.5 * 60 - 1), Number((at(15.5 * 60 - 1) / 3).toFixed(3))],
+      ["GME", "page", 8, 3, 8, 1, 0.333],
+      ["GME", "downloaded", 8, 3, 8, 1, 0.333],
+      ["AMC", "skipped", 0, 0, 8, 1, 0.667],
+      ["SPY", "page", 2, 1, 10, 1, 1],
+      ["SPY", "downloaded", 2, 1, 10, 1, 1],
+    ]);
+    expect(progressText(seen[1])).toBe("GME (1/3): 6 bars, 2 pages, up to 65% of the period | 6 bars in all");
+    expect(progressText(seen[4])).toBe("AMC (2/3): 0 bars, 0 pages, skipped | 8 bars in all");
+  });
+
   it("asks for the whole New York days and one symbol a request", () => {
     const q = barsQuery({ from: "2024-04-01", to: "2024-04-02", timeframe: "1Min", feed: "sip" }, "AMC", "tok");
     expect(q.get("start")).toBe("2024-04-01T04:00:00.000Z");
@@ -127,6 +155,8 @@ describe("bar downloads", () => {
       const r = await runCli(["data", "download", "--symbols", "gme,amc", "--from", "2024-04-01", "--to", "2024-04-01", "--out", out]);
       expect(r.code, r.err).toBe(0);
       expect(r.out).toContain(`60 bars in ${out}`);
+      // Not a terminal: a line a page instead of the bar.
+      expect(r.err.split("\n").filter(Boolean)).toEqual(["GME (1/2): 30 bars, 1 page, up to 100% of the period | 30 bars in all", "AMC (2/2): 30 bars, 1 page, up to 100% of the period | 60 bars in all"]);
     } finally {
       delete process.env.APCA_API_KEY_ID;
       delete process.env.APCA_API_SECRET_KEY;

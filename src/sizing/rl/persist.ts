@@ -17,7 +17,28 @@ import { readJsonFile } from "../../io/read-json.ts";
  */
 
 export const QTABLE_FORMAT = "sizewise.qtable";
-export const QTABLE_VERSION = 1;
+/**
+ * The version this build writes. 2 added `trainedOn` (the bars a table was trained on). A build
+ * that reads only version 1 refuses a version 2 file by its version, in one line, instead of
+ * listing `trainedOn` as an unknown key of its strict schema.
+ */
+export const QTABLE_VERSION = 2;
+/**
+ * The versions this build reads: 1 (no `trainedOn`; the build that first recorded it still wrote
+ * 1, so a version 1 file may carry it too) and 2. A later version is refused: its new fields would
+ * otherwise be dropped without a word, or break the strict schema with a confusing message.
+ */
+export const QTABLE_READABLE_VERSIONS: readonly number[] = [1, 2];
+
+/** Why this build cannot read a table of `version`, or null when it can. */
+export function qTableVersionProblem(version: unknown): string | null {
+  if (typeof version === "number" && QTABLE_READABLE_VERSIONS.includes(version)) return null;
+  const reads = `this build reads versions ${QTABLE_READABLE_VERSIONS.join(" and ")}`;
+  if (typeof version === "number" && Number.isInteger(version) && version > QTABLE_VERSION) {
+    return `unsupported Q-table version ${version}: written by a newer sizewise (${reads}); upgrade sizewise to use it`;
+  }
+  return `unsupported Q-table version ${JSON.stringify(version)} (${reads})`;
+}
 
 export type QTableFileErrorKind = "missing" | "io" | "json" | "format" | "version" | "schema" | "incompatible";
 
@@ -62,7 +83,12 @@ export type QTableTraining = z.infer<typeof qTableTrainingSchema>;
 export const qTableFileSchema = z
   .object({
     format: z.literal(QTABLE_FORMAT),
-    version: z.literal(QTABLE_VERSION),
+    // Any readable version, with the same message as parseQTable's for the rest (this schema also
+    // checks the tables embedded in state.json and learning.json).
+    version: z.number().superRefine((v, ctx) => {
+      const problem = qTableVersionProblem(v);
+      if (problem !== null) ctx.addIssue({ code: "custom", message: problem });
+    }),
     createdAt: z.string().optional(),
     actions: z
       .array(z.number().finite().positive())
@@ -84,7 +110,7 @@ export const qTableFileSchema = z
     updates: z.number().int().min(0),
     rewardSum: z.number().finite(),
     entries: z.array(entrySchema),
-    /** The bars it was trained on, one record per training session (a --resume adds one); absent in files from older builds. */
+    /** The bars it was trained on, one record per training session (a --resume adds one); absent in version 1 files and in tables never trained by train-rl (the daemon's). */
     trainedOn: z.array(qTableTrainingSchema).optional(),
   })
   .strict()
@@ -126,9 +152,8 @@ export function parseQTable(raw: unknown, source: string): QTable {
   if (!head || head.format !== QTABLE_FORMAT) {
     throw new QTableFileError(source, "format", `not a Q-table file (format ${JSON.stringify(head?.format)}, expected "${QTABLE_FORMAT}")`);
   }
-  if (head.version !== QTABLE_VERSION) {
-    throw new QTableFileError(source, "version", `unsupported Q-table version ${JSON.stringify(head.version)} (this build reads version ${QTABLE_VERSION})`);
-  }
+  const versionProblem = qTableVersionProblem(head.version);
+  if (versionProblem !== null) throw new QTableFileError(source, "version", versionProblem);
   const parsed = qTableFileSchema.safeParse(raw);
   if (!parsed.success) throw new QTableFileError(source, "schema", `malformed Q-table: ${describeZodIssues(parsed.error)}`);
   const f = parsed.data;

@@ -7,7 +7,9 @@ import { defaultRlConfig } from "../../../src/sizing/rl/config.ts";
 import {
   QTableFileError,
   loadQTable,
+  loadQTableTraining,
   openQTable,
+  qTableFileSchema,
   saveQTable,
   serializeQTable,
   tryLoadQTable,
@@ -51,16 +53,47 @@ describe("Q-table persistence", () => {
     expect(back.epsilon).toBe(t.epsilon);
     for (let i = 0; i < 7; i++) expect(back.greedyAction(`s${i}`)).toBe(t.greedyAction(`s${i}`));
     const f = JSON.parse(readFileSync(path, "utf8"));
-    expect(f).toMatchObject({ format: "sizewise.qtable", version: 1, createdAt: "2024-01-02T00:00:00.000Z", actions: [0.5, 0.75, 1, 1.25, 1.5, 2] });
+    expect(f).toMatchObject({ format: "sizewise.qtable", version: 2, createdAt: "2024-01-02T00:00:00.000Z", actions: [0.5, 0.75, 1, 1.25, 1.5, 2] });
     expect(readdirSync(join(dir, "nested"))).toEqual(["q.json"]); // no temp file left behind
     saveQTable(path, back);
     expect(readFileSync(path, "utf8")).toBe(JSON.stringify(f, null, 1) + "\n"); // byte-stable
   });
 
-  it("names the file and the version on a version mismatch", () => {
+  it("refuses a version from a newer build, and a version that never existed, naming both", () => {
     const path = join(dir, "q.json");
-    writeFileSync(path, JSON.stringify({ ...serializeQTable(trained()), version: 2 }));
-    expectFileError(path, "version", /unsupported Q-table version 2 \(this build reads version 1\)/);
+    writeFileSync(path, JSON.stringify({ ...serializeQTable(trained()), version: 3 }));
+    expectFileError(path, "version", /unsupported Q-table version 3: written by a newer sizewise \(this build reads versions 1 and 2\); upgrade sizewise/);
+    writeFileSync(path, JSON.stringify({ ...serializeQTable(trained()), version: "2" }));
+    expectFileError(path, "version", /unsupported Q-table version "2" \(this build reads versions 1 and 2\)/);
+    writeFileSync(path, JSON.stringify({ ...serializeQTable(trained()), version: 0 }));
+    expectFileError(path, "version", /unsupported Q-table version 0 /);
+    // The schema that checks the tables inside state.json and learning.json says the same.
+    const embedded = qTableFileSchema.safeParse({ ...serializeQTable(trained()), version: 3 });
+    expect(embedded.success).toBe(false);
+    expect(embedded.error?.issues[0]).toMatchObject({ path: ["version"], message: expect.stringMatching(/written by a newer sizewise/) });
+  });
+
+  it("writes version 2 with the training record and reads it back", () => {
+    const path = join(dir, "q.json");
+    const trainedOn = [{ symbols: ["AMC", "GME"], from: "2024-04-01T13:30:00Z", to: "2024-06-28T19:59:00Z", bars: 1234, sha256: "ab".repeat(32) }];
+    saveQTable(path, trained(), trainedOn);
+    expect(JSON.parse(readFileSync(path, "utf8"))).toMatchObject({ version: 2, trainedOn });
+    expect(loadQTableTraining(path)).toEqual(trainedOn);
+  });
+
+  it("reads version 1 files: without trainedOn (older builds) and with it (the build that added it before the bump)", () => {
+    const path = join(dir, "q.json");
+    const v1 = { ...serializeQTable(trained()), version: 1 };
+    writeFileSync(path, JSON.stringify(v1));
+    const back = loadQTable(path);
+    expect(serializeQTable(back)).toEqual({ ...v1, version: 2 });
+    expect(loadQTableTraining(path)).toEqual([]);
+    const trainedOn = [{ symbols: ["AMC"], from: "2024-04-01T13:30:00Z", to: "2024-04-02T19:59:00Z", bars: 780, sha256: "cd".repeat(32) }];
+    writeFileSync(path, JSON.stringify({ ...v1, trainedOn }));
+    expect(loadQTableTraining(path)).toEqual(trainedOn);
+    // Saved again, it becomes a version 2 file.
+    saveQTable(path, back);
+    expect(JSON.parse(readFileSync(path, "utf8")).version).toBe(2);
   });
 
   it("names the file and the field of a malformed table", () => {
