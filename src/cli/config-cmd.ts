@@ -84,7 +84,7 @@ Examples:
       `
 Examples:
   $ npx sizewise config set sizing.mode kelly
-  $ npx sizewise config set strategy.minDayChangePct -10
+  $ npx sizewise config set strategies.0.params.minDayChangePct -10
   $ npx sizewise config set trading.symbols '["AMC","GME"]'
   $ npx sizewise config set sizing.templates.aggressive.initialFraction 1.0`,
     )
