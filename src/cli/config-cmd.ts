@@ -159,10 +159,12 @@ function explainText(config: Config, changed: ReadonlyMap<string, unknown>): str
   return `${out.join("\n")}\n`;
 }
 
-function setCommand(key: string, value: ReturnType<typeof parseValue> | undefined, o: FileOption): void {
+function setCommand(asked: string, value: ReturnType<typeof parseValue> | undefined, o: FileOption): void {
   const file = userConfigPath(o.config, homeDir());
   const raw = readUserFile(file);
   const before = parseConfig(raw, file);
+  const key = newFormKey(asked, raw, before);
+  if (key !== asked) process.stderr.write(`${asked} is the old name of ${key}; writing that\n`);
   checkKey(key);
   const next = withKey(raw, key, value, before);
   const problems = configProblems(next);
@@ -179,6 +181,16 @@ function setCommand(key: string, value: ReturnType<typeof parseValue> | undefine
   const where = o.config ? file : `${file} (home: ${homeSource()})`;
   process.stdout.write(value === undefined ? `${key}: back to its default ${show(now)} (was ${show(was)}) in ${where}\n` : `${key}: ${show(was)} -> ${show(now)} in ${where}\n`);
   if (key === "sizing.mode") process.stdout.write("a running daemon switches at its next sizing decision\n");
+}
+
+/**
+ * `strategy.X` (the legacy Bear Trap section) as the key it now is, `strategies.N.params.X` of the
+ * first bear-trap instance, unless the file still has its legacy section (then it is edited there).
+ */
+function newFormKey(key: string, raw: Record<string, unknown>, config: Config): string {
+  if (!key.startsWith("strategy.") || Object.hasOwn(raw, "strategy")) return key;
+  const at = config.strategies.findIndex((s) => s.id === "bear-trap");
+  return at < 0 ? key : `strategies.${at}.params.${key.slice("strategy.".length)}`;
 }
 
 function validateCommand(file: string): void {

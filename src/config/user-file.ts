@@ -142,6 +142,8 @@ export function getKey(config: Config, key: string): unknown {
     if (value === undefined) throw new ConfigError(`${key}: ${param.id} has no parameter ${param.path.join(".")}`, [key]);
     return value;
   }
+  // The legacy Bear Trap section reads as the first bear-trap instance's params.
+  if (key.startsWith("strategy.")) return getKey(config, `strategies[bear-trap].params.${key.slice("strategy.".length)}`);
   checkKey(key);
   return valueAt(config, key.split("."));
 }

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bearTrap } from "../../strategies/bear-trap.ts";
 import { findStrategy, listStrategies } from "../../strategies/index.ts";
@@ -9,6 +11,7 @@ import { loadStrategyFile } from "../../src/strategy/load-file.ts";
 import { createBarView } from "../../src/core/bars.ts";
 import type { SymbolSnapshot } from "../../src/core/snapshot.ts";
 import { runCli } from "../cli/run-cli.ts";
+import { resolveRunConfig } from "../../src/cli/strategy-option.ts";
 
 const fixture = (name: string): string => new URL(`../fixtures/strategies/${name}`, import.meta.url).pathname;
 const example = new URL("../../examples/strategies/dip-reclaim.ts", import.meta.url).pathname;
@@ -154,5 +157,29 @@ describe("sizewise strategies", () => {
       { name: "targetR", default: 2, allowed: "a number > 0", description: "Take profit at this multiple of the risk." },
     ]);
     expect(list.find((s) => s.id === "bear-trap")!.params.find((p) => p.name === "timeStopMinutes")!.default).toBe(30);
+  });
+});
+
+describe("--strategy and --strategy-file", () => {
+  it("rewrite config.strategies: listed ids in order, configured instances kept, a file's strategy added", async () => {
+    const home = mkdtempSync(join(tmpdir(), "sw-strat-"));
+    mkdirSync(join(home, "config"));
+    writeFileSync(join(home, "config", "local.json"), JSON.stringify({ strategies: [{ id: "dip-reclaim", params: { targetR: 4 }, symbols: ["AAA"] }] }));
+    // The home's config names the file's strategy: it loads only with the file.
+    await expect(resolveRunConfig(undefined, home, {})).rejects.toThrow(/unknown strategy "dip-reclaim"/);
+    const withFile = await resolveRunConfig(undefined, home, { strategyFile: [example] });
+    expect(withFile.strategies.map((d) => d.id)).toEqual(["dip-reclaim"]);
+    expect(withFile.config.strategies).toMatchObject([{ id: "dip-reclaim", params: { targetR: 4, maxDayChangePct: -5 }, symbols: ["AAA"] }]);
+    const both = await resolveRunConfig(undefined, home, { strategy: "bear-trap", strategyFile: [example] });
+    expect(both.config.strategies.map((s) => [s.id, s.symbols])).toEqual([["bear-trap", []], ["dip-reclaim", ["AAA"]]]);
+    const plain = await resolveRunConfig(undefined, mkdtempSync(join(tmpdir(), "sw-strat-")), { strategy: "bear-trap" });
+    expect(plain.config.strategies.map((s) => s.id)).toEqual(["bear-trap"]);
+    await expect(resolveRunConfig(undefined, home, { strategy: "nope", strategyFile: [example] })).rejects.toThrow(/--strategy: unknown strategy "nope" \(known: bear-trap.*dip-reclaim/);
+  });
+
+  it("refuse an unknown id on the command line before any bar is read", async () => {
+    const r = await runCli(["backtest", "--strategy", "nope", "--gen-symbols", "1", "--gen-days", "1"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/--strategy: unknown strategy "nope" \(known: bear-trap/);
   });
 });
