@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError, defaultConfig, parseConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { documentedKeys, keysMarkdown, schemaAt } from "../config/json-schema.ts";
+import { documentedKeys, keysMarkdown, schemaAt, strategyParamKey } from "../config/json-schema.ts";
 import {
   assertValid,
   checkKey,
@@ -151,7 +151,8 @@ function explainText(config: Config, changed: ReadonlyMap<string, unknown>): str
   const out: string[] = [];
   for (const d of documentedKeys()) {
     const value = getKey(config, d.key);
-    const over = [...changed.keys()].some((k) => k === d.key || k.startsWith(`${d.key}.`));
+    // A strategy's param (strategies[<id>].params.X) is overridden when it differs from that strategy's default.
+    const over = strategyParamKey(d.key) !== null ? show(value) !== show(d.default) : [...changed.keys()].some((k) => k === d.key || k.startsWith(`${d.key}.`));
     out.push(`${d.key} = ${show(value)}${over ? `   (overridden; default ${show(d.default)})` : ""}`);
     if (d.description) out.push(`    ${d.description}`);
     out.push(`    allowed: ${d.allowed}`);

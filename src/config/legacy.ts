@@ -47,9 +47,12 @@ export function migrateLegacyConfig(raw: unknown): { raw: unknown; warnings: Leg
     const { flattenMinutesBeforeClose: minutes, ...daemon } = raw.daemon as Obj;
     out.daemon = daemon;
     session.flattenMinutesBeforeClose = minutes;
+    const shadowed = hasStrategy && (raw.strategy as Obj).flattenAt !== undefined;
     warnings.push({
       kind: "daemon.flattenMinutesBeforeClose",
-      message: `daemon.flattenMinutesBeforeClose moved to session (it now also ends intraday entries); write: "session": ${JSON.stringify({ flattenMinutesBeforeClose: minutes })}`,
+      message: shadowed
+        ? "daemon.flattenMinutesBeforeClose moved to session.flattenMinutesBeforeClose, and strategy.flattenAt, given too, sets that (the two were one setting); drop the daemon key"
+        : `daemon.flattenMinutesBeforeClose moved to session (it now also ends intraday entries); write: "session": ${JSON.stringify({ flattenMinutesBeforeClose: minutes })}`,
     });
   }
 

@@ -373,20 +373,20 @@ export const regimeSchema = z
  */
 export function configObjectSchemaWith(extra: readonly StrategyDefinition<unknown, unknown>[] = []) {
   return z
-  .object({
-    session: sessionSchema.default(() => sessionSchema.parse({})).describe("Trading hours and the end-of-day flatten, shared by every intraday strategy."),
-    strategies: strategiesSchemaWith(extra),
-    strategy: legacyStrategySchema,
-    risk: riskSchema.default(() => riskSchema.parse({})).describe("Risk gates: entries per day, open positions, daily loss halt, notional per position."),
-    sizing: sizingSchema.default(() => sizingSchema.parse({})).describe("The sizing pipeline: mode, base risk, caps and each layer's settings (SPEC section 3)."),
-    execution: executionSchema.default(() => executionSchema.parse({})).describe("How fills, friction and starting cash are simulated in backtests and on the local exchange."),
-    trading: tradingSchema.default(() => tradingSchema.parse({})).describe("What the daemon trades on Alpaca, and the live-trading opt-in."),
-    daemon: daemonSchema.default(() => daemonSchema.parse({})).describe("The paper-trading daemon: market-data feed, restarts, schedules, stream reconnects."),
-    regime: regimeSchema.default(() => regimeSchema.parse({})).describe("The regime model (SPEC section 2): features, tree, fail-safes and labels."),
-    data: dataSchema.default(() => dataSchema.parse({})).describe("Plausibility of bars: time range, market sessions, price range and jumps; a bar that fails is refused, counted and named."),
-    notify: notifySchema.default(() => notifySchema.parse({})).describe("Alerts to a webhook (Slack, Discord, any JSON receiver) or Telegram: fills, exits, halts, errors, reconcile differences, the day's summary."),
-  })
-  .strict();
+    .object({
+      session: sessionSchema.default(() => sessionSchema.parse({})).describe("Trading hours and the end-of-day flatten, shared by every intraday strategy."),
+      strategies: strategiesSchemaWith(extra),
+      strategy: legacyStrategySchema,
+      risk: riskSchema.default(() => riskSchema.parse({})).describe("Risk gates: entries per day, open positions, daily loss halt, notional per position."),
+      sizing: sizingSchema.default(() => sizingSchema.parse({})).describe("The sizing pipeline: mode, base risk, caps and each layer's settings (SPEC section 3)."),
+      execution: executionSchema.default(() => executionSchema.parse({})).describe("How fills, friction and starting cash are simulated in backtests and on the local exchange."),
+      trading: tradingSchema.default(() => tradingSchema.parse({})).describe("What the daemon trades on Alpaca, and the live-trading opt-in."),
+      daemon: daemonSchema.default(() => daemonSchema.parse({})).describe("The paper-trading daemon: market-data feed, restarts, schedules, stream reconnects."),
+      regime: regimeSchema.default(() => regimeSchema.parse({})).describe("The regime model (SPEC section 2): features, tree, fail-safes and labels."),
+      data: dataSchema.default(() => dataSchema.parse({})).describe("Plausibility of bars: time range, market sessions, price range and jumps; a bar that fails is refused, counted and named."),
+      notify: notifySchema.default(() => notifySchema.parse({})).describe("Alerts to a webhook (Slack, Discord, any JSON receiver) or Telegram: fills, exits, halts, errors, reconcile differences, the day's summary."),
+    })
+    .strict();
 }
 
 /** The config's keys for the shipped strategies (the JSON Schema and the docs are generated from it). */
