@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineStrategy, type Signal } from "../../src/index.ts";
+import { defineStrategy, type Signal } from "sizewise";
 
 /** Long when a stock down on the day closes back above the previous bar's high; stop below that bar's low. */
 export default defineStrategy({
