@@ -18,6 +18,8 @@ import {
   writeUserFile,
 } from "../config/user-file.ts";
 import { homeDir, homeSource } from "./home.ts";
+import type { StrategyDefinition } from "../core/strategy.ts";
+import { loadStrategyFile } from "../strategy/load-file.ts";
 
 interface FileOption {
   config?: string;
@@ -105,14 +107,20 @@ Example:
     .command("validate")
     .description("Check a config file: every bad key is named with its value and what is allowed; exits 1 when invalid.")
     .argument("[file]", "config file (default: config/local.json)")
+    .option("--strategy-file <file>", "a strategy of your own the config names (its params are checked by its schema; repeatable)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .addHelpText(
       "after",
       `
 Examples:
   $ npx sizewise config validate config/local.json
-  $ npx sizewise config validate my-experiment.json`,
+  $ npx sizewise config validate my-experiment.json
+  $ npx sizewise config validate mine.json --strategy-file examples/strategies/dip-reclaim.ts`,
     )
-    .action((file: string | undefined) => validateCommand(userConfigPath(file, homeDir())));
+    .action(async (file: string | undefined, o: { strategyFile?: string[] }) => {
+      const strategies = [];
+      for (const f of o.strategyFile ?? []) strategies.push(await loadStrategyFile(f));
+      validateCommand(userConfigPath(file, homeDir()), strategies);
+    });
 }
 
 /** The effective config and where its overrides came from. */
@@ -194,15 +202,15 @@ function newFormKey(key: string, raw: Record<string, unknown>, config: Config): 
   return at < 0 ? key : `strategies.${at}.params.${key.slice("strategy.".length)}`;
 }
 
-function validateCommand(file: string): void {
+function validateCommand(file: string, strategies: readonly StrategyDefinition<unknown, unknown>[] = []): void {
   if (!existsSync(file)) throw new ConfigError(`${file} does not exist`, [file]);
   const raw = readUserFile(file);
-  const problems = configProblems(raw);
+  const problems = configProblems(raw, strategies);
   if (problems.length > 0) {
     const lines = problems.map(formatProblem);
     throw new ConfigError(`${file} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${lines.join("\n  ")}`, lines);
   }
-  const overrides = configChanges(defaultConfig(), parseConfig(raw, file));
+  const overrides = configChanges(defaultConfig(), parseConfig(raw, file, { strategies }));
   process.stdout.write(
     `${file} is valid: ${overrides.length === 0 ? "no overrides (the defaults)" : `${overrides.length} override${overrides.length === 1 ? "" : "s"}: ${overrides.map((c) => `${c.key} = ${show(c.to)}`).join(", ")}`}\n`,
   );

@@ -177,6 +177,15 @@ describe("--strategy and --strategy-file", () => {
     await expect(resolveRunConfig(undefined, home, { strategy: "nope", strategyFile: [example] })).rejects.toThrow(/--strategy: unknown strategy "nope" \(known: bear-trap.*dip-reclaim/);
   });
 
+  it("let config validate check a config that names a file's strategy, by that strategy's schema", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "sw-strat-")), "mine.json");
+    writeFileSync(file, JSON.stringify({ strategies: [{ id: "dip-reclaim", params: { targetR: -1 } }] }));
+    expect((await runCli(["config", "validate", file])).err).toMatch(/strategies\.0\.id: unknown strategy "dip-reclaim"/);
+    const r = await runCli(["config", "validate", file, "--strategy-file", example]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/strategies\.0\.params\.targetR: .*\(got -1\)/);
+  });
+
   it("refuse an unknown id on the command line before any bar is read", async () => {
     const r = await runCli(["backtest", "--strategy", "nope", "--gen-symbols", "1", "--gen-days", "1"]);
     expect(r.code).toBe(1);
