@@ -21,6 +21,7 @@ import { createSizer } from "../src/sizing/pipeline.ts";
 import { LearningState } from "../src/engine/learning.ts";
 import { SeededRng } from "../src/core/rng.ts";
 import { benchSizing } from "../src/sizing/bench.ts";
+import { strategyParams } from "../src/config/strategy-params.ts";
 
 const stateDir = resolve(fileURLToPath(import.meta.url), "../../state/bench");
 const config = defaultConfig();
@@ -28,7 +29,7 @@ const config = defaultConfig();
 function newEngine(cfg: Config, symbols: readonly string[]): Engine<unknown> {
   const sizer = createSizer({ sizing: cfg.sizing, risk: cfg.risk });
   const learning = cfg.sizing.mode === "fixed" ? undefined : new LearningState(cfg, new SeededRng(cfg.execution.seed));
-  return new Engine<unknown>({ config: cfg, symbols, strategy: createBearTrap(cfg.strategy) as never, sizer, learning });
+  return new Engine<unknown>({ config: cfg, symbols, strategy: createBearTrap(strategyParams(cfg, "bear-trap")) as never, sizer, learning });
 }
 
 /** Collects garbage between phases when run with --expose-gc (bench.ts does), so phases do not stack. */

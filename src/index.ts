@@ -46,3 +46,26 @@ export { Engine } from "./engine/engine.ts";
 export { runBacktest } from "./backtest/run.ts";
 export { compareModes } from "./backtest/compare.ts";
 export { createBearTrap } from "../strategies/bear-trap.ts";
+
+// Strategies as plugins (issue 14): what a strategy author needs, and the registry.
+export { bearTrap } from "../strategies/bear-trap.ts";
+export type { BearTrapParams, BearTrapState } from "../strategies/bear-trap.ts";
+export { findStrategy, listStrategies } from "../strategies/index.ts";
+export { defineStrategy } from "./core/strategy.ts";
+export type {
+  StrategyDefinition,
+  PluginStrategy,
+  PluginExitPlan,
+  ExitTarget,
+  ExitAdd,
+  IndicatorNeeds,
+  StrategyTimeframe,
+  StrategyHolding,
+  StrategySlot,
+  SlotRisk,
+} from "./core/strategy.ts";
+export type { SymbolSnapshot } from "./core/snapshot.ts";
+export type { BarView } from "./core/bars.ts";
+export { buildSlots, SlotError } from "./strategy/slots.ts";
+export { loadStrategyFile, StrategyFileError } from "./strategy/load-file.ts";
+export { strategyParams } from "./config/strategy-params.ts";

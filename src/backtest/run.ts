@@ -11,6 +11,7 @@ import { SeededRng } from "../core/rng.ts";
 import type { QTable } from "../sizing/rl/index.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import { computeMetrics, type Metrics } from "./metrics.ts";
+import { strategyParams } from "../config/strategy-params.ts";
 
 export interface BacktestRun {
   readonly engine: EngineResult;
@@ -42,7 +43,7 @@ export function runBacktest(opts: RunOptions): BacktestRun {
   const engine = new Engine({
     config,
     symbols: source.symbols,
-    strategy: createBearTrap(config.strategy),
+    strategy: createBearTrap(strategyParams(config, "bear-trap")),
     sizer: opts.sizer ?? createSizer({ sizing: config.sizing, risk: config.risk }),
     events: opts.events,
     regime: opts.regime,
@@ -92,12 +93,12 @@ export function tradeListJson(trades: readonly TradeRecord[]): object[] {
     addSizing: t.addSizing.map(sizingJson),
     signal: {
       dayChangePct: r2(t.signal.dayChangePct),
-      support: r4(t.signal.supportUsd),
-      reclaimedLevel: r4(t.signal.reclaimedLevelUsd),
+      support: r4(t.signal.detail.supportUsd),
+      reclaimedLevel: r4(t.signal.detail.reclaimedLevelUsd),
       atr: r4(t.signal.atrUsd),
-      lowerWickRatio: r4(t.signal.lowerWickRatio),
-      bodyRatio: r4(t.signal.bodyRatio),
-      volumeRatio: r4(t.signal.volumeRatio),
+      lowerWickRatio: r4(t.signal.detail.lowerWickRatio),
+      bodyRatio: r4(t.signal.detail.bodyRatio),
+      volumeRatio: r4(t.signal.detail.volumeRatio),
     },
   }));
 }

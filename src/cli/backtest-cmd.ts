@@ -1,7 +1,7 @@
 import { formatUsd } from "../report/format.ts";
 import { cliTable } from "./colour.ts";
 import type { Command } from "commander";
-import { resolveConfig } from "../config/load.ts";
+import { resolveRunConfig, withStrategyOptions, type StrategyCliOptions } from "./strategy-option.ts";
 import { runBacktest, tradeListJson } from "../backtest/run.ts";
 import type { Metrics } from "../backtest/metrics.ts";
 import { type BarInputOptions, barLimits, loadBars, withBarInputs } from "./load-bars.ts";
@@ -9,18 +9,18 @@ import { progressBar, type Progress } from "./progress.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { homeDir } from "./home.ts";
 
-export interface BacktestCliOptions extends BarInputOptions {
+export interface BacktestCliOptions extends BarInputOptions, StrategyCliOptions {
   config?: string;
   json?: boolean;
   regimeModel?: string;
 }
 
 export function registerBacktest(program: Command): void {
-  withRegimeModelOption(withBarInputs(
+  withStrategyOptions(withRegimeModelOption(withBarInputs(
     program
       .command("backtest")
-      .description("Backtest the Bear Trap strategy with the configured sizing on bar files and print its metrics."),
-  ))
+      .description("Backtest the configured strategies (the Bear Trap by default) with the configured sizing on bar files and print its metrics."),
+  )))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--json", "print one JSON object on stdout instead of tables")
     .addHelpText(
@@ -29,14 +29,17 @@ export function registerBacktest(program: Command): void {
 Examples:
   $ npx sizewise backtest --data ../shared/data/bars/1min/2024q2
   $ npx sizewise backtest --data ../shared/data/bars/1min/2024q2 --symbols GME,AMC --from 2024-05-01 --json
-  $ npx sizewise backtest --gen-symbols 10 --gen-days 120 --seed 7`,
+  $ npx sizewise backtest --gen-symbols 10 --gen-days 120 --seed 7
+  $ npx sizewise backtest --data ../shared/data/bars/1min/2024q2 --strategy-file examples/strategies/dip-reclaim.ts`,
     )
-    .action((o: BacktestCliOptions) => backtestCommand(o));
+    .action(async (o: BacktestCliOptions) => backtestCommand(o));
 }
 
-export function backtestCommand(o: BacktestCliOptions): void {
+export async function backtestCommand(o: BacktestCliOptions): Promise<void> {
   const t0 = performance.now();
-  const config = resolveConfig(o.config, homeDir());
+  const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, homeDir(), o);
+  // TODO(lead, issue 14 merge): pass `fileStrategies` to buildSlots(config, symbols, fileStrategies) with the engine's slots.
+  void fileStrategies;
   let fileBar: Progress | null = null;
   const loaded = loadBars({ ...o, plausibility: barLimits(config) }, (done, total) => {
     fileBar ??= progressBar("loading", total, !o.json);

@@ -1,7 +1,7 @@
 import { formatUsd } from "../report/format.ts";
 import { cliTable } from "./colour.ts";
 import type { Command } from "commander";
-import { resolveConfig } from "../config/load.ts";
+import { resolveRunConfig, withStrategyOptions, type StrategyCliOptions } from "./strategy-option.ts";
 import { ALL_MODES, compareModes, withFixed, type Comparison } from "../backtest/compare.ts";
 import { tradeListJson } from "../backtest/run.ts";
 import { DEFAULT_MIN_TRADES } from "../experiments/plan.ts";
@@ -56,7 +56,7 @@ export function parseBootstrapOptions(o: BootstrapCliOptions): BootstrapOptions 
   return b;
 }
 
-interface CompareOptions extends BarInputOptions, BootstrapCliOptions {
+interface CompareOptions extends BarInputOptions, BootstrapCliOptions, StrategyCliOptions {
   monteCarlo?: string;
   mcRuns: string;
   drawdown: string;
@@ -69,7 +69,7 @@ interface CompareOptions extends BarInputOptions, BootstrapCliOptions {
 }
 
 export function registerCompare(program: Command): void {
-  withBootstrapOptions(withRegimeModelOption(withBarInputs(program.command("compare").description("Run every sizing mode on the same bars and signals and compare them side by side, with the research criteria against fixed and bootstrap intervals on every figure."))))
+  withStrategyOptions(withBootstrapOptions(withRegimeModelOption(withBarInputs(program.command("compare").description("Run every sizing mode on the same bars and signals and compare them side by side, with the research criteria against fixed and bootstrap intervals on every figure.")))))
     .option("--modes <list>", "comma-separated sizing modes", ALL_MODES.join(","))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--rl-table <file>", "start the RL layer from this Q-table (from train-rl) instead of an empty one")
@@ -87,11 +87,13 @@ Examples:
   $ npx sizewise compare --data ../shared/data/bars/1min/2024q2 --modes fixed,kelly,full --json
   $ npx sizewise compare --gen-symbols 20 --gen-days 60 --report compare.html`,
     )
-    .action((o: CompareOptions) => compareCommand(o));
+    .action(async (o: CompareOptions) => compareCommand(o));
 }
 
-function compareCommand(o: CompareOptions): void {
-  const config = resolveConfig(o.config, homeDir());
+async function compareCommand(o: CompareOptions): Promise<void> {
+  const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, homeDir(), o);
+  // TODO(lead, issue 14 merge): pass `fileStrategies` to buildSlots(config, symbols, fileStrategies) with the engine's slots.
+  void fileStrategies;
   const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
   const boot = parseBootstrapOptions(o);

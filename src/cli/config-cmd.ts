@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { ConfigError, defaultConfig, parseConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
-import { documentedKeys, keysMarkdown, schemaAt } from "../config/json-schema.ts";
+import { documentedKeys, keysMarkdown, schemaAt, strategyParamKey } from "../config/json-schema.ts";
 import {
   assertValid,
   checkKey,
@@ -18,6 +18,8 @@ import {
   writeUserFile,
 } from "../config/user-file.ts";
 import { homeDir, homeSource } from "./home.ts";
+import type { StrategyDefinition } from "../core/strategy.ts";
+import { loadStrategyFile } from "../strategy/load-file.ts";
 
 interface FileOption {
   config?: string;
@@ -85,7 +87,7 @@ Examples:
       `
 Examples:
   $ npx sizewise config set sizing.mode kelly
-  $ npx sizewise config set strategy.minDayChangePct -10
+  $ npx sizewise config set strategies.0.params.minDayChangePct -10
   $ npx sizewise config set trading.symbols '["AMC","GME"]'
   $ npx sizewise config set sizing.templates.aggressive.initialFraction 1.0`,
     )
@@ -106,14 +108,20 @@ Example:
     .command("validate")
     .description("Check a config file: every bad key is named with its value and what is allowed; exits 1 when invalid.")
     .argument("[file]", "config file (default: config/local.json)")
+    .option("--strategy-file <file>", "a strategy of your own the config names (its params are checked by its schema; repeatable)", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .addHelpText(
       "after",
       `
 Examples:
   $ npx sizewise config validate config/local.json
-  $ npx sizewise config validate my-experiment.json`,
+  $ npx sizewise config validate my-experiment.json
+  $ npx sizewise config validate mine.json --strategy-file examples/strategies/dip-reclaim.ts`,
     )
-    .action((file: string | undefined) => validateCommand(userConfigPath(file, homeDir())));
+    .action(async (file: string | undefined, o: { strategyFile?: string[] }) => {
+      const strategies = [];
+      for (const f of o.strategyFile ?? []) strategies.push(await loadStrategyFile(f));
+      validateCommand(userConfigPath(file, homeDir()), strategies);
+    });
 }
 
 /**
@@ -177,7 +185,8 @@ function explainText(config: Config, changed: ReadonlyMap<string, unknown>): str
   const out: string[] = [];
   for (const d of documentedKeys()) {
     const value = getKey(config, d.key);
-    const over = [...changed.keys()].some((k) => k === d.key || k.startsWith(`${d.key}.`));
+    // A strategy's param (strategies[<id>].params.X) is overridden when it differs from that strategy's default.
+    const over = strategyParamKey(d.key) !== null ? show(value) !== show(d.default) : [...changed.keys()].some((k) => k === d.key || k.startsWith(`${d.key}.`));
     out.push(`${d.key} = ${show(value)}${over ? `   (overridden; default ${show(d.default)})` : ""}`);
     if (d.description) out.push(`    ${d.description}`);
     out.push(`    allowed: ${d.allowed}`);
@@ -185,10 +194,12 @@ function explainText(config: Config, changed: ReadonlyMap<string, unknown>): str
   return `${out.join("\n")}\n`;
 }
 
-function setCommand(key: string, value: ReturnType<typeof parseValue> | undefined, o: FileOption): void {
+function setCommand(asked: string, value: ReturnType<typeof parseValue> | undefined, o: FileOption): void {
   const file = userConfigPath(o.config, homeDir());
   const raw = readUserFile(file);
   const before = parseConfig(raw, file);
+  const key = newFormKey(asked, raw, before);
+  if (key !== asked) process.stderr.write(`${asked} is the old name of ${key}; writing that\n`);
   checkKey(key);
   const next = withKey(raw, key, value, before);
   const problems = configProblems(next);
@@ -207,15 +218,25 @@ function setCommand(key: string, value: ReturnType<typeof parseValue> | undefine
   if (key === "sizing.mode") process.stdout.write("a running daemon switches at its next sizing decision\n");
 }
 
-function validateCommand(file: string): void {
+/**
+ * `strategy.X` (the legacy Bear Trap section) as the key it now is, `strategies.N.params.X` of the
+ * first bear-trap instance, unless the file still has its legacy section (then it is edited there).
+ */
+function newFormKey(key: string, raw: Record<string, unknown>, config: Config): string {
+  if (!key.startsWith("strategy.") || Object.hasOwn(raw, "strategy")) return key;
+  const at = config.strategies.findIndex((s) => s.id === "bear-trap");
+  return at < 0 ? key : `strategies.${at}.params.${key.slice("strategy.".length)}`;
+}
+
+function validateCommand(file: string, strategies: readonly StrategyDefinition<unknown, unknown>[] = []): void {
   if (!existsSync(file)) throw new ConfigError(`${file} does not exist`, [file]);
   const raw = readUserFile(file);
-  const problems = configProblems(raw);
+  const problems = configProblems(raw, strategies);
   if (problems.length > 0) {
     const lines = problems.map(formatProblem);
     throw new ConfigError(`${file} is invalid (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  ${lines.join("\n  ")}`, lines);
   }
-  const overrides = configChanges(defaultConfig(), parseConfig(raw, file));
+  const overrides = configChanges(defaultConfig(), parseConfig(raw, file, { strategies }));
   process.stdout.write(
     `${file} is valid: ${overrides.length === 0 ? "no overrides (the defaults)" : `${overrides.length} override${overrides.length === 1 ? "" : "s"}: ${overrides.map((c) => `${c.key} = ${show(c.to)}`).join(", ")}`}\n`,
   );

@@ -26,6 +26,7 @@ const COMMANDS: readonly (readonly [name: string, load: () => Promise<Register>]
   ["generate", async () => (await import("./generate-cmd.ts")).registerGenerate],
   ["start", async () => (await import("./start-cmd.ts")).registerStart],
   ["exchange", async () => (await import("./exchange-cmd.ts")).registerExchange],
+  ["strategies", async () => (await import("./strategies-cmd.ts")).registerStrategies],
   ["config", async () => (await import("./config-cmd.ts")).registerConfig],
   ["journal", async () => (await import("./journal-cmd.ts")).registerJournal],
   ["report", async () => (await import("./report-cmd.ts")).registerReport],

@@ -5,7 +5,7 @@ import { cliTable } from "./colour.ts";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { resolveConfig } from "../config/load.ts";
+import { resolveRunConfig, withStrategyOptions, type StrategyCliOptions } from "./strategy-option.ts";
 import type { Config } from "../config/schema.ts";
 import { runLocal } from "../daemon/run-local.ts";
 import { runRemote } from "../daemon/run-remote.ts";
@@ -20,7 +20,7 @@ import { claimPidFile } from "../store/pid-file.ts";
 import { followedConfig, replayProgress } from "./start-extras.ts";
 import { daemonAlerts, flushAlerts } from "./daemon-alerts.ts";
 
-interface StartOptions extends BarInputOptions {
+interface StartOptions extends BarInputOptions, StrategyCliOptions {
   local?: boolean;
   config?: string;
   live?: boolean;
@@ -82,7 +82,7 @@ export function chooseBroker(config: Config, liveFlag: boolean, log: Logger): "p
  * through the official SDK.
  */
 export function registerStart(program: Command): void {
-  withBarInputs(
+  withStrategyOptions(withBarInputs(
     program
       .command("start")
       .description("Run the paper-trading daemon: Alpaca paper with keys in the environment, else the embedded local exchange replaying bars over the Alpaca protocol.")
@@ -97,7 +97,7 @@ export function registerStart(program: Command): void {
       genDays: "20",
       cacheOption: false,
     },
-  )
+  ))
     .option("--speed <n|max>", "replay speed: N replayed minutes per wall-clock minute, or max (lock step, reproducible)", "max")
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--broker-url <url>", "an Alpaca-protocol broker to trade instead of Alpaca (e.g. `sizewise exchange` at http://127.0.0.1:PORT); needs keys")
@@ -120,7 +120,9 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
     )
     .action(async (o: StartOptions) => {
       const home = homeDir();
-      const config = resolveConfig(o.config, home);
+      const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, home, o);
+      // TODO(lead, issue 14 merge): pass `fileStrategies` to buildSlots(config, symbols, fileStrategies) with the engine's slots.
+      void fileStrategies;
       const speed = parseSpeed(o.speed);
       const keys = readKeys(process.env, home);
       const localWhy = keys === null ? missingKeysReason(process.env, home) : o.local ? "--local was given" : null;

@@ -1,6 +1,6 @@
 import { cliTable } from "./colour.ts";
 import type { Command } from "commander";
-import { resolveConfig } from "../config/load.ts";
+import { resolveRunConfig, withStrategyOptions, type StrategyCliOptions } from "./strategy-option.ts";
 import { ALL_MODES } from "../backtest/compare.ts";
 import { MergedBars } from "../data/merged-bars.ts";
 import { etDayOf } from "../data/day-range.ts";
@@ -22,7 +22,7 @@ import { homeDir } from "./home.ts";
 import { formatPct } from "../report/format.ts";
 import type { ReportTable } from "../report/report-tables.ts";
 
-interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions, BootstrapCliOptions {
+interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions, BootstrapCliOptions, StrategyCliOptions {
   online?: boolean;
   modes: string;
   config?: string;
@@ -76,7 +76,7 @@ export function registerWalkForward(program: Command): void {
       .command("walkforward")
       .description("Walk-forward validation: fit every learned piece on rolling train windows only, run every sizing mode on the test windows after them, and stitch the test windows into one out-of-sample result per mode."),
   );
-  withBootstrapOptions(withFoldOptions(cmd))
+  withStrategyOptions(withBootstrapOptions(withFoldOptions(cmd)))
     .option("--online", "let the learned pieces keep learning from test-window trades as they close (default: frozen as fitted)")
     .option("--modes <list>", "comma-separated sizing modes (fixed is always run)", ALL_MODES.join(","))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
@@ -94,7 +94,9 @@ Examples:
 }
 
 async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
-  const config = resolveConfig(o.config, homeDir());
+  const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, homeDir(), o);
+  // TODO(lead, issue 14 merge): pass `fileStrategies` to buildSlots(config, symbols, fileStrategies) with the engine's slots.
+  void fileStrategies;
   const folds = { ...DEFAULT_FOLD_OPTIONS, ...parseFoldOptions(o) };
   const modes = parseModes(o.modes);
   const boot = parseBootstrapOptions(o);

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { configSchema } from "./schema.ts";
+import { configObjectSchema } from "./schema.ts";
+import { listStrategies } from "../../strategies/index.ts";
+import type { StrategyDefinition } from "../core/strategy.ts";
 
 /**
  * The config's JSON Schema, generated from the zod schema (config/schema.json is written from it by
@@ -30,6 +32,9 @@ export interface JsonSchemaNode {
   readonly required?: readonly string[];
   readonly $schema?: string;
   readonly title?: string;
+  readonly allOf?: readonly JsonSchemaNode[];
+  readonly if?: JsonSchemaNode;
+  readonly then?: JsonSchemaNode;
 }
 
 let cached: JsonSchemaNode | null = null;
@@ -37,7 +42,17 @@ let cached: JsonSchemaNode | null = null;
 /** The JSON Schema of a config file (input side: every key optional, defaults shown). */
 export function configJsonSchema(): JsonSchemaNode {
   if (cached !== null) return cached;
-  const raw = z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as JsonSchemaNode;
+  const raw = z.toJSONSchema(configObjectSchema, { io: "input", unrepresentable: "any" }) as JsonSchemaNode;
+  const props = { ...raw.properties };
+  const list = props.strategies;
+  if (list?.items) {
+    // Each shipped strategy's params, checked by editors when the instance names its id.
+    const byId = listStrategies().map((d) => ({
+      if: { properties: { id: { const: d.id } }, required: ["id"] },
+      then: { properties: { params: strategyParamsJsonSchema(d) } },
+    }));
+    props.strategies = { ...list, items: { ...list.items, allOf: byId } };
+  }
   cached = {
     ...raw,
     title: "sizewise config",
@@ -45,10 +60,26 @@ export function configJsonSchema(): JsonSchemaNode {
       "Overrides of sizewise's defaults (config/default.json). Put them in config/local.json or pass --config FILE; every key not given keeps its default.",
     properties: {
       $schema: { type: "string", description: "Path or URL of this JSON Schema (editors use it for completion and checks; sizewise ignores it)." },
-      ...raw.properties,
+      ...props,
     },
   };
   return cached;
+}
+
+/** A strategy's params as JSON Schema (input side: every key optional, defaults and descriptions shown); {} when its schema is not zod. */
+export function strategyParamsJsonSchema(def: StrategyDefinition<unknown, unknown>): JsonSchemaNode {
+  try {
+    const { $schema: _s, ...node } = z.toJSONSchema(def.params as unknown as z.ZodType, { io: "input", unrepresentable: "any" }) as JsonSchemaNode;
+    return { ...node, description: `Parameters of ${def.id}: ${def.description}` };
+  } catch {
+    return { type: "object", description: `Parameters of ${def.id}: ${def.description}` };
+  }
+}
+
+/** "strategies[bear-trap].params.minDayChangePct" -> its id and param path, or null for any other key. */
+export function strategyParamKey(key: string): { id: string; path: string[] } | null {
+  const m = /^strategies\[([a-z0-9-]+)\]\.params\.(.+)$/.exec(key);
+  return m ? { id: m[1], path: m[2].split(".") } : null;
 }
 
 /** What one config key accepts, in words: enum options, ranges, types, patterns. */
@@ -115,6 +146,13 @@ export interface KeyDoc {
  * and lists are documented as one key each: their members are the user's own.
  */
 export function documentedKeys(root: JsonSchemaNode = configJsonSchema()): KeyDoc[] {
+  const out = schemaKeys(root, "");
+  // Each shipped strategy's params, under strategies[<id>].params (the first instance of that id).
+  for (const def of listStrategies()) out.push(...schemaKeys(strategyParamsJsonSchema(def), `strategies[${def.id}].params`));
+  return out;
+}
+
+function schemaKeys(root: JsonSchemaNode, start: string): KeyDoc[] {
   const out: KeyDoc[] = [];
   const walk = (node: JsonSchemaNode, prefix: string): void => {
     if (node.properties && node.type === "object") {
@@ -126,7 +164,7 @@ export function documentedKeys(root: JsonSchemaNode = configJsonSchema()): KeyDo
     }
     out.push({ key: prefix, description: node.description ?? "", allowed: allowedText(node), default: node.default });
   };
-  walk(root, "");
+  walk(root, start);
   return out;
 }
 

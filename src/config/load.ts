@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { configSchema, type Config } from "./schema.ts";
+import { configSchemaWith, type Config } from "./schema.ts";
+import { migrateLegacyConfig, qualifiedGuess, writtenKey, type LegacyWarning } from "./legacy.ts";
+import type { StrategyDefinition } from "../core/strategy.ts";
 
 /** A config problem, with the dotted key, the value given and what is allowed. */
 export class ConfigError extends Error {
@@ -20,24 +22,45 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-/** Parses and freezes a config object; throws ConfigError naming every bad key. */
-export function parseConfig(raw: unknown, where = "config"): Config {
-  raw = withoutSchemaRef(raw);
-  const r = configSchema.safeParse(raw ?? {});
+/** How parseConfig is told about strategies beyond the shipped ones, and where its warnings go. */
+export interface ParseConfigOptions {
+  /** Strategies from --strategy-file: their ids are known and their params checked by their own schemas. */
+  readonly strategies?: readonly StrategyDefinition<unknown, unknown>[];
+  /** Receives each legacy-key warning (default: standard error, each kind once per process). */
+  readonly onWarning?: (message: string, where: string) => void;
+}
+
+const warned = new Set<string>();
+
+/** The default warning sink: a legacy key is reported once per process, not once per parse (plans parse many configs). */
+function warnOnce(w: LegacyWarning, where: string, sink: ParseConfigOptions["onWarning"]): void {
+  if (sink) return sink(w.message, where);
+  if (warned.has(w.kind)) return;
+  warned.add(w.kind);
+  process.stderr.write(`sizewise: warning: ${where}: ${w.message}\n`);
+}
+
+/** Parses and freezes a config object; throws ConfigError naming every bad key. Legacy keys are rewritten with a warning. */
+export function parseConfig(raw: unknown, where = "config", opts: ParseConfigOptions = {}): Config {
+  const original = withoutSchemaRef(raw) ?? {};
+  const migrated = migrateLegacyConfig(original);
+  raw = migrated.raw;
+  const r = configSchemaWith(opts.strategies ?? []).safeParse(raw);
   if (!r.success) {
     const issues = r.error.issues.map((i) => {
-      const key = i.path.join(".") || "(root)";
+      const key = writtenKey(i.path, original) || "(root)";
       const given = i.path.reduce<unknown>(
         (o, k) => (o && typeof o === "object" ? (o as Record<string | number, unknown>)[k as string] : undefined),
         raw,
       );
       // An unknown key's issue sits on the object holding it: the message names the keys already.
       const shown = given === undefined || i.code === "unrecognized_keys" ? "" : ` (got ${showValue(given)})`;
-      return `${key}: ${i.message}${shown}`;
+      return `${key}: ${qualifiedGuess(i.message, key)}${shown}`;
     });
     throw new ConfigError(`${where} is invalid:\n  ${issues.join("\n  ")}`, issues);
   }
-  return deepFreeze(r.data);
+  for (const w of migrated.warnings) warnOnce(w, where, opts.onWarning);
+  return deepFreeze(r.data as Config);
 }
 
 /** A bad value as an error message shows it: bounded, whatever was given (a huge string, a 100k-deep array). */
@@ -79,7 +102,7 @@ export function defaultConfig(): Config {
 }
 
 /** Reads a JSON config file (overrides on top of the defaults). */
-export function loadConfigFile(path: string): Config {
+export function loadConfigFile(path: string, opts: ParseConfigOptions = {}): Config {
   const text = readConfigText(path);
   let raw: unknown;
   try {
@@ -87,16 +110,16 @@ export function loadConfigFile(path: string): Config {
   } catch (e) {
     throw new ConfigError(`cannot read config ${path}: ${(e as Error).message}`, [path]);
   }
-  return parseConfig(raw, path);
+  return parseConfig(raw, path, opts);
 }
 
 /**
  * The config a command runs with: `--config FILE`, else `<home>/config/local.json` when present,
  * else the defaults. The CLI passes its home folder (see src/cli/home.ts).
  */
-export function resolveConfig(path?: string, home = process.cwd()): Config {
-  if (path) return loadConfigFile(path);
+export function resolveConfig(path?: string, home = process.cwd(), opts: ParseConfigOptions = {}): Config {
+  if (path) return loadConfigFile(path, opts);
   const local = `${home}/config/local.json`;
-  if (existsSync(local)) return loadConfigFile(local);
-  return defaultConfig();
+  if (existsSync(local)) return loadConfigFile(local, opts);
+  return parseConfig({}, "config", opts);
 }

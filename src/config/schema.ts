@@ -3,50 +3,16 @@ import { z } from "zod";
 import { rlConfigSchema } from "../sizing/rl/config.ts";
 import { ENTRY_FEATURE_NAMES, MOMENTUM_LOOKBACKS } from "../features/catalogue.ts";
 import { dataSchema } from "./data-schema.ts";
+import { legacyStrategySchema, sessionSchema, strategiesSchemaWith, withStrategyParams } from "./strategies-schema.ts";
+import { migrateLegacyConfig } from "./legacy.ts";
+import type { StrategyDefinition } from "../core/strategy.ts";
 
 /**
  * The one config schema. Every default number of SPEC lives here with a description, so
  * `config/default.json`, the JSON Schema and the docs all come from one place.
  */
 
-const hhmm = z.string().regex(/^\d{2}:\d{2}$/, "HH:MM (24h, America/New_York)");
 const pct01 = z.number().min(0).max(1);
-
-export const bearTrapSchema = z
-  .object({
-    minDayChangePct: z
-      .number()
-      .max(0)
-      .default(-15)
-      .describe("Setup: day change % from the session open must be at or below this (negative)."),
-    minLowerWickRatio: pct01.default(0.15).describe("Reclaim candle: lower wick / range must be at least this."),
-    minBodyRatio: pct01.default(0.2).describe("Reclaim candle: body / range must be at least this."),
-    minVolumeMultiple: z
-      .number()
-      .min(0)
-      .default(1.2)
-      .describe("Reclaim candle: volume must be at least this x the 20-bar average volume (average includes the bar)."),
-    stopAtrMultiple: z.number().min(0).default(0.45).describe("Stop = support - this x ATR(14)."),
-    atrPeriod: z.number().int().min(1).max(500).default(14).describe("ATR period in bars (Wilder smoothing)."),
-    volumeAvgPeriod: z.number().int().min(1).max(500).default(20).describe("Bars in the volume average."),
-    tp1Fraction: pct01.default(0.4).describe("Fraction of the position sold at TP1 = entry + 0.5 x (session high - entry)."),
-    tp1RangeFraction: pct01.default(0.5).describe("TP1 sits this far from entry to the session high."),
-    tp2Fraction: pct01.default(0.3).describe("Fraction sold at TP2 = session high; the stop then moves to support."),
-    runnerTrailBars: z
-      .number()
-      .int()
-      .min(0)
-      .max(390)
-      .default(5)
-      .describe(
-        "After TP2 the runner's stop trails at support: max(support, lowest low of the last N bars). 0 keeps it at support.",
-      ),
-    timeStopMinutes: z.number().int().min(1).max(390).default(30).describe("Time stop: exit at the close of the first bar this many minutes after entry."),
-    flattenAt: hhmm.default("15:55").describe("End-of-day flatten time (ET); no entries at or after it."),
-    regularHoursOnly: z.boolean().default(true).describe("Ignore pre/post-market bars for indicators and signals."),
-    maxSignalsPerSymbolPerDay: z.number().int().min(1).max(100).default(10).describe("Upper bound on signals one symbol may emit in a session."),
-  })
-  .strict();
 
 /**
  * Emergency halts of the daemon: conditions that trip its kill switch (the state/HALT flag file),
@@ -372,7 +338,6 @@ export const daemonSchema = z
       .default(30)
       .describe("A restart rebuilds the run by replaying it from its start over REST; a run older than this many days starts afresh instead."),
     warmupMinutesBeforeOpen: z.number().int().min(1).max(240).default(30).describe("The warm-up job runs this many minutes before the open (broker calendar)."),
-    flattenMinutesBeforeClose: z.number().int().min(1).max(60).default(5).describe("The scheduled flatten runs this many minutes before the close (12:55 on a half day)."),
     summaryMinutesAfterClose: z.number().int().min(0).max(240).default(5).describe("The journal summary job runs this many minutes after the close."),
     nightlyRetrain: z.boolean().default(false).describe("Run the nightly retrain job (20:00 New York) on trading days."),
     closeUnknownPositions: z
@@ -452,22 +417,48 @@ export const regimeSchema = z
   })
   .strict();
 
-export const configSchema = z
-  .object({
-    strategy: bearTrapSchema.default(() => bearTrapSchema.parse({})).describe("The Bear Trap setup, reclaim candle, stop and exits (SPEC section 1)."),
-    risk: riskSchema.default(() => riskSchema.parse({})).describe("Risk gates: entries per day, open positions, daily loss halt, notional per position."),
-    sizing: sizingSchema.default(() => sizingSchema.parse({})).describe("The sizing pipeline: mode, base risk, caps and each layer's settings (SPEC section 3)."),
-    execution: executionSchema.default(() => executionSchema.parse({})).describe("How fills, friction and starting cash are simulated in backtests and on the local exchange."),
-    trading: tradingSchema.default(() => tradingSchema.parse({})).describe("What the daemon trades on Alpaca, and the live-trading opt-in."),
-    daemon: daemonSchema.default(() => daemonSchema.parse({})).describe("The paper-trading daemon: market-data feed, restarts, schedules, stream reconnects."),
-    regime: regimeSchema.default(() => regimeSchema.parse({})).describe("The regime model (SPEC section 2): features, tree, fail-safes and labels."),
-    data: dataSchema.default(() => dataSchema.parse({})).describe("Plausibility of bars: time range, market sessions, price range and jumps; a bar that fails is refused, counted and named."),
-    notify: notifySchema.default(() => notifySchema.parse({})).describe("Alerts to a webhook (Slack, Discord, any JSON receiver) or Telegram: fills, exits, halts, errors, reconcile differences, the day's summary."),
-  })
-  .strict();
+/**
+ * The config's keys as a file gives them (what the JSON Schema, the docs and `config set` read).
+ * Parsing goes through `configSchemaWith`, which also migrates the legacy keys and checks each
+ * strategy's params with that strategy's own schema.
+ */
+export function configObjectSchemaWith(extra: readonly StrategyDefinition<unknown, unknown>[] = []) {
+  return z
+    .object({
+      session: sessionSchema.default(() => sessionSchema.parse({})).describe("Trading hours and the end-of-day flatten, shared by every intraday strategy."),
+      strategies: strategiesSchemaWith(extra),
+      strategy: legacyStrategySchema,
+      risk: riskSchema.default(() => riskSchema.parse({})).describe("Risk gates: entries per day, open positions, daily loss halt, notional per position."),
+      sizing: sizingSchema.default(() => sizingSchema.parse({})).describe("The sizing pipeline: mode, base risk, caps and each layer's settings (SPEC section 3)."),
+      execution: executionSchema.default(() => executionSchema.parse({})).describe("How fills, friction and starting cash are simulated in backtests and on the local exchange."),
+      trading: tradingSchema.default(() => tradingSchema.parse({})).describe("What the daemon trades on Alpaca, and the live-trading opt-in."),
+      daemon: daemonSchema.default(() => daemonSchema.parse({})).describe("The paper-trading daemon: market-data feed, restarts, schedules, stream reconnects."),
+      regime: regimeSchema.default(() => regimeSchema.parse({})).describe("The regime model (SPEC section 2): features, tree, fail-safes and labels."),
+      data: dataSchema.default(() => dataSchema.parse({})).describe("Plausibility of bars: time range, market sessions, price range and jumps; a bar that fails is refused, counted and named."),
+      notify: notifySchema.default(() => notifySchema.parse({})).describe("Alerts to a webhook (Slack, Discord, any JSON receiver) or Telegram: fills, exits, halts, errors, reconcile differences, the day's summary."),
+    })
+    .strict();
+}
+
+/** The config's keys for the shipped strategies (the JSON Schema and the docs are generated from it). */
+export const configObjectSchema = configObjectSchemaWith();
+
+/**
+ * The config parser for a set of strategies besides the shipped ones (a user's `--strategy-file`):
+ * legacy keys are rewritten first (src/config/legacy.ts), then every key is checked, then each
+ * strategy instance's params by its own strategy's schema (defaults applied).
+ */
+export function configSchemaWith(extra: readonly StrategyDefinition<unknown, unknown>[] = []) {
+  const object = extra.length === 0 ? configObjectSchema : configObjectSchemaWith(extra);
+  return z.preprocess((raw) => migrateLegacyConfig(raw).raw, object.transform(withStrategyParams(extra)));
+}
+
+/** The config parser for the shipped strategies. */
+export const configSchema = configSchemaWith();
 
 export type Config = z.infer<typeof configSchema>;
-export type BearTrapConfig = z.infer<typeof bearTrapSchema>;
+export type { BearTrapParams as BearTrapConfig } from "../../strategies/bear-trap.ts";
+export type { SessionConfig, StrategyInstanceConfig } from "./strategies-schema.ts";
 export type RiskConfig = z.infer<typeof riskSchema>;
 export type SizingConfig = z.infer<typeof sizingSchema>;
 export type KellyConfig = z.infer<typeof kellySchema>;

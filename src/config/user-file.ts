@@ -3,8 +3,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { writeFileAtomicSync } from "../io/atomic-file.ts";
 import { ConfigError, withoutSchemaRef } from "./load.ts";
-import { configSchema, type Config } from "./schema.ts";
-import { allowedText, childKeys, configJsonSchema, isOpenContainer, nearest, schemaAt, type JsonSchemaNode } from "./json-schema.ts";
+import { configSchemaWith, type Config } from "./schema.ts";
+import { migrateLegacyConfig, qualifiedGuess, writtenKey } from "./legacy.ts";
+import type { StrategyDefinition } from "../core/strategy.ts";
+import { allowedText, childKeys, configJsonSchema, isOpenContainer, nearest, schemaAt, strategyParamKey, type JsonSchemaNode } from "./json-schema.ts";
+import { findStrategy, unknownStrategyMessage } from "../../strategies/index.ts";
 
 /**
  * The user's config file (config/local.json or --config FILE): only the keys that differ from the
@@ -55,8 +58,10 @@ export interface ConfigProblem {
 }
 
 /** Validates raw overrides; an empty list means the config is good. */
-export function configProblems(raw: unknown): ConfigProblem[] {
-  const r = configSchema.safeParse(withoutSchemaRef(raw) ?? {});
+export function configProblems(raw: unknown, strategies: readonly StrategyDefinition<unknown, unknown>[] = []): ConfigProblem[] {
+  const original = withoutSchemaRef(raw) ?? {};
+  raw = migrateLegacyConfig(original).raw;
+  const r = configSchemaWith(strategies).safeParse(raw);
   if (r.success) return [];
   const problems: ConfigProblem[] = [];
   for (const issue of r.error.issues) {
@@ -76,9 +81,10 @@ export function configProblems(raw: unknown): ConfigProblem[] {
       }
       continue;
     }
-    const key = path.join(".") || "(root)";
-    const node = path.length > 0 ? schemaAt(key) : null;
-    problems.push({ key, given: valueAt(raw, path), message: issue.message, allowed: node ? allowedText(node) : "" });
+    const key = writtenKey(path, original) || "(root)";
+    const node = path.length > 0 ? schemaAt(path.join(".")) : null;
+    const generic = node !== null && node.description === undefined && node.type === undefined;
+    problems.push({ key, given: valueAt(raw, path), message: qualifiedGuess(issue.message, key), allowed: node && !generic ? allowedText(node) : "" });
   }
   return problems;
 }
@@ -126,6 +132,18 @@ export function checkKey(key: string): JsonSchemaNode {
 
 /** The value of a dotted key in a config (the effective one, defaults included). */
 export function getKey(config: Config, key: string): unknown {
+  const param = strategyParamKey(key);
+  if (param !== null) {
+    // strategies[<id>].params.X: the first instance of that strategy, else its default.
+    const def = findStrategy(param.id);
+    if (def === undefined) throw new ConfigError(`${key}: ${unknownStrategyMessage(param.id)}`, [key]);
+    const inst = config.strategies.find((s) => s.id === param.id);
+    const value = valueAt(inst ? inst.params : def.params.parse({}), param.path);
+    if (value === undefined) throw new ConfigError(`${key}: ${param.id} has no parameter ${param.path.join(".")}`, [key]);
+    return value;
+  }
+  // The legacy Bear Trap section reads as the first bear-trap instance's params.
+  if (key.startsWith("strategy.")) return getKey(config, `strategies[bear-trap].params.${key.slice("strategy.".length)}`);
   checkKey(key);
   return valueAt(config, key.split("."));
 }

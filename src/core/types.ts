@@ -14,16 +14,16 @@ export interface Signal {
   /** Reference entry price: the decision bar's close. */
   readonly refPriceUsd: number;
   readonly stopPriceUsd: number;
-  /** The support the stop is built from (session low at the reclaim). */
-  readonly supportUsd: number;
-  /** The broken level the reclaim closed back above. */
-  readonly reclaimedLevelUsd: number;
-  readonly sessionHighUsd: number;
+  /** NaN when the strategy has none. */
   readonly atrUsd: number;
+  /** NaN when the strategy has none. */
   readonly dayChangePct: number;
-  readonly lowerWickRatio: number;
-  readonly bodyRatio: number;
-  readonly volumeRatio: number;
+  /**
+   * Strategy-specific numbers, shown by name in the journal, the entry features and charts (a
+   * strategy's own vocabulary stays out of the shared type). Bear Trap: supportUsd,
+   * reclaimedLevelUsd, sessionHighUsd, lowerWickRatio, bodyRatio, volumeRatio.
+   */
+  readonly detail: Readonly<Record<string, number>>;
 }
 
 /** One layer's contribution to a size, with the reason a person can read. */

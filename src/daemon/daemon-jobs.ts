@@ -6,6 +6,9 @@ import type { JournalSink } from "../store/journal.ts";
 import { Scheduler, type JobContext, type LiveDriver, type ReplayDriver } from "./schedule.ts";
 import { SessionCalendar } from "./session-calendar.ts";
 
+/** The daemon settings the jobs read, with the flatten offset from config.session. */
+type JobConfig = DaemonConfig & { readonly flattenMinutesBeforeClose: number };
+
 const DAY_MS = 86_400_000;
 
 export interface JobDeps {
@@ -31,7 +34,7 @@ export class DaemonJobs {
   private constructor(
     /** The broker's calendar the jobs run on; the engine's sessions come from it too. */
     readonly calendar: SessionCalendar,
-    cfg: DaemonConfig,
+    cfg: JobConfig,
     fromMs: number,
     private readonly d: JobDeps,
   ) {
@@ -53,7 +56,7 @@ export class DaemonJobs {
   }
 
   /** Fetches the calendar from a week before `fromMs` (the run's start) to `untilMs`. */
-  static async open(alpaca: AlpacaClient, cfg: DaemonConfig, fromMs: number, untilMs: number, deps: JobDeps): Promise<DaemonJobs> {
+  static async open(alpaca: AlpacaClient, cfg: JobConfig, fromMs: number, untilMs: number, deps: JobDeps): Promise<DaemonJobs> {
     const ny = new NyTime();
     const startMs = fromMs - 7 * DAY_MS;
     const toMs = untilMs;

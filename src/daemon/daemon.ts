@@ -37,6 +37,7 @@ import { mergeEvents } from "../engine/merge-events.ts";
 import { limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
 import { systemClock } from "../core/clock.ts";
 import { ledgerUpdate, orderLedger } from "./order-ledger.ts";
+import { strategyParams } from "../config/strategy-params.ts";
 
 export type { BrokerKind, DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 
@@ -139,7 +140,7 @@ export class Daemon {
     const alerts = alertSink ? notifyEngineEvents({ notify: (e) => (this.venue !== undefined && !this.venue.recovering ? alertSink.notify(e) : false) }, () => this.nowMs()) : null;
     const events = mergeEvents(journalEvents(this.journal, () => this.nowMs()), alerts);
     const ref: { venue?: AlpacaVenue } = {};
-    const strategy = createBearTrap(cfg.strategy);
+    const strategy = createBearTrap(strategyParams(cfg, "bear-trap"));
     this.strategyId = strategy.id;
     const ledger = orderLedger({
       store,
@@ -258,7 +259,7 @@ export class Daemon {
       // its run, which the next start refuses as a damaged run (see run-files.ts).
       await this.store.commit();
       this.journal.append(this.today(), "startup", { broker: o.broker, runId: run.id, resumed: this.resumed, symbols: o.symbols, sizingMode: o.config.sizing.mode });
-      this.jobs = await DaemonJobs.open(o.alpaca, o.config.daemon, run.startMs, Math.max(o.calendarUntilMs ?? 0, o.clock.nowMs() + 30 * DAY_MS), {
+      this.jobs = await DaemonJobs.open(o.alpaca, { ...o.config.daemon, flattenMinutesBeforeClose: o.config.session.flattenMinutesBeforeClose }, run.startMs, Math.max(o.calendarUntilMs ?? 0, o.clock.nowMs() + 30 * DAY_MS), {
         engine: this.engine,
         journal: this.journal,
         equityUsd: () => this.venue.equityUsd(),

@@ -10,7 +10,7 @@ export function journalEvents(journal: JournalSink, nowMs: () => number): Engine
   const ny = new NyTime();
   const day = (tMs: number): string => etDayToIso(ny.etDay(tMs));
   return {
-    signal: (s) => journal.append(day(s.barTimeMs), "signal", { symbol: s.symbol, strategy: s.strategyId, barTime: new Date(s.barTimeMs).toISOString(), price: s.refPriceUsd, stop: s.stopPriceUsd, dayChangePct: s.dayChangePct, volumeRatio: s.volumeRatio }, s.barTimeMs + 60_000),
+    signal: (s) => journal.append(day(s.barTimeMs), "signal", { symbol: s.symbol, strategy: s.strategyId, barTime: new Date(s.barTimeMs).toISOString(), price: s.refPriceUsd, stop: s.stopPriceUsd, dayChangePct: s.dayChangePct, volumeRatio: s.detail.volumeRatio }, s.barTimeMs + 60_000),
     sizing: (s, d) => journal.append(day(s.barTimeMs), "sizing", { symbol: s.symbol, mode: d.mode, summary: d.summary, qtyShares: d.qtyShares, riskPct: d.riskPct, cap: d.cap, factors: d.factors, template: d.template?.name ?? null, regime: d.regime?.regime ?? null, probability: d.probability ?? null }, nowMs()),
     rejected: (s, reason) => journal.append(day(s.barTimeMs), "rejection", { symbol: s.symbol, reason }, nowMs()),
     fill: (f) => journal.append(day(f.timeMs), "fill", { clientOrderId: f.clientOrderId, symbol: f.symbol, side: f.side, qty: f.qtyShares, price: f.priceUsd, purpose: f.purpose }, f.timeMs),

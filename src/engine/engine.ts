@@ -1,10 +1,12 @@
 import type { BarBatch, BarView } from "../core/bars.ts";
 import { createBarView } from "../core/bars.ts";
-import { NyTime, etDayToIso, hhmmToMinute } from "../core/ny-time.ts";
-import { REGULAR_SESSION, SessionDay, minuteToHhmm, type SessionLookup } from "../core/market-calendar.ts";
+import { NyTime, etDayToIso } from "../core/ny-time.ts";
+import { SessionDay, minuteToHhmm, type SessionLookup } from "../core/market-calendar.ts";
 import type { Strategy } from "../core/strategy.ts";
 import { BROKER_LIQUIDATION, type Fill, type Signal, type SizingDecision, type TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
+import { strategyParams } from "../config/strategy-params.ts";
+import { bearTrap } from "../../strategies/bear-trap.ts";
 import { simVenue } from "../broker/sim-broker.ts";
 import type { OrderEnded, Venue, VenueFactory } from "../broker/venue.ts";
 import { frictionPerSide, withFriction } from "../broker/fill-model.ts";
@@ -120,13 +122,13 @@ export class Engine<S> {
     this.strategy = deps.strategy;
     this.sizer = deps.sizer;
     this.events = deps.events ?? {};
-    const st = deps.config.strategy;
+    const session = deps.config.session;
     const ex = deps.config.execution;
-    // flattenAt is read as an offset from a full day's close (15:55 = 5 minutes before 16:00), so
+    // The flatten is an offset from the day's close (5 minutes: 15:55 on a full day), so
     // an early close moves it with the close (12:55 on a 13:00 half day), as the daemon's flatten
     // job does (SPEC 5: entries stop and positions flatten 5 minutes before that close).
-    this.session = new SessionDay(REGULAR_SESSION.closeMinute - hhmmToMinute(st.flattenAt), deps.calendar);
-    this.rthOnly = st.regularHoursOnly;
+    this.session = new SessionDay(session.flattenMinutesBeforeClose, deps.calendar);
+    this.rthOnly = session.regularHoursOnly;
     this.friction = frictionPerSide(ex.frictionRoundTripPct);
     const makeVenue =
       deps.venue ??
@@ -136,7 +138,7 @@ export class Engine<S> {
     this.exits = new ExitOrders(this.broker);
     this.orders = new PositionOrders(this.broker, this.exits, this.events, () => this.cfg.execution.exitFill, () => this.lastBarMs);
     this.indicators = deps.symbols.map(
-      (s) => new SymbolIndicators(s, { atrPeriod: st.atrPeriod, volumeAvgPeriod: st.volumeAvgPeriod }),
+      (s) => new SymbolIndicators(s, bearTrap.indicators(strategyParams(deps.config, "bear-trap"))),
     );
     this.states = deps.symbols.map(() => deps.strategy.createState());
     this.positions = deps.symbols.map(() => null);

@@ -139,14 +139,31 @@ export function planVariants(plan: Plan): Variant[] {
   return variants;
 }
 
-/** Sets `value` at a dotted path of a plain-JSON object, creating missing objects; throws when the path runs through a value. */
-function setPath(root: Record<string, unknown>, key: string, value: unknown): void {
-  const parts = key.split(".");
+/**
+ * Where an override key lands in a config: its own parts, except a legacy `strategy.X`, which is
+ * the first bear-trap instance's `params.X` (src/config/legacy.ts: flattenAt and regularHoursOnly
+ * are session settings now). `shown(i)` is the override's own key up to part i, for messages.
+ */
+function overridePath(base: Record<string, unknown>, key: string): { parts: string[]; shown: (i: number) => string } {
+  const own = key.split(".");
+  const shown = (i: number): string => own.slice(0, i + 1).join(".");
+  if (own[0] !== "strategy" || own.length < 2) return { parts: own, shown };
+  if (own.length === 2 && (own[1] === "flattenAt" || own[1] === "regularHoursOnly")) return { parts: own, shown };
+  const list = Array.isArray(base.strategies) ? (base.strategies as { id?: unknown }[]) : [];
+  const at = list.findIndex((s) => s !== null && typeof s === "object" && s.id === "bear-trap");
+  if (at < 0) return { parts: own, shown };
+  // strategies.N.params.<rest>: part i (i >= 3) is the override's part i - 2.
+  return { parts: ["strategies", String(at), "params", ...own.slice(1)], shown: (i) => shown(Math.max(0, i - 2)) };
+}
+
+/** Sets `value` at a path of a plain-JSON object (list items by index), creating missing objects; throws when the path runs through a value. */
+function setPath(root: Record<string, unknown>, path: { parts: string[]; shown: (i: number) => string }, value: unknown): void {
+  const { parts } = path;
   let o = root;
   for (let i = 0; i < parts.length - 1; i++) {
     const next = o[parts[i]];
     if (next === undefined) o[parts[i]] = {};
-    else if (next === null || typeof next !== "object" || Array.isArray(next)) throw new Error(`${parts.slice(0, i + 1).join(".")} is not an object`);
+    else if (next === null || typeof next !== "object" || (Array.isArray(next) && !/^\d+$/.test(parts[i + 1]))) throw new Error(`${path.shown(i)} is not an object`);
     o = o[parts[i]] as Record<string, unknown>;
   }
   o[parts[parts.length - 1]] = value;
@@ -159,9 +176,12 @@ function setPath(root: Record<string, unknown>, key: string, value: unknown): vo
 export function variantConfig(base: Config, v: Variant): Config {
   const raw = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
   const problems: string[] = [];
+  const landed = new Map<string, string>();
   for (const [key, value] of Object.entries(v.overrides)) {
     try {
-      setPath(raw, key, value);
+      const path = overridePath(raw, key);
+      landed.set(path.parts.join("."), key);
+      setPath(raw, path, value);
     } catch (e) {
       problems.push(`override "${key}": ${(e as Error).message}`);
     }
@@ -169,15 +189,20 @@ export function variantConfig(base: Config, v: Variant): Config {
   if (problems.length === 0) {
     const r = configSchema.safeParse(raw);
     if (r.success) return parseConfig(raw, `variant "${v.name}"`);
-    for (const issue of r.error.issues) problems.push(describeIssue(issue, Object.keys(v.overrides), raw));
+    for (const issue of r.error.issues) problems.push(describeIssue(issue, landed, raw));
   }
   throw new PlanError(`variant "${v.name}": ${problems.join("; ")}`);
 }
 
-function describeIssue(issue: z.core.$ZodIssue, keys: readonly string[], raw: unknown): string {
-  const path = issue.path.map(String).join(".");
-  if (issue.code === "unrecognized_keys") return issue.keys.map((k) => `override "${path ? `${path}.${k}` : k}": unknown config key`).join("; ");
-  const key = keys.find((k) => path === k || path.startsWith(`${k}.`) || k.startsWith(`${path}.`));
+/** An issue as a plan author reads it: the override key that caused it (`landed`: where each override was set -> its key). */
+function describeIssue(issue: z.core.$ZodIssue, landed: ReadonlyMap<string, string>, raw: unknown): string {
+  const at = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") return issue.keys.map((k) => `override "${at ? `${at}.${k}` : k}": unknown config key`).join("; ");
+  const hit = [...landed.keys()].find((k) => at === k || at.startsWith(`${k}.`) || k.startsWith(`${at}.`));
+  const key = hit === undefined ? undefined : landed.get(hit);
+  if (key !== undefined && at === hit && issue.message.startsWith("unknown key")) return `override "${key}": unknown config key`;
+  // The path as the override wrote it (strategy.X, not strategies.0.params.X).
+  const path = key !== undefined && hit !== undefined && at.startsWith(hit) ? `${key}${at.slice(hit.length)}` : at;
   const given = issue.path.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[String(k)] : undefined), raw);
   return `${key ? `override "${key}"` : "config"}: ${path || "(root)"}: ${issue.message}${given === undefined || typeof given === "object" ? "" : ` (got ${JSON.stringify(given)})`}`;
 }

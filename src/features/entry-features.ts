@@ -37,9 +37,10 @@ export function minutesSinceOpen(barTimeMs: number): number {
 function writeSignalFeatures(s: Signal, out: { [i: number]: number }, at: number): void {
   const price = s.refPriceUsd;
   out[at] = s.dayChangePct;
-  out[at + 1] = s.lowerWickRatio;
-  out[at + 2] = s.bodyRatio;
-  out[at + 3] = s.volumeRatio;
+  // Candle features are the Bear Trap's (Signal.detail); another strategy's signal has none: NaN.
+  out[at + 1] = s.detail.lowerWickRatio ?? NaN;
+  out[at + 2] = s.detail.bodyRatio ?? NaN;
+  out[at + 3] = s.detail.volumeRatio ?? NaN;
   out[at + 4] = price > 0 ? (s.atrUsd / price) * 100 : NaN;
   out[at + 5] = price > 0 ? ((price - s.stopPriceUsd) / price) * 100 : NaN;
   out[at + 6] = minutesSinceOpen(s.barTimeMs);

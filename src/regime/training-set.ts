@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import type { BarBatch, BarSource } from "../core/bars.ts";
 import type { Config } from "../config/schema.ts";
 import type { Fill, Signal } from "../core/types.ts";
-import { NyTime, etToUtcMs, hhmmToMinute } from "../core/ny-time.ts";
+import { NyTime, etToUtcMs } from "../core/ny-time.ts";
+import { REGULAR_SESSION } from "../core/market-calendar.ts";
+import { strategyParams } from "../config/strategy-params.ts";
 import { runBacktest } from "../backtest/run.ts";
 import { withMode } from "../backtest/compare.ts";
 import { tappedSource } from "../data/tapped-source.ts";
@@ -67,8 +69,9 @@ interface Tracker {
 export function collectRegimeSamples(input: { config: Config; source: BarSource; fromMs?: number; toMs?: number; onProgress?: (bars: number) => void }): RegimeSampleSet {
   const config = withMode(input.config, "fixed");
   const lab = config.regime.labels;
-  const flattenMinute = hhmmToMinute(config.strategy.flattenAt);
-  const horizonMs = lab.horizon === "time_stop" ? config.strategy.timeStopMinutes * MIN_MS : Infinity;
+  // The flatten minute of a full day: flattenMinutesBeforeClose before a 16:00 close.
+  const flattenMinute = REGULAR_SESSION.closeMinute - config.session.flattenMinutesBeforeClose;
+  const horizonMs = lab.horizon === "time_stop" ? strategyParams(config, "bear-trap").timeStopMinutes * MIN_MS : Infinity;
   const ny = new NyTime();
   const symbols = input.source.symbols;
   const open: Tracker[][] = symbols.map(() => []);

@@ -25,7 +25,11 @@ describe("sizewise config set/get/unset", () => {
     expect((await runCli(["config", "set", "strategy.minDayChangePct", "-10", "--config", file])).code).toBe(0);
     expect((await runCli(["config", "set", "trading.symbols", '["AMC","GME"]', "--config", file])).code).toBe(0);
     const after = JSON.parse(readFileSync(file, "utf8"));
-    expect(after.strategy.minDayChangePct).toBe(-10);
+    // The legacy key is written in the new form, and still reads back.
+    expect(after.strategy).toBeUndefined();
+    expect(after.strategies[0]).toMatchObject({ id: "bear-trap", params: { minDayChangePct: -10 } });
+    expect(JSON.parse((await runCli(["config", "get", "strategy.minDayChangePct", "--config", file])).out)).toBe(-10);
+    expect(JSON.parse((await runCli(["config", "get", "strategies[bear-trap].params.minDayChangePct", "--config", file])).out)).toBe(-10);
     expect(after.trading.symbols).toEqual(["AMC", "GME"]);
     expect((await runCli(["config", "unset", "sizing.mode", "--config", file])).code).toBe(0);
     expect(JSON.parse(readFileSync(file, "utf8")).sizing).toBeUndefined();

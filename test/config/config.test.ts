@@ -1,16 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, defaultConfig, parseConfig } from "../../src/config/load.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 
 describe("config", () => {
   it("has SPEC's defaults", () => {
     const c = defaultConfig();
-    expect(c.strategy.minDayChangePct).toBe(-15);
-    expect(c.strategy.minLowerWickRatio).toBe(0.15);
-    expect(c.strategy.minBodyRatio).toBe(0.2);
-    expect(c.strategy.minVolumeMultiple).toBe(1.2);
-    expect(c.strategy.stopAtrMultiple).toBe(0.45);
-    expect(c.strategy.timeStopMinutes).toBe(30);
-    expect(c.strategy.flattenAt).toBe("15:55");
+    const bt = strategyParams(c, "bear-trap");
+    expect(c.strategies.map((s) => s.id)).toEqual(["bear-trap"]);
+    expect(bt.minDayChangePct).toBe(-15);
+    expect(bt.minLowerWickRatio).toBe(0.15);
+    expect(bt.minBodyRatio).toBe(0.2);
+    expect(bt.minVolumeMultiple).toBe(1.2);
+    expect(bt.stopAtrMultiple).toBe(0.45);
+    expect(bt.timeStopMinutes).toBe(30);
+    expect(c.session).toEqual({ regularHoursOnly: true, flattenMinutesBeforeClose: 5 });
     expect(c.risk).toEqual({
       maxTradesPerDay: 10,
       maxOpenPositions: 5,
@@ -24,7 +27,7 @@ describe("config", () => {
 
   it("is frozen", () => {
     const c = defaultConfig();
-    expect(Object.isFrozen(c.strategy)).toBe(true);
+    expect(Object.isFrozen(c.strategies[0].params)).toBe(true);
   });
 
   it("names the key, the bad value and what is allowed", () => {

@@ -6,6 +6,7 @@ import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { RlMultiplier, RlPolicy } from "../../src/sizing/rl-port.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import { decline, flat, rise, sessionBatch, type Ohlcv } from "./scenario.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 
 /** The engine's side of issue 17: adds are fractions of the full size the entry recorded, and no add follows a target. */
 
@@ -21,7 +22,7 @@ function run(bars: Ohlcv[], config: Config, rl?: RlPolicy) {
   const engine = new Engine({
     config,
     symbols: ["TRAP"],
-    strategy: createBearTrap(config.strategy),
+    strategy: createBearTrap(strategyParams(config, "bear-trap")),
     sizer: createSizer({ sizing: config.sizing, risk: config.risk }, rl ? { rlPolicy: rl } : {}),
   });
   engine.runBatch(sessionBatch("2024-05-15", 570, bars));

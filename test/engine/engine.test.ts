@@ -6,6 +6,7 @@ import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { Config } from "../../src/config/schema.ts";
 import { decline, flat, rise, sessionBatch, type Ohlcv } from "./scenario.ts";
 import { roundToTick } from "../../src/core/tick.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 
 // Order prices go out on the broker's cent grid, toward the market: targets down, stops up.
 const targetTick = (p: number): number => roundToTick(p, "down");
@@ -15,7 +16,7 @@ function run(bars: Ohlcv[], config: Config = defaultConfig(), startMinute = 570)
   const engine = new Engine({
     config,
     symbols: ["TRAP"],
-    strategy: createBearTrap(config.strategy),
+    strategy: createBearTrap(strategyParams(config, "bear-trap")),
     sizer: createSizer({ sizing: config.sizing, risk: config.risk }),
   });
   engine.runBatch(sessionBatch("2024-05-15", startMinute, bars));

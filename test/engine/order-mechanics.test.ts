@@ -10,6 +10,7 @@ import type { Config } from "../../src/config/schema.ts";
 import { BROKER_LIQUIDATION, type Fill, type OrderIntent } from "../../src/core/types.ts";
 import type { AdoptedEvent, UnprotectedEvent } from "../../src/engine/events.ts";
 import { decline, flat, rise, sessionBatch } from "./scenario.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 
 // 60 bars falling 10.00 -> 8.30 (-17%), then the reclaim bar: a Bear Trap signal at its close (14:30 UTC).
 const selloff = () => [...decline(10, 8.3, 60), [8.26, 8.32, 8.15, 8.3, 3000] as const];
@@ -106,7 +107,7 @@ function engineOn(b: ReturnType<typeof brokerLike>, config: Config = defaultConf
   return new Engine({
     config,
     symbols: ["TRAP"],
-    strategy: createBearTrap(config.strategy),
+    strategy: createBearTrap(strategyParams(config, "bear-trap")),
     sizer: createSizer(config),
     venue: b.factory,
     events: {

@@ -6,6 +6,7 @@ import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { Signal } from "../../src/core/types.ts";
 import { isOnTick, roundToTick } from "../../src/core/tick.ts";
 import { decline, sessionBatch, type Ohlcv } from "./scenario.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 
 // R is booked against the stop as it rests at the broker (issue 13 item 6): the stop order is
 // rounded up to the tick, and on a low-priced stock that rounding is a large part of R. A full
@@ -24,7 +25,7 @@ function run(bars: Ohlcv[]) {
   const engine = new Engine({
     config,
     symbols: ["LOWP"],
-    strategy: createBearTrap(config.strategy),
+    strategy: createBearTrap(strategyParams(config, "bear-trap")),
     sizer: createSizer({ sizing: config.sizing, risk: config.risk }),
     events: { signal: (s) => signals.push(s) },
   });

@@ -9,6 +9,7 @@ import { NyTime, etToUtcMs, isoToEtDay } from "../../src/core/ny-time.ts";
 import { generateSeries } from "../../src/data/generator.ts";
 import { seriesSource } from "../../src/data/merge-source.ts";
 import { decline, flat, sessionBatch, type Ohlcv } from "./scenario.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 
 // Early closes (13:00) from the calendar: entries end and positions flatten at 12:55, the bars
 // from 13:00 on are post-market, and nothing fills after the close (SPEC 5; issue 13 item 5).
@@ -30,7 +31,7 @@ function run(day: string, startMinute: number, bars: Ohlcv[], config: Config = p
   const engine = new Engine({
     config,
     symbols: ["TRAP"],
-    strategy: createBearTrap(config.strategy),
+    strategy: createBearTrap(strategyParams(config, "bear-trap")),
     sizer: createSizer({ sizing: config.sizing, risk: config.risk }),
     events: { fill: (f) => fills.push(f), rejected: (_s, why) => rejected.push(why) },
   });
@@ -131,7 +132,7 @@ describe("sessions from the calendar on generated bars (extended hours, holidays
     const engine = new Engine({
       config,
       symbols: series.map((s) => s.symbol),
-      strategy: createBearTrap(config.strategy),
+      strategy: createBearTrap(strategyParams(config, "bear-trap")),
       sizer: createSizer({ sizing: config.sizing, risk: config.risk }),
       events: { fill: onFill },
     });

@@ -8,6 +8,7 @@ import { frictionPerSide } from "../../src/broker/fill-model.ts";
 import { tallyRefusals } from "../../src/broker/refusal-tally.ts";
 import { generateSeries } from "../../src/data/generator.ts";
 import { seriesSource } from "../../src/data/merge-source.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 
 /**
  * Whole backtests through the simulated broker, which applies Alpaca's rules (held shares, wash
@@ -22,7 +23,7 @@ describe("the engine's order flow breaks none of the broker's rules", () => {
         const ex = config.execution;
         const { factory, tally } = tallyRefusals(simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: frictionPerSide(ex.frictionRoundTripPct), buyingPowerMultiple: ex.buyingPowerMultiple }));
         const source = seriesSource(generateSeries({ seed: 7, symbols: 12, days: 30, selloffProb: 0.1 }));
-        const engine = new Engine({ config, symbols: source.symbols, strategy: createBearTrap(config.strategy), sizer: createSizer(config), venue: factory });
+        const engine = new Engine({ config, symbols: source.symbols, strategy: createBearTrap(strategyParams(config, "bear-trap")), sizer: createSizer(config), venue: factory });
         for (let b = source.nextBatch(); b !== null; b = source.nextBatch()) engine.runBatch(b);
         const r = engine.finish();
         const legs = new Set(r.trades.flatMap((t) => [...t.entries, ...t.exits].map((e) => e.reason)));

@@ -6,6 +6,7 @@ import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { Venue, VenueFactory } from "../../src/broker/venue.ts";
 import type { Fill, OrderIntent } from "../../src/core/types.ts";
 import { decline, flat, sessionBatch } from "./scenario.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 
 /** A venue like a real broker's: it acknowledges orders and reports fills later, when told to. */
 function deferredVenue(log: OrderIntent[]): { factory: VenueFactory; fill: (id: string, price: number, timeMs: number) => void } {
@@ -47,7 +48,7 @@ describe("the engine behind a venue that fills later (the daemon's path)", () =>
     const config = defaultConfig();
     const orders: OrderIntent[] = [];
     const v = deferredVenue(orders);
-    const engine = new Engine({ config, symbols: ["TRAP"], strategy: createBearTrap(config.strategy), sizer: createSizer(config), venue: v.factory });
+    const engine = new Engine({ config, symbols: ["TRAP"], strategy: createBearTrap(strategyParams(config, "bear-trap")), sizer: createSizer(config), venue: v.factory });
     engine.runBatch(sessionBatch("2024-05-15", 570, [...decline(10, 8.3, 60), [8.26, 8.32, 8.15, 8.3, 3000]]));
     expect(orders.map((o) => o.purpose)).toEqual(["entry"]);
     const entry = orders[0];

@@ -53,11 +53,16 @@ describe("experiment plans", () => {
   });
 
   it("validates overrides against the config schema, naming the variant and the key", () => {
-    expect(variantConfig(base, { name: "ok", overrides: { "strategy.stopAtrMultiple": 0.3, "sizing.mode": "full" } }).strategy.stopAtrMultiple).toBe(0.3);
+    expect(variantConfig(base, { name: "ok", overrides: { "strategy.stopAtrMultiple": 0.3, "sizing.mode": "full" } }).strategies[0].params.stopAtrMultiple).toBe(0.3);
     expect(() => variantConfig(base, { name: "v1", overrides: { "strategy.stopAtrMultipel": 0.3 } })).toThrow(/variant "v1": override "strategy\.stopAtrMultipel": unknown config key/);
     expect(() => variantConfig(base, { name: "v2", overrides: { "strategy.minDayChangePct": 5 } })).toThrow(/variant "v2": override "strategy\.minDayChangePct": strategy\.minDayChangePct: .*\(got 5\)/);
     expect(() => variantConfig(base, { name: "v3", overrides: { "strategy.stopAtrMultiple.x": 1 } })).toThrow(/variant "v3": override "strategy\.stopAtrMultiple\.x": strategy\.stopAtrMultiple is not an object/);
     expect(() => variantConfig(base, { name: "v4", overrides: { "nosuch.key": 1 } })).toThrow(/override "nosuch": unknown config key/);
+    // The new paths: a strategy instance's params by index, the session's flatten, and the legacy flattenAt alias.
+    const now = variantConfig(base, { name: "new", overrides: { "strategies.0.params.minDayChangePct": -9, "session.flattenMinutesBeforeClose": 10 } });
+    expect([now.strategies[0].params.minDayChangePct, now.session.flattenMinutesBeforeClose]).toEqual([-9, 10]);
+    expect(variantConfig(base, { name: "old", overrides: { "strategy.flattenAt": "15:30" } }).session.flattenMinutesBeforeClose).toBe(30);
+    expect(() => variantConfig(base, { name: "v5", overrides: { "strategies.0.params.nope": 1 } })).toThrow(/override "strategies\.0\.params\.nope": unknown config key/);
     // Every bad variant of a plan is reported at once, before anything runs.
     const bad = [{ name: "a", overrides: { "strategy.x": 1 } }, { name: "b", overrides: {} }, { name: "c", overrides: { "risk.maxOpenPositions": -1 } }];
     expect(() => planConfigs(base, bad, "plan t")).toThrow(/plan t: 2 variant\(s\) invalid:\n {2}variant "a".*\n {2}variant "c": override "risk\.maxOpenPositions"/);
@@ -74,6 +79,6 @@ describe("experiment plans", () => {
     }
     const grid = planVariants(loadPlan(resolve(plansDir, "robustness-grid.json")));
     expect(grid.length).toBeGreaterThanOrEqual(48);
-    expect(new Set(grid.flatMap((v) => Object.keys(v.overrides)))).toEqual(new Set(["strategy.minDayChangePct", "strategy.stopAtrMultiple", "strategy.minVolumeMultiple"]));
+    expect(new Set(grid.flatMap((v) => Object.keys(v.overrides)))).toEqual(new Set(["strategies.0.params.minDayChangePct", "strategies.0.params.stopAtrMultiple", "strategies.0.params.minVolumeMultiple"]));
   });
 });

@@ -13,7 +13,7 @@ import { parseConfig } from "../../src/config/load.ts";
 const day = isoToEtDay("2024-05-15");
 const signal: Signal = {
   strategyId: "bear-trap", symbol: "XYZ", symId: 0, barTimeMs: etToUtcMs(day, 10 * 60 + 14), etDay: day, refPriceUsd: 8, stopPriceUsd: 7.6,
-  supportUsd: 7.65, reclaimedLevelUsd: 7.7, sessionHighUsd: 10, atrUsd: 0.2, dayChangePct: -18, lowerWickRatio: 0.4, bodyRatio: 0.3, volumeRatio: 2.5,
+  atrUsd: 0.2, dayChangePct: -18, detail: { supportUsd: 7.65, reclaimedLevelUsd: 7.7, sessionHighUsd: 10, lowerWickRatio: 0.4, bodyRatio: 0.3, volumeRatio: 2.5 },
 };
 const snap: FeatureSnapshot = { atrPercentile: 87.5, trendStrength: 0.35, adx: 31, momentumPct: (n) => -n / 10 };
 

@@ -6,6 +6,7 @@ import { createSizer } from "../../src/sizing/pipeline.ts";
 import type { Venue, VenueFactory } from "../../src/broker/venue.ts";
 import type { Fill, OrderIntent } from "../../src/core/types.ts";
 import { decline, flat, sessionBatch, type Ohlcv } from "../engine/scenario.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 
 // 60 bars falling 10.00 -> 8.30 (-17%), then the reclaim bar: a Bear Trap signal at its close.
 const selloff = (): Ohlcv[] => [...decline(10, 8.3, 60), [8.26, 8.32, 8.15, 8.3, 3000]];
@@ -16,7 +17,7 @@ function engineWith(events: string[], venue?: VenueFactory) {
   return new Engine({
     config,
     symbols: ["TRAP"],
-    strategy: createBearTrap(config.strategy),
+    strategy: createBearTrap(strategyParams(config, "bear-trap")),
     sizer: createSizer(config),
     venue,
     events: {

@@ -3,7 +3,7 @@ import { createSizer, defaultConfig, parseConfig, type Signal } from "../../src/
 
 const signal: Signal = {
   strategyId: "my-bot", symbol: "ABC", symId: 0, barTimeMs: Date.UTC(2024, 4, 1, 15), etDay: 19844, refPriceUsd: 10, stopPriceUsd: 9.6,
-  supportUsd: 9.65, reclaimedLevelUsd: 9.7, sessionHighUsd: 11, atrUsd: 0.1, dayChangePct: -12, lowerWickRatio: 0.4, bodyRatio: 0.3, volumeRatio: 2,
+  atrUsd: 0.1, dayChangePct: -12, detail: { supportUsd: 9.65, reclaimedLevelUsd: 9.7, sessionHighUsd: 11, lowerWickRatio: 0.4, bodyRatio: 0.3, volumeRatio: 2 },
 };
 
 describe("library face", () => {

@@ -17,14 +17,9 @@ export function makeSignal(over: Partial<Signal> = {}): Signal {
     etDay: 19786,
     refPriceUsd: 20,
     stopPriceUsd: 19.5,
-    supportUsd: 19.6,
-    reclaimedLevelUsd: 19.7,
-    sessionHighUsd: 24,
     atrUsd: 0.2,
     dayChangePct: -16,
-    lowerWickRatio: 0.3,
-    bodyRatio: 0.4,
-    volumeRatio: 1.8,
+    detail: { supportUsd: 19.6, reclaimedLevelUsd: 19.7, sessionHighUsd: 24, lowerWickRatio: 0.3, bodyRatio: 0.4, volumeRatio: 1.8 },
     ...over,
   };
 }

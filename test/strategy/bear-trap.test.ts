@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
 import { defaultConfig, parseConfig } from "../../src/config/load.ts";
+import { strategyParams } from "../../src/config/strategy-params.ts";
 import { createBarView, type BarView } from "../../src/core/bars.ts";
 import type { SymbolSnapshot } from "../../src/core/snapshot.ts";
 
@@ -21,25 +22,25 @@ function bar(o: number, h: number, l: number, c: number, v: number, etMinute = 7
 const trap = (): BarView => bar(8.25, 8.5, 8.0, 8.4, 2000);
 
 describe("bear trap signal", () => {
-  const cfg = defaultConfig().strategy;
+  const cfg = strategyParams(defaultConfig(), "bear-trap");
 
   it("fires on a quality reclaim of a freshly broken session low on a day down >= 15%", () => {
     const s = createBearTrap(cfg);
     const sig = s.onBar(s.createState(), snap(), trap());
     expect(sig).not.toBeNull();
     expect(sig!.refPriceUsd).toBe(8.4);
-    expect(sig!.supportUsd).toBe(8.0);
-    expect(sig!.reclaimedLevelUsd).toBe(8.1);
+    expect(sig!.detail.supportUsd).toBe(8.0);
+    expect(sig!.detail.reclaimedLevelUsd).toBe(8.1);
     expect(sig!.stopPriceUsd).toBeCloseTo(8.0 - 0.45 * 0.1, 12);
-    expect(sig!.lowerWickRatio).toBeCloseTo(0.5, 12);
-    expect(sig!.bodyRatio).toBeCloseTo(0.3, 12);
-    expect(sig!.volumeRatio).toBeCloseTo(2, 12);
+    expect(sig!.detail.lowerWickRatio).toBeCloseTo(0.5, 12);
+    expect(sig!.detail.bodyRatio).toBeCloseTo(0.3, 12);
+    expect(sig!.detail.volumeRatio).toBeCloseTo(2, 12);
   });
 
   it("needs the day change at or below the threshold", () => {
     const s = createBearTrap(cfg);
     expect(s.onBar(s.createState(), snap({ dayChangePct: -14.9 }), trap())).toBeNull();
-    const loose = createBearTrap(parseConfig({ strategy: { minDayChangePct: -10 } }).strategy);
+    const loose = createBearTrap(strategyParams(parseConfig({ strategies: [{ id: "bear-trap", params: { minDayChangePct: -10 } }] }), "bear-trap"));
     expect(loose.onBar(loose.createState(), snap({ dayChangePct: -14.9 }), trap())).not.toBeNull();
   });
 
@@ -69,7 +70,7 @@ describe("bear trap signal", () => {
     const b2 = bar(7.98, 8.3, 7.92, 8.2, 3000);
     const sig = s.onBar(st, snap({ priorSessionLow: 7.9, sessionLow: 7.9 }), b2);
     expect(sig).not.toBeNull();
-    expect(sig!.reclaimedLevelUsd).toBe(8.1);
+    expect(sig!.detail.reclaimedLevelUsd).toBe(8.1);
     expect(s.onBar(st, snap({ priorSessionLow: 7.9, sessionLow: 7.9 }), b2)).toBeNull();
   });
 
@@ -81,10 +82,8 @@ describe("bear trap signal", () => {
     expect(s.onBar(st, snap({ priorSessionLow: 7.9, sessionLow: 7.9 }), bar(7.98, 8.3, 7.92, 8.25, 3000))).toBeNull();
   });
 
-  it("takes no entry at or after the flatten time, and resets on a new session", () => {
+  it("resets on a new session", () => {
     const s = createBearTrap(cfg);
-    expect(s.onBar(s.createState(), snap(), bar(8.25, 8.5, 8.0, 8.4, 2000, 954))).toBeNull();
-    expect(s.onBar(s.createState(), snap(), bar(8.25, 8.5, 8.0, 8.4, 2000, 953))).not.toBeNull();
     const st = s.createState();
     s.onBar(st, snap({ priorSessionLow: 8.1, sessionLow: 7.9 }), bar(8.1, 8.12, 7.9, 7.95, 3000));
     const next = bar(7.98, 8.3, 7.92, 8.2, 3000);
