@@ -1,12 +1,12 @@
 import type { StrategyDefinition } from "../src/core/strategy.ts";
 import { bearTrap } from "./bear-trap.ts";
-// TODO(lead, at merge): import { dailyTrend } from "./daily-trend.ts"; and add it to SHIPPED below.
+import { dailyTrend } from "./daily-trend.ts";
 
 /**
  * The shipped strategies by id. A user's own strategy comes from `--strategy-file FILE.ts`
  * (src/strategy/load-file.ts) and is passed alongside these, never registered globally.
  */
-const SHIPPED: readonly StrategyDefinition<unknown, unknown>[] = [bearTrap as StrategyDefinition<unknown, unknown>];
+const SHIPPED: readonly StrategyDefinition<unknown, unknown>[] = [bearTrap as StrategyDefinition<unknown, unknown>, dailyTrend as StrategyDefinition<unknown, unknown>];
 
 /** Every shipped strategy, in the order `sizewise strategies` lists them. */
 export function listStrategies(): readonly StrategyDefinition<unknown, unknown>[] {

@@ -1,11 +1,13 @@
 import type { BearTrapParams } from "../../strategies/bear-trap.ts";
+import type { DailyTrendParams } from "../../strategies/daily-trend.ts";
 import type { StrategyDefinition } from "../core/strategy.ts";
 import { findStrategy, unknownStrategyMessage } from "../../strategies/index.ts";
 import type { Config } from "./schema.ts";
 
-/** The params type of each shipped strategy, by id (the lead adds daily-trend at merge). */
+/** The params type of each shipped strategy, by id. */
 export interface ShippedStrategyParams {
   "bear-trap": BearTrapParams;
+  "daily-trend": DailyTrendParams;
 }
 
 /**
