@@ -93,7 +93,7 @@ export function createBearTrap(cfg: BearTrapConfig): Strategy<BearTrapState> {
         if (cfg.tp2Fraction > 0) targets.push({ label: "tp2", priceUsd: signal.sessionHighUsd, fraction: cfg.tp2Fraction });
       }
       return {
-        stopUsd: signal.stopPriceUsd,
+        stopUsd: signal.stopPriceUsd ?? NaN,
         targets,
         stopMoveAfter: targets.some((t) => t.label === "tp2") ? { label: "tp2", stopUsd: signal.supportUsd } : null,
         trailBars: cfg.runnerTrailBars,

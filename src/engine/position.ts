@@ -68,7 +68,8 @@ export class OpenPosition {
     this.qtyShares = entryQtyShares;
     this.enteredQtyShares = entryQtyShares;
     this.costUsd = entryQtyShares * entryPriceUsd;
-    this.riskUsd = entryQtyShares * (entryPriceUsd - plan.stopUsd);
+    // No stop, no risk to it: the trade's R multiple is 0 (its P/L is still counted).
+    this.riskUsd = plan.stopUsd > 0 ? entryQtyShares * (entryPriceUsd - plan.stopUsd) : 0;
     this.entries.push({ timeMs: entryTimeMs, qtyShares: entryQtyShares, priceUsd: entryPriceUsd, reason: "entry" });
     this.stopUsd = plan.stopUsd;
     this.targetOrderIds = plan.targets.map(() => null);
@@ -83,7 +84,7 @@ export class OpenPosition {
     this.qtyShares += leg.qtyShares;
     this.enteredQtyShares += leg.qtyShares;
     this.costUsd += leg.qtyShares * leg.priceUsd;
-    this.riskUsd += leg.qtyShares * Math.max(0, leg.priceUsd - this.plan.stopUsd);
+    if (this.hasStop) this.riskUsd += leg.qtyShares * Math.max(0, leg.priceUsd - this.plan.stopUsd);
   }
 
   /** Risk per share at entry, friction included. */
@@ -112,9 +113,17 @@ export class OpenPosition {
     return out;
   }
 
+  /**
+   * Whether the plan has a stop at all. A plan without one (the strategy set `stopUsd` null: sized by
+   * allocation, closed by its exit signal) keeps NaN as its stop and lays no exit orders.
+   */
+  get hasStop(): boolean {
+    return this.plan.stopUsd > 0;
+  }
+
   /** True while no exit protects the shares and no buy is working that will lay them (a repair failed). */
   get unprotected(): boolean {
-    if (this.qtyShares <= 0 || this.closing || this.buyOrderId !== null || this.stopOrderId !== null) return false;
+    if (!this.hasStop || this.qtyShares <= 0 || this.closing || this.buyOrderId !== null || this.stopOrderId !== null) return false;
     // A loop, not .every: this runs on every bar of an open position.
     for (let i = 0; i < this.targetOrderIds.length; i++) if (this.targetOrderIds[i] !== null) return false;
     return true;

@@ -41,3 +41,36 @@ export function checkEntry(s: RiskSnapshot, cfg: RiskConfig): RiskVerdict {
 export function dailyLossHit(s: Pick<RiskSnapshot, "dayPnlUsd" | "startOfDayEquityUsd">, cfg: RiskConfig): boolean {
   return s.dayPnlUsd < 0 && s.dayPnlUsd <= -(cfg.dailyLossLimitPct / 100) * s.startOfDayEquityUsd;
 }
+
+/** One strategy's own facts for its gates (positions and realised P/L of its symbols only). */
+export interface SlotRiskSnapshot {
+  readonly strategyId: string;
+  readonly openPositions: number;
+  readonly dayPnlUsd: number;
+  /** The strategy's share of the start-of-day equity (its allocation of the account). */
+  readonly startOfDayEquityUsd: number;
+}
+
+/** A strategy's own limits (null = none beyond the account's). */
+export interface SlotLimits {
+  readonly maxOpenPositions: number | null;
+  readonly dailyLossLimitPct: number | null;
+}
+
+/**
+ * A strategy's own entry gates, asked after the account's: its open positions, and its realised
+ * loss today against its share of the account. A refusal names the strategy ("strategy X: ..."),
+ * so it is never mistaken for the account's limit of the same name (which carries no prefix).
+ */
+export function checkSlotEntry(s: SlotRiskSnapshot, limits: SlotLimits): RiskVerdict {
+  const max = limits.maxOpenPositions;
+  if (max !== null && s.openPositions >= max) return { ok: false, reason: `strategy ${s.strategyId}: max open positions ${max} reached` };
+  if (slotLossHit(s, limits)) return { ok: false, reason: `strategy ${s.strategyId}: daily loss limit ${limits.dailyLossLimitPct}% reached` };
+  return APPROVED;
+}
+
+/** Whether the strategy's realised loss today reached its own limit (off when it has none). */
+export function slotLossHit(s: Pick<SlotRiskSnapshot, "dayPnlUsd" | "startOfDayEquityUsd">, limits: SlotLimits): boolean {
+  const pct = limits.dailyLossLimitPct;
+  return pct !== null && s.dayPnlUsd < 0 && s.dayPnlUsd <= -(pct / 100) * s.startOfDayEquityUsd;
+}
