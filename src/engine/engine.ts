@@ -11,7 +11,7 @@ import { frictionPerSide } from "../broker/fill-model.ts";
 import { SymbolIndicators } from "../indicators/indicator-set.ts";
 import type { Sizer } from "../sizing/sizer.ts";
 import type { RegimeClassifier } from "../sizing/regime-port.ts";
-import { OpenPosition } from "./position.ts";
+import type { OpenPosition } from "./position.ts";
 import type { LearningState } from "./learning.ts";
 import { ExitOrders } from "./exit-orders.ts";
 import { PositionOrders } from "./position-orders.ts";
