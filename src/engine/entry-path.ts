@@ -87,10 +87,13 @@ export class EntryPath {
     const late = this.outsideEntryHours(bar, overnight);
     if (late !== null) return d.reject(sig, late);
     const day = d.day;
+    // Entries sent and not filled yet count as open: a daily strategy's entries all wait for the
+    // next open, and the broker holds those orders already.
+    const pending = this.pendingCount(k);
     const verdict = checkEntry(
       {
         entriesToday: day.entriesToday,
-        openPositions: book.openCount,
+        openPositions: book.openCount + pending.all,
         dayPnlUsd: day.dayPnlUsd,
         startOfDayEquityUsd: day.startOfDayEquityUsd,
         halted: day.entriesHalted(),
@@ -104,7 +107,7 @@ export class EntryPath {
     if (!verdict.ok) return d.reject(sig, verdict.reason);
     const slot = d.slots.slots[k];
     const own = checkSlotEntry(
-      { strategyId: slot.definition.id, openPositions: day.slotOpen[k], dayPnlUsd: day.slotDayPnlUsd[k], startOfDayEquityUsd: day.startOfDayEquityUsd * slot.allocation },
+      { strategyId: slot.definition.id, openPositions: day.slotOpen[k] + pending.slot, dayPnlUsd: day.slotDayPnlUsd[k], startOfDayEquityUsd: day.startOfDayEquityUsd * slot.allocation },
       slot.risk,
     );
     if (!own.ok) return d.reject(sig, own.reason);
@@ -123,6 +126,19 @@ export class EntryPath {
       book.pending[sym] = null;
       d.reject(sig, `order rejected: ${res.reason}`);
     }
+  }
+
+  /** Entries working now: in the account, and in slot `k`. Scanned only at a signal (rare). */
+  private pendingCount(k: number): { all: number; slot: number } {
+    let all = 0;
+    let slot = 0;
+    const { pending } = this.book;
+    for (let s = 0; s < pending.length; s++) {
+      if (pending[s] === null) continue;
+      all++;
+      if (this.d.slots.slotOf[s] === k) slot++;
+    }
+    return { all, slot };
   }
 
   /**
