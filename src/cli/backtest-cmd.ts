@@ -8,6 +8,7 @@ import { type BarInputOptions, barLimits, loadBars, withBarInputs } from "./load
 import { progressBar, type Progress } from "./progress.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { homeDir } from "./home.ts";
+import { STRATEGY_HEAD, strategyCells, type StrategyRow } from "../report/by-strategy.ts";
 
 export interface BacktestCliOptions extends BarInputOptions {
   config?: string;
@@ -19,7 +20,7 @@ export function registerBacktest(program: Command): void {
   withRegimeModelOption(withBarInputs(
     program
       .command("backtest")
-      .description("Backtest the Bear Trap strategy with the configured sizing on bar files and print its metrics."),
+      .description("Backtest the configured strategies with the configured sizing on bar files and print the metrics, overall and by strategy."),
   ))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--json", "print one JSON object on stdout instead of tables")
@@ -64,6 +65,7 @@ export function backtestCommand(o: BacktestCliOptions): void {
       rejectedRowSamples: loaded.rejects?.samples.slice(0, 20) ?? [],
       sizingMode: config.sizing.mode,
       metrics: run.metrics,
+      byStrategy: run.byStrategy,
       tradeList: tradeListJson(e.trades),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -79,12 +81,19 @@ export function backtestCommand(o: BacktestCliOptions): void {
     lines.push(`rejected input rows: ${loaded.rejects.count} (${[...loaded.rejects.byReason].map(([k, v]) => `${v} ${k}`).join(", ")})`);
     for (const s of loaded.rejects.samples.slice(0, 5)) lines.push(`  ${s.file}:${s.line}: ${s.reason}`);
   }
-  process.stdout.write(`${lines.join("\n")}\n${metricsTable(run.metrics)}\n`);
+  process.stdout.write(`${lines.join("\n")}\n${metricsTable(run.metrics)}\n${strategyTable(run.byStrategy)}\n`);
 }
 
 function round(x: number, d: number): number {
   const f = 10 ** d;
   return Math.round(x * f) / f;
+}
+
+/** The by-strategy breakdown (issue 14): P/L, trades, win rate, Kelly and allocation per strategy. */
+export function strategyTable(rows: readonly StrategyRow[]): string {
+  const t = cliTable({ head: STRATEGY_HEAD });
+  for (const r of rows) t.push(strategyCells(r));
+  return t.toString();
 }
 
 export function metricsTable(m: Metrics): string {
