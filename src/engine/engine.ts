@@ -3,7 +3,7 @@ import { createBarView } from "../core/bars.ts";
 import { NyTime, etDayToIso } from "../core/ny-time.ts";
 import type { SessionLookup } from "../core/market-calendar.ts";
 import type { Strategy, StrategySlot } from "../core/strategy.ts";
-import { BROKER_LIQUIDATION, type Fill, type Signal, type TradeRecord } from "../core/types.ts";
+import type { Fill, Signal } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
 import { simVenue } from "../broker/sim-broker.ts";
 import type { OrderEnded, Venue, VenueFactory } from "../broker/venue.ts";
@@ -22,6 +22,7 @@ import { SlotTable } from "./slot-table.ts";
 import { legacySlot, sessionSettings } from "./slots.ts";
 import { EntryPath, type PositionBook } from "./entry-path.ts";
 import { positionView, type PositionView } from "./position-views.ts";
+import { FillPath } from "./fill-path.ts";
 
 export type { PositionView } from "./position-views.ts";
 export { intentId } from "./entry-path.ts";
@@ -75,6 +76,7 @@ export class Engine<S = unknown> {
   private readonly slots: SlotTable;
   private readonly book: PositionBook;
   private readonly entry: EntryPath;
+  private readonly fills: FillPath;
   private readonly day: DayBook;
   private readonly dailyBars: DailyBarQueue;
   private readonly learning: LearningState | null;
@@ -142,6 +144,10 @@ export class Engine<S = unknown> {
       lastBarMs: NaN,
       finalEquityUsd: ex.initialEquityUsd,
     };
+    this.fills = new FillPath(
+      { risk: deps.config.risk, broker: this.broker, events: this.events, learning: this.learning, day: this.day, slots: this.slots, exits: this.exits, orders: this.orders, entry: this.entry, result: this.result, reject: (sig, why) => this.reject(sig, why) },
+      this.book,
+    );
   }
 
   /** Feeds a merged batch; the hot loop. */
@@ -398,93 +404,17 @@ export class Engine<S = unknown> {
 
   /** A fill from the venue: at once in simulation, later from a real broker's order updates. */
   onFill(f: Fill): void {
-    this.events.fill?.(f);
-    const sym = f.symId;
-    this.day.dayTrades.onFill(sym, f.side);
-    const pos = this.book.positions[sym];
-    // A real broker may fill an entry in pieces: the first piece opens the position, later ones grow it.
-    if (f.purpose === "entry" && pos === null) {
-      this.entry.openPosition(f);
-      return;
-    }
-    if (pos === null) {
-      if (f.purpose === BROKER_LIQUIDATION) this.events.adopted?.({ positionId: null, fill: f, qtyLeftShares: 0, outcome: "no_position" });
-      return;
-    }
-    if (f.side === "buy") return this.orders.onBuyFill(pos, f);
-    pos.addExit({ timeMs: f.timeMs, qtyShares: f.qtyShares, priceUsd: f.priceUsd, reason: f.purpose });
-    const halt = this.day.bookPnl(this.slots.slotOf[sym], f.qtyShares * (f.priceUsd - pos.costUsd / pos.enteredQtyShares), this.cfg.risk);
-    if (halt !== null) this.events.halt?.(halt, f.timeMs, "day");
-    if (f.purpose === BROKER_LIQUIDATION) return this.onBrokerSale(pos, f);
-    const relay = this.exits.onFill(pos, f);
-    if (pos.qtyShares <= 0) return this.closePosition(pos);
-    if (relay && !pos.closing && pos.buyOrderId === null) this.orders.layExits(pos, f.timeMs);
-    const move = pos.plan.stopMoveAfter;
-    if (move !== null && move.label === f.purpose) {
-      pos.stopMoved = true;
-      // Inside a fill the broker may have seen a later price than the engine: its refusal decides (PositionOrders.stopThrough).
-      this.orders.moveStop(pos, move.stopUsd);
-    }
-  }
-
-  /**
-   * The broker sold shares the engine did not sell (a liquidation; the venue forwards it with
-   * purpose BROKER_LIQUIDATION): booked as an exit above, the trade closed when nothing is left,
-   * else the exits laid again for what is.
-   */
-  private onBrokerSale(pos: OpenPosition, f: Fill): void {
-    if (pos.qtyShares <= 0) {
-      this.events.adopted?.({ positionId: pos.id, fill: f, qtyLeftShares: 0, outcome: "closed" });
-      return this.closePosition(pos);
-    }
-    this.events.adopted?.({ positionId: pos.id, fill: f, qtyLeftShares: pos.qtyShares, outcome: "exits_relaid" });
-    if (!pos.closing && pos.buyOrderId === null) this.orders.layExits(pos, f.timeMs);
+    this.fills.onFill(f);
   }
 
   /** A broker refused an order after accepting it for sending: onOrderEnded with status "rejected". */
   onOrderRejected(clientOrderId: string, reason: string): void {
-    this.onOrderEnded({ clientOrderId, status: "rejected", reason, timeMs: this.lastBarMs });
+    this.fills.onOrderEnded({ clientOrderId, status: "rejected", reason, timeMs: this.lastBarMs });
   }
 
-  /**
-   * An order ended without the engine asking: refused after it was accepted for sending, or
-   * canceled or expired by the broker. What it was comes from where the engine keeps its id: a
-   * pending entry frees its symbol (the signal is recorded as rejected); a position's order is
-   * handled by PositionOrders.onEnded (a protective exit is repaired in this same call). Ids the
-   * engine no longer keeps (orders it canceled or replaced itself) change nothing.
-   */
+  /** An order ended without the engine asking (see FillPath.onOrderEnded). */
   onOrderEnded(e: OrderEnded): void {
-    const id = e.clientOrderId;
-    const pending = this.book.pending;
-    for (let s = 0; s < pending.length; s++) {
-      const p = pending[s];
-      if (p === null || p.orderId !== id) continue;
-      pending[s] = null;
-      this.reject(p.signal, `order ${e.status}: ${e.reason}`);
-      return;
-    }
-    for (const pos of this.book.positions) if (pos !== null && this.orders.onEnded(pos, e)) return;
-  }
-
-  private closePosition(pos: OpenPosition): void {
-    this.exits.cancelAll(pos);
-    // A closing order still out (the stop filled first, before the broker took its cancel): the
-    // shares it was to sell are gone. A live venue drops it if it has not left yet.
-    if (pos.exitOrderId !== null) this.broker.cancel(pos.exitOrderId);
-    this.book.positions[pos.symId] = null;
-    const k = this.slots.slotOf[pos.symId];
-    if (k >= 0) this.day.slotOpen[k]--;
-    const trade: TradeRecord = pos.toTradeRecord();
-    this.result.trades.push(trade);
-    this.events.trade?.(trade);
-    if (this.learning !== null) {
-      const equity = this.entry.equityNow();
-      const hwm = this.day.hwmUsd;
-      const ddPct = hwm > 0 ? Math.max(0, (1 - equity / hwm) * 100) : 0;
-      // The RL reward is P/L as % of the equity the entry was sized on.
-      this.learning.onTradeClosed(trade, trade.sizing.equityUsd, ddPct);
-    }
-    if (--this.book.openCount === 0) this.result.exposedMs += trade.exitTimeMs - this.book.exposedSinceMs;
+    this.fills.onOrderEnded(e);
   }
 
   private reject(sig: Signal, reason: string): void {
