@@ -62,6 +62,7 @@ export function backtestCommand(o: BacktestCliOptions): void {
       engineBarsPerSec: Math.round(run.barsPerSec),
       signals: e.signals,
       rejectedSignals: e.rejections,
+      dailyBarsDropped: e.dailyBarsDropped,
       rejectedRowSamples: loaded.rejects?.samples.slice(0, 20) ?? [],
       sizingMode: config.sizing.mode,
       metrics: run.metrics,
@@ -77,6 +78,7 @@ export function backtestCommand(o: BacktestCliOptions): void {
   ];
   const rej = Object.entries(e.rejections);
   if (rej.length) lines.push(`signals not taken: ${rej.map(([k, v]) => `${v} x ${k}`).join("; ")}`);
+  if (e.dailyBarsDropped > 0) lines.push(`daily bars of days without a session (holiday prints), not traded on: ${e.dailyBarsDropped}`);
   if (loaded.rejects && loaded.rejects.count > 0) {
     lines.push(`rejected input rows: ${loaded.rejects.count} (${[...loaded.rejects.byReason].map(([k, v]) => `${v} ${k}`).join(", ")})`);
     for (const s of loaded.rejects.samples.slice(0, 5)) lines.push(`  ${s.file}:${s.line}: ${s.reason}`);

@@ -136,6 +136,7 @@ export class Engine<S = unknown> {
       signals: 0,
       rejections: {},
       strategyErrors: 0,
+      dailyBarsDropped: 0,
       trades: [],
       daily: [],
       exposedMs: 0,
@@ -165,7 +166,7 @@ export class Engine<S = unknown> {
     this.result.bars++;
     if (t >= this.dailyBars.nextMs) this.advanceTo(t);
     if (this.slots.daily[sym] === 1) {
-      this.dailyBars.push(sym, t, o, h, l, c, v);
+      if (!this.dailyBars.push(sym, t, o, h, l, c, v)) this.result.dailyBarsDropped++;
       return;
     }
     const local = this.ny.localMs(t);

@@ -127,6 +127,7 @@ describe("several strategies in one engine", () => {
     const { result, days } = run([slot(dailyStrategy(log, 4, 8) as PluginStrategy<unknown>, ["DAY"], { timeframe: "1Day", holding: "overnight" })], ["DAY"], dailyRows("utc", 0));
     expect(days).toEqual(WEEK);
     expect(result.daily.map((p) => p.day)).toEqual(WEEK);
+    expect(result.dailyBarsDropped).toBe(0);
     const [t] = result.trades;
     expect(t.entryTimeMs).toBe(etMs("2024-05-17", "09:30"));
     // Still open over Saturday and Sunday and Monday: closed only at the end of the data.
@@ -252,6 +253,18 @@ describe("entries waiting for the next open count against the limits", () => {
     const res = engine.finish();
     expect(rejected).toEqual(["D2: strategy fake-daily: max open positions 1 reached"]);
     expect(res.trades.map((t) => t.symbol)).toEqual(["D1"]);
+  });
+});
+
+describe("daily bars of days without a session", () => {
+  it("are dropped and counted (a holiday print in a daily file)", () => {
+    const log = newLog();
+    // 2024-05-27 is Memorial Day; 2024-05-25 a Saturday.
+    const rows = ["2024-05-24", "2024-05-25", "2024-05-27", "2024-05-28"].map((d) => dailyBar(0, d, 10, 11, 9, 10));
+    const { result, days } = run([slot(dailyStrategy(log, 99, 99) as PluginStrategy<unknown>, ["DAY"], { timeframe: "1Day", holding: "overnight" })], ["DAY"], rows);
+    expect(result.dailyBarsDropped).toBe(2);
+    expect(days).toEqual(["2024-05-24", "2024-05-28"]);
+    expect(log.onBar).toHaveLength(2);
   });
 });
 
