@@ -68,8 +68,8 @@ export class OpenPosition {
     this.qtyShares = entryQtyShares;
     this.enteredQtyShares = entryQtyShares;
     this.costUsd = entryQtyShares * entryPriceUsd;
-    // No stop, no risk to it: the trade's R multiple is 0 (its P/L is still counted).
-    this.riskUsd = plan.stopUsd > 0 ? entryQtyShares * (entryPriceUsd - plan.stopUsd) : 0;
+    // Without a stop the whole cost is at risk (a stop at zero): R is then the return on the cost.
+    this.riskUsd = entryQtyShares * (entryPriceUsd - (plan.stopUsd > 0 ? plan.stopUsd : 0));
     this.entries.push({ timeMs: entryTimeMs, qtyShares: entryQtyShares, priceUsd: entryPriceUsd, reason: "entry" });
     this.stopUsd = plan.stopUsd;
     this.targetOrderIds = plan.targets.map(() => null);
@@ -84,12 +84,12 @@ export class OpenPosition {
     this.qtyShares += leg.qtyShares;
     this.enteredQtyShares += leg.qtyShares;
     this.costUsd += leg.qtyShares * leg.priceUsd;
-    if (this.hasStop) this.riskUsd += leg.qtyShares * Math.max(0, leg.priceUsd - this.plan.stopUsd);
+    this.riskUsd += leg.qtyShares * Math.max(0, leg.priceUsd - (this.hasStop ? this.plan.stopUsd : 0));
   }
 
-  /** Risk per share at entry, friction included. */
+  /** Risk per share at entry, friction included (the whole entry price without a stop). */
   get rPerShareUsd(): number {
-    return this.entryPriceUsd - this.plan.stopUsd;
+    return this.entryPriceUsd - (this.hasStop ? this.plan.stopUsd : 0);
   }
 
   recordLow(lowUsd: number): void {

@@ -149,7 +149,9 @@ describe("several strategies in one engine", () => {
     expect(t.exitPriceUsd).toBeCloseTo(140 * (1 - F), 10);
     expect(t.entryPriceUsd).toBeCloseTo(120 * (1 + F), 10);
     expect(Number.isNaN(t.initialStopUsd)).toBe(true);
-    expect(t.rMultiple).toBe(0);
+    // Without a stop the whole cost is at risk: R is the return on the entry's cost.
+    expect(t.rPerShareUsd).toBeCloseTo(t.entryPriceUsd, 12);
+    expect(t.rMultiple).toBeCloseTo(t.pnlUsd / (t.shares * t.entryPriceUsd), 12);
     // exitSignal is asked only while a position is open (Wednesday's and Thursday's bars).
     expect(log.exitSignal.map((c) => new Date(c.tMs + 60_000).toISOString())).toEqual([etMs("2024-05-15", "16:00"), etMs("2024-05-16", "16:00")].map((x) => new Date(x).toISOString()));
   });
