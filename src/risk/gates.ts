@@ -18,16 +18,17 @@ export interface RiskSnapshot {
 }
 
 /**
- * Entry gates, in the order a trader would ask them. Risk always wins over the strategy: a
+ * The account's entry gates (config.risk), in the order a trader would ask them. A limit's refusal
+ * says "account ..." (a strategy's own limit says "strategy ID: ...", see checkSlotEntry). Risk always wins over the strategy: a
  * rejected entry is recorded with its reason and never retried on the same bar.
  */
 export function checkEntry(s: RiskSnapshot, cfg: RiskConfig): RiskVerdict {
   if (s.halted !== null) return { ok: false, reason: `halted: ${s.halted}` };
   if (s.hasPositionInSymbol) return { ok: false, reason: "already in a position in this symbol" };
-  if (s.entriesToday >= cfg.maxTradesPerDay) return { ok: false, reason: `max trades/day ${cfg.maxTradesPerDay} reached` };
+  if (s.entriesToday >= cfg.maxTradesPerDay) return { ok: false, reason: `account max trades/day ${cfg.maxTradesPerDay} reached` };
   if (s.openPositions >= cfg.maxOpenPositions)
-    return { ok: false, reason: `max open positions ${cfg.maxOpenPositions} reached` };
-  if (dailyLossHit(s, cfg)) return { ok: false, reason: `daily loss limit ${cfg.dailyLossLimitPct}% reached` };
+    return { ok: false, reason: `account max open positions ${cfg.maxOpenPositions} reached` };
+  if (dailyLossHit(s, cfg)) return { ok: false, reason: `account daily loss limit ${cfg.dailyLossLimitPct}% reached` };
   // Every entry here is flattened the same day, so each is a day trade: with no day trade left,
   // its exits would be refused by the broker (Alpaca 403 40310100) and the shares held overnight.
   if (s.dayTrades !== undefined && s.prevDayEquityUsd !== undefined && pdtBlocks(s.dayTrades, s.prevDayEquityUsd))
@@ -60,7 +61,7 @@ export interface SlotLimits {
 /**
  * A strategy's own entry gates, asked after the account's: its open positions, and its realised
  * loss today against its share of the account. A refusal names the strategy ("strategy X: ..."),
- * so it is never mistaken for the account's limit of the same name (which carries no prefix).
+ * so it is never mistaken for the account's limit of the same name ("account ...").
  */
 export function checkSlotEntry(s: SlotRiskSnapshot, limits: SlotLimits): RiskVerdict {
   const max = limits.maxOpenPositions;

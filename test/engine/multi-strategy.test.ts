@@ -188,7 +188,7 @@ describe("risk gates per strategy and for the account", () => {
   const at = ["10:00"];
   const twoSymbols = (rows: (d: string) => Row[]) => WEEK.slice(0, 1).flatMap(rows);
 
-  it("a strategy's own max open positions refuses with the strategy's name; the account's limit says nothing of a strategy", () => {
+  it("a strategy's own max open positions refuses with the strategy's name; the account's says account", () => {
     const rejected: string[] = [];
     const config = parseConfig({});
     const log = newLog();
@@ -214,7 +214,7 @@ describe("risk gates per strategy and for the account", () => {
     });
     e2.runBatch(batchOf(twoSymbols((d) => [...minuteDay(0, d, 20), ...minuteDay(1, d, 30)])));
     e2.finish();
-    expect(accountRejected).toEqual(["max open positions 1 reached"]);
+    expect(accountRejected).toEqual(["account max open positions 1 reached"]);
   });
 
   it("a strategy's daily loss limit stops that strategy only, measured on its share of the account", () => {
