@@ -87,3 +87,17 @@ export function isDateStamped(s: BarSeries): boolean {
 export function sliceToDays(s: BarSeries, range: TimeRange): BarSeries {
   return isDateStamped(s) ? sliceSeries(s, range.fromMs - HALF_DAY_MS, range.toMs - HALF_DAY_MS) : sliceSeries(s, range.fromMs, range.toMs);
 }
+
+/**
+ * A date-stamped series restamped the way Alpaca stamps a 1Day bar: 00:00 New York of its session
+ * (REST `t`), not 00:00Z of the same date as this repo's converted daily files do (which is 19:00 or
+ * 20:00 New York the evening before). Every reader then agrees on which day a daily bar is: day
+ * windows (`--from`, walk-forward folds: a train window ending at D's midnight no longer holds D's
+ * bar) and the engine. Other series are returned as they are.
+ */
+export function alpacaDailyStamps(s: BarSeries): BarSeries {
+  if (!isDateStamped(s) || s.tMs[0] % DAY_MS !== 0) return s;
+  const tMs = new Float64Array(s.length);
+  for (let i = 0; i < s.length; i++) tMs[i] = s.tMs[i] % DAY_MS === 0 ? etToUtcMs(Math.round(s.tMs[i] / DAY_MS), 0) : s.tMs[i];
+  return { ...s, tMs };
+}
