@@ -57,7 +57,10 @@ export interface CallLog {
 }
 
 function signal(id: string, symbol: string, bar: { symId: number; tMs: number; etDay: number; close: number }, stop: number | null): Signal {
-  return { strategyId: id, symbol, symId: bar.symId, barTimeMs: bar.tMs, etDay: bar.etDay, refPriceUsd: bar.close, stopPriceUsd: stop, supportUsd: NaN, reclaimedLevelUsd: NaN, sessionHighUsd: NaN, atrUsd: NaN, dayChangePct: NaN, lowerWickRatio: NaN, bodyRatio: NaN, volumeRatio: NaN };
+  const common = { strategyId: id, symbol, symId: bar.symId, barTimeMs: bar.tMs, etDay: bar.etDay, refPriceUsd: bar.close, stopPriceUsd: stop, atrUsd: NaN, dayChangePct: NaN };
+  // Both Signal shapes of issue 14's merge: the Bear Trap fields at the top (before) and `detail` (after).
+  const bearTrapFields = { supportUsd: NaN, reclaimedLevelUsd: NaN, sessionHighUsd: NaN, lowerWickRatio: NaN, bodyRatio: NaN, volumeRatio: NaN };
+  return { ...common, ...bearTrapFields, detail: {} } as unknown as Signal;
 }
 
 /**
