@@ -179,8 +179,9 @@ export class Engine<S = unknown> {
 
   /**
    * Moves the engine's clock to `tMs`: the daily bars whose session opened or closed by then are
-   * processed (DailyBarQueue). Bars do this themselves; the daemon calls it at a session's close,
-   * when no minute bar may follow for a while.
+   * processed (DailyBarQueue). Bars do this themselves in a backtest; a daemon that hands the engine
+   * a session's final daily bar after the close calls `advanceTo(closeMs)` right after that
+   * `onBar`, since no later bar may come for a day (daily strategies alone).
    */
   advanceTo(tMs: number): void {
     for (let p = this.dailyBars.take(tMs); p !== null; p = this.dailyBars.take(tMs)) this.dailyPhase(p);

@@ -286,3 +286,22 @@ describe("the scheduled flatten", () => {
     expect(engine.openPositions().filter((p) => !p.closing).map((p) => p.symbol)).toEqual(["DAY"]);
   });
 });
+
+describe("a daily bar handed over after its close (the daemon)", () => {
+  it("is decided on at once when the engine's clock is moved to the close", () => {
+    const log = newLog();
+    const engine = new Engine({
+      config: parseConfig({}),
+      symbols: ["DAY"],
+      slots: [slot(dailyStrategy(log, 99, 99) as PluginStrategy<unknown>, ["DAY"], { timeframe: "1Day", holding: "overnight" })],
+      sizer: recordingSizer([], 10),
+    });
+    const b = dailyBar(0, "2024-05-13", 10, 11, 9, 10.5, "ny");
+    engine.onBar(b.sym, b.tMs, b.o, b.h, b.l, b.c, b.v);
+    // Held: nothing tells the engine the session has closed.
+    expect(log.onBar).toHaveLength(0);
+    engine.advanceTo(etMs("2024-05-13", "16:00"));
+    expect(log.onBar.map((c) => c.close)).toEqual([10.5]);
+    expect(engine.dayStatus().day).toBe("2024-05-13");
+  });
+});
