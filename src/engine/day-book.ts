@@ -1,5 +1,5 @@
-import { SessionDay, type SessionLookup } from "../core/market-calendar.ts";
-import { etDayToIso } from "../core/ny-time.ts";
+import { SessionDay, sessionOf, type SessionLookup } from "../core/market-calendar.ts";
+import { etDayToIso, etToUtcMs, NyTime } from "../core/ny-time.ts";
 import type { RiskConfig } from "../config/schema.ts";
 import { dailyLossHit } from "../risk/gates.ts";
 import { DayTradeCounter } from "../risk/day-trades.ts";
@@ -38,6 +38,8 @@ export class DayBook {
   readonly slotOpen: Int32Array;
   /** Day trades from the engine's own fills (and the broker's count at start), for the PDT gate. */
   readonly dayTrades: DayTradeCounter;
+  private readonly ny = new NyTime();
+  private readonly lookup: SessionLookup;
 
   constructor(
     initialEquityUsd: number,
@@ -48,6 +50,7 @@ export class DayBook {
     calendar?: SessionLookup,
   ) {
     this.session = new SessionDay(flattenMinutesBeforeClose, calendar);
+    this.lookup = calendar ?? sessionOf;
     this.startOfDayEquityUsd = initialEquityUsd;
     this.prevDayEquityUsd = initialEquityUsd;
     this.hwmUsd = initialEquityUsd;
@@ -95,6 +98,28 @@ export class DayBook {
     if (this.halted !== null || !dailyLossHit({ dayPnlUsd: this.dayPnlUsd, startOfDayEquityUsd: this.startOfDayEquityUsd }, risk)) return null;
     this.halted = `daily loss limit ${risk.dailyLossLimitPct}%`;
     return this.halted;
+  }
+
+  /**
+   * The regular-session time between two instants: the exposure metric's numerator, measured in the
+   * same unit as its denominator (the sessions traded). Within one day it is the plain difference
+   * (as before overnight strategies); across days each session counts only its open hours, so a
+   * position held over nights and weekends is never more than 100% exposed.
+   */
+  marketMsBetween(fromMs: number, toMs: number): number {
+    if (!(toMs > fromMs)) return 0;
+    const a = this.ny.etDay(fromMs);
+    const b = this.ny.etDay(toMs);
+    if (a === b) return toMs - fromMs;
+    let ms = 0;
+    for (let d = a; d <= b; d++) {
+      const s = this.lookup(d);
+      if (s === null) continue;
+      const open = etToUtcMs(d, s.openMinute);
+      const close = etToUtcMs(d, s.closeMinute);
+      ms += Math.max(0, Math.min(close, toMs) - Math.max(open, fromMs));
+    }
+    return ms;
   }
 
   /** Raises the high-water mark to `equityUsd` when above it; returns `equityUsd`. */

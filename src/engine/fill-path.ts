@@ -119,6 +119,6 @@ export class FillPath {
       // The RL reward is P/L as % of the equity the entry was sized on.
       this.d.learning.onTradeClosed(trade, trade.sizing.equityUsd, ddPct);
     }
-    if (--this.book.openCount === 0) this.d.result.exposedMs += trade.exitTimeMs - this.book.exposedSinceMs;
+    if (--this.book.openCount === 0) this.d.result.exposedMs += this.d.day.marketMsBetween(this.book.exposedSinceMs, trade.exitTimeMs);
   }
 }

@@ -128,6 +128,9 @@ describe("several strategies in one engine", () => {
     expect(days).toEqual(WEEK);
     expect(result.daily.map((p) => p.day)).toEqual(WEEK);
     expect(result.dailyBarsDropped).toBe(0);
+    // Exposure counts session time only: Friday's 6.5 hours, Monday's and Tuesday's, never the weekend.
+    expect(result.exposedMs).toBeLessThanOrEqual(result.marketMs);
+    expect(result.exposedMs).toBe(3 * 390 * 60_000);
     const [t] = result.trades;
     expect(t.entryTimeMs).toBe(etMs("2024-05-17", "09:30"));
     // Still open over Saturday and Sunday and Monday: closed only at the end of the data.
