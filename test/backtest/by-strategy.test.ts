@@ -4,6 +4,8 @@ import { parseConfig } from "../../src/config/load.ts";
 import type { PluginStrategy } from "../../src/core/strategy.ts";
 import type { BarSource } from "../../src/core/bars.ts";
 import { strategyBreakdown, strategyMarkdown } from "../../src/report/by-strategy.ts";
+import { compareModes } from "../../src/backtest/compare.ts";
+import type { BarSeries } from "../../src/core/bars.ts";
 import { batchOf, dailyBar, dailyStrategy, minuteDay, minuteStrategy, recordingSizer, slot, type Row } from "../engine/slots-fixture.ts";
 
 function source(symbols: string[], rows: Row[]): BarSource {
@@ -60,5 +62,19 @@ describe("by-strategy breakdown", () => {
     expect(by["fake-daily"].allocationPct).toBe(40);
     // 100 shares at about $101 of $100k.
     expect(by["fake-daily"].allocationUsedPct).toBeCloseTo(10.1, 1);
+  });
+});
+
+describe("compare runs the given slots", () => {
+  it("every mode trades the same set of strategies", () => {
+    const log = { onBar: [], exitSignal: [] };
+    const rows = ["2024-05-13", "2024-05-14"].flatMap((d) => minuteDay(0, d, 20));
+    const f = (k: "tMs" | "o" | "h" | "l" | "c" | "v") => Float64Array.from(rows.map((r) => r[k]));
+    const series: BarSeries[] = [{ symbol: "MIN", length: rows.length, tMs: f("tMs"), open: f("o"), high: f("h"), low: f("l"), close: f("c"), volume: f("v") }];
+    const cmp = compareModes({ config: parseConfig({}), series, modes: ["fixed", "kelly"], slots: [slot(minuteStrategy(log, ["10:00"], 1, "only-this") as PluginStrategy<unknown>, ["MIN"])] });
+    for (const r of cmp.modes) {
+      expect(r.run.engine.trades.map((t) => t.strategyId)).toEqual(["only-this", "only-this"]);
+      expect(r.run.byStrategy.map((x) => x.strategy)).toEqual(["only-this"]);
+    }
   });
 });
