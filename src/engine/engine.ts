@@ -19,7 +19,7 @@ import type { EngineEvents, EngineResult } from "./events.ts";
 import { DayBook } from "./day-book.ts";
 import { DailyBarQueue, type DailyPhase } from "./daily-bars.ts";
 import { SlotTable } from "./slot-table.ts";
-import { legacySlot, sessionSettings } from "./slots.ts";
+import { legacyIndicators, legacySlot, sessionSettings } from "./slots.ts";
 import { EntryPath, type PositionBook } from "./entry-path.ts";
 import { positionView, type PositionView } from "./position-views.ts";
 import { FillPath } from "./fill-path.ts";
@@ -89,7 +89,7 @@ export class Engine<S = unknown> {
     this.events = deps.events ?? {};
     const ex = deps.config.execution;
     const session = sessionSettings(deps.config);
-    const slots = deps.slots ?? (deps.strategy ? [legacySlot(deps.strategy, deps.symbols)] : []);
+    const slots = deps.slots ?? (deps.strategy ? [legacySlot(deps.strategy, deps.symbols, legacyIndicators(deps.config))] : []);
     if (slots.length === 0) throw new Error("an engine needs at least one strategy");
     this.slots = new SlotTable(slots, deps.symbols);
     // An early close moves the flatten with the close (12:55 on a 13:00 half day), as the daemon's

@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import { hhmmToMinute } from "../core/ny-time.ts";
 import { REGULAR_SESSION } from "../core/market-calendar.ts";
-import type { PluginStrategy, Strategy, StrategyDefinition, StrategySlot } from "../core/strategy.ts";
+import type { IndicatorNeeds, PluginStrategy, Strategy, StrategyDefinition, StrategySlot } from "../core/strategy.ts";
 import { BEAR_TRAP_ID, createBearTrap } from "../../strategies/bear-trap.ts";
 
 /**
@@ -15,10 +15,18 @@ export function sessionSettings(config: Config): { readonly regularHoursOnly: bo
 }
 
 /**
+ * The indicator periods of a hand-written strategy passed as `strategy` (the Bear Trap's, as the
+ * engine read them before slots): after issue 14's merge, `bearTrap.indicators(strategyParams(config, "bear-trap"))`.
+ */
+export function legacyIndicators(config: Config): IndicatorNeeds {
+  return { atrPeriod: config.strategy.atrPeriod, volumeAvgPeriod: config.strategy.volumeAvgPeriod };
+}
+
+/**
  * A hand-written strategy (the pre-plugin `Strategy` shape) as one slot over `symbols`: the whole
  * account, intraday, 1-minute bars, the account's own limits.
  */
-export function legacySlot<S>(strategy: Strategy<S>, symbols: readonly string[], indicators = { atrPeriod: 14, volumeAvgPeriod: 20 }): StrategySlot {
+export function legacySlot<S>(strategy: Strategy<S>, symbols: readonly string[], indicators: IndicatorNeeds): StrategySlot {
   const plugin: PluginStrategy<S> = {
     id: strategy.id,
     createState: () => strategy.createState(),
@@ -52,6 +60,6 @@ export function legacySlot<S>(strategy: Strategy<S>, symbols: readonly string[],
  */
 export function slotsFor(config: Config, symbols: readonly string[]): StrategySlot[] {
   const st = config.strategy;
-  const slot = legacySlot(createBearTrap(st), symbols, { atrPeriod: st.atrPeriod, volumeAvgPeriod: st.volumeAvgPeriod });
+  const slot = legacySlot(createBearTrap(st), symbols, legacyIndicators(config));
   return [{ ...slot, definition: { ...slot.definition, id: BEAR_TRAP_ID } }];
 }

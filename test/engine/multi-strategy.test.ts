@@ -308,3 +308,15 @@ describe("a daily bar handed over after its close (the daemon)", () => {
     expect(engine.dayStatus().day).toBe("2024-05-13");
   });
 });
+
+describe("a single hand-written strategy (the pre-slot form)", () => {
+  it("reads its indicator periods from the config, as before slots", () => {
+    const atr: number[] = [];
+    const spy = { id: "spy", createState: () => null, onBar: (_s: null, snap: { atr: number }) => (atr.push(snap.atr), null), exitPlan: () => ({ stopUsd: 1, targets: [], stopMoveAfter: null, trailBars: 0, timeStopMinutes: 30 }) };
+    const engine = new Engine({ config: parseConfig({ strategy: { atrPeriod: 3 } }), symbols: ["A"], strategy: spy, sizer: recordingSizer([]) });
+    engine.runBatch(batchOf(minuteDay(0, WEEK[0], 20).slice(0, 5)));
+    // Wilder ATR(3) has a value from the 3rd bar; ATR(14) would still be warming up.
+    expect(Number.isNaN(atr[1])).toBe(true);
+    expect(atr[4]).toBeGreaterThan(0);
+  });
+});
