@@ -105,19 +105,6 @@ function advance(state: DailyTrendState, bar: Readonly<BarView>): void {
   state.rsi.step(bar);
 }
 
-/**
- * The Signal shape of the issue-14 contract (stopPriceUsd nullable, strategy numbers in `detail`).
- * Until the engine and plugins branches change `Signal` in src/core/types.ts, the cast below
- * bridges the two; once they have, it is a no-op and `toSignal` can return its argument as is.
- */
-type ContractSignal = Omit<Signal, "stopPriceUsd" | "supportUsd" | "reclaimedLevelUsd" | "sessionHighUsd" | "lowerWickRatio" | "bodyRatio" | "volumeRatio" | "detail"> & {
-  readonly stopPriceUsd: number | null;
-  readonly detail: Readonly<Record<string, number>>;
-};
-function toSignal(s: ContractSignal): Signal {
-  return s as unknown as Signal;
-}
-
 const EXIT_PLAN: PluginExitPlan = { stopUsd: null, targets: [], stopMoveAfter: null, trailBars: 0, timeStopMinutes: null };
 
 function createDailyTrend(params: DailyTrendParams): PluginStrategy<DailyTrendState> {
@@ -132,7 +119,7 @@ function createDailyTrend(params: DailyTrendParams): PluginStrategy<DailyTrendSt
       advance(state, bar);
       const cur = state.rsi.current;
       if (!crossedAbove(state.prevRsi, cur, state.band.upper)) return null;
-      return toSignal({
+      return {
         strategyId: DAILY_TREND_ID,
         symbol: snap.symbol,
         symId: bar.symId,
@@ -143,7 +130,7 @@ function createDailyTrend(params: DailyTrendParams): PluginStrategy<DailyTrendSt
         atrUsd: snap.atr > 0 ? snap.atr : NaN,
         dayChangePct: NaN,
         detail: { rsi: cur, upper: state.band.upper, lower: state.band.lower, period: state.band.period },
-      });
+      };
     },
 
     exitSignal(state: DailyTrendState, _snap: SymbolSnapshot, bar: Readonly<BarView>): string | null {

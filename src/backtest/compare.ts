@@ -10,6 +10,7 @@ import type { QTable } from "../sizing/rl/index.ts";
 import { criteriaVsBaseline, type Criteria } from "./criteria.ts";
 import { tradeRiskUsd } from "./metrics.ts";
 import { runBacktest, type BacktestRun } from "./run.ts";
+import type { StrategySlot } from "../core/strategy.ts";
 import type { RegimeClassifier } from "../sizing/regime-port.ts";
 
 export const ALL_MODES: readonly SizingMode[] = ["fixed", "kelly", "kelly_confidence", "regime_template", "rl", "full"];
@@ -83,11 +84,13 @@ export function compareModes(opts: {
   onMode?: (mode: SizingMode, index: number) => void;
   /** Classifies entries in every mode (only the template modes and RL use the call). */
   regime?: RegimeClassifier;
+  /** The strategies and their symbols (default: the config's); every mode runs the same set. */
+  slots?: readonly StrategySlot[];
 }): Comparison {
   const reports: ModeReport[] = withFixed(opts.modes).map((mode, i) => {
     opts.onMode?.(mode, i);
     const config = withMode(opts.config, mode);
-    return modeReport(mode, runBacktest({ config, source: seriesSource(opts.series), qTable: opts.qTable?.() ?? null, regime: opts.regime }));
+    return modeReport(mode, runBacktest({ config, source: seriesSource(opts.series), qTable: opts.qTable?.() ?? null, regime: opts.regime, slots: opts.slots }));
   });
   return comparisonOf(reports);
 }

@@ -9,14 +9,17 @@ import type { RegimeClassifier } from "../sizing/regime-port.ts";
 import { LearningState } from "../engine/learning.ts";
 import { SeededRng } from "../core/rng.ts";
 import type { QTable } from "../sizing/rl/index.ts";
-import { createBearTrap } from "../../strategies/bear-trap.ts";
+import type { StrategySlot } from "../core/strategy.ts";
+import { allocationsOf, buildSlots } from "../strategy/slots.ts";
+import { strategyBreakdown, type StrategyRow } from "../report/by-strategy.ts";
 import { computeMetrics, type Metrics } from "./metrics.ts";
-import { strategyParams } from "../config/strategy-params.ts";
 
 export interface BacktestRun {
   readonly engine: EngineResult;
   readonly learning: LearningState;
   readonly metrics: Metrics;
+  /** P/L, trades, win rate, Kelly and allocation used per strategy (every slot, traded or not). */
+  readonly byStrategy: StrategyRow[];
   readonly elapsedMs: number;
   readonly barsPerSec: number;
 }
@@ -24,6 +27,8 @@ export interface BacktestRun {
 export interface RunOptions {
   readonly config: Config;
   readonly source: BarSource;
+  /** The strategies and their symbols; default: the config's (buildSlots). */
+  readonly slots?: readonly StrategySlot[];
   readonly sizer?: Sizer;
   readonly events?: EngineEvents;
   /** Start the RL layer from this table (e.g. one trained by train-rl) instead of an empty one. */
@@ -40,10 +45,12 @@ export interface RunOptions {
 export function runBacktest(opts: RunOptions): BacktestRun {
   const { config, source } = opts;
   const learning = opts.learning ?? new LearningState(config, new SeededRng(config.execution.seed), opts.qTable ?? null);
+  const slots = opts.slots ?? buildSlots(config, source.symbols);
+  learning.setAllocations(allocationsOf(slots));
   const engine = new Engine({
     config,
     symbols: source.symbols,
-    strategy: createBearTrap(strategyParams(config, "bear-trap")),
+    slots,
     sizer: opts.sizer ?? createSizer({ sizing: config.sizing, risk: config.risk }),
     events: opts.events,
     regime: opts.regime,
@@ -66,7 +73,17 @@ export function runBacktest(opts: RunOptions): BacktestRun {
     startMs: result.firstBarMs,
     endMs: result.lastBarMs,
   });
-  return { engine: result, learning, metrics, elapsedMs, barsPerSec: elapsedMs > 0 ? (result.bars / elapsedMs) * 1000 : 0 };
+  return { engine: result, learning, metrics, byStrategy: tradesByStrategy(result.trades, slots), elapsedMs, barsPerSec: elapsedMs > 0 ? (result.bars / elapsedMs) * 1000 : 0 };
+}
+
+/** The per-strategy breakdown of a run's trades; every slot has a row (its configured allocation), traded or not. */
+export function tradesByStrategy(trades: readonly TradeRecord[], slots: readonly StrategySlot[]): StrategyRow[] {
+  const allocations: Record<string, number> = {};
+  for (const s of slots) allocations[s.definition.id] = (allocations[s.definition.id] ?? 0) + s.allocation;
+  return strategyBreakdown(
+    trades.map((t) => ({ strategy: t.strategyId, pnlUsd: t.pnlUsd, notionalUsd: t.shares * t.entryPriceUsd, equityUsd: t.sizing.equityUsd })),
+    allocations,
+  );
 }
 
 /** The trade list as the JSON output shows it: numbers rounded for reading, reasons kept whole. */
@@ -92,6 +109,7 @@ export function tradeListJson(trades: readonly TradeRecord[]): object[] {
     sizing: sizingJson(t.sizing),
     addSizing: t.addSizing.map(sizingJson),
     signal: {
+      stop: t.signal.stopPriceUsd === null ? null : r4(t.signal.stopPriceUsd),
       dayChangePct: r2(t.signal.dayChangePct),
       support: r4(t.signal.detail.supportUsd),
       reclaimedLevel: r4(t.signal.detail.reclaimedLevelUsd),

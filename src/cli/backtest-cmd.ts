@@ -8,6 +8,8 @@ import { type BarInputOptions, barLimits, loadBars, withBarInputs } from "./load
 import { progressBar, type Progress } from "./progress.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { homeDir } from "./home.ts";
+import { buildSlots } from "../strategy/slots.ts";
+import { STRATEGY_HEAD, strategyCells, type StrategyRow } from "../report/by-strategy.ts";
 
 export interface BacktestCliOptions extends BarInputOptions, StrategyCliOptions {
   config?: string;
@@ -19,7 +21,7 @@ export function registerBacktest(program: Command): void {
   withStrategyOptions(withRegimeModelOption(withBarInputs(
     program
       .command("backtest")
-      .description("Backtest the configured strategies (the Bear Trap by default) with the configured sizing on bar files and print its metrics."),
+      .description("Backtest the configured strategies (the Bear Trap by default) with the configured sizing on bar files and print the metrics, overall and by strategy."),
   )))
     .option("--config <file>", "config file (default: config/local.json when present, else the defaults)")
     .option("--json", "print one JSON object on stdout instead of tables")
@@ -38,8 +40,6 @@ Examples:
 export async function backtestCommand(o: BacktestCliOptions): Promise<void> {
   const t0 = performance.now();
   const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, homeDir(), o);
-  // TODO(lead, issue 14 merge): pass `fileStrategies` to buildSlots(config, symbols, fileStrategies) with the engine's slots.
-  void fileStrategies;
   let fileBar: Progress | null = null;
   const loaded = loadBars({ ...o, plausibility: barLimits(config) }, (done, total) => {
     fileBar ??= progressBar("loading", total, !o.json);
@@ -47,7 +47,8 @@ export async function backtestCommand(o: BacktestCliOptions): Promise<void> {
   });
   (fileBar as Progress | null)?.stop();
   const bar = progressBar("backtest", loaded.rows, !o.json);
-  const run = runBacktest({ config, source: loaded.source, regime: regimeFromOption(o.regimeModel, config), onProgress: (n) => bar.update(n) });
+  const slots = buildSlots(config, loaded.source.symbols, fileStrategies);
+  const run = runBacktest({ config, source: loaded.source, slots, regime: regimeFromOption(o.regimeModel, config), onProgress: (n) => bar.update(n) });
   bar.stop();
   const elapsedMs = performance.now() - t0;
   const e = run.engine;
@@ -64,9 +65,11 @@ export async function backtestCommand(o: BacktestCliOptions): Promise<void> {
       engineBarsPerSec: Math.round(run.barsPerSec),
       signals: e.signals,
       rejectedSignals: e.rejections,
+      dailyBarsDropped: e.dailyBarsDropped,
       rejectedRowSamples: loaded.rejects?.samples.slice(0, 20) ?? [],
       sizingMode: config.sizing.mode,
       metrics: run.metrics,
+      byStrategy: run.byStrategy,
       tradeList: tradeListJson(e.trades),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -78,16 +81,24 @@ export async function backtestCommand(o: BacktestCliOptions): Promise<void> {
   ];
   const rej = Object.entries(e.rejections);
   if (rej.length) lines.push(`signals not taken: ${rej.map(([k, v]) => `${v} x ${k}`).join("; ")}`);
+  if (e.dailyBarsDropped > 0) lines.push(`daily bars of days without a session (holiday prints), not traded on: ${e.dailyBarsDropped}`);
   if (loaded.rejects && loaded.rejects.count > 0) {
     lines.push(`rejected input rows: ${loaded.rejects.count} (${[...loaded.rejects.byReason].map(([k, v]) => `${v} ${k}`).join(", ")})`);
     for (const s of loaded.rejects.samples.slice(0, 5)) lines.push(`  ${s.file}:${s.line}: ${s.reason}`);
   }
-  process.stdout.write(`${lines.join("\n")}\n${metricsTable(run.metrics)}\n`);
+  process.stdout.write(`${lines.join("\n")}\n${metricsTable(run.metrics)}\n${strategyTable(run.byStrategy)}\n`);
 }
 
 function round(x: number, d: number): number {
   const f = 10 ** d;
   return Math.round(x * f) / f;
+}
+
+/** The by-strategy breakdown (issue 14): P/L, trades, win rate, Kelly and allocation per strategy. */
+export function strategyTable(rows: readonly StrategyRow[]): string {
+  const t = cliTable({ head: STRATEGY_HEAD });
+  for (const r of rows) t.push(strategyCells(r));
+  return t.toString();
 }
 
 export function metricsTable(m: Metrics): string {

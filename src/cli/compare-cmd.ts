@@ -21,6 +21,7 @@ import { closingVerdict, intervalMethodText, type IntervalMetric, type IntervalS
 import { comparisonIntervals } from "../stats/comparison-intervals.ts";
 import { writeFileSync } from "node:fs";
 import { AS_TRADED, checkMcOptions, monteCarlo, tradesAsTraded, type McMethod, type McResult } from "../whatif/monte-carlo.ts";
+import { buildSlots } from "../strategy/slots.ts";
 import { monteCarloHtml } from "../report/monte-carlo-html.ts";
 
 /** The bootstrap's command-line options (compare, walkforward, experiments, replay). */
@@ -92,8 +93,6 @@ Examples:
 
 async function compareCommand(o: CompareOptions): Promise<void> {
   const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, homeDir(), o);
-  // TODO(lead, issue 14 merge): pass `fileStrategies` to buildSlots(config, symbols, fileStrategies) with the engine's slots.
-  void fileStrategies;
   const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
   for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
   const boot = parseBootstrapOptions(o);
@@ -109,6 +108,7 @@ async function compareCommand(o: CompareOptions): Promise<void> {
   const cmp = compareModes({
     config,
     series: loaded.series,
+    slots: buildSlots(config, loaded.series.map((s) => s.symbol), fileStrategies),
     modes: modes as SizingMode[],
     qTable: rlTable ? () => loadQTable(rlTable) : undefined,
     regime: regimeFromOption(o.regimeModel, config),

@@ -3,6 +3,8 @@ import { reviewDays } from "../report/review.ts";
 import { reviewMarkdown, reviewText } from "../report/journal-text.ts";
 import { loadReview, withReviewSource, type ReviewSourceOptions } from "./review-input.ts";
 import { defaultStateDir } from "./home.ts";
+import { reviewTradeFacts, STRATEGY_HEAD, strategyBreakdown, strategyCells, strategyMarkdown } from "../report/by-strategy.ts";
+import { cliTable } from "./colour.ts";
 
 interface JournalOptions extends ReviewSourceOptions {
   json?: boolean;
@@ -40,12 +42,29 @@ function journalCommand(o: JournalOptions): void {
     return;
   }
   // One section per run and day: a second run's trades are never summed with the first's.
-  const sections = r.runs.map((run) => ({ run, days: reviewDays(run.input, r.dates.filter((d) => run.input.days.includes(d) || r.runs.length === 1)) }));
+  const sections = r.runs.map((run) => {
+    const days = reviewDays(run.input, r.dates.filter((d) => run.input.days.includes(d) || r.runs.length === 1));
+    // The period's trades per strategy (issue 14: several strategies in one account).
+    const byStrategy = strategyBreakdown(reviewTradeFacts(run.input, days.flatMap((d) => d.trades)));
+    return { run, days, byStrategy };
+  });
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ source: r.input.source, runs: sections.map((x) => ({ run: x.run.id, source: x.run.input.source, days: x.days })), days: sections[0]?.days ?? [] })}\n`);
+    process.stdout.write(`${JSON.stringify({ source: r.input.source, runs: sections.map((x) => ({ run: x.run.id, source: x.run.input.source, days: x.days, byStrategy: x.byStrategy })), days: sections[0]?.days ?? [], byStrategy: sections[0]?.byStrategy ?? [] })}\n`);
     return;
   }
-  for (const x of sections) process.stdout.write(o.md ? reviewMarkdown(x.days, x.run.input.source) : reviewText(x.days, x.run.input.source));
+  for (const x of sections) {
+    process.stdout.write(o.md ? reviewMarkdown(x.days, x.run.input.source) : reviewText(x.days, x.run.input.source));
+    if (x.byStrategy.length === 0) continue;
+    const from = x.days[0]?.date ?? "";
+    const to = x.days[x.days.length - 1]?.date ?? "";
+    const title = `By strategy (${from === to ? from : `${from}..${to}`})`;
+    if (o.md) process.stdout.write(`## ${title}\n\n${strategyMarkdown(x.byStrategy)}\n\n`);
+    else {
+      const t = cliTable({ head: STRATEGY_HEAD });
+      for (const row of x.byStrategy) t.push(strategyCells(row));
+      process.stdout.write(`${title}:\n${t.toString()}\n`);
+    }
+  }
   const others = r.allRuns.filter((l) => !r.runs.some((x) => x.label === `run ${l}`));
   if (others.length > 0) process.stdout.write(`(this journal also holds run${others.length === 1 ? "" : "s"} ${others.join(", ")}: --run ID or --all-runs)\n`);
   const days = sections.flatMap((x) => x.days);

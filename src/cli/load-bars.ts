@@ -51,7 +51,7 @@ export interface BarInputDefaults {
 export function withBarInputs(cmd: Command, d: BarInputDefaults = {}): Command {
   const [stateHelp, stateDir] = d.state ?? ["state folder; parsed bars are cached in <state>/cache", "state"];
   cmd
-    .option("--data <dir>", "folder of SYMBOL.csv, SYMBOL.csv.gz or SYMBOL.json Alpaca bar files (generated data when omitted)")
+    .option("--data <dir>", "folder of SYMBOL.csv, SYMBOL.csv.gz or SYMBOL.json Alpaca bar files, or several comma-separated (e.g. minute and daily bars for two strategies); generated data when omitted")
     .option("--symbols <list>", d.symbolsHelp ?? "comma-separated symbols to use (default: every file)")
     .option("--from <date>", "first New York trading date, YYYY-MM-DD")
     .option("--to <date>", "last New York trading date, YYYY-MM-DD (inclusive)")
@@ -89,12 +89,49 @@ function checkAsked(dir: string, asked: string[] | undefined, series: readonly B
   throw new Error(`${what} in ${dir}${range}; the data has: ${inDir.length > 0 ? inDir.join(", ") : "no bar files"}${range ? " (some may have no bars in that range)" : ""}`);
 }
 
+/**
+ * `--data DIR[,DIR...]`: several folders feed one run (issue 14: the Bear Trap's minute bars and a
+ * daily strategy's daily bars in one account). Each symbol comes from one folder: a symbol in two
+ * folders is refused, as one symbol belongs to one strategy. `--symbols` may name symbols of any folder.
+ */
+function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (done: number, total: number) => void): { series: BarSeries[]; rows: number; rejects: RejectLog } {
+  const dirs = (o.data ?? "").split(",").map((d) => d.trim()).filter(Boolean);
+  const series: BarSeries[] = [];
+  const rejects = new RejectLog();
+  const from = new Map<string, string>();
+  let rows = 0;
+  for (const dir of dirs) {
+    const r = loadBarDir(dir, {
+      symbols: dirs.length > 1 && symbols ? symbols.filter((s) => listBarFiles(dir).some((f) => f.symbol.toUpperCase() === s)) : symbols,
+      fromDay: o.from,
+      toDay: o.to,
+      cacheDir: o.cache ? join(o.state, "cache") : null,
+      onFile,
+      plausibility: o.plausibility,
+    });
+    if (dirs.length === 1) checkAsked(dir, symbols, r.series, o);
+    for (const s of r.series) {
+      const prev = from.get(s.symbol);
+      if (prev !== undefined) throw new Error(`symbol ${s.symbol} is in two data folders (${prev} and ${dir}): one symbol belongs to one strategy`);
+      from.set(s.symbol, dir);
+      series.push(s);
+    }
+    rows += r.rows;
+    rejects.merge(r.rejects);
+  }
+  if (dirs.length > 1) {
+    const missing = (symbols ?? []).filter((s) => !from.has(s));
+    if (series.length === 0 || missing.length > 0) throw new Error(`${missing.length > 0 ? `no bars for ${missing.join(", ")}` : "no bars"} in ${dirs.join(", ")}`);
+  }
+  series.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  return { series, rows, rejects };
+}
+
 /** Bars as whole series (for commands that run the same bars several times). */
 export function loadSeries(o: BarInputOptions): { series: BarSeries[]; rejects: RejectLog | null } {
   const symbols = askedSymbols(o);
   if (o.data) {
-    const r = loadBarDir(o.data, { symbols, fromDay: o.from, toDay: o.to, cacheDir: o.cache ? join(o.state, "cache") : null, plausibility: o.plausibility });
-    checkAsked(o.data, symbols, r.series, o);
+    const r = loadDirs(o, symbols);
     return { series: r.series, rejects: r.rejects };
   }
   return generated(o, symbols);
@@ -124,15 +161,7 @@ export function loadBars(o: BarInputOptions, onFile?: (done: number, total: numb
   const t0 = performance.now();
   const symbols = askedSymbols(o);
   if (o.data) {
-    const r = loadBarDir(o.data, {
-      symbols,
-      fromDay: o.from,
-      toDay: o.to,
-      cacheDir: o.cache ? join(o.state, "cache") : null,
-      onFile,
-      plausibility: o.plausibility,
-    });
-    checkAsked(o.data, symbols, r.series, o);
+    const r = loadDirs(o, symbols, onFile);
     return { source: seriesSource(r.series), rows: r.rows, rejects: r.rejects, loadMs: performance.now() - t0, origin: o.data };
   }
   const { series, rejects } = generated(o, symbols);

@@ -167,7 +167,7 @@ export function statusText(s: StatusReport, allRuns = false): string {
   else {
     const t = cliTable({ head: ["symbol", "shares", "avg entry", "last", "unrealised", "stop", "template", "next step"], style: { head: [], border: [] } });
     for (const p of s.positions) {
-      t.push([p.symbol, p.shares, p.avgEntryUsd.toFixed(4), p.lastPriceUsd === null ? "-" : `${p.lastPriceUsd.toFixed(4)} (${nyClock(p.lastPriceTime ?? "")})`, p.unrealizedUsd === null ? "-" : usd(p.unrealizedUsd), p.stopUsd.toFixed(4), p.template ?? "-", p.next]);
+      t.push([p.symbol, p.shares, p.avgEntryUsd.toFixed(4), p.lastPriceUsd === null ? "-" : `${p.lastPriceUsd.toFixed(4)} (${nyClock(p.lastPriceTime ?? "")})`, p.unrealizedUsd === null ? "-" : usd(p.unrealizedUsd), p.stopUsd === null ? "none" : p.stopUsd.toFixed(4), p.template ?? "-", p.next]);
     }
     lines.push(`Positions: ${s.positions.length} open`, t.toString());
   }

@@ -20,6 +20,7 @@ import { writeOut } from "./stdout.ts";
 import { writeComparisonReport } from "./report-file.ts";
 import { homeDir } from "./home.ts";
 import { formatPct } from "../report/format.ts";
+import { buildSlots } from "../strategy/slots.ts";
 import type { ReportTable } from "../report/report-tables.ts";
 
 interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions, BootstrapCliOptions, StrategyCliOptions {
@@ -95,8 +96,6 @@ Examples:
 
 async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
   const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, homeDir(), o);
-  // TODO(lead, issue 14 merge): pass `fileStrategies` to buildSlots(config, symbols, fileStrategies) with the engine's slots.
-  void fileStrategies;
   const folds = { ...DEFAULT_FOLD_OPTIONS, ...parseFoldOptions(o) };
   const modes = parseModes(o.modes);
   const boot = parseBootstrapOptions(o);
@@ -106,6 +105,7 @@ async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
   const wf = runWalkForward({
     config,
     data: mergedData(bars),
+    slots: buildSlots(config, loaded.series.map((s) => s.symbol), fileStrategies),
     ...folds,
     modes,
     learning: o.online ? "online" : "frozen",

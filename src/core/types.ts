@@ -13,7 +13,8 @@ export interface Signal {
   readonly etDay: number;
   /** Reference entry price: the decision bar's close. */
   readonly refPriceUsd: number;
-  readonly stopPriceUsd: number;
+  /** The protective stop; null = the strategy sets none (sized by allocation, no stop order). */
+  readonly stopPriceUsd: number | null;
   /** NaN when the strategy has none. */
   readonly atrUsd: number;
   /** NaN when the strategy has none. */

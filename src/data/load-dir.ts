@@ -5,7 +5,7 @@ import type { BarSeries } from "../core/bars.ts";
 import { RejectLog } from "../core/bars.ts";
 import { cacheFilePath, defaultCacheDir, readBarCache, writeBarCache } from "./bar-cache.ts";
 import { parseBarsCsv } from "./csv-bars.ts";
-import { dayRangeMs, sliceSeries } from "./day-range.ts";
+import { alpacaDailyStamps, dayRangeMs, sliceToDays } from "./day-range.ts";
 import { parseBarsJson } from "./json-bars.ts";
 import { sha1Hex, SourceHashMemo } from "./source-hash.ts";
 import type { BarFileName } from "./source-file.ts";
@@ -233,7 +233,8 @@ export function loadBarDir(dir: string, opts: LoadDirOptions = {}): LoadDirResul
   const series: BarSeries[] = [];
   let rows = 0;
   for (const sym of [...bySymbol.keys()].sort()) {
-    const s = range ? sliceSeries(bySymbol.get(sym)!.series, range.fromMs, range.toMs) : bySymbol.get(sym)!.series;
+    const whole = alpacaDailyStamps(bySymbol.get(sym)!.series);
+    const s = range ? sliceToDays(whole, range) : whole;
     if (s.length === 0) continue;
     series.push(s);
     rows += s.length;

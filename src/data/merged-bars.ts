@@ -73,7 +73,7 @@ export class MergedBars {
   /**
    * New York trading days in the data: days the calendar gives a session (early closes
    * included) with at least one bar of any symbol inside it, as etDay numbers, ascending. The
-   * engine trades exactly these days, so a holiday in generated data (which knows no holidays)
+   * engine trades exactly these days (a daily bar counts for its session), so a holiday in generated data (which knows no holidays)
    * is no day here either.
    */
   tradingDays(): number[] {
@@ -86,8 +86,15 @@ export class MergedBars {
       if (s === null) continue;
       const a = lowerBound(t, etToUtcMs(d, s.openMinute), 0, this.length);
       if (a < this.length && t[a] < etToUtcMs(d, s.closeMinute)) days.push(d);
+      // A daily bar (stamped 00:00 New York of its session, as Alpaca stamps it) makes a trading day too.
+      else if (this.has(etToUtcMs(d, 0))) days.push(d);
     }
     return days;
+  }
+
+  private has(tMs: number): boolean {
+    const i = lowerBound(this.cols.tMs, tMs, 0, this.length);
+    return i < this.length && this.cols.tMs[i] === tMs;
   }
 
   /** The bars with fromMs <= t < toMs as a source of views (no copy); `batchSize` bars per batch. */

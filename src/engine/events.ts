@@ -60,6 +60,8 @@ export interface EngineResult {
   /** Rejected signals by reason (numbers folded so reasons group). */
   rejections: Record<string, number>;
   strategyErrors: number;
+  /** Daily bars of a day without a session (holiday prints in daily files): not processed. */
+  dailyBarsDropped: number;
   trades: TradeRecord[];
   daily: DailyEquityPoint[];
   exposedMs: number;

@@ -28,6 +28,8 @@ export class PositionOrders {
    * `marketUsd`: the last price the broker has too, when the caller knows it (NaN: not known).
    */
   layExits(pos: OpenPosition, timeMs: number, marketUsd = NaN): void {
+    // A plan without a stop rests nothing: it is closed at market by its exit signal or the end of data.
+    if (!pos.hasStop) return;
     const refused = this.exits.resize(pos, marketUsd);
     if (refused !== null) this.onRefusedLay(pos, refused, timeMs);
   }
@@ -38,6 +40,7 @@ export class PositionOrders {
    * may hold it. `marketUsd` as in layExits.
    */
   moveStop(pos: OpenPosition, stopUsd: number, marketUsd = NaN): void {
+    if (!pos.hasStop) return;
     const r = this.exits.moveStop(pos, stopUsd, marketUsd);
     if (r === "through") this.stopThrough(pos);
     else if (r === "stop_only") this.relayStopOnly(pos, this.nowMs());

@@ -68,7 +68,8 @@ export class OpenPosition {
     this.qtyShares = entryQtyShares;
     this.enteredQtyShares = entryQtyShares;
     this.costUsd = entryQtyShares * entryPriceUsd;
-    this.riskUsd = entryQtyShares * (entryPriceUsd - plan.stopUsd);
+    // Without a stop the whole cost is at risk (a stop at zero): R is then the return on the cost.
+    this.riskUsd = entryQtyShares * (entryPriceUsd - (plan.stopUsd > 0 ? plan.stopUsd : 0));
     this.entries.push({ timeMs: entryTimeMs, qtyShares: entryQtyShares, priceUsd: entryPriceUsd, reason: "entry" });
     this.stopUsd = plan.stopUsd;
     this.targetOrderIds = plan.targets.map(() => null);
@@ -83,12 +84,12 @@ export class OpenPosition {
     this.qtyShares += leg.qtyShares;
     this.enteredQtyShares += leg.qtyShares;
     this.costUsd += leg.qtyShares * leg.priceUsd;
-    this.riskUsd += leg.qtyShares * Math.max(0, leg.priceUsd - this.plan.stopUsd);
+    this.riskUsd += leg.qtyShares * Math.max(0, leg.priceUsd - (this.hasStop ? this.plan.stopUsd : 0));
   }
 
-  /** Risk per share at entry, friction included. */
+  /** Risk per share at entry, friction included (the whole entry price without a stop). */
   get rPerShareUsd(): number {
-    return this.entryPriceUsd - this.plan.stopUsd;
+    return this.entryPriceUsd - (this.hasStop ? this.plan.stopUsd : 0);
   }
 
   recordLow(lowUsd: number): void {
@@ -112,9 +113,17 @@ export class OpenPosition {
     return out;
   }
 
+  /**
+   * Whether the plan has a stop at all. A plan without one (the strategy set `stopUsd` null: sized by
+   * allocation, closed by its exit signal) keeps NaN as its stop and lays no exit orders.
+   */
+  get hasStop(): boolean {
+    return this.plan.stopUsd > 0;
+  }
+
   /** True while no exit protects the shares and no buy is working that will lay them (a repair failed). */
   get unprotected(): boolean {
-    if (this.qtyShares <= 0 || this.closing || this.buyOrderId !== null || this.stopOrderId !== null) return false;
+    if (!this.hasStop || this.qtyShares <= 0 || this.closing || this.buyOrderId !== null || this.stopOrderId !== null) return false;
     // A loop, not .every: this runs on every bar of an open position.
     for (let i = 0; i < this.targetOrderIds.length; i++) if (this.targetOrderIds[i] !== null) return false;
     return true;

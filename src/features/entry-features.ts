@@ -42,7 +42,7 @@ function writeSignalFeatures(s: Signal, out: { [i: number]: number }, at: number
   out[at + 2] = s.detail.bodyRatio ?? NaN;
   out[at + 3] = s.detail.volumeRatio ?? NaN;
   out[at + 4] = price > 0 ? (s.atrUsd / price) * 100 : NaN;
-  out[at + 5] = price > 0 ? ((price - s.stopPriceUsd) / price) * 100 : NaN;
+  out[at + 5] = price > 0 ? ((price - (s.stopPriceUsd ?? NaN)) / price) * 100 : NaN;
   out[at + 6] = minutesSinceOpen(s.barTimeMs);
 }
 

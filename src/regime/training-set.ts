@@ -117,7 +117,7 @@ export function collectRegimeSamples(input: { config: Config; source: BarSource;
     atSignal[f.symId] = null;
     const etDay = ny.etDay(f.timeMs);
     const endMs = Math.min(f.timeMs + horizonMs, etToUtcMs(etDay, flattenMinute));
-    const label = new PathLabel(f.priceUsd, seen.signal.stopPriceUsd, lab);
+    const label = new PathLabel(f.priceUsd, seen.signal.stopPriceUsd ?? NaN, lab);
     const tr: Tracker = { id: f.clientOrderId, signal: seen.signal, features: Float64Array.from(seen.features.values), entryMs: f.timeMs, endMs, label, knownMs: NaN };
     if (label.regime !== null) finish(tr, f.timeMs);
     else open[f.symId].push(tr);

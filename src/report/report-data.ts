@@ -12,6 +12,7 @@ import { nyDate } from "./trades.ts";
 import type { BarSeries } from "../core/bars.ts";
 import { formatPct, formatUsd } from "./format.ts";
 import { buyAndHold, drawdownTable, exitReasonTable, hourTable, monthlyTable, symbolTable, type EquityDay, type ReportTable } from "./report-tables.ts";
+import { reviewTradeFacts, strategyBreakdown, strategyReportTable } from "./by-strategy.ts";
 import { sessionBars, sessionKey, tradeChart, type SessionBars, type TemplateTargets, type TradeChart } from "./trade-chart.ts";
 import { nyClock, rlChoice, tradeRisk, type ReviewInput, type ReviewTrade } from "./trades.ts";
 
@@ -134,6 +135,8 @@ export interface RunExtras {
   readonly to?: string;
   /** Bars for the trade charts and the benchmark. */
   readonly bars?: ChartBars;
+  /** Configured shares of the account by strategy id (0..1), for the by-strategy table. */
+  readonly allocations?: Readonly<Record<string, number>>;
 }
 
 /** One run of the report from reviewed trades (journal or trade list) and what else is known of it. */
@@ -168,7 +171,7 @@ export function reportRun(name: string, input: ReviewInput, x: RunExtras): Repor
     calibration: x.calibration ?? calibrationTable(predictions),
     rl: rlReport(trades, x.config, x.qTable ?? null),
     trades: trades.map((t) => rowOf(t, charts.get(t) ?? null)),
-    tables: [symbolTable(trades), exitReasonTable(trades), hourTable(trades), drawdownTable(start, daily), monthlyTable(start, daily)],
+    tables: [strategyReportTable(strategyBreakdown(reviewTradeFacts(input, trades), x.allocations)), symbolTable(trades), exitReasonTable(trades), hourTable(trades), drawdownTable(start, daily), monthlyTable(start, daily)],
     benchmark,
   };
 }

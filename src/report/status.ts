@@ -23,7 +23,8 @@ export interface PositionStatus {
   readonly lastPriceUsd: number | null;
   readonly lastPriceTime: string | null;
   readonly unrealizedUsd: number | null;
-  readonly stopUsd: number;
+  /** null: the strategy's plan has no stop (it exits on its own signal). */
+  readonly stopUsd: number | null;
   readonly template: string | null;
   /** The next template step: an add or a target not yet done. */
   readonly next: string;
@@ -230,7 +231,7 @@ function positionStatus(p: OpenPosition, state: StoreState): PositionStatus {
     unrealizedUsd: last === null ? null : (last - avg) * p.qtyShares,
     stopUsd: p.stopUsd,
     template: p.template,
-    next: p.closing ? "closing" : steps.length ? steps.join("; ") : "trail the stop",
+    next: p.closing ? "closing" : steps.length ? steps.join("; ") : p.stopUsd === null ? "the strategy's exit signal" : "trail the stop",
   };
 }
 

@@ -80,7 +80,7 @@ export const openPositionSchema = z
     qtyShares: finite.min(0),
     entries: z.array(legSchema),
     exits: z.array(legSchema),
-    stopUsd: finite,
+    stopUsd: finite.nullable(),
     targets: z.array(z.object({ label: z.string(), priceUsd: finite, done: z.boolean() }).strict()),
     /** The next template add and its trigger price, or null. */
     nextAdd: z.object({ index: z.number().int().min(0), priceUsd: finite }).strict().nullable(),

@@ -75,3 +75,10 @@ export function equalShares(given: readonly (number | null)[]): number[] {
 }
 
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
+
+/** Each strategy id's configured share of the account (instances of one id added up): what the allocator layer compares its weights with. */
+export function allocationsOf(slots: readonly StrategySlot[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const s of slots) m.set(s.definition.id, (m.get(s.definition.id) ?? 0) + s.allocation);
+  return m;
+}

@@ -6,6 +6,7 @@ import type { RegimeClassifier } from "../sizing/regime-port.ts";
 import { fitRegimeModel } from "../regime/fit.ts";
 import { createRegimeClassifier } from "../regime/classifier.ts";
 import type { DayRange } from "./folds.ts";
+import type { StrategySlot } from "../core/strategy.ts";
 import type { RegimeModel } from "../regime/model.ts";
 
 /**
@@ -45,7 +46,7 @@ export interface LearningFit {
  * Entries get the fail-safe NORMAL call: the fold's tree was fitted on these very trades, and its
  * classifier refuses to advise on a moment inside its training data anyway.
  */
-export function fitLearning(config: Config, source: BarSource): LearningFit {
-  const run = runBacktest({ config, source });
+export function fitLearning(config: Config, source: BarSource, slots?: readonly StrategySlot[]): LearningFit {
+  const run = runBacktest({ config, source, slots });
   return { fitted: run.learning.fitted(), trainTrades: run.engine.trades.length };
 }

@@ -12,6 +12,7 @@ import { modeUses } from "../sizing/modes.ts";
 import { ALL } from "../sizing/kelly-stats.ts";
 import { planFolds, type Fold, type FoldOptions, type FoldPlan } from "./folds.ts";
 import { fitLearning, fitRegime, type RegimeFit } from "./fit-fold.ts";
+import type { StrategySlot } from "../core/strategy.ts";
 import { FoldLearning, FoldRegime, foldSource } from "./fold-switch.ts";
 
 /**
@@ -56,6 +57,8 @@ export interface WalkForwardOptions extends FoldOptions {
    * it once, for the variant it chose, with {@link runHoldout}. Default "evaluate".
    */
   readonly holdout?: "evaluate" | "skip";
+  /** The strategies and their symbols (default: the config's); the same slots run every fold and mode. */
+  readonly slots?: readonly StrategySlot[];
 }
 
 /** What a mode learned on a fold's train window, in numbers a report can show. */
@@ -134,11 +137,12 @@ function context(opts: WalkForwardOptions, fits: number, evaluations: number): E
   const total = fits * fitsPerFold + evaluations * modes.length;
   let done = 0;
   const step = (): void => opts.onStep?.(++done, total);
-  return { config: opts.config, data: opts.data, modes, learning: opts.learning ?? "frozen", step };
+  return { config: opts.config, data: opts.data, modes, learning: opts.learning ?? "frozen", step, slots: opts.slots };
 }
 
 interface EvalContext {
   readonly config: Config;
+  readonly slots: readonly StrategySlot[] | undefined;
   readonly data: WalkForwardData;
   readonly modes: readonly SizingMode[];
   readonly learning: LearningMode;
@@ -160,7 +164,7 @@ function evaluate(ctx: EvalContext, folds: readonly Fold[]): Evaluation {
       learning.enterFold(k);
       regime.enterFold(k);
     });
-    const run = runBacktest({ config, source, learning, regime });
+    const run = runBacktest({ config, source, learning, regime, slots: ctx.slots });
     ctx.step();
     return modeReport(mode, run);
   });
@@ -185,7 +189,7 @@ function fitFold(ctx: EvalContext, fold: Fold): FoldFit {
   const learning: Partial<Record<SizingMode, FittedLearning>> = {};
   const summary: Partial<Record<SizingMode, ModeFitSummary>> = {};
   for (const mode of ctx.modes.filter(hasLearner)) {
-    const fit = fitLearning(withMode(ctx.config, mode), read());
+    const fit = fitLearning(withMode(ctx.config, mode), read(), ctx.slots);
     learning[mode] = fit.fitted;
     summary[mode] = summarizeFit(fit.fitted, fit.trainTrades);
     ctx.step();

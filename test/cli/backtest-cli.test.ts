@@ -77,6 +77,21 @@ describe("sizewise backtest (CLI)", () => {
     expect(out.bars).toBeGreaterThan(0);
   });
 
+  it("reads several --data folders into one run (minute and daily bars) and breaks the trades down by strategy", () => {
+    const daily = join(dir, "daily");
+    mkdirSync(daily, { recursive: true });
+    const days = ["2024-01-02", "2024-01-03", "2024-01-04"];
+    writeFileSync(join(daily, "SPYD.csv"), `timestamp,open,high,low,close,volume,trade_count,vwap\n${days.map((d, i) => `${d}T00:00:00.000Z,${100 + i},${101 + i},${99 + i},${100.5 + i},1000000,NaN,`).join("\n")}\n`);
+    const out = JSON.parse(cli(["backtest", "--data", `${data},${daily}`, "--json", "--no-cache"], dir)) as BacktestJson & { byStrategy: { strategy: string; trades: number; pnlUsd: number }[] };
+    expect(out.symbols).toContain("SPYD");
+    expect(out.symbols).toContain(a.symbol);
+    expect(out.byStrategy.map((r) => r.strategy)).toEqual(["bear-trap"]);
+    expect(out.byStrategy[0].trades).toBe(out.trades);
+    expect(out.byStrategy[0].pnlUsd).toBeCloseTo(out.tradeList.reduce((x, t) => x + t.pnl, 0), 1);
+    // One symbol belongs to one folder (and one strategy).
+    expect(() => cli(["backtest", "--data", `${data},${data}`, "--json", "--no-cache"], dir)).toThrow(/is in two data folders/);
+  });
+
   it("explains a missing data folder instead of crashing", () => {
     expect(() => cli(["backtest", "--data", join(dir, "nope"), "--json"], dir)).toThrow(/nope/);
   });

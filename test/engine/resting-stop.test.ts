@@ -38,7 +38,7 @@ describe("R against the stop as it rests", () => {
     const { res, signals } = run(stopOut());
     expect(res.trades).toHaveLength(1);
     const t = res.trades[0];
-    const sig = signals[0];
+    const sig = { ...signals[0], stopPriceUsd: signals[0].stopPriceUsd ?? NaN };
     // The strategy's stop is off the tick grid; the one booked is the order's, rounded up.
     expect(isOnTick(sig.stopPriceUsd)).toBe(false);
     expect(t.initialStopUsd).toBe(roundToTick(sig.stopPriceUsd, "up"));

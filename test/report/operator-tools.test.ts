@@ -92,6 +92,13 @@ describe("sizewise journal", () => {
     writeFileSync(file, JSON.stringify({ sizingMode: "full", tradeList }));
     const r = JSON.parse((await runCli(["journal", "--input", file, "--from", "2000-01-01", "--to", "2100-01-01", "--json"])).out);
     expect(r.days.flatMap((d: { trades: unknown[] }) => d.trades)).toHaveLength(run.trades.length);
+    // Broken down by strategy (issue 14): every trade counted once under its strategy, P/L summed.
+    expect(r.byStrategy.map((x: { strategy: string }) => x.strategy)).toEqual([...new Set(run.trades.map((t) => t.strategyId))]);
+    expect(r.byStrategy.reduce((a: number, x: { trades: number }) => a + x.trades, 0)).toBe(run.trades.length);
+    expect(r.byStrategy.reduce((a: number, x: { pnlUsd: number }) => a + x.pnlUsd, 0)).toBeCloseTo(run.trades.reduce((a, t) => a + t.pnlUsd, 0), 6);
+    const text = await runCli(["journal", "--input", file, "--from", "2000-01-01", "--to", "2100-01-01"]);
+    expect(text.out).toMatch(/By strategy \(\d{4}-\d{2}-\d{2}(\.\.\d{4}-\d{2}-\d{2})?\):/);
+    expect(text.out).toMatch(/strategy .* trades .* win rate .* Kelly .* allocation/);
   });
 });
 

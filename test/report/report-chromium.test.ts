@@ -93,7 +93,7 @@ describe.skipIf(chromium === null)("the HTML report in headless Chromium", () =>
     expect(day.canvases).toBeGreaterThan(chart.canvases - 1);
     expect(day.markers).toBeGreaterThanOrEqual(5);
     // The breakdown tables and the criteria, and New York times in the table.
-    for (const t of ["by-symbol", "by-exit", "by-hour", "drawdowns", "monthly", "criteria"]) expect(dom).toContain(`id="table-${t}"`);
+    for (const t of ["by-strategy", "by-symbol", "by-exit", "by-hour", "drawdowns", "monthly", "criteria"]) expect(dom).toContain(`id="table-${t}"`);
     expect(dom).toContain("entry (New York)");
     // A panel without data says so in one line, with no axes.
     expect(dom).not.toMatch(/<svg[^>]*style="display: none;"[^>]*>\s*<line/);
