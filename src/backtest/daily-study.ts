@@ -1,6 +1,6 @@
 import type { BarSeries } from "../core/bars.ts";
 import type { BootstrapOptions } from "../stats/bootstrap.ts";
-import { adjustSplits, type DetectedSplit } from "./daily-splits.ts";
+import { adjustSplits, type DetectedSplit } from "../data/splits.ts";
 import { runFigures, type RunFigures } from "./daily-figures.ts";
 import { runBuyAndHold, runDailyReference, type ReferenceRun, type ReferenceSymbol } from "./daily-reference.ts";
 

@@ -9,6 +9,8 @@ import { progressBar, type Progress } from "./progress.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { homeDir } from "./home.ts";
 import { buildSlots } from "../strategy/slots.ts";
+import { etDayToIso, nyOffsetMs } from "../core/ny-time.ts";
+import type { DetectedSplit } from "../data/splits.ts";
 import { STRATEGY_HEAD, strategyCells, type StrategyRow } from "../report/by-strategy.ts";
 
 export interface BacktestCliOptions extends BarInputOptions, StrategyCliOptions {
@@ -66,6 +68,7 @@ export async function backtestCommand(o: BacktestCliOptions): Promise<void> {
       signals: e.signals,
       rejectedSignals: e.rejections,
       dailyBarsDropped: e.dailyBarsDropped,
+      splitsAdjusted: loaded.splits.map((x) => ({ symbol: x.symbol, day: nyDate(x.tMs), ratio: x.ratio })),
       rejectedRowSamples: loaded.rejects?.samples.slice(0, 20) ?? [],
       sizingMode: config.sizing.mode,
       metrics: run.metrics,
@@ -81,6 +84,7 @@ export async function backtestCommand(o: BacktestCliOptions): Promise<void> {
   ];
   const rej = Object.entries(e.rejections);
   if (rej.length) lines.push(`signals not taken: ${rej.map(([k, v]) => `${v} x ${k}`).join("; ")}`);
+  if (loaded.splits.length > 0) lines.push(`split-adjusted daily prices (raw files; --no-split-adjust to keep them raw): ${loaded.splits.map(splitText).join(", ")}`);
   if (e.dailyBarsDropped > 0) lines.push(`daily bars of days without a session (holiday prints), not traded on: ${e.dailyBarsDropped}`);
   if (loaded.rejects && loaded.rejects.count > 0) {
     lines.push(`rejected input rows: ${loaded.rejects.count} (${[...loaded.rejects.byReason].map(([k, v]) => `${v} ${k}`).join(", ")})`);
@@ -120,4 +124,14 @@ export function metricsTable(m: Metrics): string {
   ];
   for (const r of rows) t.push(r);
   return t.toString();
+}
+
+/** "AAPL 4:1 2020-08-31" (a reverse split reads 1:10). */
+function splitText(x: DetectedSplit): string {
+  const r = x.ratio >= 1 ? `${Math.round(x.ratio)}:1` : `1:${Math.round(1 / x.ratio)}`;
+  return `${x.symbol} ${r} ${nyDate(x.tMs)}`;
+}
+
+function nyDate(tMs: number): string {
+  return etDayToIso(Math.floor((tMs + nyOffsetMs(tMs)) / 86_400_000));
 }

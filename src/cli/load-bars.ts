@@ -7,6 +7,7 @@ import { seriesSource } from "../data/merge-source.ts";
 import { generateSeries, syntheticSymbols } from "../data/generator.ts";
 import { plausibleSeries } from "../data/plausible-series.ts";
 import { DEFAULT_PLAUSIBILITY as DEFAULT_DATA, limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
+import { adjustSplits, type DetectedSplit } from "../data/splits.ts";
 import type { Config } from "../config/schema.ts";
 
 export interface BarInputOptions {
@@ -21,6 +22,8 @@ export interface BarInputOptions {
   genDays: string;
   /** Plausibility limits for every bar (undefined: the defaults now; null: shape checks only). */
   plausibility?: PlausibilityLimits | null;
+  /** Split-adjust daily files (default true; commander's `--no-split-adjust` sets false). */
+  splitAdjust?: boolean;
 }
 
 /** The plausibility limits of a config's `data.*` keys, as of now. */
@@ -34,6 +37,8 @@ export interface LoadedBars {
   readonly rejects: RejectLog | null;
   readonly loadMs: number;
   readonly origin: string;
+  /** Splits found in daily files and adjusted for (empty for minute bars and generated data). */
+  readonly splits: readonly DetectedSplit[];
 }
 
 /** Where a command's bar options differ from the backtest's (defaults and help). */
@@ -57,6 +62,7 @@ export function withBarInputs(cmd: Command, d: BarInputDefaults = {}): Command {
     .option("--to <date>", "last New York trading date, YYYY-MM-DD (inclusive)")
     .option("--state <dir>", stateHelp, stateDir);
   if (d.cacheOption ?? true) cmd.option("--no-cache", "parse the files again instead of using the binary cache");
+  cmd.option("--no-split-adjust", "use daily files' raw prices (by default a split found in a daily file is adjusted for, as Alpaca's adjustment=split does)");
   return cmd
     .option("--seed <n>", d.seedHelp ?? "seed of the generated data", "42")
     .option("--gen-symbols <n>", "symbols of generated data", d.genSymbols ?? "20")
@@ -94,11 +100,12 @@ function checkAsked(dir: string, asked: string[] | undefined, series: readonly B
  * daily strategy's daily bars in one account). Each symbol comes from one folder: a symbol in two
  * folders is refused, as one symbol belongs to one strategy. `--symbols` may name symbols of any folder.
  */
-function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (done: number, total: number) => void): { series: BarSeries[]; rows: number; rejects: RejectLog } {
+function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (done: number, total: number) => void): { series: BarSeries[]; rows: number; rejects: RejectLog; splits: DetectedSplit[] } {
   const dirs = (o.data ?? "").split(",").map((d) => d.trim()).filter(Boolean);
   const series: BarSeries[] = [];
   const rejects = new RejectLog();
   const from = new Map<string, string>();
+  const splits: DetectedSplit[] = [];
   let rows = 0;
   for (const dir of dirs) {
     const r = loadBarDir(dir, {
@@ -114,7 +121,7 @@ function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (d
       const prev = from.get(s.symbol);
       if (prev !== undefined) throw new Error(`symbol ${s.symbol} is in two data folders (${prev} and ${dir}): one symbol belongs to one strategy`);
       from.set(s.symbol, dir);
-      series.push(s);
+      series.push(o.splitAdjust === false ? s : splitAdjusted(s, splits));
     }
     rows += r.rows;
     rejects.merge(r.rejects);
@@ -124,15 +131,38 @@ function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (d
     if (series.length === 0 || missing.length > 0) throw new Error(`${missing.length > 0 ? `no bars for ${missing.join(", ")}` : "no bars"} in ${dirs.join(", ")}`);
   }
   series.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
-  return { series, rows, rejects };
+  return { series, rows, rejects, splits };
+}
+
+/**
+ * A daily series in today's shares. The daily files are raw (Alpaca's default `adjustment=raw`), so
+ * a 4:1 split reads as a 75% overnight crash that no holder suffered (Alpaca multiplies the shares
+ * held). Minute series are left alone: the detector reads overnight gaps between daily bars. Like
+ * Alpaca's own `adjustment=split`, earlier prices are divided by the ratio: returns are the true ones,
+ * and a share count sized before the split is in today's shares.
+ */
+function splitAdjusted(s: BarSeries, found: DetectedSplit[]): BarSeries {
+  if (!isDaily(s)) return s;
+  const r = adjustSplits(s);
+  found.push(...r.splits);
+  return r.series;
+}
+
+/** Bars at least 20 hours apart in the median: daily (or coarser) bars. */
+function isDaily(s: BarSeries): boolean {
+  if (s.length < 3) return false;
+  const gaps: number[] = [];
+  for (let i = 1; i < Math.min(s.length, 64); i++) gaps.push(s.tMs[i] - s.tMs[i - 1]);
+  gaps.sort((a, b) => a - b);
+  return gaps[gaps.length >> 1] >= 20 * 3_600_000;
 }
 
 /** Bars as whole series (for commands that run the same bars several times). */
-export function loadSeries(o: BarInputOptions): { series: BarSeries[]; rejects: RejectLog | null } {
+export function loadSeries(o: BarInputOptions): { series: BarSeries[]; rejects: RejectLog | null; splits?: readonly DetectedSplit[] } {
   const symbols = askedSymbols(o);
   if (o.data) {
     const r = loadDirs(o, symbols);
-    return { series: r.series, rejects: r.rejects };
+    return { series: r.series, rejects: r.rejects, splits: r.splits };
   }
   return generated(o, symbols);
 }
@@ -162,9 +192,9 @@ export function loadBars(o: BarInputOptions, onFile?: (done: number, total: numb
   const symbols = askedSymbols(o);
   if (o.data) {
     const r = loadDirs(o, symbols, onFile);
-    return { source: seriesSource(r.series), rows: r.rows, rejects: r.rejects, loadMs: performance.now() - t0, origin: o.data };
+    return { source: seriesSource(r.series), rows: r.rows, rejects: r.rejects, loadMs: performance.now() - t0, origin: o.data, splits: r.splits };
   }
   const { series, rejects } = generated(o, symbols);
   const rows = series.reduce((a, s) => a + s.length, 0);
-  return { source: seriesSource(series), rows, rejects, loadMs: performance.now() - t0, origin: `generated (seed ${o.seed})` };
+  return { source: seriesSource(series), rows, rejects, loadMs: performance.now() - t0, origin: `generated (seed ${o.seed})`, splits: [] };
 }

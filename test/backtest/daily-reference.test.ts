@@ -5,7 +5,7 @@ import { isTradingDay } from "../../src/core/market-calendar.ts";
 import { SeededRng } from "../../src/core/rng.ts";
 import { dropClosedDays, runBuyAndHold, runDailyReference, type ReferenceRun } from "../../src/backtest/daily-reference.ts";
 import { dailyReturns, returnStats, runFigures } from "../../src/backtest/daily-figures.ts";
-import { adjustSplits, matchSplit } from "../../src/backtest/daily-splits.ts";
+import { adjustSplits, matchSplit } from "../../src/data/splits.ts";
 import { studyDailyTrend } from "../../src/backtest/daily-study.ts";
 import { dailyTrend, RSI_EXIT } from "../../strategies/daily-trend.ts";
 

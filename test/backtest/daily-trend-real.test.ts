@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { etDayToIso } from "../../src/core/ny-time.ts";
 import { loadBarDir } from "../../src/data/load-dir.ts";
-import { adjustSplits } from "../../src/backtest/daily-splits.ts";
+import { adjustSplits } from "../../src/data/splits.ts";
 import { studyDailyTrend } from "../../src/backtest/daily-study.ts";
 import { dailyTrend, DAILY_TREND_TABLE } from "../../strategies/daily-trend.ts";
 
