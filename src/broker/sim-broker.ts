@@ -118,9 +118,29 @@ export class SimBroker implements Venue {
     return v;
   }
 
-  /** What a market buy may spend: buying power less the broker's market-order cushion. */
+  /**
+   * What a market buy may spend: buying power less what open buy orders hold and the broker's
+   * market-order cushion. Alpaca reserves buying power for an open buy when it accepts it (a market
+   * buy at the current price, a limit at its limit), so two entries decided at one close cannot
+   * both spend the same dollars: the second is sized (and checked) against what the first left.
+   */
   buyingPowerUsd(): number {
-    return Math.max(0, this.equityUsd() * this.opts.buyingPowerMultiple - this.longMarketValueUsd()) / MARKET_BUY_CUSHION;
+    return Math.max(0, this.equityUsd() * this.opts.buyingPowerMultiple - this.longMarketValueUsd() - this.reservedForBuysUsd()) / MARKET_BUY_CUSHION;
+  }
+
+  /** Cost held by working buy orders (an order being filled was deactivated first, so it holds nothing). */
+  private reservedForBuysUsd(): number {
+    let r = 0;
+    for (let s = 0; s < this.working.length; s++) {
+      if (this.workingCount[s] === 0) continue;
+      for (const w of this.working[s]) {
+        if (!w.active || w.intent.side !== "buy") continue;
+        const i = w.intent;
+        const px = i.type === "limit" ? (i.limitPriceUsd ?? NaN) : i.type === "stop" ? (i.stopPriceUsd ?? NaN) : this.lastClose[s] * MARKET_BUY_CUSHION;
+        if (Number.isFinite(px)) r += i.qtyShares * px;
+      }
+    }
+    return r;
   }
 
   /** Day trades in the last 5 business days, as the broker counts them. */
