@@ -107,7 +107,7 @@ function replayCommand(o: ReplayOptions): void {
   const strategies = strategyStats(trades);
   const strategyKelly = new Map(strategies.map((s) => [s.strategy, s]));
   const rules: SizingRule[] = standardRules({ fraction, minSample, window, inSample: Boolean(o.inSample), strategyKelly });
-  // The same function the live allocator layer `alloc` runs (src/sizing/layers/alloc.ts).
+  // The same function the live allocator layer `alloc` runs (src/sizing/layers/allocator.ts).
   const alloc = o.allocate ? allocateTrades(trades, riskLimit) : null;
   if (alloc) {
     const byStrategy = new Map(alloc.rows.map((r) => [r.strategy, r.riskPerTrade]));

@@ -10,7 +10,7 @@
  */
 
 /** Layers shipped with sizewise, each in its own module under ./layers/. */
-export const BUILTIN_LAYER_NAMES = ["kelly", "conf", "vol", "rl", "tmpl", "dd", "alloc"] as const;
+export const BUILTIN_LAYER_NAMES = ["kelly", "conf", "vol", "rl", "tmpl", "dd", "allocator"] as const;
 
 export type BuiltinLayerName = (typeof BUILTIN_LAYER_NAMES)[number];
 

@@ -110,7 +110,7 @@ export interface WalkForwardResult {
   readonly holdout: Evaluation | null;
 }
 
-const hasLearner = (m: SizingMode): boolean => modeUses(m, "kelly") || modeUses(m, "conf") || modeUses(m, "rl") || modeUses(m, "alloc");
+const hasLearner = (m: SizingMode): boolean => modeUses(m, "kelly") || modeUses(m, "conf") || modeUses(m, "rl") || modeUses(m, "allocator");
 const usesRegime = (m: SizingMode): boolean => modeUses(m, "tmpl") || modeUses(m, "rl");
 
 export function runWalkForward(opts: WalkForwardOptions): WalkForwardResult {

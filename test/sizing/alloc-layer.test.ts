@@ -7,7 +7,7 @@ import { toUnits } from "../../src/whatif/replay.ts";
 import { configWith, makeInput, makeSignal } from "./helpers.ts";
 import { tradeRecord, twoStrategies, whatIfTrade, type TradeSpec } from "./learning-trades.ts";
 
-const cfg = configWith({ modes: { portfolio: ["alloc"] }, mode: "portfolio", allocator: { totalRiskPct: 10, minTrades: 20, window: 200 } });
+const cfg = configWith({ modes: { portfolio: ["allocator"] }, mode: "portfolio", allocator: { totalRiskPct: 10, minTrades: 20, window: 200 } });
 
 function learned(specs: readonly TradeSpec[], allocations: Record<string, number> = { a: 0.5, b: 0.5 }): LearningState {
   const l = new LearningState(cfg, new SeededRng(1));
@@ -18,7 +18,7 @@ function learned(specs: readonly TradeSpec[], allocations: Record<string, number
 
 function allocFactor(l: LearningState, strategy: string, asOfMs: number) {
   const d = createSizer(cfg).size(makeInput({ signal: makeSignal({ strategyId: strategy }), context: l.context(strategy, "ABC", asOfMs) }));
-  return d.factors.find((f, i) => i > 0 && f.name === "alloc")!;
+  return d.factors.find((f, i) => i > 0 && f.name === "allocator")!;
 }
 
 describe("the allocator layer alloc", () => {
@@ -36,7 +36,7 @@ describe("the allocator layer alloc", () => {
     // factor = weight / configured share (equal shares: 0.5 each).
     expect(allocFactor(l, "a", end).factor).toBeCloseTo(w.get("a")! / 0.5, 12);
     expect(allocFactor(l, "b", end).factor).toBeCloseTo(w.get("b")! / 0.5, 12);
-    expect(allocFactor(l, "a", end).reason).toMatch(/^alloc: weight [\d.]+% \/ share 50\.0% \(half Kelly [\d.]+%, max open 2; /);
+    expect(allocFactor(l, "a", end).reason).toMatch(/^allocator: weight [\d.]+% \/ share 50\.0% \(half Kelly [\d.]+%, max open 2; /);
     // Unequal configured shares: the same weights over other shares.
     const skew = learned(specs, { a: 3, b: 1 });
     expect(allocFactor(skew, "a", end).factor).toBeCloseTo(w.get("a")! / 0.75, 12);
@@ -60,9 +60,9 @@ describe("the allocator layer alloc", () => {
     const l = learned(early);
     const f = allocFactor(l, "a", end);
     expect(f.factor).toBe(1);
-    expect(f.reason).toMatch(/^alloc: b has \d+ < 20 closed trades: neutral$/);
+    expect(f.reason).toMatch(/^allocator: b has \d+ < 20 closed trades: neutral$/);
     const noHistory = createSizer(cfg).size(makeInput());
-    expect(noHistory.factors[1]).toEqual({ name: "alloc", factor: 1, reason: "alloc: no allocator history given: neutral" });
+    expect(noHistory.factors[1]).toEqual({ name: "allocator", factor: 1, reason: "allocator: no allocator history given: neutral" });
   });
 
   it("a strategy without edge gets the floor, and the factor sizes the entry", () => {
@@ -70,7 +70,7 @@ describe("the allocator layer alloc", () => {
     const l = learned(losers);
     const f = allocFactor(l, "b", end);
     expect(f.factor).toBe(0.25);
-    expect(f.reason).toMatch(/^alloc: b has no edge \(weight 0; .*\): floor x0\.25$/);
+    expect(f.reason).toMatch(/^allocator: b has no edge \(weight 0; .*\): floor x0\.25$/);
     // a then holds the whole risk budget: weight 1 over a share of 0.5 = x2 on 1% risk: 2% (4000 sh
     // at R 0.50), which the $50,000 notional cap cuts to 2500 sh at $20.
     const d = createSizer(cfg).size(makeInput({ signal: makeSignal({ strategyId: "a" }), buyingPowerUsd: 1e9, context: l.context("a", "ABC", end) }));

@@ -49,9 +49,9 @@ describe("modes are named lists of layers", () => {
     expect(isSizingMode("mine")).toBe(false);
     expect(isSizingMode("full")).toBe(true);
     expect(() => parseConfig({ sizing: { mode: "mine" } })).toThrow(/sizing\.mode: unknown sizing mode/);
-    expect(() => parseConfig({ sizing: { modes: { mine: ["kely"] } } })).toThrow(/sizing\.modes\.mine\.0: a built-in layer \(kelly, conf, vol, rl, tmpl, dd, alloc\) or the path of a layer file/);
+    expect(() => parseConfig({ sizing: { modes: { mine: ["kely"] } } })).toThrow(/sizing\.modes\.mine\.0: a built-in layer \(kelly, conf, vol, rl, tmpl, dd, allocator\) or the path of a layer file/);
     expect(() => parseConfig({ sizing: { modes: { mine: ["kelly", "kelly"] } } })).toThrow(/layer "kelly" is listed twice/);
     expect(() => parseConfig({ sizing: { modes: { full: ["kelly"] } } })).toThrow(/"full" is a built-in mode/);
-    expect(parseConfig({ sizing: { modes: { mine: ["alloc", "./layers/x.ts"] }, mode: "mine" } }).sizing.mode).toBe("mine");
+    expect(parseConfig({ sizing: { modes: { mine: ["allocator", "./layers/x.ts"] }, mode: "mine" } }).sizing.mode).toBe("mine");
   });
 });

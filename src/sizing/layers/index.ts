@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { SizingConfig } from "../../config/schema.ts";
 import { isBuiltinLayer, isLayerFile, type BuiltinLayerName } from "../modes.ts";
-import { allocLayer } from "./alloc.ts";
+import { allocLayer } from "./allocator.ts";
 import { confLayer } from "./conf.ts";
 import { ddLayer } from "./dd.ts";
 import { kellyLayer } from "./kelly.ts";
@@ -22,7 +22,7 @@ export const BUILTIN_LAYERS: ReadonlyMap<BuiltinLayerName, SizingLayerDefinition
   ["rl", rlLayer],
   ["tmpl", tmplLayer],
   ["dd", ddLayer],
-  ["alloc", allocLayer],
+  ["allocator", allocLayer],
 ]);
 
 /** Layers by the entry a mode list names them with: a built-in name or a layer file's path as written. */

@@ -21,7 +21,7 @@ import { defineSizingLayer } from "./types.ts";
  * Neutral 1.0, with the reason, until every configured strategy has minTrades closed trades.
  */
 export const allocLayer = defineSizingLayer({
-  name: "alloc",
+  name: "allocator",
   description: "allocator weight across strategies (per-strategy half Kelly under a total-risk limit) / the configured share",
   create(setup) {
     const cfg = setup.sizing.allocator;
@@ -42,28 +42,28 @@ export const allocLayer = defineSizingLayer({
     }
 
     return {
-      name: "alloc",
+      name: "allocator",
       apply(input, ctx) {
         const view = ctx.learned.allocator ?? null;
         const id = input.signal.strategyId;
-        if (view === null) return { factor: 1, reason: "alloc: no allocator history given: neutral" };
-        if (view.allocations.size > 0 && !view.allocations.has(id)) return { factor: 1, reason: `alloc: strategy ${id} has no configured allocation: neutral` };
+        if (view === null) return { factor: 1, reason: "allocator: no allocator history given: neutral" };
+        if (view.allocations.size > 0 && !view.allocations.has(id)) return { factor: 1, reason: `allocator: strategy ${id} has no configured allocation: neutral` };
         const m = resolve(view, id);
         for (const s of m.ids) {
           const n = m.counts.get(s) ?? 0;
-          if (n < cfg.minTrades) return { factor: 1, reason: `alloc: ${s} has ${n} < ${cfg.minTrades} closed trades: neutral` };
+          if (n < cfg.minTrades) return { factor: 1, reason: `allocator: ${s} has ${n} < ${cfg.minTrades} closed trades: neutral` };
         }
         const row = m.result.rows.find((r) => r.strategy === id);
         const share = (view.allocations.size > 0 ? view.allocations.get(id)! : 1) / m.total;
         const w = row?.weight ?? 0;
         const limit = m.result.scale < 1 ? `scaled x${m.result.scale.toFixed(3)} to the ${fmtPct(cfg.totalRiskPct)}% total-risk limit` : `${fmtPct(cfg.totalRiskPct)}% total-risk limit not binding`;
         const why = `half Kelly ${fixed1((row?.startFraction ?? 0) * 100)}%, max open ${row?.maxConcurrent ?? 0}; ${limit}`;
-        if (!(w > 0)) return { factor: cfg.floorFactor, reason: `alloc: ${id} has no edge (weight 0; ${why}): floor x${fmtFactor(cfg.floorFactor)}` };
+        if (!(w > 0)) return { factor: cfg.floorFactor, reason: `allocator: ${id} has no edge (weight 0; ${why}): floor x${fmtFactor(cfg.floorFactor)}` };
         const raw = w / share;
         const factor = raw > cfg.floorFactor ? raw : cfg.floorFactor;
         return {
           factor,
-          reason: `alloc: weight ${fixed1(w * 100)}% / share ${fixed1(share * 100)}% (${why})${raw > cfg.floorFactor ? "" : `, floor x${fmtFactor(cfg.floorFactor)}`}`,
+          reason: `allocator: weight ${fixed1(w * 100)}% / share ${fixed1(share * 100)}% (${why})${raw > cfg.floorFactor ? "" : `, floor x${fmtFactor(cfg.floorFactor)}`}`,
         };
       },
     };
