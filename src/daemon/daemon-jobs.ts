@@ -1,4 +1,4 @@
-import type { AlpacaClient } from "../adapters/alpaca/client.ts";
+import type { BrokerPort } from "../broker/port.ts";
 import type { DaemonConfig } from "../config/schema.ts";
 import { NyTime, etDayToIso } from "../core/ny-time.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -53,16 +53,13 @@ export class DaemonJobs {
   }
 
   /** Fetches the calendar from a week before `fromMs` (the run's start) to `untilMs`. */
-  static async open(alpaca: AlpacaClient, cfg: DaemonConfig, fromMs: number, untilMs: number, deps: JobDeps): Promise<DaemonJobs> {
+  static async open(port: BrokerPort, cfg: DaemonConfig, fromMs: number, untilMs: number, deps: JobDeps): Promise<DaemonJobs> {
     const ny = new NyTime();
     const startMs = fromMs - 7 * DAY_MS;
     const toMs = untilMs;
-    const days = await alpaca.trading.calendar.legacyCalendar({ start: new Date(startMs), end: new Date(toMs) });
+    const days = await port.calendar(startMs, toMs);
     const iso = (ms: number): string => etDayToIso(ny.etDay(ms));
-    const calendar = SessionCalendar.fromAlpaca(
-      days.map((x) => ({ date: x.date.toISOString().slice(0, 10), open: x.open, close: x.close })),
-      { from: iso(startMs), to: iso(toMs) },
-    );
+    const calendar = SessionCalendar.fromAlpaca(days, { from: iso(startMs), to: iso(toMs) });
     return new DaemonJobs(calendar, cfg, fromMs, deps);
   }
 

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
 import type { OrderIntent } from "../core/types.ts";
-import type { AlpacaClient } from "../adapters/alpaca/client.ts";
+import type { BrokerPort } from "../broker/port.ts";
 
 export type BrokerKind = "local" | "paper" | "live";
 
@@ -14,7 +14,8 @@ export interface DaemonOptions {
   readonly symbols: readonly string[];
   readonly stateDir: string;
   readonly log: Logger;
-  readonly alpaca: AlpacaClient;
+  /** The broker, through its adapter (src/adapters/<broker>/): everything the daemon asks of it. */
+  readonly port: BrokerPort;
   /** Stream endpoints; undefined = the SDK's Alpaca defaults. */
   readonly stocksUrl?: string;
   readonly tradingUrl?: string;

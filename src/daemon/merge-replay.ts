@@ -1,5 +1,4 @@
-import type { Execution } from "../adapters/alpaca/venue-types.ts";
-import type { FeedBar } from "./broker-history.ts";
+import type { Execution, FeedBar } from "../broker/port.ts";
 
 const MIN_MS = 60_000;
 

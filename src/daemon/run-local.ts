@@ -5,7 +5,7 @@ import type { BarSeries } from "../core/bars.ts";
 import type { TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
 import { startExchange, type Exchange, type ExchangeOptions } from "../exchange/server.ts";
-import { createAlpacaClient } from "../adapters/alpaca/client.ts";
+import { openBroker } from "../adapters/index.ts";
 import { Daemon, type DaemonOptions, type RecoveryReport } from "./daemon.ts";
 import { followConfig, type FollowedConfig } from "./config-follow.ts";
 import { checkRunFiles } from "./run-files.ts";
@@ -105,7 +105,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     symbols: o.series.map((s) => s.symbol),
     stateDir: o.stateDir,
     log,
-    alpaca: createAlpacaClient({ keyId, secretKey, baseUrl: ex.url }),
+    port: openBroker({ kind: "alpaca", keyId, secretKey, baseUrl: ex.url }),
     stocksUrl: `${ex.wsUrl}/v2/${config.daemon.feed}`,
     tradingUrl: `${ex.wsUrl}/stream`,
     broker: "local",

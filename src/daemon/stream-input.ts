@@ -1,6 +1,5 @@
-import type { TradeUpdateLike } from "../adapters/alpaca/venue.ts";
 import { barProblem } from "../data/series-builder.ts";
-import type { FeedBar } from "./broker-history.ts";
+import type { FeedBar, TradeUpdateLike } from "../broker/port.ts";
 import { PlausibilityGate, type PlausibilityLimits } from "../data/plausibility.ts";
 
 /**

@@ -12,6 +12,8 @@ export interface RestContext {
   readonly book: Book;
   /** Per symbol, the bars already replayed (never a future bar: REST must not leak the replay). */
   readonly history: BarHistory;
+  /** Per symbol, the daily bars of sessions already closed (timeframe 1Day). */
+  readonly dailyHistory?: BarHistory;
   readonly accountId: string;
 }
 
@@ -272,7 +274,10 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   const symbols = (q.get("symbols") ?? "").split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
   if (symbols.length === 0) throw new ExchangeError(422, ERR.invalid, "symbols is required");
   const tf = q.get("timeframe") ?? "";
-  if (!/^1(Min|T)$/.test(tf)) throw new ExchangeError(422, ERR.unprocessable, `unsupported timeframe: ${tf} (the local exchange serves 1Min bars)`);
+  const isDay = /^1(Day|D)$/.test(tf);
+  if (!isDay && !/^1(Min|T)$/.test(tf)) throw new ExchangeError(422, ERR.unprocessable, `unsupported timeframe: ${tf} (the local exchange serves 1Min and 1Day bars)`);
+  // 1Day: the daily bars of sessions that have closed (a session's bar is only final at its close).
+  const source = isDay ? ctx.dailyHistory : ctx.history;
   const startMs = q.get("start") ? Date.parse(q.get("start") ?? "") : -Infinity;
   const endMs = q.get("end") ? Date.parse(q.get("end") ?? "") : Infinity;
   if (Number.isNaN(startMs) || Number.isNaN(endMs)) throw new ExchangeError(422, ERR.invalid, "invalid start or end");
@@ -290,7 +295,7 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   }
   const all: ExBar[] = [];
   for (const s of [...symbols].sort()) {
-    for (const b of ctx.history.range(s, startMs, endMs)) all.push(b);
+    for (const b of source?.range(s, startMs, endMs) ?? []) all.push(b);
   }
   const page = all.slice(offset, offset + limit);
   const bars: Record<string, unknown[]> = {};
