@@ -13,6 +13,8 @@ export interface JobDeps {
   readonly journal: JournalSink;
   readonly equityUsd: () => number;
   readonly error: (where: string, e: unknown) => void;
+  /** Told the time of each day's summary job (after the close). */
+  readonly afterClose?: (nowMs: number) => void;
 }
 
 /**
@@ -44,7 +46,10 @@ export class DaemonJobs {
       handlers: {
         warmup: (c) => this.note(c, { session: `${new Date(c.session.openMs).toISOString()}..${new Date(c.session.closeMs).toISOString()}` }),
         flatten: (c) => this.note(c, { positions: d.engine.flattenAll("eod") }),
-        summary: (c) => this.summarize(etDayToIso(c.etDay), d.equityUsd()),
+        summary: (c) => {
+          d.afterClose?.(c.nowMs);
+          this.summarize(etDayToIso(c.etDay), d.equityUsd());
+        },
         retrain: (c) => this.note(c, { note: "the learners update online as trades close; nothing to refit" }),
       },
       onError: (err, at) => d.error(`job ${at.job} at ${new Date(at.nowMs).toISOString()}`, err),

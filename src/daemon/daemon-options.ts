@@ -12,6 +12,12 @@ export interface DaemonOptions {
   readonly alerts?: AlertSink;
   readonly config: Config;
   readonly symbols: readonly string[];
+  /**
+   * Symbols (among `symbols`) of the 1Day strategies: the daemon subscribes their daily bars
+   * (`d`) and hands each session's final bar to the engine after the close. Until the slots
+   * (buildSlots) are wired in, the caller lists them; default none.
+   */
+  readonly dailySymbols?: readonly string[];
   readonly stateDir: string;
   readonly log: Logger;
   /** The broker, through its adapter (src/adapters/<broker>/): everything the daemon asks of it. */

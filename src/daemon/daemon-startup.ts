@@ -52,8 +52,15 @@ export async function recoverRun(h: StartupHost, run: RunRecord): Promise<Recove
   const o = h.o;
   // What the last process saved of its orders, before the replay rebuilds them.
   const savedOrders = h.resumed ? h.store.getOrderSnapshots() : [];
-  const [orders, executions, bars] = await Promise.all([o.port.ordersSince(run.startMs), o.port.executionsSince(run.startMs), h.historyBars(run.startMs)]);
-  const edgeMs = bars.length > 0 ? bars[bars.length - 1].tMs : -Infinity;
+  const [orders, executions, minuteBars, dailyBars] = await Promise.all([
+    o.port.ordersSince(run.startMs),
+    o.port.executionsSince(run.startMs),
+    h.historyBars(run.startMs),
+    h.historyDailyBars(run.startMs),
+  ]);
+  const bars = replayItems(h, minuteBars, dailyBars);
+  // A decision on the last bar the broker has is at the live edge (its entry is sent, not dropped as missed).
+  const edgeMs = Math.max(minuteBars.length > 0 ? minuteBars[minuteBars.length - 1].tMs : -Infinity, dailyBars.length > 0 ? Math.max(...dailyBars.map((b) => b.tMs)) : -Infinity);
   const adoptedBefore = h.venue.adoptedOrders;
   const missedBefore = h.venue.missedEntries;
   const logged = h.intentLog.read();
@@ -72,6 +79,8 @@ export async function recoverRun(h: StartupHost, run: RunRecord): Promise<Recove
   let leftovers: Execution[];
   try {
     leftovers = replayRun(h, bars, executions, modeSwitches);
+    // Sessions the replay saw close whose `d` the REST history lacks are closed from their minutes.
+    h.daily.advance(minuteBars.length > 0 ? minuteBars[minuteBars.length - 1].tMs + 60_000 : -Infinity);
   } finally {
     h.journal.endReplay();
     h.replayMs = null;
@@ -100,7 +109,7 @@ export async function recoverRun(h: StartupHost, run: RunRecord): Promise<Recove
   }
   const report: RecoveryReport = {
     resumed: h.resumed,
-    replayedBars: bars.length,
+    replayedBars: bars.bars.length,
     appliedFills: h.venue.fillsSeen - fillsBefore,
     adoptedOrders: h.venue.adoptedOrders - adoptedBefore,
     posted: sent.posted,
@@ -118,8 +127,30 @@ export async function recoverRun(h: StartupHost, run: RunRecord): Promise<Recove
   return report;
 }
 
+/** The replay's bars: minute bars and daily bars, each daily one at its close's last minute (after that minute's bars). */
+interface ReplayItems {
+  readonly bars: readonly FeedBar[];
+  /** Daily bars by identity, with the minute they sit in. */
+  readonly dailySlot: ReadonlyMap<FeedBar, number>;
+}
+
+function replayItems(h: StartupHost, minuteBars: readonly FeedBar[], dailyBars: readonly FeedBar[]): ReplayItems {
+  if (dailyBars.length === 0) return { bars: minuteBars, dailySlot: new Map() };
+  const dailySlot = new Map<FeedBar, number>();
+  for (const b of dailyBars) {
+    const closeMs = h.daily.closeOfBar(b);
+    if (Number.isFinite(closeMs)) dailySlot.set(b, closeMs - 60_000);
+  }
+  const order = new Map(h.o.symbols.map((s, i) => [s, i]));
+  const all = [...minuteBars, ...dailySlot.keys()];
+  const at = (b: FeedBar): number => dailySlot.get(b) ?? b.tMs;
+  // Stable: minute bars keep their order; a daily bar goes after the minute bars of its slot.
+  all.sort((a, b) => at(a) - at(b) || Number(dailySlot.has(a)) - Number(dailySlot.has(b)) || (dailySlot.has(a) ? (order.get(a.symbol) ?? 0) - (order.get(b.symbol) ?? 0) : 0));
+  return { bars: all, dailySlot };
+}
+
 /** Bars and fills in the order the live bot saw them (see replayInOrder); returns fills no order explains. */
-function replayRun(h: StartupHost, bars: readonly FeedBar[], execs: readonly Execution[], modeSwitches: DueAtPosition<ModeSwitch>): Execution[] {
+function replayRun(h: StartupHost, items: ReplayItems, execs: readonly Execution[], modeSwitches: DueAtPosition<ModeSwitch>): Execution[] {
   const pending: ReplayedEnd[] = [];
   // A refusal reaches the replay where it reached the run (its recorded bar position), and
   // never before the order it refuses exists; an old log line without a position: at once.
@@ -137,15 +168,26 @@ function replayRun(h: StartupHost, bars: readonly FeedBar[], execs: readonly Exe
     modeSwitches.take(all ? Infinity : h.barPosition(), (s) => {
       if (isSizingMode(s.to)) h.setSizingMode(s.to, "replayed live switch");
     });
-  const left = h.merge(bars, execs, (b) => {
-    switchModes(false);
-    pending.push(...h.venue.takeReplayedRefusals());
-    hear(false);
-    h.replayMs = b.tMs + 60_000;
-    h.ingestBar(b);
-    pending.push(...h.venue.takeReplayedRefusals());
-    hear(false);
-  });
+  const left = h.merge(
+    items.bars,
+    execs,
+    (b) => {
+      switchModes(false);
+      pending.push(...h.venue.takeReplayedRefusals());
+      hear(false);
+      const slot = items.dailySlot.get(b);
+      if (slot === undefined) {
+        h.replayMs = b.tMs + 60_000;
+        h.ingestBar(b);
+      } else {
+        h.replayMs = slot + 60_000;
+        h.replayDaily(b);
+      }
+      pending.push(...h.venue.takeReplayedRefusals());
+      hear(false);
+    },
+    (b) => items.dailySlot.get(b) ?? b.tMs,
+  );
   pending.push(...h.venue.takeReplayedRefusals());
   hear(true);
   switchModes(true);

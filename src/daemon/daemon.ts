@@ -20,6 +20,7 @@ import { journalEvents } from "./journal-events.ts";
 import { DedupingJournal } from "./journal-dedupe.ts";
 import { barPosition, minuteOfTime, replayInOrder } from "./merge-replay.ts";
 import { StreamInput } from "./stream-input.ts";
+import { DailyBars } from "./daily-bars.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import { checkRunFiles } from "./run-files.ts";
 import type { DaemonOptions, RecoveryReport } from "./daemon-options.ts";
@@ -95,6 +96,13 @@ export class Daemon implements StartupHost {
   readonly strategyId: string;
   /** Whether start() resumed the run the state held (false: a new run began). */
   resumed = false;
+  /** Final daily bars of the 1Day strategies' symbols, handed to the engine once each after their session's close. */
+  readonly daily: DailyBars;
+  /** Daily bars (`d`) taken off the stream, accepted or refused (a lock-step driver counts them). */
+  dailyBarsHeard = 0;
+  /** Final daily bars the engine has had. */
+  dailyBarsTaken = 0;
+  private heldDaily: { readonly bar: FeedBar; readonly atMs: number }[] = [];
   /** Told the end time of every bar ingested (a replaying broker's clock follows its bars). */
   onBarTime: ((endMs: number) => void) | null = null;
 
@@ -122,6 +130,7 @@ export class Daemon implements StartupHost {
       (this.plausibility = { ...limitsFromConfig(o.config.data, systemClock.nowMs()), checkSessions: false }),
     );
     this.symId = new Map(o.symbols.map((s, i) => [s, i]));
+    this.daily = new DailyBars({ symbols: (o.dailySymbols ?? []).filter((s) => this.symId.has(s)), sessions: () => this.sessions, onFinal: (b) => this.ingestDaily(b) });
     this.lastBarMs = new Float64Array(o.symbols.length).fill(-Infinity);
     this.lastCloseUsd = new Float64Array(o.symbols.length).fill(NaN);
     const cfg = o.config;
@@ -256,6 +265,8 @@ export class Daemon implements StartupHost {
         journal: this.journal,
         equityUsd: () => this.venue.equityUsd(),
         error: (where, e) => this.error(where, e),
+        // Summary time (after the close): a session whose final `d` never came is closed from what did.
+        afterClose: (nowMs) => this.daily.advance(nowMs),
       });
       this.sessions = brokerSessions(this.jobs.calendar);
       this.connectStreams();
@@ -276,6 +287,7 @@ export class Daemon implements StartupHost {
   /** Fires the jobs a replay clock has passed (the last day's summary at the end of a replay). */
   advanceJobs(toMs: number): void {
     this.jobs?.advance(toMs);
+    this.daily.advance(toMs);
   }
 
   /** Fail-safe NORMAL until the run's model is chosen. */
@@ -295,7 +307,7 @@ export class Daemon implements StartupHost {
   refusedAt = new Map<string, number>();
 
   /** Bars and fills interleaved in broker order (see replayInOrder); returns fills no order of the engine explains. */
-  merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void): Execution[] {
+  merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void, timeOf?: (b: FeedBar) => number): Execution[] {
     return replayInOrder(
       bars,
       execs,
@@ -307,6 +319,7 @@ export class Daemon implements StartupHost {
         position: () => this.barPosition(),
       },
       (x) => this.fillsSeenAt.get(fillKey(x)),
+      timeOf,
     );
   }
 
@@ -322,7 +335,15 @@ export class Daemon implements StartupHost {
       if (this.holds > 0) this.heldBars.push(bar);
       else this.frames.push(bar);
     });
-    stocks.onConnect(() => stocks.subscribe({ bars: o.symbols }));
+    stocks.onDailyBar((raw) => {
+      this.dailyBarsHeard++;
+      const bar = this.input.streamDailyBar(raw);
+      if (bar === null) return;
+      if (this.holds > 0) this.heldDaily.push({ bar, atMs: this.nowMs() });
+      else this.daily.daily(bar, this.nowMs());
+    });
+    const dailySymbols = o.symbols.filter((s) => this.daily.has(s));
+    stocks.onConnect(() => stocks.subscribe({ bars: o.symbols, dailyBars: dailySymbols }));
     stocks.onReconnected(() => void this.backfill("bar stream reconnected"));
     stocks.onDisconnect(() => this.streamEvent("stocks", "disconnected"));
     stocks.onError((m) => void this.input.frameError("stocks stream", m));
@@ -400,6 +421,9 @@ export class Daemon implements StartupHost {
     }
     this.lastBarMs[id] = b.tMs;
     this.lastCloseUsd[id] = b.close;
+    // A session whose close has passed without its final `d` is closed before this bar (see DailyBars).
+    this.daily.advance(b.tMs);
+    this.daily.minute(b);
     if (b.tMs > this.latestMinuteMs) {
       this.killSwitch.onNewMinute();
       this.latestMinuteMs = b.tMs;
@@ -417,6 +441,44 @@ export class Daemon implements StartupHost {
     }
     this.afterActivity();
     return true;
+  }
+
+  /**
+   * A session's final daily bar into the engine (issue 14 contract: after the session's close, with
+   * the bar's own Alpaca timestamp). In the bar sequence it sits in the close's last minute, after
+   * that minute's bars, where a restart's replay puts it too.
+   */
+  private ingestDaily(b: FeedBar): void {
+    const id = this.symId.get(b.symbol);
+    if (id === undefined) return;
+    const closeMs = this.daily.closeOfBar(b);
+    const slot = closeMs - 60_000;
+    if (slot > this.latestMinuteMs) {
+      this.latestMinuteMs = slot;
+      this.barsOfLatestMinute = 1;
+    } else if (slot === this.latestMinuteMs) this.barsOfLatestMinute++;
+    if (Number.isFinite(closeMs)) this.onBarTime?.(closeMs);
+    this.dailyBarsTaken++;
+    try {
+      this.engine.onBar(id, b.tMs, b.open, b.high, b.low, b.close, b.volume);
+    } catch (e) {
+      this.error(`daily bar ${b.symbol} ${new Date(b.tMs).toISOString()}`, e);
+    }
+    this.afterActivity();
+  }
+
+  /** During the start-up replay: a daily bar fetched over REST, final at its session's close. */
+  replayDaily(b: FeedBar): void {
+    this.daily.daily(b, this.daily.closeOfBar(b));
+  }
+
+  /** The final daily bars of `daily` symbols since `fromMs` over REST (a session not closed by the broker's now is left out: Alpaca serves today's bar so far). */
+  async historyDailyBars(fromMs: number): Promise<FeedBar[]> {
+    const syms = this.o.symbols.filter((s) => this.daily.has(s));
+    if (syms.length === 0) return [];
+    const now = this.o.clock.nowMs();
+    const bars = await this.o.port.bars(syms, fromMs, "1Day", this.o.config.daemon.feed);
+    return bars.filter((b) => this.input.restDailyBar(b) !== null && this.daily.closeOfBar(b) <= now);
   }
 
   barPosition(): number {
@@ -501,6 +563,8 @@ export class Daemon implements StartupHost {
     if (this.holds > 0 || this.stopped) return;
     const updates = this.heldUpdates;
     this.heldUpdates = [];
+    const daily = this.heldDaily;
+    this.heldDaily = [];
     const bars = this.heldBars.sort((a, b) => a.tMs - b.tMs || (this.symId.get(a.symbol) ?? 0) - (this.symId.get(b.symbol) ?? 0));
     this.heldBars = [];
     const execs = this.pendingExecs;
@@ -514,12 +578,17 @@ export class Daemon implements StartupHost {
       this.recordUpdate(u);
       execs.push(executionOf(u, this.nowMs()));
     }
-    if (bars.length === 0 && execs.length === 0) return;
+    if (bars.length === 0 && execs.length === 0) {
+      for (const d of daily) this.daily.daily(d.bar, d.atMs);
+      return;
+    }
     const fresh = execs.filter((x) => !this.venue.hasApplied(x));
     const before = this.venue.fillsSeen;
     const left = this.merge(bars, fresh, (b) => this.ingestLive(b));
     this.liveFills += this.venue.fillsSeen - before;
     for (const x of left) this.journal.append(this.today(), "reconcile", { kind: "unknown_fill", executionId: x.executionId, orderId: x.orderId ?? null, qty: x.qtyShares, price: x.priceUsd });
+    // Daily bars held meanwhile go after the held minute bars (a long hold hands them on late, never twice).
+    for (const d of daily) this.daily.daily(d.bar, d.atMs);
   }
 
   /** The order ledger follows the stream (an OCO's stop leg reports under its own id). */

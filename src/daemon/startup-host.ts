@@ -8,6 +8,7 @@ import type { IntentLog } from "../store/intent-log.ts";
 import type { DedupingJournal } from "./journal-dedupe.ts";
 import type { KillSwitch } from "./kill-switch.ts";
 import type { DaemonOptions } from "./daemon-options.ts";
+import type { DailyBars } from "./daily-bars.ts";
 
 /**
  * What the start-up (daemon-startup.ts) reads and sets of the daemon: its options, stores and
@@ -24,6 +25,7 @@ export interface StartupHost {
   readonly learning: LearningState;
   readonly strategyId: string;
   readonly heldUpdates: readonly TradeUpdateLike[];
+  readonly daily: DailyBars;
   run: RunRecord | null;
   resumed: boolean;
   regime: RegimeClassifier;
@@ -40,6 +42,8 @@ export interface StartupHost {
   saveLearning(): void;
   afterActivity(): void;
   historyBars(fromMs: number): Promise<FeedBar[]>;
+  historyDailyBars(fromMs: number): Promise<FeedBar[]>;
   ingestBar(b: FeedBar): boolean;
-  merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void): Execution[];
+  replayDaily(b: FeedBar): void;
+  merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void, timeOf?: (b: FeedBar) => number): Execution[];
 }
