@@ -1,6 +1,8 @@
 import type { FeedBar } from "../broker/port.ts";
 import type { SessionLookup } from "../core/market-calendar.ts";
-import { etToUtcMs, NyTime } from "../core/ny-time.ts";
+import { etToUtcMs } from "../core/ny-time.ts";
+import { NyTime } from "../core/ny-time.ts";
+import { sessionDayOf } from "../broker/daily-session.ts";
 
 const MIN_MS = 60_000;
 /** How long after a close a missing final `d` is waited for before the session is closed from what arrived. */
@@ -65,7 +67,7 @@ export class DailyBars {
   /** A `d` message that arrived at `nowMs`. */
   daily(b: FeedBar, nowMs: number): void {
     if (!this.has(b.symbol)) return;
-    const p = this.session(b.symbol, this.ny.etDay(b.tMs));
+    const p = this.session(b.symbol, sessionDayOf(b.tMs));
     if (p === null) return;
     if (p.daily === null || nowMs >= p.dailyAtMs) {
       p.daily = b;
@@ -91,7 +93,7 @@ export class DailyBars {
 
   /** The close of a daily bar's session (when it becomes final); NaN when the calendar has no session that day. */
   closeOfBar(b: FeedBar): number {
-    const day = this.ny.etDay(b.tMs);
+    const day = sessionDayOf(b.tMs);
     const s = this.o.sessions()(day);
     return s === null ? NaN : etToUtcMs(day, s.closeMinute);
   }

@@ -2,6 +2,7 @@ import type { BarSeries } from "../core/bars.ts";
 import { REGULAR_SESSION, sessionOf } from "../core/market-calendar.ts";
 import { etToUtcMs, NyTime } from "../core/ny-time.ts";
 import type { ExBar } from "./types.ts";
+import { sessionDayOf } from "../broker/daily-session.ts";
 
 const ny = new NyTime();
 
@@ -11,7 +12,7 @@ export interface SessionBars {
   readonly etDay: number;
   readonly openMs: number;
   readonly closeMs: number;
-  /** Each with Alpaca's own `t`: 00:00 New York of the session. */
+  /** Each with Alpaca's own `t`: 00:00 New York of the session (a file's 00:00 UTC stamp is moved there). */
   readonly bars: readonly ExBar[];
 }
 
@@ -48,8 +49,9 @@ export class DailyCursor {
     for (let k = 0; k < this.series.length; k++) {
       const s = this.series[k];
       const i = this.heads[k];
-      if (i < s.length && ny.etDay(s.tMs[i]) === day) {
-        bars.push({ symbol: s.symbol, tMs: s.tMs[i], open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
+      if (i < s.length && sessionDayOf(s.tMs[i]) === day) {
+        // Served with Alpaca's own stamp, 00:00 New York of the session, whatever the file held.
+        bars.push({ symbol: s.symbol, tMs: etToUtcMs(day, 0), open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
         this.heads[k] = i + 1;
       }
     }
@@ -60,7 +62,7 @@ export class DailyCursor {
     let day = Infinity;
     for (let k = 0; k < this.series.length; k++) {
       const i = this.heads[k];
-      if (i < this.series[k].length) day = Math.min(day, ny.etDay(this.series[k].tMs[i]));
+      if (i < this.series[k].length) day = Math.min(day, sessionDayOf(this.series[k].tMs[i]));
     }
     return day === Infinity ? null : day;
   }

@@ -21,7 +21,7 @@ const dayT = (iso: string): number => etToUtcMs(ny.etDay(Date.parse(`${iso}T12:0
 const closeOf = (iso: string): number => etToUtcMs(ny.etDay(Date.parse(`${iso}T12:00:00Z`)), 960);
 
 /** Friday 2024-01-05, Monday 2024-01-08, Tuesday 2024-01-09: [open, high, low, close]. */
-function daily(symbol: string): BarSeries {
+function daily(symbol: string, stamp: (iso: string) => number = dayT): BarSeries {
   const rows: [string, number, number, number, number][] = [
     ["2024-01-05", 100, 104, 99, 103],
     ["2024-01-08", 105, 107, 104, 106],
@@ -30,7 +30,7 @@ function daily(symbol: string): BarSeries {
   return {
     symbol,
     length: rows.length,
-    tMs: Float64Array.from(rows, (r) => dayT(r[0])),
+    tMs: Float64Array.from(rows, (r) => stamp(r[0])),
     open: Float64Array.from(rows, (r) => r[1]),
     high: Float64Array.from(rows, (r) => r[2]),
     low: Float64Array.from(rows, (r) => r[3]),
@@ -69,6 +69,15 @@ describe("daily bars on the local exchange", () => {
     expect(ex.done).toBe(true);
     expect(ex.dailyBarsPublished).toBe(3);
     expect(await got()).toEqual([103, 106, 109]);
+  });
+
+  it("a file stamped 00:00 UTC (as the shared 1day CSVs are) is the same session, served with Alpaca's 00:00 New York stamp", async () => {
+    const o = await openExchange([], { dailyBars: [daily("SPY", (iso) => Date.parse(`${iso}T00:00:00Z`))] });
+    ex = o.ex;
+    o.ex.stepBars(1);
+    expect(o.ex.nowMs).toBe(closeOf("2024-01-05"));
+    const r = await o.alpaca.marketData.getStockBars({ symbols: ["SPY"], timeframe: TimeFrame.Day, start: new Date(dayT("2024-01-01")), feed: "iex" });
+    expect(r.SPY?.map((b) => [b.timestamp.getTime(), b.close])).toEqual([[dayT("2024-01-05"), 103]]);
   });
 
   it("a market day order sent after Friday's close is accepted, waits over the weekend, and fills at Monday's open", async () => {
