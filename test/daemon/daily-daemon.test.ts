@@ -56,7 +56,10 @@ afterEach(async () => {
   ex = null;
 });
 
-async function openDaemon(exchange: Exchange, stateDir: string, resume: boolean, seen: Seen[]): Promise<Daemon> {
+/** A decision the test makes on a daily bar (standing in for a 1Day strategy until the engine runs one). */
+type OnDaily = (d: Daemon, sym: number, tMs: number) => void;
+
+async function openDaemon(exchange: Exchange, stateDir: string, resume: boolean, seen: Seen[], decide: OnDaily = () => undefined): Promise<Daemon> {
   const d = await Daemon.open({
     config: defaultConfig(),
     symbols: ["SPY", "QQQ"],
@@ -79,6 +82,7 @@ async function openDaemon(exchange: Exchange, stateDir: string, resume: boolean,
   d.engine.onBar = (sym, tMs, o, h, l, c, v) => {
     seen.push({ sym, tMs, close: c, atMs: exchange.nowMs });
     onBar(sym, tMs, o, h, l, c, v);
+    decide(d, sym, tMs);
   };
   await d.start();
   return d;
@@ -119,5 +123,44 @@ describe("the daemon on daily bars", () => {
     ]);
     expect(d2.daily.repeats).toBe(0);
     expect(d2.recovery?.flags).toEqual([]);
+  });
+
+  it("a daily position opened on Friday's bar survives a weekend restart: the order is adopted, not sent again, and Monday resumes with the same position", async () => {
+    ex = await startExchange({ keyId: KEY, secretKey: SECRET, bars: [], dailyBars: [daily("SPY", 470), daily("QQQ", 400)], speed: "max", initialCashUsd: 100_000, frictionPctRoundTrip: 0 });
+    const exchange = ex;
+    const stateDir = mkdtempSync(join(tmpdir(), "sw-daily-pos-"));
+    const fri = etToUtcMs(day(DAYS[0]), 0);
+    const coid = "bear-trap.SPY.20240105.daily";
+    // On Friday's final SPY bar: a market buy for Monday's open (the same decision in the live run and in a replay).
+    const decide: OnDaily = (d, sym, tMs) => {
+      if (sym === 0 && tMs === fri) d.venue.submit({ clientOrderId: coid, symbol: "SPY", symId: 0, side: "buy", type: "market", qtyShares: 10, purpose: "daily_test" });
+    };
+    const heard = (d: Daemon, before: number): Promise<void> =>
+      settle(() => d.idle && d.dailyBarsHeard >= exchange.dailyBarsPublished - before && d.liveFills >= 0, () => `daily bars ${d.dailyBarsHeard}`);
+    const d1 = await openDaemon(exchange, stateDir, false, [], decide);
+    await heard(d1, 0);
+    exchange.stepBars(1); // Friday's close: the order is sent after the close
+    await heard(d1, 0);
+    expect(exchange.book.allOrders().map((o) => [o.client_order_id, o.status])).toEqual([[coid, "accepted"]]);
+    await d1.stop("weekend", false);
+    daemons.splice(daemons.indexOf(d1), 1);
+
+    // Saturday: a new process on the same state. Friday's bar is replayed; its order is found, not posted.
+    const d2 = await openDaemon(exchange, stateDir, true, [], decide);
+    expect(d2.recovery).toMatchObject({ resumed: true, adoptedOrders: 1, posted: [], flags: [] });
+    const before = exchange.dailyBarsPublished;
+    exchange.stepBars(1); // Monday: the queued order fills at the open
+    await settle(() => d2.idle && d2.dailyBarsHeard >= exchange.dailyBarsPublished - before && d2.liveFills >= exchange.fillsPublished, () => `fills ${d2.liveFills}/${exchange.fillsPublished}`);
+    const order = exchange.book.allOrders().find((o) => o.client_order_id === coid);
+    expect([order?.status, Number(order?.filled_avg_price)]).toEqual(["filled", 470.5]);
+    expect(d2.venue.heldShares(0)).toBe(10);
+    await d2.stop("monday night", false);
+    daemons.splice(daemons.indexOf(d2), 1);
+
+    // Held over another restart: reconciled like any position, nothing sent, nothing flagged.
+    const d3 = await openDaemon(exchange, stateDir, true, [], decide);
+    expect(d3.recovery).toMatchObject({ resumed: true, posted: [], flags: [] });
+    expect(d3.venue.heldShares(0)).toBe(10);
+    expect(exchange.book.allOrders()).toHaveLength(1);
   });
 });
