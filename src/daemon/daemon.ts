@@ -9,7 +9,7 @@ import { LATEST_FILE, toLearningFile, writeLearningFile } from "./learning-check
 import { createSizer, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
 import { serializeQTable } from "../sizing/rl/persist.ts";
 import { createBearTrap } from "../../strategies/bear-trap.ts";
-import type { BrokerVenue, Execution, FeedBar, MarketStream, TradeStream, TradeUpdateLike } from "../broker/port.ts";
+import type { BrokerVenue, Execution, FeedBar, TradeUpdateLike } from "../broker/port.ts";
 import { executionOf, fillKey } from "../broker/executions.ts";
 import { Journal } from "../store/journal.ts";
 import { FileStateStore } from "../store/state-store.ts";
@@ -21,6 +21,7 @@ import { DedupingJournal } from "./journal-dedupe.ts";
 import { barPosition, minuteOfTime, replayInOrder } from "./merge-replay.ts";
 import { StreamInput } from "./stream-input.ts";
 import { DailyBars } from "./daily-bars.ts";
+import { LiveStreams } from "./daemon-streams.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import { checkRunFiles } from "./run-files.ts";
 import type { DaemonOptions, RecoveryReport } from "./daemon-options.ts";
@@ -64,16 +65,8 @@ export class Daemon implements StartupHost {
   /** Fills the bot has applied this run, by fill key (order and cumulative qty, see fillKey), with the bar position they came at. */
   fillsSeenAt = new Map<string, number>();
   readonly learning: LearningState;
-  private stocks: MarketStream | null = null;
-  private trading: TradeStream | null = null;
-  /** While > 0, stream data is held (recovery, a backfill, the order stream down). */
-  private holds = 0;
-  private heldBars: FeedBar[] = [];
-  heldUpdates: TradeUpdateLike[] = [];
-  private tradingDown = false;
   replayMs: number | null = null;
   private flushQueued = false;
-  private stopped = false;
   run: RunRecord | null = null;
   /** Bars ingested from the streams or a backfill (not the start-up replay). */
   liveBars = 0;
@@ -84,9 +77,6 @@ export class Daemon implements StartupHost {
   readonly input: StreamInput;
   /** The HALT flag and the emergency conditions (risk.emergency). */
   readonly killSwitch: KillSwitch;
-  backfills = 0;
-  /** Async work under way (a backfill, a catch-up): a lock-step driver waits for none. */
-  busy = 0;
   recovery: RecoveryReport | null = null;
   private jobs: DaemonJobs | null = null;
   /** The stream and REST bar gate's limits (shared by every symbol's gate; the future bound moves with the clock). */
@@ -98,11 +88,10 @@ export class Daemon implements StartupHost {
   resumed = false;
   /** Final daily bars of the 1Day strategies' symbols, handed to the engine once each after their session's close. */
   readonly daily: DailyBars;
-  /** Daily bars (`d`) taken off the stream, accepted or refused (a lock-step driver counts them). */
-  dailyBarsHeard = 0;
   /** Final daily bars the engine has had. */
   dailyBarsTaken = 0;
-  private heldDaily: { readonly bar: FeedBar; readonly atMs: number }[] = [];
+  /** The streams, and what is held back from the engine while it must wait. */
+  private readonly streams: LiveStreams;
   /** Told the end time of every bar ingested (a replaying broker's clock follows its bars). */
   onBarTime: ((endMs: number) => void) | null = null;
 
@@ -130,7 +119,31 @@ export class Daemon implements StartupHost {
       (this.plausibility = { ...limitsFromConfig(o.config.data, systemClock.nowMs()), checkSessions: false }),
     );
     this.symId = new Map(o.symbols.map((s, i) => [s, i]));
-    this.daily = new DailyBars({ symbols: (o.dailySymbols ?? []).filter((s) => this.symId.has(s)), sessions: () => this.sessions, onFinal: (b) => this.ingestDaily(b) });
+    this.streams = new LiveStreams({
+      o,
+      input: this.input,
+      daily: (this.daily = new DailyBars({ symbols: (o.dailySymbols ?? []).filter((s) => this.symId.has(s)), sessions: () => this.sessions, onFinal: (b) => this.ingestDaily(b) })),
+      nowMs: () => this.nowMs(),
+      today: () => this.today(),
+      journal: (type, detail) => this.journal.append(this.today(), type, detail),
+      error: (where, e) => this.error(where, e),
+      backfillFromMs: () => {
+        let from = Infinity;
+        for (let i = 0; i < this.lastBarMs.length; i++) from = Math.min(from, this.lastBarMs[i] === -Infinity ? (this.run?.startMs ?? 0) : this.lastBarMs[i] + 60_000);
+        return from;
+      },
+      historyBars: (fromMs) => this.historyBars(fromMs),
+      runStartMs: () => this.run?.startMs ?? 0,
+      hasApplied: (x) => this.venue.hasApplied(x),
+      fillsSeen: () => this.venue.fillsSeen,
+      merge: (bars, execs, bar) => this.merge(bars, execs, bar),
+      pushFrame: (b) => this.frames.push(b),
+      ingestLive: (b) => this.ingestLive(b),
+      onUpdate: (u) => this.onUpdate(u),
+      recordUpdate: (u) => this.recordUpdate(u),
+      symbolRank: (sym) => this.symId.get(sym) ?? 0,
+      addLiveFills: (n) => (this.liveFills += n),
+    });
     this.lastBarMs = new Float64Array(o.symbols.length).fill(-Infinity);
     this.lastCloseUsd = new Float64Array(o.symbols.length).fill(NaN);
     const cfg = o.config;
@@ -245,13 +258,13 @@ export class Daemon implements StartupHost {
 
   /** True when nothing is held or under way: every delivered bar and fill has reached the engine. */
   get idle(): boolean {
-    return this.holds === 0 && this.busy === 0 && this.venue.inflight === 0 && !this.frames.busy;
+    return this.streams.holds === 0 && this.streams.busy === 0 && this.venue.inflight === 0 && !this.frames.busy;
   }
 
   /** Connects, rebuilds the run, reconciles, and goes live. */
   async start(): Promise<RecoveryReport> {
     const o = this.o;
-    this.holds++;
+    this.streams.holds++;
     try {
       const account = await o.port.account();
       const run = chooseRunFor(this, account.cashUsd);
@@ -269,17 +282,17 @@ export class Daemon implements StartupHost {
         afterClose: (nowMs) => this.daily.advance(nowMs),
       });
       this.sessions = brokerSessions(this.jobs.calendar);
-      this.connectStreams();
-      await Promise.all([this.stocks?.whenAuthenticated(), this.trading?.whenAuthenticated()]);
+      this.streams.connect();
+      await this.streams.authenticated();
       this.recovery = await recoverRun(this, run);
       // After the replay (which counted the run's own day trades): the broker's count replaces it.
       const after = await o.port.account();
       this.engine.setAccountDayTrades(after.dayTradeCount, after.lastEquityUsd);
       await this.store.commit();
     } finally {
-      this.holds--;
+      this.streams.holds--;
     }
-    this.release();
+    this.streams.release();
     if (o.liveSchedule) this.jobs?.startLive();
     return this.recovery;
   }
@@ -323,62 +336,24 @@ export class Daemon implements StartupHost {
     );
   }
 
-  private connectStreams(): void {
-    const o = this.o;
-    const reconnect = { initialReconnectMs: o.config.daemon.reconnectInitialMs, maxReconnectAttempts: -1 };
-    const stocks = o.port.marketStream({ feed: o.config.daemon.feed, ...(o.stocksUrl ? { url: o.stocksUrl } : {}), ...reconnect });
-    const barReceived = o.hooks?.barReceived;
-    stocks.onBar((b) => {
-      barReceived?.();
-      const bar = this.input.streamBar(b);
-      if (bar === null) return;
-      if (this.holds > 0) this.heldBars.push(bar);
-      else this.frames.push(bar);
-    });
-    stocks.onDailyBar((raw) => {
-      this.dailyBarsHeard++;
-      const bar = this.input.streamDailyBar(raw);
-      if (bar === null) return;
-      if (this.holds > 0) this.heldDaily.push({ bar, atMs: this.nowMs() });
-      else this.daily.daily(bar, this.nowMs());
-    });
-    const dailySymbols = o.symbols.filter((s) => this.daily.has(s));
-    stocks.onConnect(() => stocks.subscribe({ bars: o.symbols, dailyBars: dailySymbols }));
-    stocks.onReconnected(() => void this.backfill("bar stream reconnected"));
-    stocks.onDisconnect(() => this.streamEvent("stocks", "disconnected"));
-    stocks.onError((m) => void this.input.frameError("stocks stream", m));
-    const trading = o.port.tradeStream({ ...(o.tradingUrl ? { url: o.tradingUrl } : {}), ...reconnect });
-    trading.onTradeUpdate((raw) => {
-      const u = this.input.tradeUpdate(raw);
-      if (u === null) return;
-      if (this.holds > 0) this.heldUpdates.push(u);
-      else this.onUpdate(u);
-    });
-    trading.onConnect(() => trading.listen());
-    trading.onError((m) => void this.input.frameError("trading stream", m));
-    trading.onDisconnect(() => {
-      this.streamEvent("trading", "disconnected");
-      if (this.stopped || this.tradingDown) return;
-      // No decision without the fills before it: hold bars until the missed updates are fetched.
-      this.tradingDown = true;
-      this.holds++;
-    });
-    trading.onReconnected(() => void this.catchUpFills());
-    this.stocks = stocks;
-    this.trading = trading;
-    stocks.connect();
-    trading.connect();
+  /** Order updates held back (the start-up recovery, a hold): reconcile does not take a pending fill for a broker's sale. */
+  get heldUpdates(): readonly TradeUpdateLike[] {
+    return this.streams.heldUpdates;
+  }
+
+  /** Daily bars (`d`) taken off the stream, accepted or refused (a lock-step driver counts them). */
+  get dailyBarsHeard(): number {
+    return this.streams.dailyBarsHeard;
+  }
+
+  /** Bar backfills done after the bar stream reconnected. */
+  get backfills(): number {
+    return this.streams.backfills;
   }
 
   /** True while the order-update stream is down (bars are being held). */
   get ordersStreamDown(): boolean {
-    return this.tradingDown;
-  }
-
-  private streamEvent(stream: string, what: string): void {
-    if (this.stopped) return;
-    this.o.log.warn({ stream }, `${stream} stream ${what}`);
-    this.journal.append(this.today(), "reconcile", { kind: "stream", stream, event: what });
+    return this.streams.tradingDown;
   }
 
   private onUpdate(u: TradeUpdateLike): void {
@@ -399,10 +374,10 @@ export class Daemon implements StartupHost {
     ingest: (b) => this.ingestLive(b),
     requestsOut: () => this.venue.inflight,
     takeOver: (rest) => {
-      if (this.stopped) return true;
-      if (this.holds === 0) return false;
+      if (this.streams.stopped) return true;
+      if (this.streams.holds === 0) return false;
       // A hold began meanwhile (a stream dropped): these join the held bars, released in time order.
-      this.heldBars.push(...rest);
+      this.streams.heldBars.push(...rest);
       return true;
     },
   });
@@ -506,89 +481,10 @@ export class Daemon implements StartupHost {
     }
   }
 
-  /** The bar stream came back: fetch what it missed, then release what it held meanwhile. */
-  private async backfill(why: string): Promise<void> {
-    if (this.stopped) return;
-    this.streamEvent("stocks", "reconnected");
-    this.holds++;
-    this.busy++;
-    try {
-      let from = Infinity;
-      for (let i = 0; i < this.lastBarMs.length; i++) from = Math.min(from, this.lastBarMs[i] === -Infinity ? (this.run?.startMs ?? 0) : this.lastBarMs[i] + 60_000);
-      const bars = await this.historyBars(from);
-      this.backfills++;
-      this.heldBars.push(...bars);
-      this.journal.append(this.today(), "reconcile", { kind: "backfill", why, fromTime: new Date(from).toISOString(), bars: bars.length });
-    } catch (e) {
-      this.error("backfill", e);
-    } finally {
-      this.busy--;
-      this.holds--;
-    }
-    this.release();
-  }
-
   /** The minute bars since `fromMs` over REST, each checked at the boundary like a stream bar. */
   async historyBars(fromMs: number): Promise<FeedBar[]> {
     const bars = await this.o.port.bars(this.o.symbols, fromMs, "1Min", this.o.config.daemon.feed);
     return bars.filter((b) => this.input.restBar(b) !== null);
-  }
-
-  /** The order stream came back: apply the fills it missed (from the activities), then release the held bars. */
-  private async catchUpFills(): Promise<void> {
-    if (this.stopped) return;
-    this.streamEvent("trading", "reconnected");
-    this.busy++;
-    try {
-      const since = (this.run?.startMs ?? 0);
-      const execs = (await this.o.port.executionsSince(since)).filter((x) => !this.venue.hasApplied(x));
-      this.journal.append(this.today(), "reconcile", { kind: "fills_caught_up", fills: execs.length });
-      this.pendingExecs.push(...execs);
-    } catch (e) {
-      this.error("fetching missed fills", e);
-    } finally {
-      this.busy--;
-      if (this.tradingDown) {
-        this.tradingDown = false;
-        this.holds--;
-      }
-    }
-    this.release();
-  }
-
-  private pendingExecs: Execution[] = [];
-
-  /** Hands held stream data to the engine, bars and fills interleaved in broker order. */
-  private release(): void {
-    if (this.holds > 0 || this.stopped) return;
-    const updates = this.heldUpdates;
-    this.heldUpdates = [];
-    const daily = this.heldDaily;
-    this.heldDaily = [];
-    const bars = this.heldBars.sort((a, b) => a.tMs - b.tMs || (this.symId.get(a.symbol) ?? 0) - (this.symId.get(b.symbol) ?? 0));
-    this.heldBars = [];
-    const execs = this.pendingExecs;
-    this.pendingExecs = [];
-    // Held updates: their fills join the merge; the rest (new, canceled...) go to the ledger now.
-    for (const u of updates) {
-      if (u.event !== "fill" && u.event !== "partial_fill") {
-        this.onUpdate(u);
-        continue;
-      }
-      this.recordUpdate(u);
-      execs.push(executionOf(u, this.nowMs()));
-    }
-    if (bars.length === 0 && execs.length === 0) {
-      for (const d of daily) this.daily.daily(d.bar, d.atMs);
-      return;
-    }
-    const fresh = execs.filter((x) => !this.venue.hasApplied(x));
-    const before = this.venue.fillsSeen;
-    const left = this.merge(bars, fresh, (b) => this.ingestLive(b));
-    this.liveFills += this.venue.fillsSeen - before;
-    for (const x of left) this.journal.append(this.today(), "reconcile", { kind: "unknown_fill", executionId: x.executionId, orderId: x.orderId ?? null, qty: x.qtyShares, price: x.priceUsd });
-    // Daily bars held meanwhile go after the held minute bars (a long hold hands them on late, never twice).
-    for (const d of daily) this.daily.daily(d.bar, d.atMs);
   }
 
   /** The order ledger follows the stream (an OCO's stop leg reports under its own id). */
@@ -653,10 +549,9 @@ export class Daemon implements StartupHost {
   async stop(reason: string, endOfRun: boolean): Promise<EngineResult> {
     this.engine.haltEntries(`shutdown: ${reason}`, this.nowMs());
     await this.venue.settled(5000);
-    this.stopped = true;
+    this.streams.stopped = true;
     this.jobs?.stop();
-    this.stocks?.disconnect();
-    this.trading?.disconnect();
+    this.streams.disconnect();
     // Only a run that is over closes its books (the day's summary); a stop mid-session resumes later.
     const result = endOfRun ? this.engine.finish() : this.engine.result;
     this.syncState();
