@@ -104,15 +104,16 @@ export class DailyBars {
       this.repeats++;
       return null;
     }
+    const s = this.o.sessions()(etDay);
+    // Not a trading day (Alpaca sends no daily bar for one; a file may hold one): nothing to close.
+    if (s === null) return null;
     let p = this.pending.get(symbol);
     if (p !== undefined && p.etDay < etDay) {
       this.close(symbol);
       p = undefined;
     }
     if (p !== undefined) return p;
-    const s = this.o.sessions()(etDay);
-    // A bar on a day the calendar holds closed is still a session's bar: closed at 16:00.
-    const closeMs = etToUtcMs(etDay, s === null ? 960 : s.closeMinute);
+    const closeMs = etToUtcMs(etDay, s.closeMinute);
     const fresh: Pending = { etDay, closeMs, daily: null, dailyAtMs: -Infinity, minutes: [] };
     this.pending.set(symbol, fresh);
     return fresh;

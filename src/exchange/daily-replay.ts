@@ -18,12 +18,16 @@ export interface SessionBars {
 
 /**
  * Walks 1Day bars session by session. A daily bar is only known once its session has closed, so
- * each session's bars are due at its close (the NYSE calendar; half days close at 13:00). A day
- * the calendar holds closed but the data has a bar for is taken as a regular session.
+ * each session's bars are due at its close (the NYSE calendar; half days close at 13:00). A bar
+ * dated a day the NYSE is closed is skipped and counted: the shared 1day CSVs hold Saturday rows
+ * of a few thousand shares (after-hours trading of the Friday), which must not fill an order
+ * queued for Monday's open.
  */
 export class DailyCursor {
   readonly symbols: readonly string[];
   private readonly heads: number[];
+  /** Bars skipped because the NYSE had no session that day. */
+  skipped = 0;
 
   constructor(private readonly series: readonly BarSeries[]) {
     this.symbols = series.map((s) => s.symbol);
@@ -31,6 +35,17 @@ export class DailyCursor {
   }
 
   /** The close of the next session with a bar, or Infinity when none is left. */
+  /** Moves every symbol's head past bars dated a day without a session. */
+  private skipClosedDays(): void {
+    for (let k = 0; k < this.series.length; k++) {
+      const s = this.series[k];
+      while (this.heads[k] < s.length && sessionOf(sessionDayOf(s.tMs[this.heads[k]])) === null) {
+        this.heads[k]++;
+        this.skipped++;
+      }
+    }
+  }
+
   peekCloseMs(): number {
     const day = this.nextDay();
     return day === null ? Infinity : sessionTimes(day).closeMs;
@@ -59,6 +74,7 @@ export class DailyCursor {
   }
 
   private nextDay(): number | null {
+    this.skipClosedDays();
     let day = Infinity;
     for (let k = 0; k < this.series.length; k++) {
       const i = this.heads[k];
@@ -66,6 +82,13 @@ export class DailyCursor {
     }
     return day === Infinity ? null : day;
   }
+}
+
+/** How many of these daily bars are dated a day the NYSE is closed (they are skipped). */
+export function closedDayBars(series: readonly BarSeries[]): number {
+  let n = 0;
+  for (const s of series) for (let i = 0; i < s.length; i++) if (sessionOf(sessionDayOf(s.tMs[i])) === null) n++;
+  return n;
 }
 
 /** The session's open and close instants (regular hours; the NYSE calendar's early closes). */

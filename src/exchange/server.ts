@@ -8,7 +8,7 @@ import { correctionOf, rejectPicker } from "./knobs.ts";
 import { Book } from "./book.ts";
 import type { MinuteBars } from "./replay.ts";
 import { MinuteCursor } from "./replay.ts";
-import { DailyCursor, RunningDailyBars, type SessionBars } from "./daily-replay.ts";
+import { closedDayBars, DailyCursor, RunningDailyBars, type SessionBars } from "./daily-replay.ts";
 import type { SavedExchange } from "./persist.ts";
 import { BookStore, checkReplay, ReplayTally } from "./persist.ts";
 import type { RestResult } from "./rest.ts";
@@ -42,6 +42,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const allSymbols = [...cursor.symbols, ...daily.symbols.filter((s) => !minuteSymbols.has(s))];
   const log = opts.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
   const fillGate = new FillGate(opts.plausibility, log);
+  const offDays = closedDayBars(opts.dailyBars ?? []);
+  if (offDays > 0) log(`${offDays} daily bars are dated days the NYSE is closed (e.g. a Saturday's after-hours trading): skipped, they fill nothing and are not served`);
   const tally = new ReplayTally();
   let store: BookStore | null = null;
   let saved: SavedExchange | null = null;

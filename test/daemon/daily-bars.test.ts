@@ -66,6 +66,14 @@ describe("DailyBars", () => {
     expect(finals).toEqual([bar("SPY", T, 100, 102, 98, 101, 20)]);
   });
 
+  it("a daily bar dated a day without a session (a Saturday) is not a session's bar", () => {
+    const { d, finals } = gate();
+    const sat = ny.etDay(Date.parse("2024-01-06T12:00:00Z"));
+    d.daily(bar("SPY", at(sat, "00:00"), 50, 50, 50, 50), at(sat, "18:00"));
+    d.advance(at(MON, "09:30"));
+    expect(finals).toEqual([]);
+  });
+
   it("a d for a later session closes the one before it first; symbols of other strategies are ignored", () => {
     const { d, finals } = gate();
     d.daily(bar("SPY", T, 1, 2, 0.5, 1.5), at(DAY, "12:00"));

@@ -20,10 +20,14 @@ const ny = new NyTime();
 const dayT = (iso: string): number => etToUtcMs(ny.etDay(Date.parse(`${iso}T12:00:00Z`)), 0);
 const closeOf = (iso: string): number => etToUtcMs(ny.etDay(Date.parse(`${iso}T12:00:00Z`)), 960);
 
-/** Friday 2024-01-05, Monday 2024-01-08, Tuesday 2024-01-09: [open, high, low, close]. */
+/**
+ * Friday 2024-01-05, Monday 2024-01-08, Tuesday 2024-01-09: [open, high, low, close]; plus a
+ * Saturday row of after-hours trading, as the shared 1day CSVs hold, which no order may fill on.
+ */
 function daily(symbol: string, stamp: (iso: string) => number = dayT): BarSeries {
   const rows: [string, number, number, number, number][] = [
     ["2024-01-05", 100, 104, 99, 103],
+    ["2024-01-06", 50, 50, 50, 50],
     ["2024-01-08", 105, 107, 104, 106],
     ["2024-01-09", 110, 111, 108, 109],
   ];
@@ -67,6 +71,7 @@ describe("daily bars on the local exchange", () => {
     expect(r.SPY?.[0].timestamp.getTime()).toBe(dayT("2024-01-05"));
     ex.stepBars(2);
     expect(ex.done).toBe(true);
+    // The Saturday row is not a session: skipped, never published.
     expect(ex.dailyBarsPublished).toBe(3);
     expect(await got()).toEqual([103, 106, 109]);
   });
