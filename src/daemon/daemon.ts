@@ -1,5 +1,5 @@
 import { SeededRng } from "../core/rng.ts";
-import { NyTime, etDayToIso } from "../core/ny-time.ts";
+import { NyTime, etDayToIso, etToUtcMs } from "../core/ny-time.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EngineResult } from "../engine/events.ts";
 import { LearningState } from "../engine/learning.ts";
@@ -452,8 +452,10 @@ export class Daemon implements StartupHost {
     const syms = this.o.symbols.filter((s) => this.daily.has(s));
     if (syms.length === 0) return [];
     const now = this.o.clock.nowMs();
-    const bars = await this.o.port.bars(syms, fromMs, "1Day", this.o.config.daemon.feed);
-    return bars.filter((b) => this.input.restDailyBar(b) !== null && this.daily.closeOfBar(b) <= now);
+    // From 00:00 New York of the start's day: a 1Day bar is stamped there, and a run that starts
+    // during a session had that session's bar at its close.
+    const bars = await this.o.port.bars(syms, etToUtcMs(this.ny.etDay(fromMs), 0), "1Day", this.o.config.daemon.feed);
+    return bars.filter((b) => this.input.restDailyBar(b) !== null && this.daily.closeOfBar(b) > fromMs && this.daily.closeOfBar(b) <= now);
   }
 
   barPosition(): number {

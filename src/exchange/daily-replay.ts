@@ -84,6 +84,24 @@ export class DailyCursor {
   }
 }
 
+/**
+ * The daily bars of the sessions in `minutes` (one symbol's, time order) that closed by `nowMs`:
+ * regular-session minutes only, as the running `d` is built, stamped 00:00 New York.
+ */
+export function sessionsFromMinutes(minutes: readonly ExBar[], nowMs: number): ExBar[] {
+  const running = new RunningDailyBars();
+  const out: ExBar[] = [];
+  let last: ExBar | null = null;
+  for (const m of minutes) {
+    const d = running.add(m);
+    if (d === null) continue;
+    if (last !== null && last.tMs !== d.tMs) out.push(last);
+    last = d;
+  }
+  if (last !== null) out.push(last);
+  return out.filter((b) => sessionTimes(sessionDayOf(b.tMs)).closeMs <= nowMs);
+}
+
 /** How many of these daily bars are dated a day the NYSE is closed (they are skipped). */
 export function closedDayBars(series: readonly BarSeries[]): number {
   let n = 0;

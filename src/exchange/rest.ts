@@ -2,6 +2,7 @@ import type { BarHistory } from "./bar-history.ts";
 import { isOpenAt, minuteToHhmm, nextCloseMs, nextOpenMs, nextSession, sessionOf } from "../core/market-calendar.ts";
 import { etDayToIso, isoToEtDay, NyTime } from "../core/ny-time.ts";
 import { fillActivities } from "./activities.ts";
+import { sessionsFromMinutes } from "./daily-replay.ts";
 import type { Book, Position } from "./book.ts";
 import { assetId, isCancelable, isOpen } from "./order-classes.ts";
 import type { AlpacaOrder, ExBar, OrderRequest } from "./types.ts";
@@ -276,8 +277,6 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   const tf = q.get("timeframe") ?? "";
   const isDay = /^1(Day|D)$/.test(tf);
   if (!isDay && !/^1(Min|T)$/.test(tf)) throw new ExchangeError(422, ERR.unprocessable, `unsupported timeframe: ${tf} (the local exchange serves 1Min and 1Day bars)`);
-  // 1Day: the daily bars of sessions that have closed (a session's bar is only final at its close).
-  const source = isDay ? ctx.dailyHistory : ctx.history;
   const startMs = q.get("start") ? Date.parse(q.get("start") ?? "") : -Infinity;
   const endMs = q.get("end") ? Date.parse(q.get("end") ?? "") : Infinity;
   if (Number.isNaN(startMs) || Number.isNaN(endMs)) throw new ExchangeError(422, ERR.invalid, "invalid start or end");
@@ -295,7 +294,7 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   }
   const all: ExBar[] = [];
   for (const s of [...symbols].sort()) {
-    for (const b of source?.range(s, startMs, endMs) ?? []) all.push(b);
+    for (const b of isDay ? dailyBars(ctx, s, startMs, endMs) : ctx.history.range(s, startMs, endMs)) all.push(b);
   }
   const page = all.slice(offset, offset + limit);
   const bars: Record<string, unknown[]> = {};
@@ -308,6 +307,16 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   }
   const more = offset + limit < all.length;
   return { bars, next_page_token: more ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64url") : null };
+}
+
+/**
+ * 1Day bars of sessions that have closed (a session's bar is only final at its close): the daily
+ * data's own, or for a symbol with minute data only, its regular-session minutes consolidated
+ * (Alpaca serves 1Day for every symbol).
+ */
+function dailyBars(ctx: RestContext, symbol: string, startMs: number, endMs: number): ExBar[] {
+  if (ctx.dailyHistory?.has(symbol)) return ctx.dailyHistory.range(symbol, startMs, endMs);
+  return sessionsFromMinutes(ctx.history.range(symbol, startMs, endMs + 86_400_000), ctx.book.nowMs).filter((b) => b.tMs >= startMs && b.tMs <= endMs);
 }
 
 /**

@@ -120,4 +120,36 @@ describe("daily bars on the local exchange", () => {
       { c: 9.7, h: 11, l: 9.5, v: 3000, t },
     ]);
   });
+
+  it("REST 1Day for a symbol with minute bars only: its regular-session minutes consolidated, once the session has closed", async () => {
+    const t = (iso: string, hhmm: string): number => etToUtcMs(ny.etDay(Date.parse(`${iso}T12:00:00Z`)), Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3)));
+    const rows: [number, number, number, number, number][] = [
+      [t("2024-01-02", "09:00"), 1, 99, 0.5, 1], // pre-market: not in the daily bar
+      [t("2024-01-02", "09:30"), 10, 11, 9, 10.5],
+      [t("2024-01-02", "15:59"), 10.5, 12, 10, 11.5],
+      [t("2024-01-03", "09:30"), 11.5, 11.6, 11.4, 11.5],
+    ];
+    const abc: BarSeries = {
+      symbol: "ABC",
+      length: rows.length,
+      tMs: Float64Array.from(rows, (r) => r[0]),
+      open: Float64Array.from(rows, (r) => r[1]),
+      high: Float64Array.from(rows, (r) => r[2]),
+      low: Float64Array.from(rows, (r) => r[3]),
+      close: Float64Array.from(rows, (r) => r[4]),
+      volume: Float64Array.from(rows, () => 1000),
+    };
+    const o = await openExchange([abc]);
+    ex = o.ex;
+    const got = async (): Promise<unknown[]> => {
+      const r = await o.alpaca.marketData.getStockBars({ symbols: ["ABC"], timeframe: TimeFrame.Day, start: new Date(dayT("2024-01-01")), feed: "iex" });
+      return (r.ABC ?? []).map((b) => [b.timestamp.getTime(), b.open, b.high, b.low, b.close, b.volume]);
+    };
+    o.ex.stepBars(2);
+    expect(await got()).toEqual([]); // 09:31: the session is not over
+    o.ex.stepBars(1);
+    expect(await got()).toEqual([[dayT("2024-01-02"), 10, 12, 9, 11.5, 2000]]);
+    o.ex.stepBars(1);
+    expect(await got()).toHaveLength(1); // Wednesday's is still running
+  });
 });
