@@ -7,14 +7,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { Alpaca } from "@alpacahq/alpaca-trade-api";
 import { pino } from "pino";
 import { generateSeries } from "../src/data/generator.ts";
 import { defaultConfig, parseConfig } from "../src/config/load.ts";
 import { caughtUp, runLocal } from "../src/daemon/run-local.ts";
 import { startExchange } from "../src/exchange/server.ts";
 import { Daemon } from "../src/daemon/daemon.ts";
-import { fetchTo } from "../src/adapters/alpaca/client.ts";
+import { openBroker } from "../src/adapters/index.ts";
 import { FileStateStore } from "../src/store/state-store.ts";
 import type { OrderIntent } from "../src/core/types.ts";
 
@@ -44,10 +43,9 @@ async function latency(symbols: number): Promise<Record<string, number>> {
   const reactions: number[] = [];
   let frameActed = false;
   let frameReacted = false;
-  const toExchange = fetchTo(ex.url);
-  const alpaca = new Alpaca({
-    keyId, secretKey: undefined as never, secret: secretKey, paper: true, retry: false, rateLimit: false,
-    fetchApi: (u: string, i?: RequestInit) => {
+  const port = openBroker({
+    kind: "alpaca", keyId, secretKey, baseUrl: ex.url,
+    onRequest: (u: string, i?: RequestInit) => {
       // The POST leaves here; a bar-driven order is one posted before the next frame arrives.
       if (frameActed && !frameReacted && (i?.method === "POST" || i?.method === "DELETE") && /\/v2\/orders/.test(u)) {
         frameReacted = true;
@@ -58,11 +56,10 @@ async function latency(symbols: number): Promise<Record<string, number>> {
         const at = barDriven.get(coid);
         if (at !== undefined) (coid.endsWith(".entry") ? entries : samples).push(performance.now() - at);
       }
-      return toExchange(u, i);
     },
-  } as ConstructorParameters<typeof Alpaca>[0]);
+  });
   const daemon = await Daemon.open({
-    config, symbols: series.map((s) => s.symbol), stateDir: tmp("sw-bench-lat-"), log: pino({ level: "silent" }), alpaca,
+    config, symbols: series.map((s) => s.symbol), stateDir: tmp("sw-bench-lat-"), log: pino({ level: "silent" }), port,
     stocksUrl: `${ex.wsUrl}/v2/iex`, tradingUrl: `${ex.wsUrl}/stream`, broker: "local", clock: { nowMs: () => ex.nowMs },
     secrets: [secretKey], newRunStartMs: series[0].tMs[0], resume: false,
     hooks: { barReceived: () => { if (Number.isNaN(frameAt)) frameAt = performance.now(); } },

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { parseConfig } from "../config/load.ts";
-import { createAlpacaClient } from "../adapters/alpaca/client.ts";
+import { openBroker } from "../adapters/index.ts";
 import { Daemon } from "../daemon/daemon.ts";
 import { generateSeries } from "../data/generator.ts";
 import { SeededRng } from "../core/rng.ts";
@@ -49,8 +49,8 @@ const view = (): ExchangeView | undefined =>
   ex === null ? undefined : { nowMs: ex.nowMs, done: ex.done, barsPublished: ex.barsPublished, fillsPublished: ex.fillsPublished, partiallyFilled: partiallyFilled(ex.book), faults: { ...faults } };
 
 const url = ex?.url ?? args.url;
-const alpaca = createAlpacaClient({ keyId, secretKey, baseUrl: url, timeoutMs: args.timeoutMs });
-let brokerNowMs = ex?.nowMs ?? (await alpaca.trading.clock.legacyClock()).timestamp.getTime();
+const port = openBroker({ kind: "alpaca", keyId, secretKey, baseUrl: url, timeoutMs: args.timeoutMs });
+let brokerNowMs = ex?.nowMs ?? (await port.clockMs());
 const wsBase = url.replace(/^http/, "ws");
 const config = parseConfig(args.config);
 const daemon = await Daemon.open({
@@ -59,7 +59,7 @@ const daemon = await Daemon.open({
   stateDir: args.stateDir,
   // Errors only: the driver reads the journal; a noisy child would slow the run down.
   log: pino({ level: "error" }, pino.destination(2)),
-  alpaca,
+  port,
   stocksUrl: `${wsBase}/v2/${config.daemon.feed}`,
   tradingUrl: `${wsBase}/stream`,
   broker: "local",

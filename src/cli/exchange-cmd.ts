@@ -9,9 +9,11 @@ import { parseSpeed } from "./start-cmd.ts";
 import { checkSecretLength } from "./keys.ts";
 import { intOption } from "./int-option.ts";
 import { brokerCancelPicker } from "../exchange/knobs.ts";
+import { loadBarDir } from "../data/load-dir.ts";
 
 interface ExchangeCmdOptions {
   data?: string;
+  daily?: string;
   port: string;
   speed: string;
   symbols?: string;
@@ -61,6 +63,7 @@ export function registerExchange(program: Command): void {
       cacheOption: false,
     },
   )
+    .option("--daily <dir>", "1Day bar files (e.g. ../shared/data/bars/1day), replayed session by session: stream d at each close, REST timeframe 1Day; symbols without minute bars trade on them (orders queued after a close fill at the next open). Alone (no --data), the exchange replays daily bars only")
     .option("--port <n>", "port on 127.0.0.1 (0: any free port; the URL is printed)", "0")
     .option("--speed <n|max>", "bar-minutes per wall-clock minute (1 = real time), or max", "1")
     .option("--cash <usd>", "starting cash of the account", "100000")
@@ -143,12 +146,15 @@ async function start(o: ExchangeCmdOptions, keyId: string, secretKey: string): P
   const rejectFraction = share("--reject-after-accept", o.rejectAfterAccept);
   const correctionFraction = share("--corrections", o.corrections);
   const brokerCancel = share("--broker-cancel", o.brokerCancel);
-  const { series } = loadSeries({ ...o, cache: true });
+  // Daily bars alone: no minute bars (not generated ones either).
+  const { series } = o.daily && !o.data ? { series: [] } : loadSeries({ ...o, cache: true });
+  // Daily rows are checked by the parser (shape, order) but not by the minute plausibility rules (a day is not a minute).
+  const dailyBars = o.daily ? loadBarDir(o.daily, { symbols: o.symbols?.split(",").map((s) => s.trim()).filter(Boolean), fromDay: o.from, toDay: o.to, cacheDir: null, plausibility: null }).series : undefined;
   const persistFile = join(o.state, "exchange", "book.json");
   let ex: Exchange;
   try {
     ex = await startExchange({
-      keyId, secretKey, bars: series, speed, port, initialCashUsd: cash, frictionPctRoundTrip: friction,
+      keyId, secretKey, bars: series, ...(dailyBars ? { dailyBars } : {}), speed, port, initialCashUsd: cash, frictionPctRoundTrip: friction,
       partialFill: fraction > 0 ? { fraction, seed } : undefined, persistFile,
       cancelDelayMs: ms("--cancel-delay-ms", o.cancelDelayMs),
       rejectAfterAccept: rejectFraction > 0 ? { fraction: rejectFraction, seed } : undefined,

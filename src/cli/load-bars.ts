@@ -142,14 +142,14 @@ function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (d
  * and a share count sized before the split is in today's shares.
  */
 function splitAdjusted(s: BarSeries, found: DetectedSplit[]): BarSeries {
-  if (!isDaily(s)) return s;
+  if (!isDailySeries(s)) return s;
   const r = adjustSplits(s);
   found.push(...r.splits);
   return r.series;
 }
 
 /** Bars at least 20 hours apart in the median: daily (or coarser) bars. */
-function isDaily(s: BarSeries): boolean {
+export function isDailySeries(s: BarSeries): boolean {
   if (s.length < 3) return false;
   const gaps: number[] = [];
   for (let i = 1; i < Math.min(s.length, 64); i++) gaps.push(s.tMs[i] - s.tMs[i - 1]);

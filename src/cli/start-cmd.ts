@@ -10,7 +10,7 @@ import type { Config } from "../config/schema.ts";
 import { runLocal } from "../daemon/run-local.ts";
 import { runRemote } from "../daemon/run-remote.ts";
 import { startNewRun } from "../daemon/run-files.ts";
-import { askedSymbols, barLimits, loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { askedSymbols, barLimits, isDailySeries, loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { createLogger } from "./logger.ts";
 import { missingKeysReason, readKeys } from "./keys.ts";
 import { homeDir, homeSource } from "./home.ts";
@@ -18,6 +18,7 @@ import { refusedLine, startBanner } from "./start-banner.ts";
 import { userConfigPath } from "../config/user-file.ts";
 import { claimPidFile } from "../store/pid-file.ts";
 import { followedConfig, replayProgress } from "./start-extras.ts";
+import { buildSlots, dailySymbolsOf } from "../strategy/slots.ts";
 import { daemonAlerts, flushAlerts } from "./daemon-alerts.ts";
 
 interface StartOptions extends BarInputOptions, StrategyCliOptions {
@@ -121,8 +122,6 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
     .action(async (o: StartOptions) => {
       const home = homeDir();
       const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, home, o);
-      // TODO(lead, issue 14 merge): pass `fileStrategies` to buildSlots(config, symbols, fileStrategies) with the engine's slots.
-      void fileStrategies;
       const speed = parseSpeed(o.speed);
       const keys = readKeys(process.env, home);
       const localWhy = keys === null ? missingKeysReason(process.env, home) : o.local ? "--local was given" : null;
@@ -160,7 +159,11 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         // A state folder that already holds a run: resumed if its replay was cut short, else a new run.
         const hadRun = existsSync(join(o.state, "state.json"));
         const alerts = daemonAlerts(config, home, log, []);
-        const r = await runLocal({ config, series, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute, alerts: alerts ?? undefined }).finally(async () => {
+        // Daily files (a 1day folder in --data) are replayed by the exchange as Alpaca's daily bars.
+        const daily = series.filter(isDailySeries);
+        const minute = series.filter((s) => !isDailySeries(s));
+        const slots = buildSlots(config, series.map((s) => s.symbol), fileStrategies);
+        const r = await runLocal({ config, series: minute, dailySeries: daily, dailySymbols: dailySymbolsOf(slots), slots, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute, alerts: alerts ?? undefined }).finally(async () => {
           progress.stop();
           release();
           await flushAlerts(alerts);
@@ -191,7 +194,8 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
       const release = claimPidFile(o.state, broker, configFile?.path ?? null);
       if (o.newRun) process.stdout.write(startNewRun(o.state, Date.now()));
       const alerts = daemonAlerts(config, home, log, [keys.keyId, keys.secretKey]);
-      await runRemote({ config, symbols, stateDir: o.state, log, keys, broker, brokerUrl: o.brokerUrl, signal: stop.signal, configFile, alerts: alerts ?? undefined }).finally(async () => {
+      const slots = buildSlots(config, symbols, fileStrategies);
+      await runRemote({ config, symbols, slots, stateDir: o.state, log, keys, broker, brokerUrl: o.brokerUrl, signal: stop.signal, configFile, alerts: alerts ?? undefined }).finally(async () => {
         release();
         await flushAlerts(alerts);
       });

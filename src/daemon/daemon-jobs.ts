@@ -1,4 +1,4 @@
-import type { AlpacaClient } from "../adapters/alpaca/client.ts";
+import type { BrokerPort } from "../broker/port.ts";
 import type { DaemonConfig } from "../config/schema.ts";
 import { NyTime, etDayToIso } from "../core/ny-time.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -16,6 +16,8 @@ export interface JobDeps {
   readonly journal: JournalSink;
   readonly equityUsd: () => number;
   readonly error: (where: string, e: unknown) => void;
+  /** Told the time of each day's summary job (after the close). */
+  readonly afterClose?: (nowMs: number) => void;
 }
 
 /**
@@ -47,7 +49,10 @@ export class DaemonJobs {
       handlers: {
         warmup: (c) => this.note(c, { session: `${new Date(c.session.openMs).toISOString()}..${new Date(c.session.closeMs).toISOString()}` }),
         flatten: (c) => this.note(c, { positions: d.engine.flattenAll("eod") }),
-        summary: (c) => this.summarize(etDayToIso(c.etDay), d.equityUsd()),
+        summary: (c) => {
+          d.afterClose?.(c.nowMs);
+          this.summarize(etDayToIso(c.etDay), d.equityUsd());
+        },
         retrain: (c) => this.note(c, { note: "the learners update online as trades close; nothing to refit" }),
       },
       onError: (err, at) => d.error(`job ${at.job} at ${new Date(at.nowMs).toISOString()}`, err),
@@ -56,16 +61,13 @@ export class DaemonJobs {
   }
 
   /** Fetches the calendar from a week before `fromMs` (the run's start) to `untilMs`. */
-  static async open(alpaca: AlpacaClient, cfg: JobConfig, fromMs: number, untilMs: number, deps: JobDeps): Promise<DaemonJobs> {
+  static async open(port: BrokerPort, cfg: JobConfig, fromMs: number, untilMs: number, deps: JobDeps): Promise<DaemonJobs> {
     const ny = new NyTime();
     const startMs = fromMs - 7 * DAY_MS;
     const toMs = untilMs;
-    const days = await alpaca.trading.calendar.legacyCalendar({ start: new Date(startMs), end: new Date(toMs) });
+    const days = await port.calendar(startMs, toMs);
     const iso = (ms: number): string => etDayToIso(ny.etDay(ms));
-    const calendar = SessionCalendar.fromAlpaca(
-      days.map((x) => ({ date: x.date.toISOString().slice(0, 10), open: x.open, close: x.close })),
-      { from: iso(startMs), to: iso(toMs) },
-    );
+    const calendar = SessionCalendar.fromAlpaca(days, { from: iso(startMs), to: iso(toMs) });
     return new DaemonJobs(calendar, cfg, fromMs, deps);
   }
 

@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
 import type { Clock } from "../core/clock.ts";
 import type { OrderIntent } from "../core/types.ts";
-import type { AlpacaClient } from "../adapters/alpaca/client.ts";
+import type { StrategySlot } from "../core/strategy.ts";
+import type { BrokerPort } from "../broker/port.ts";
 
 export type BrokerKind = "local" | "paper" | "live";
 
@@ -12,9 +13,18 @@ export interface DaemonOptions {
   readonly alerts?: AlertSink;
   readonly config: Config;
   readonly symbols: readonly string[];
+  /**
+   * Symbols (among `symbols`) of the 1Day strategies: the daemon subscribes their daily bars
+   * (`d`) and hands each session's final bar to the engine after the close. Until the slots
+   * (buildSlots) are wired in, the caller lists them; default none.
+   */
+  readonly dailySymbols?: readonly string[];
+  /** The strategies and their symbols (default: buildSlots(config, symbols), --strategy-file ones included by the CLI). */
+  readonly slots?: readonly StrategySlot[];
   readonly stateDir: string;
   readonly log: Logger;
-  readonly alpaca: AlpacaClient;
+  /** The broker, through its adapter (src/adapters/<broker>/): everything the daemon asks of it. */
+  readonly port: BrokerPort;
   /** Stream endpoints; undefined = the SDK's Alpaca defaults. */
   readonly stocksUrl?: string;
   readonly tradingUrl?: string;

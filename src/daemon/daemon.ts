@@ -1,43 +1,37 @@
 import { SeededRng } from "../core/rng.ts";
-import { NyTime, etDayToIso } from "../core/ny-time.ts";
+import { NyTime, etDayToIso, etToUtcMs } from "../core/ny-time.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EngineResult } from "../engine/events.ts";
 import { LearningState } from "../engine/learning.ts";
-import { DueAtPosition } from "./due-at-position.ts";
 import { OrderFirstFrames } from "./order-first-frames.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeClassifier } from "../sizing/regime-port.ts";
 import { LATEST_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
-import { beginRun } from "./run-start.ts";
-import { createSizer, isSizingMode, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
+import { createSizer, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
 import { serializeQTable } from "../sizing/rl/persist.ts";
-import { createBearTrap } from "../../strategies/bear-trap.ts";
-import type { AlpacaClient } from "../adapters/alpaca/client.ts";
-import type { ReplayedEnd } from "../adapters/alpaca/recovery-plan.ts";
-import { AlpacaVenue, executionOf, fillKey, type Execution, type TradeUpdateLike } from "../adapters/alpaca/venue.ts";
+import { allocationsOf, buildSlots, dailySymbolsOf } from "../strategy/slots.ts";
+import type { BrokerVenue, Execution, FeedBar, TradeUpdateLike } from "../broker/port.ts";
+import { executionOf, fillKey } from "../broker/executions.ts";
 import { Journal } from "../store/journal.ts";
 import { FileStateStore } from "../store/state-store.ts";
 import type { RunRecord } from "../store/state-store.ts";
-import { IntentLog, type ModeSwitch } from "../store/intent-log.ts";
+import { IntentLog } from "../store/intent-log.ts";
+import { chooseRunFor, recoverRun, type StartupHost } from "./daemon-startup.ts";
 import { journalEvents } from "./journal-events.ts";
 import { DedupingJournal } from "./journal-dedupe.ts";
-import { fetchBars, fetchExecutions, fetchOrders, type FeedBar } from "./broker-history.ts";
 import { barPosition, minuteOfTime, replayInOrder } from "./merge-replay.ts";
-import { reconcile } from "./reconcile.ts";
-import { compareWithBroker, isBrokerOpen } from "./order-check.ts";
 import { StreamInput } from "./stream-input.ts";
+import { DailyBars } from "./daily-bars.ts";
+import { LiveStreams } from "./daemon-streams.ts";
 import { KillSwitch } from "./kill-switch.ts";
-import { chooseRun } from "./run-choice.ts";
 import { checkRunFiles } from "./run-files.ts";
 import type { DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 import { DaemonJobs } from "./daemon-jobs.ts";
 import { brokerSessions, sessionOf, type SessionLookup } from "../core/market-calendar.ts";
-import { accountDayTrades } from "./account-day-trades.ts";
 import { notifyEngineEvents } from "../notify/engine-hooks.ts";
 import { mergeEvents } from "../engine/merge-events.ts";
 import { limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
 import { systemClock } from "../core/clock.ts";
 import { ledgerUpdate, orderLedger } from "./order-ledger.ts";
-import { strategyParams } from "../config/strategy-params.ts";
 
 export type { BrokerKind, DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 
@@ -55,33 +49,25 @@ const DAY_MS = 86_400_000;
  * down, bars are held (a decision must not be made without the fills before it) and the missed
  * fills are fetched when it is back.
  */
-export class Daemon {
+export class Daemon implements StartupHost {
   readonly engine: Engine<unknown>;
-  readonly venue: AlpacaVenue;
+  readonly venue: BrokerVenue;
   readonly journal: DedupingJournal;
   private readonly ny = new NyTime();
   private readonly symId: Map<string, number>;
   private readonly lastBarMs: Float64Array;
   private readonly lastCloseUsd: Float64Array;
   /** Swapped by setSizingMode; the engine asks it through a forwarder, so a switch applies at the next decision. */
-  private sizer: PipelineSizer;
+  sizer: PipelineSizer;
   /** The bar position (see barPosition): the latest bar minute processed and how many bars of it. */
   private latestMinuteMs = -Infinity;
   private barsOfLatestMinute = 0;
   /** Fills the bot has applied this run, by fill key (order and cumulative qty, see fillKey), with the bar position they came at. */
-  private fillsSeenAt = new Map<string, number>();
-  private readonly learning: LearningState;
-  private stocks: ReturnType<AlpacaClient["marketData"]["stockStream"]> | null = null;
-  private trading: ReturnType<AlpacaClient["trading"]["stream"]> | null = null;
-  /** While > 0, stream data is held (recovery, a backfill, the order stream down). */
-  private holds = 0;
-  private heldBars: FeedBar[] = [];
-  private heldUpdates: TradeUpdateLike[] = [];
-  private tradingDown = false;
-  private replayMs: number | null = null;
+  fillsSeenAt = new Map<string, number>();
+  readonly learning: LearningState;
+  replayMs: number | null = null;
   private flushQueued = false;
-  private stopped = false;
-  private run: RunRecord | null = null;
+  run: RunRecord | null = null;
   /** Bars ingested from the streams or a backfill (not the start-up replay). */
   liveBars = 0;
   /** Fills applied outside the start-up replay. */
@@ -91,25 +77,28 @@ export class Daemon {
   readonly input: StreamInput;
   /** The HALT flag and the emergency conditions (risk.emergency). */
   readonly killSwitch: KillSwitch;
-  backfills = 0;
-  /** Async work under way (a backfill, a catch-up): a lock-step driver waits for none. */
-  busy = 0;
   recovery: RecoveryReport | null = null;
   private jobs: DaemonJobs | null = null;
   /** The stream and REST bar gate's limits (shared by every symbol's gate; the future bound moves with the clock). */
   private plausibility: { -readonly [K in keyof PlausibilityLimits]: PlausibilityLimits[K] };
   /** Which days trade and when they close: the NYSE rules until the broker's calendar is fetched. */
   private sessions: SessionLookup = sessionOf;
-  private readonly strategyId: string;
+  readonly strategyIds: readonly string[];
   /** Whether start() resumed the run the state held (false: a new run began). */
-  private resumed = false;
+  resumed = false;
+  /** Final daily bars of the 1Day strategies' symbols, handed to the engine once each after their session's close. */
+  readonly daily: DailyBars;
+  /** Final daily bars the engine has had. */
+  dailyBarsTaken = 0;
+  /** The streams, and what is held back from the engine while it must wait. */
+  private readonly streams: LiveStreams;
   /** Told the end time of every bar ingested (a replaying broker's clock follows its bars). */
   onBarTime: ((endMs: number) => void) | null = null;
 
   private constructor(
-    private readonly o: DaemonOptions,
-    private readonly store: FileStateStore,
-    private readonly intentLog: IntentLog,
+    readonly o: DaemonOptions,
+    readonly store: FileStateStore,
+    readonly intentLog: IntentLog,
     journal: Journal,
   ) {
     this.journal = new DedupingJournal(journal);
@@ -130,6 +119,31 @@ export class Daemon {
       (this.plausibility = { ...limitsFromConfig(o.config.data, systemClock.nowMs()), checkSessions: false }),
     );
     this.symId = new Map(o.symbols.map((s, i) => [s, i]));
+    this.streams = new LiveStreams({
+      o,
+      input: this.input,
+      daily: (this.daily = new DailyBars({ symbols: (o.dailySymbols ?? dailySymbolsOf(o.slots ?? buildSlots(o.config, o.symbols))).filter((s) => this.symId.has(s)), sessions: () => this.sessions, onFinal: (b) => this.ingestDaily(b) })),
+      nowMs: () => this.nowMs(),
+      today: () => this.today(),
+      journal: (type, detail) => this.journal.append(this.today(), type, detail),
+      error: (where, e) => this.error(where, e),
+      backfillFromMs: () => {
+        let from = Infinity;
+        for (let i = 0; i < this.lastBarMs.length; i++) from = Math.min(from, this.lastBarMs[i] === -Infinity ? (this.run?.startMs ?? 0) : this.lastBarMs[i] + 60_000);
+        return from;
+      },
+      historyBars: (fromMs) => this.historyBars(fromMs),
+      runStartMs: () => this.run?.startMs ?? 0,
+      hasApplied: (x) => this.venue.hasApplied(x),
+      fillsSeen: () => this.venue.fillsSeen,
+      merge: (bars, execs, bar) => this.merge(bars, execs, bar),
+      pushFrame: (b) => this.frames.push(b),
+      ingestLive: (b) => this.ingestLive(b),
+      onUpdate: (u) => this.onUpdate(u),
+      recordUpdate: (u) => this.recordUpdate(u),
+      symbolRank: (sym) => this.symId.get(sym) ?? 0,
+      addLiveFills: (n) => (this.liveFills += n),
+    });
     this.lastBarMs = new Float64Array(o.symbols.length).fill(-Infinity);
     this.lastCloseUsd = new Float64Array(o.symbols.length).fill(NaN);
     const cfg = o.config;
@@ -139,9 +153,10 @@ export class Daemon {
     const alertSink = o.alerts;
     const alerts = alertSink ? notifyEngineEvents({ notify: (e) => (this.venue !== undefined && !this.venue.recovering ? alertSink.notify(e) : false) }, () => this.nowMs()) : null;
     const events = mergeEvents(journalEvents(this.journal, () => this.nowMs()), alerts);
-    const ref: { venue?: AlpacaVenue } = {};
-    const strategy = createBearTrap(strategyParams(cfg, "bear-trap"));
-    this.strategyId = strategy.id;
+    const ref: { venue?: BrokerVenue } = {};
+    const slots = o.slots ?? buildSlots(cfg, o.symbols);
+    this.strategyIds = [...new Set(slots.map((s) => s.definition.id))];
+    this.learning.setAllocations(allocationsOf(slots));
     const ledger = orderLedger({
       store,
       intentLog,
@@ -158,7 +173,7 @@ export class Daemon {
     this.engine = new Engine<unknown>({
       config: cfg,
       symbols: o.symbols,
-      strategy,
+      slots,
       sizer: { size: (input) => this.sizer.size(input) },
       learning: this.learning,
       // The run's model is known once the run is chosen (see chooseRunModel): through a forwarder.
@@ -178,7 +193,7 @@ export class Daemon {
           if (scope === "day") this.killSwitch.dailyLoss(reason);
         },
       }),
-      venue: AlpacaVenue.factory(o.alpaca, ledger, ref, { clock: { nowMs: () => this.nowMs() }, retryDelayMs: o.retryDelayMs }),
+      venue: o.port.venue(ledger, ref, { clock: { nowMs: () => this.nowMs() }, retryDelayMs: o.retryDelayMs }),
     });
     if (!ref.venue) throw new Error("venue was not built");
     this.venue = ref.venue;
@@ -234,7 +249,7 @@ export class Daemon {
     return true;
   }
 
-  private sizerFor(mode: SizingMode): PipelineSizer {
+  sizerFor(mode: SizingMode): PipelineSizer {
     return createSizer({ sizing: { ...this.o.config.sizing, mode }, risk: this.o.config.risk });
   }
 
@@ -244,39 +259,41 @@ export class Daemon {
 
   /** True when nothing is held or under way: every delivered bar and fill has reached the engine. */
   get idle(): boolean {
-    return this.holds === 0 && this.busy === 0 && this.venue.inflight === 0 && !this.frames.busy;
+    return this.streams.holds === 0 && this.streams.busy === 0 && this.venue.inflight === 0 && !this.frames.busy;
   }
 
   /** Connects, rebuilds the run, reconciles, and goes live. */
   async start(): Promise<RecoveryReport> {
     const o = this.o;
-    this.holds++;
+    this.streams.holds++;
     try {
-      const account = await o.alpaca.trading.account.getAccount();
-      const run = this.chooseRun(Number(account.cash));
+      const account = await o.port.account();
+      const run = chooseRunFor(this, account.cashUsd);
       // On disk at once: the run's starting learning is written by now, and a kill before the
       // first commit would otherwise leave run-learning.json without the state.json that names
       // its run, which the next start refuses as a damaged run (see run-files.ts).
       await this.store.commit();
       this.journal.append(this.today(), "startup", { broker: o.broker, runId: run.id, resumed: this.resumed, symbols: o.symbols, sizingMode: o.config.sizing.mode });
-      this.jobs = await DaemonJobs.open(o.alpaca, { ...o.config.daemon, flattenMinutesBeforeClose: o.config.session.flattenMinutesBeforeClose }, run.startMs, Math.max(o.calendarUntilMs ?? 0, o.clock.nowMs() + 30 * DAY_MS), {
+      this.jobs = await DaemonJobs.open(o.port, { ...o.config.daemon, flattenMinutesBeforeClose: o.config.session.flattenMinutesBeforeClose }, run.startMs, Math.max(o.calendarUntilMs ?? 0, o.clock.nowMs() + 30 * DAY_MS), {
         engine: this.engine,
         journal: this.journal,
         equityUsd: () => this.venue.equityUsd(),
         error: (where, e) => this.error(where, e),
+        // Summary time (after the close): a session whose final `d` never came is closed from what did.
+        afterClose: (nowMs) => this.daily.advance(nowMs),
       });
       this.sessions = brokerSessions(this.jobs.calendar);
-      this.connectStreams();
-      await Promise.all([this.stocks?.whenAuthenticated(), this.trading?.whenAuthenticated()]);
-      this.recovery = await this.recover(run);
+      this.streams.connect();
+      await this.streams.authenticated();
+      this.recovery = await recoverRun(this, run);
       // After the replay (which counted the run's own day trades): the broker's count replaces it.
-      const dayTrades = accountDayTrades(await o.alpaca.trading.account.getAccount());
-      this.engine.setAccountDayTrades(dayTrades.count, dayTrades.lastEquityUsd);
+      const after = await o.port.account();
+      this.engine.setAccountDayTrades(after.dayTradeCount, after.lastEquityUsd);
       await this.store.commit();
     } finally {
-      this.holds--;
+      this.streams.holds--;
     }
-    this.release();
+    this.streams.release();
     if (o.liveSchedule) this.jobs?.startLive();
     return this.recovery;
   }
@@ -284,36 +301,14 @@ export class Daemon {
   /** Fires the jobs a replay clock has passed (the last day's summary at the end of a replay). */
   advanceJobs(toMs: number): void {
     this.jobs?.advance(toMs);
-  }
-
-  /** The run to resume, or a new one (journaled with why). */
-  private chooseRun(cashUsd: number): RunRecord {
-    const o = this.o;
-    const prev = this.store.getRun();
-    const c = chooseRun({ prev, config: o.config, broker: o.broker, symbols: o.symbols, resume: o.resume, nowMs: o.clock.nowMs(), newRunStartMs: o.newRunStartMs, cashUsd });
-    this.run = c.run;
-    this.journal.setRun(c.run.id);
-    this.resumed = c.resumed;
-    if (c.resumed) {
-      if (c.configChanged) this.journal.append(this.today(), "reconcile", { kind: "config_changed", detail: "the config differs from the one this run started with; the replay uses the new one" });
-    } else {
-      this.store.resetRun(c.run);
-      this.intentLog.reset();
-      if (prev !== null) this.journal.append(this.today(), "reconcile", { kind: "new_run", why: c.why, previousRun: prev.id });
-    }
-    this.regime = beginRun(
-      { stateDir: o.stateDir, config: o.config, learning: this.learning, journal: this.journal, log: o.log, today: () => this.today(), nowMs: () => o.clock.nowMs() },
-      c.run.id,
-      c.resumed,
-    );
-    return c.run;
+    this.daily.advance(toMs);
   }
 
   /** Fail-safe NORMAL until the run's model is chosen. */
-  private regime: RegimeClassifier = { classify: () => FAIL_SAFE_REGIME_CALL };
+  regime: RegimeClassifier = { classify: () => FAIL_SAFE_REGIME_CALL };
 
   /** The latest learning, for the next run. Not during the start-up replay: it ends where the last write left off. */
-  private saveLearning(): void {
+  saveLearning(): void {
     if (this.replayMs !== null || this.run === null) return;
     try {
       writeLearningFile(this.o.stateDir, LATEST_FILE, toLearningFile(this.run.id, this.learning.fitted(), this.nowMs()));
@@ -322,120 +317,11 @@ export class Daemon {
     }
   }
 
-  /**
-   * Replays the run from its start through the engine with the venue in recovery mode, then
-   * sends what the broker lacks and reconciles. A new run replays its warm-up bars the same way
-   * (the broker has no orders of it yet).
-   */
-  private async recover(run: RunRecord): Promise<RecoveryReport> {
-    const o = this.o;
-    // What the last process saved of its orders, before the replay rebuilds them.
-    const savedOrders = this.resumed ? this.store.getOrderSnapshots() : [];
-    const [orders, executions, bars] = await Promise.all([fetchOrders(o.alpaca, run.startMs), fetchExecutions(o.alpaca, run.startMs), this.historyBars(run.startMs)]);
-    const edgeMs = bars.length > 0 ? bars[bars.length - 1].tMs : -Infinity;
-    const adoptedBefore = this.venue.adoptedOrders;
-    const missedBefore = this.venue.missedEntries;
-    const logged = this.intentLog.read();
-    this.killSwitch.beginReplay(run.initialCashUsd, logged.switches);
-    this.fillsSeenAt = logged.fillsSeen;
-    this.refusedAt = logged.rejectedAt;
-    const modeSwitches = new DueAtPosition(logged.modeSwitches);
-    // The run's decisions before its first live switch were made in the mode it switched from.
-    const firstMode = modeSwitches.first?.from;
-    if (firstMode !== undefined && isSizingMode(firstMode)) this.sizer = this.sizerFor(firstMode);
-    this.venue.beginRecovery(orders, edgeMs, logged.rejected);
-    this.venue.setCash(run.initialCashUsd);
-    this.engine.setStartingEquity(run.initialCashUsd);
-    this.journal.beginReplay();
-    const fillsBefore = this.venue.fillsSeen;
-    let leftovers: Execution[];
-    try {
-      leftovers = this.replay(bars, executions, modeSwitches);
-    } finally {
-      this.journal.endReplay();
-      this.replayMs = null;
-    }
-    this.killSwitch.endReplay();
-    // The config now in force wins: a mode changed while the bot was down applies from here on.
-    this.setSizingMode(o.config.sizing.mode, "config at start");
-    // A halt that came on while the bot was down holds back the entries the replay decided at the edge.
-    const halt = this.killSwitch.halted;
-    const sent = this.venue.finishRecovery((i) => (halt !== null && i.purpose === "entry" ? `not sent: entries are halted (${halt})` : null));
-    for (const h of sent.held) {
-      this.journal.append(this.today(), "reconcile", { kind: "held_back", clientOrderId: h.clientOrderId, reason: h.reason });
-      this.engine.onOrderEnded({ clientOrderId: h.clientOrderId, status: "rejected", reason: h.reason, timeMs: this.nowMs() });
-    }
-    // What recovery sends must be answered before the broker is compared with the engine: an
-    // order whose answer is still out would otherwise look like an orphan. Bounded: a broker
-    // that does not answer is the venue's to resolve (look-ups), not a reason not to start.
-    await this.venue.settled(15_000);
-    const flags = await reconcile({ alpaca: o.alpaca, venue: this.venue, symbols: o.symbols, strategyPrefix: `${this.strategyId}.`, closeUnknown: o.config.daemon.closeUnknownPositions, leftovers, journal: (d) => this.journal.append(this.today(), "reconcile", d), nowMs: () => this.nowMs(), fillsPending: (sym) => this.heldUpdates.some((u) => (u.event === "fill" || u.event === "partial_fill") && u.order.symbol === sym), refuse: (why) => this.killSwitch.external(why) });
-    for (const d of compareWithBroker(savedOrders, orders)) {
-      // Moved while the bot was down: journaled. Flagged only when the rebuilt order still disagrees with the broker.
-      const rebuilt = this.venue.orders.get(d.clientOrderId);
-      const agrees = rebuilt !== undefined && d.broker !== null && rebuilt.finished === !isBrokerOpen(d.broker);
-      this.journal.append(this.today(), "reconcile", { kind: "order_changed", ...d, rebuilt: rebuilt?.status ?? null });
-      if (!agrees) flags.push(`order ${d.clientOrderId}: saved ${d.saved}, the broker has ${d.broker ?? "no such order"}, rebuilt ${rebuilt?.status ?? "not at all"}`);
-    }
-    const report: RecoveryReport = {
-      resumed: this.resumed,
-      replayedBars: bars.length,
-      appliedFills: this.venue.fillsSeen - fillsBefore,
-      adoptedOrders: this.venue.adoptedOrders - adoptedBefore,
-      posted: sent.posted,
-      canceled: sent.canceled,
-      missedEntries: this.venue.missedEntries - missedBefore,
-      journalEventsAdded: this.journal.added,
-      flags,
-    };
-    this.journal.append(this.today(), "reconcile", { kind: "startup", ...report });
-    for (const f of flags) o.log.warn({ flag: f }, "reconcile");
-    if (flags.length > 0) o.alerts?.notify({ kind: "reconcile", differences: flags.map(String), timeMs: this.nowMs() });
-    o.log.info({ ...report, posted: report.posted.length, canceled: report.canceled.length }, "recovered");
-    this.saveLearning();
-    this.afterActivity();
-    return report;
-  }
-
-  /** Bars and fills in the order the live bot saw them (see replayInOrder); returns fills no order explains. */
-  private replay(bars: readonly FeedBar[], execs: readonly Execution[], modeSwitches: DueAtPosition<ModeSwitch>): Execution[] {
-    const pending: ReplayedEnd[] = [];
-    // A refusal reaches the replay where it reached the run (its recorded bar position), and
-    // never before the order it refuses exists; an old log line without a position: at once.
-    const hear = (all: boolean): void => {
-      const here = this.barPosition();
-      for (let i = 0; i < pending.length; ) {
-        const at = this.refusedAt.get(pending[i].clientOrderId);
-        if (all || at === undefined || at <= here) {
-          const [r] = pending.splice(i, 1);
-          this.venue.replayRefusal(r.clientOrderId, r.reason, r.endedAs);
-        } else i++;
-      }
-    };
-    const switchModes = (all: boolean): void =>
-      modeSwitches.take(all ? Infinity : this.barPosition(), (s) => {
-        if (isSizingMode(s.to)) this.setSizingMode(s.to, "replayed live switch");
-      });
-    const left = this.merge(bars, execs, (b) => {
-      switchModes(false);
-      pending.push(...this.venue.takeReplayedRefusals());
-      hear(false);
-      this.replayMs = b.tMs + 60_000;
-      this.ingestBar(b);
-      pending.push(...this.venue.takeReplayedRefusals());
-      hear(false);
-    });
-    pending.push(...this.venue.takeReplayedRefusals());
-    hear(true);
-    switchModes(true);
-    return left;
-  }
-
   /** Refusals the run heard, by client order id, with the bar position they came at. */
-  private refusedAt = new Map<string, number>();
+  refusedAt = new Map<string, number>();
 
   /** Bars and fills interleaved in broker order (see replayInOrder); returns fills no order of the engine explains. */
-  private merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void): Execution[] {
+  merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void, timeOf?: (b: FeedBar) => number): Execution[] {
     return replayInOrder(
       bars,
       execs,
@@ -447,57 +333,28 @@ export class Daemon {
         position: () => this.barPosition(),
       },
       (x) => this.fillsSeenAt.get(fillKey(x)),
+      timeOf,
     );
   }
 
-  private connectStreams(): void {
-    const o = this.o;
-    const reconnect = { initialReconnectMs: o.config.daemon.reconnectInitialMs, maxReconnectAttempts: -1 };
-    const stocks = o.alpaca.marketData.stockStream({ feed: o.config.daemon.feed, ...(o.stocksUrl ? { url: o.stocksUrl } : {}), ...reconnect });
-    const barReceived = o.hooks?.barReceived;
-    stocks.onBar((b) => {
-      barReceived?.();
-      const bar = this.input.streamBar(b);
-      if (bar === null) return;
-      if (this.holds > 0) this.heldBars.push(bar);
-      else this.frames.push(bar);
-    });
-    stocks.onConnect(() => stocks.subscribeForBars([...o.symbols]));
-    stocks.onReconnected(() => void this.backfill("bar stream reconnected"));
-    stocks.onDisconnect(() => this.streamEvent("stocks", "disconnected"));
-    stocks.onError((m) => void this.input.frameError("stocks stream", m));
-    const trading = o.alpaca.trading.stream({ ...(o.tradingUrl ? { url: o.tradingUrl } : {}), ...reconnect });
-    trading.onTradeUpdate((raw) => {
-      const u = this.input.tradeUpdate(raw);
-      if (u === null) return;
-      if (this.holds > 0) this.heldUpdates.push(u);
-      else this.onUpdate(u);
-    });
-    trading.onConnect(() => trading.subscribeTradeUpdates());
-    trading.onError((m) => void this.input.frameError("trading stream", m));
-    trading.onDisconnect(() => {
-      this.streamEvent("trading", "disconnected");
-      if (this.stopped || this.tradingDown) return;
-      // No decision without the fills before it: hold bars until the missed updates are fetched.
-      this.tradingDown = true;
-      this.holds++;
-    });
-    trading.onReconnected(() => void this.catchUpFills());
-    this.stocks = stocks;
-    this.trading = trading;
-    stocks.connect();
-    trading.connect();
+  /** Order updates held back (the start-up recovery, a hold): reconcile does not take a pending fill for a broker's sale. */
+  get heldUpdates(): readonly TradeUpdateLike[] {
+    return this.streams.heldUpdates;
+  }
+
+  /** Daily bars (`d`) taken off the stream, accepted or refused (a lock-step driver counts them). */
+  get dailyBarsHeard(): number {
+    return this.streams.dailyBarsHeard;
+  }
+
+  /** Bar backfills done after the bar stream reconnected. */
+  get backfills(): number {
+    return this.streams.backfills;
   }
 
   /** True while the order-update stream is down (bars are being held). */
   get ordersStreamDown(): boolean {
-    return this.tradingDown;
-  }
-
-  private streamEvent(stream: string, what: string): void {
-    if (this.stopped) return;
-    this.o.log.warn({ stream }, `${stream} stream ${what}`);
-    this.journal.append(this.today(), "reconcile", { kind: "stream", stream, event: what });
+    return this.streams.tradingDown;
   }
 
   private onUpdate(u: TradeUpdateLike): void {
@@ -518,10 +375,10 @@ export class Daemon {
     ingest: (b) => this.ingestLive(b),
     requestsOut: () => this.venue.inflight,
     takeOver: (rest) => {
-      if (this.stopped) return true;
-      if (this.holds === 0) return false;
+      if (this.streams.stopped) return true;
+      if (this.streams.holds === 0) return false;
       // A hold began meanwhile (a stream dropped): these join the held bars, released in time order.
-      this.heldBars.push(...rest);
+      this.streams.heldBars.push(...rest);
       return true;
     },
   });
@@ -531,7 +388,7 @@ export class Daemon {
   }
 
   /** One bar into the engine, once: a bar at or before the symbol's last one (a duplicate or out-of-order frame) is dropped and counted. */
-  private ingestBar(b: FeedBar): boolean {
+  ingestBar(b: FeedBar): boolean {
     const id = this.symId.get(b.symbol);
     if (id === undefined) return false;
     if (!(b.tMs > this.lastBarMs[id])) {
@@ -540,6 +397,9 @@ export class Daemon {
     }
     this.lastBarMs[id] = b.tMs;
     this.lastCloseUsd[id] = b.close;
+    // A session whose close has passed without its final `d` is closed before this bar (see DailyBars).
+    this.daily.advance(b.tMs);
+    this.daily.minute(b);
     if (b.tMs > this.latestMinuteMs) {
       this.killSwitch.onNewMinute();
       this.latestMinuteMs = b.tMs;
@@ -559,7 +419,47 @@ export class Daemon {
     return true;
   }
 
-  private barPosition(): number {
+  /**
+   * A session's final daily bar into the engine (issue 14 contract: after the session's close, with
+   * the bar's own Alpaca timestamp). In the bar sequence it sits in the close's last minute, after
+   * that minute's bars, where a restart's replay puts it too.
+   */
+  private ingestDaily(b: FeedBar): void {
+    const id = this.symId.get(b.symbol);
+    if (id === undefined) return;
+    const closeMs = this.daily.closeOfBar(b);
+    const slot = closeMs - 60_000;
+    if (slot > this.latestMinuteMs) {
+      this.latestMinuteMs = slot;
+      this.barsOfLatestMinute = 1;
+    } else if (slot === this.latestMinuteMs) this.barsOfLatestMinute++;
+    if (Number.isFinite(closeMs)) this.onBarTime?.(closeMs);
+    this.dailyBarsTaken++;
+    try {
+      this.engine.onBar(id, b.tMs, b.open, b.high, b.low, b.close, b.volume);
+    } catch (e) {
+      this.error(`daily bar ${b.symbol} ${new Date(b.tMs).toISOString()}`, e);
+    }
+    this.afterActivity();
+  }
+
+  /** During the start-up replay: a daily bar fetched over REST, final at its session's close. */
+  replayDaily(b: FeedBar): void {
+    this.daily.daily(b, this.daily.closeOfBar(b));
+  }
+
+  /** The final daily bars of `daily` symbols since `fromMs` over REST (a session not closed by the broker's now is left out: Alpaca serves today's bar so far). */
+  async historyDailyBars(fromMs: number): Promise<FeedBar[]> {
+    const syms = this.o.symbols.filter((s) => this.daily.has(s));
+    if (syms.length === 0) return [];
+    const now = this.o.clock.nowMs();
+    // From 00:00 New York of the start's day: a 1Day bar is stamped there, and a run that starts
+    // during a session had that session's bar at its close.
+    const bars = await this.o.port.bars(syms, etToUtcMs(this.ny.etDay(fromMs), 0), "1Day", this.o.config.daemon.feed);
+    return bars.filter((b) => this.input.restDailyBar(b) !== null && this.daily.closeOfBar(b) > fromMs && this.daily.closeOfBar(b) <= now);
+  }
+
+  barPosition(): number {
     return barPosition(this.latestMinuteMs, this.barsOfLatestMinute);
   }
 
@@ -584,82 +484,10 @@ export class Daemon {
     }
   }
 
-  /** The bar stream came back: fetch what it missed, then release what it held meanwhile. */
-  private async backfill(why: string): Promise<void> {
-    if (this.stopped) return;
-    this.streamEvent("stocks", "reconnected");
-    this.holds++;
-    this.busy++;
-    try {
-      let from = Infinity;
-      for (let i = 0; i < this.lastBarMs.length; i++) from = Math.min(from, this.lastBarMs[i] === -Infinity ? (this.run?.startMs ?? 0) : this.lastBarMs[i] + 60_000);
-      const bars = await this.historyBars(from);
-      this.backfills++;
-      this.heldBars.push(...bars);
-      this.journal.append(this.today(), "reconcile", { kind: "backfill", why, fromTime: new Date(from).toISOString(), bars: bars.length });
-    } catch (e) {
-      this.error("backfill", e);
-    } finally {
-      this.busy--;
-      this.holds--;
-    }
-    this.release();
-  }
-
   /** The minute bars since `fromMs` over REST, each checked at the boundary like a stream bar. */
-  private async historyBars(fromMs: number): Promise<FeedBar[]> {
-    const bars = await fetchBars(this.o.alpaca, this.o.symbols, fromMs, this.o.config.daemon.feed);
+  async historyBars(fromMs: number): Promise<FeedBar[]> {
+    const bars = await this.o.port.bars(this.o.symbols, fromMs, "1Min", this.o.config.daemon.feed);
     return bars.filter((b) => this.input.restBar(b) !== null);
-  }
-
-  /** The order stream came back: apply the fills it missed (from the activities), then release the held bars. */
-  private async catchUpFills(): Promise<void> {
-    if (this.stopped) return;
-    this.streamEvent("trading", "reconnected");
-    this.busy++;
-    try {
-      const since = (this.run?.startMs ?? 0);
-      const execs = (await fetchExecutions(this.o.alpaca, since)).filter((x) => !this.venue.hasApplied(x));
-      this.journal.append(this.today(), "reconcile", { kind: "fills_caught_up", fills: execs.length });
-      this.pendingExecs.push(...execs);
-    } catch (e) {
-      this.error("fetching missed fills", e);
-    } finally {
-      this.busy--;
-      if (this.tradingDown) {
-        this.tradingDown = false;
-        this.holds--;
-      }
-    }
-    this.release();
-  }
-
-  private pendingExecs: Execution[] = [];
-
-  /** Hands held stream data to the engine, bars and fills interleaved in broker order. */
-  private release(): void {
-    if (this.holds > 0 || this.stopped) return;
-    const updates = this.heldUpdates;
-    this.heldUpdates = [];
-    const bars = this.heldBars.sort((a, b) => a.tMs - b.tMs || (this.symId.get(a.symbol) ?? 0) - (this.symId.get(b.symbol) ?? 0));
-    this.heldBars = [];
-    const execs = this.pendingExecs;
-    this.pendingExecs = [];
-    // Held updates: their fills join the merge; the rest (new, canceled...) go to the ledger now.
-    for (const u of updates) {
-      if (u.event !== "fill" && u.event !== "partial_fill") {
-        this.onUpdate(u);
-        continue;
-      }
-      this.recordUpdate(u);
-      execs.push(executionOf(u, this.nowMs()));
-    }
-    if (bars.length === 0 && execs.length === 0) return;
-    const fresh = execs.filter((x) => !this.venue.hasApplied(x));
-    const before = this.venue.fillsSeen;
-    const left = this.merge(bars, fresh, (b) => this.ingestLive(b));
-    this.liveFills += this.venue.fillsSeen - before;
-    for (const x of left) this.journal.append(this.today(), "reconcile", { kind: "unknown_fill", executionId: x.executionId, orderId: x.orderId ?? null, qty: x.qtyShares, price: x.priceUsd });
   }
 
   /** The order ledger follows the stream (an OCO's stop leg reports under its own id). */
@@ -682,7 +510,7 @@ export class Daemon {
   }
 
   /** State follows the engine once per turn of the event loop, however many bars and fills the turn brought. */
-  private afterActivity(): void {
+  afterActivity(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
     setImmediate(() => {
@@ -724,10 +552,9 @@ export class Daemon {
   async stop(reason: string, endOfRun: boolean): Promise<EngineResult> {
     this.engine.haltEntries(`shutdown: ${reason}`, this.nowMs());
     await this.venue.settled(5000);
-    this.stopped = true;
+    this.streams.stopped = true;
     this.jobs?.stop();
-    this.stocks?.disconnect();
-    this.trading?.disconnect();
+    this.streams.disconnect();
     // Only a run that is over closes its books (the day's summary); a stop mid-session resumes later.
     const result = endOfRun ? this.engine.finish() : this.engine.result;
     this.syncState();

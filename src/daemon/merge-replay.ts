@@ -1,5 +1,4 @@
-import type { Execution } from "../adapters/alpaca/venue-types.ts";
-import type { FeedBar } from "./broker-history.ts";
+import type { Execution, FeedBar } from "../broker/port.ts";
 
 const MIN_MS = 60_000;
 
@@ -50,6 +49,8 @@ export function replayInOrder(
   minuteOf: (x: Execution) => number,
   sink: ReplaySink,
   recordedPosition: (x: Execution) => number | undefined = () => undefined,
+  /** Where a bar sits in time for the fills around it (a daily bar: its close's last minute); default its own time. */
+  timeOf: (b: FeedBar) => number = (b) => b.tMs,
 ): Execution[] {
   const recorded: { x: Execution; i: number; p: number }[] = [];
   const loose: { x: Execution; i: number; m: number }[] = [];
@@ -80,7 +81,7 @@ export function replayInOrder(
   for (const b of bars) {
     const here = where();
     while (r < recorded.length && recorded[r].p <= here) due.push(recorded[r++].x);
-    if (r === recorded.length && here >= lastSeen) while (l < loose.length && loose[l].m <= b.tMs) due.push(loose[l++].x);
+    if (r === recorded.length && here >= lastSeen) while (l < loose.length && loose[l].m <= timeOf(b)) due.push(loose[l++].x);
     flush();
     sink.bar(b);
   }

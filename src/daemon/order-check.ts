@@ -1,4 +1,4 @@
-import type { BrokerOrderLike } from "../adapters/alpaca/venue-types.ts";
+import type { BrokerOrderLike } from "../broker/port.ts";
 import type { StoredOrderSnapshot } from "../store/state-store.ts";
 
 /** One saved order the broker reports differently. */

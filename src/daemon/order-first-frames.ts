@@ -1,4 +1,4 @@
-import type { FeedBar } from "./broker-history.ts";
+import type { FeedBar } from "../broker/port.ts";
 
 export interface OrderFirstDeps {
   /** One bar into the engine. */

@@ -1,6 +1,6 @@
 import type { OrderIntent } from "../core/types.ts";
 import type { OrderEnded } from "../broker/venue.ts";
-import type { TradeUpdateLike, VenueObserver } from "../adapters/alpaca/venue.ts";
+import type { TradeUpdateLike, VenueObserver } from "../broker/port.ts";
 import type { StateStore } from "../store/state-store.ts";
 import type { IntentLog } from "../store/intent-log.ts";
 import type { JournalSink } from "../store/journal.ts";

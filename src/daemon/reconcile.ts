@@ -1,16 +1,15 @@
-import type { AlpacaClient } from "../adapters/alpaca/client.ts";
-import type { AlpacaVenue, Execution } from "../adapters/alpaca/venue.ts";
-import { errorMessage } from "../adapters/alpaca/broker-errors.ts";
+import type { BrokerPort, BrokerVenue, Execution } from "../broker/port.ts";
 import { implausibleBrokerFigures, type BrokerLimits } from "./broker-plausibility.ts";
 
 const CASH_TOLERANCE_USD = 1;
 
 export interface ReconcileInput {
-  readonly alpaca: AlpacaClient;
-  readonly venue: AlpacaVenue;
+  readonly port: BrokerPort;
+  readonly venue: BrokerVenue;
   readonly symbols: readonly string[];
   /** Client order ids this bot makes start with it: an open order of ours the rebuilt engine does not know is an orphan. */
-  readonly strategyPrefix: string;
+  /** Client order id prefixes of this bot's strategies (`bear-trap.`, `daily-trend.`): an open order with none is not ours. */
+  readonly strategyPrefixes: readonly string[];
   readonly closeUnknown: boolean;
   /** Fills the replay could not attach to any order the engine made. */
   readonly leftovers: readonly Execution[];
@@ -35,26 +34,26 @@ export interface ReconcileInput {
  */
 export async function reconcile(r: ReconcileInput): Promise<string[]> {
   const flags: string[] = [];
-  const { alpaca, venue } = r;
-  const account = await alpaca.trading.account.getAccount();
-  const brokerCash = Number(account.cash);
-  const positions = await alpaca.trading.positions.getAllOpenPositions();
+  const { port, venue } = r;
+  const errorMessage = (e: unknown): string => port.errorMessage(e);
+  const account = await port.account();
+  const brokerCash = account.cashUsd;
+  const positions = await port.positions();
   const brokerQty = new Map<string, number>();
   const brokerPrice = new Map<string, number>();
   const figures: { symbol: string; qty: number; priceUsd: number | null }[] = [];
   for (const p of positions) {
-    if (!p.symbol) continue;
-    brokerQty.set(p.symbol, Number(p.qty));
-    brokerPrice.set(p.symbol, Number(p.currentPrice));
-    figures.push({ symbol: p.symbol, qty: Number(p.qty), priceUsd: p.currentPrice == null ? null : Number(p.currentPrice) });
+    brokerQty.set(p.symbol, p.qty);
+    brokerPrice.set(p.symbol, p.currentPriceUsd ?? NaN);
+    figures.push({ symbol: p.symbol, qty: p.qty, priceUsd: p.currentPriceUsd });
   }
   // Judged against the run's own equity (the replay's), before anything is adopted.
   const runEquity = venue.equityUsd();
-  const refused = implausibleBrokerFigures({ cashUsd: brokerCash, equityUsd: account.equity == null ? null : Number(account.equity), positions: figures }, runEquity, r.limits);
+  const refused = implausibleBrokerFigures({ cashUsd: brokerCash, equityUsd: account.equityUsd, positions: figures }, runEquity, r.limits);
   const reasons: string[] = [];
   if (refused.account !== null) {
     reasons.push(refused.account);
-    r.journal?.({ kind: "implausible_broker", figure: "account", brokerCash: String(account.cash), brokerEquity: account.equity == null ? null : String(account.equity), botCashUsd: venue.cashUsd, runEquityUsd: runEquity, why: refused.account, adopted: false });
+    r.journal?.({ kind: "implausible_broker", figure: "account", brokerCash: account.rawCash, brokerEquity: account.rawEquity, botCashUsd: venue.cashUsd, runEquityUsd: runEquity, why: refused.account, adopted: false });
     flags.push(`cash: the broker's figures are refused (${refused.account}); kept the replay's $${venue.cashUsd.toFixed(2)} and halted entries`);
   } else if (Math.abs(brokerCash - venue.cashUsd) > CASH_TOLERANCE_USD) {
     // Fill prices travel as decimal strings, so the bot's running cash and the broker's differ by
@@ -90,24 +89,24 @@ export async function reconcile(r: ReconcileInput): Promise<string[]> {
       continue;
     }
     try {
-      await alpaca.trading.positions.deleteOpenPosition({ symbolOrAssetId: sym });
+      await port.closePosition(sym);
       flags.push(`position ${sym}: ${qty} unknown shares closed`);
     } catch (e) {
       flags.push(`position ${sym}: closing ${qty} unknown shares failed: ${errorMessage(e)}`);
     }
   }
-  const open = await alpaca.trading.orders.getAllOrders({ status: "open", nested: false, limit: 500 });
+  const open = await port.openOrders();
   for (const o of open) {
     const coid = o.clientOrderId ?? "";
     if (o.id !== undefined && venue.clientIdOf(o.id) !== undefined) continue;
     // Made by the replay but its POST answer is not in yet (an ambiguous failure being looked up): ours, not an orphan.
     if (venue.hasIntent(coid)) continue;
-    if (!coid.startsWith(r.strategyPrefix)) {
+    if (!r.strategyPrefixes.some((p) => coid.startsWith(p))) {
       flags.push(`order ${coid || o.id}: open at the broker, not this bot's; left alone`);
       continue;
     }
     try {
-      if (o.id !== undefined) await alpaca.trading.orders.deleteOrderByOrderID({ orderId: o.id });
+      if (o.id !== undefined) await port.cancelOrder(o.id);
       flags.push(`order ${coid}: an orphan of this bot (no decision of the replay made it); canceled`);
     } catch (e) {
       flags.push(`order ${coid}: canceling the orphan failed: ${errorMessage(e)}`);

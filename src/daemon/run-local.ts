@@ -5,14 +5,24 @@ import type { BarSeries } from "../core/bars.ts";
 import type { TradeRecord } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
 import { startExchange, type Exchange, type ExchangeOptions } from "../exchange/server.ts";
-import { createAlpacaClient } from "../adapters/alpaca/client.ts";
+import { openBroker } from "../adapters/index.ts";
 import { Daemon, type DaemonOptions, type RecoveryReport } from "./daemon.ts";
 import { followConfig, type FollowedConfig } from "./config-follow.ts";
+import type { StrategySlot } from "../core/strategy.ts";
 import { checkRunFiles } from "./run-files.ts";
 
 export interface LocalRunOptions {
   readonly config: Config;
   readonly series: readonly BarSeries[];
+  /**
+   * 1Day bars the exchange replays session by session (streamed as `d` at each close, REST 1Day).
+   * Their symbols trade on their daily bars; they join the daemon's symbols and its daily symbols.
+   */
+  readonly dailySeries?: readonly BarSeries[];
+  /** Symbols of the 1Day strategies (default: the daily series' symbols). */
+  readonly dailySymbols?: readonly string[];
+  /** The strategies (default: buildSlots of the config over every symbol; the CLI passes --strategy-file ones). */
+  readonly slots?: readonly StrategySlot[];
   readonly stateDir: string;
   readonly log: Logger;
   /** Where alerts go (see DaemonOptions.alerts). */
@@ -41,7 +51,12 @@ export interface LocalRunOptions {
  */
 export function caughtUp(daemon: Daemon, ex: Exchange): Promise<void> {
   return settle(
-    () => daemon.idle && daemon.liveBars + daemon.duplicateBars + daemon.input.streamBarsRefused >= ex.barsPublished && daemon.liveFills >= ex.fillsPublished,
+    () =>
+      daemon.idle &&
+      daemon.liveBars + daemon.duplicateBars + daemon.input.streamBarsRefused >= ex.barsPublished &&
+      daemon.liveFills >= ex.fillsPublished &&
+      // The session's final daily bars must be in before the next session opens (the bot decides on them at the close).
+      (!daemon.daily.subscribed || daemon.dailyBarsHeard >= ex.dailyBarsPublished),
     () => `bars ${daemon.liveBars}/${ex.barsPublished}, fills ${daemon.liveFills}/${ex.fillsPublished}, requests ${daemon.venue.inflight}, idle ${daemon.idle}`,
   );
 }
@@ -90,6 +105,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     keyId,
     secretKey,
     bars: o.series,
+    ...(o.dailySeries?.length ? { dailyBars: o.dailySeries } : {}),
     speed,
     initialCashUsd: config.execution.initialEquityUsd,
     frictionPctRoundTrip: config.execution.frictionRoundTripPct,
@@ -99,13 +115,17 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     ...o.knobs,
   });
   log.info({ url: ex.url, symbols: o.series.length, resumed: ex.resumed }, ex.resumed ? "local exchange resumed its session" : "local exchange started on 127.0.0.1");
-  const firstBarMs = o.series.reduce((m, s) => (s.length > 0 ? Math.min(m, s.tMs[0]) : m), Infinity);
+  const all = [...o.series, ...(o.dailySeries ?? [])];
+  const firstBarMs = all.reduce((m, s) => (s.length > 0 ? Math.min(m, s.tMs[0]) : m), Infinity);
+  const symbols = [...new Set(all.map((s) => s.symbol))];
   const daemon = await Daemon.open({
     config,
-    symbols: o.series.map((s) => s.symbol),
+    symbols,
+    dailySymbols: o.dailySymbols ?? (o.slots ? undefined : (o.dailySeries ?? []).map((s) => s.symbol)),
+    slots: o.slots,
     stateDir: o.stateDir,
     log,
-    alpaca: createAlpacaClient({ keyId, secretKey, baseUrl: ex.url }),
+    port: openBroker({ kind: "alpaca", keyId, secretKey, baseUrl: ex.url }),
     stocksUrl: `${ex.wsUrl}/v2/${config.daemon.feed}`,
     tradingUrl: `${ex.wsUrl}/stream`,
     broker: "local",
@@ -116,7 +136,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     retryDelayMs: 20,
     hooks: o.hooks,
     alerts: o.alerts,
-    calendarUntilMs: o.series.reduce((m, s) => (s.length > 0 ? Math.max(m, s.tMs[s.length - 1]) : m), 0),
+    calendarUntilMs: all.reduce((m, s) => (s.length > 0 ? Math.max(m, s.tMs[s.length - 1]) : m), 0),
   });
   let minutes = 0;
   let recovery: RecoveryReport;

@@ -2,14 +2,18 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
 import { systemClock, type Clock } from "../core/clock.ts";
 import { NyTime, etDayToIso, etToUtcMs } from "../core/ny-time.ts";
-import { createAlpacaClient, type AlpacaClient } from "../adapters/alpaca/client.ts";
+import { openBroker } from "../adapters/index.ts";
+import type { CalendarDay } from "../broker/port.ts";
 import type { ApiKeys } from "../cli/keys.ts";
 import { Daemon, type DaemonOptions } from "./daemon.ts";
+import type { StrategySlot } from "../core/strategy.ts";
 import { followConfig, type FollowedConfig } from "./config-follow.ts";
 
 export interface RemoteRunOptions {
   readonly config: Config;
   readonly symbols: readonly string[];
+  /** The strategies (default: buildSlots of the config over `symbols`). */
+  readonly slots?: readonly StrategySlot[];
   readonly stateDir: string;
   readonly log: Logger;
   /** Where alerts go (see DaemonOptions.alerts). */
@@ -25,17 +29,7 @@ export interface RemoteRunOptions {
 
 const DAY_MS = 86_400_000;
 
-/** Calendar entries as the broker gives them, reduced to what the daemon needs. */
-export interface CalendarDay {
-  readonly date: string;
-  readonly open: string;
-  readonly close: string;
-}
-
-export async function fetchCalendar(alpaca: AlpacaClient, fromMs: number, toMs: number): Promise<CalendarDay[]> {
-  const days = await alpaca.trading.calendar.legacyCalendar({ start: new Date(fromMs), end: new Date(toMs) });
-  return days.map((d) => ({ date: d.date.toISOString().slice(0, 10), open: d.open, close: d.close }));
-}
+export type { CalendarDay } from "../broker/port.ts";
 
 /**
  * Where a new run's replay starts: the open of the last trading session before today's (from the
@@ -57,19 +51,19 @@ export function warmupStartMs(calendar: readonly CalendarDay[], nowMs: number): 
  * the run the state holds (within daemon.maxReplayDays). Runs until the signal aborts.
  */
 export async function runRemote(o: RemoteRunOptions): Promise<void> {
-  const alpaca = createAlpacaClient({ keyId: o.keys.keyId, secretKey: o.keys.secretKey, baseUrl: o.brokerUrl, live: o.broker === "live" });
-  const brokerClock = await alpaca.trading.clock.legacyClock();
-  let brokerNowMs = brokerClock.timestamp.getTime();
+  const port = openBroker({ kind: "alpaca", keyId: o.keys.keyId, secretKey: o.keys.secretKey, baseUrl: o.brokerUrl, live: o.broker === "live" });
+  let brokerNowMs = await port.clockMs();
   // A replaying broker's time is its replay clock, which the bars carry; Alpaca's is the wall clock.
   const clock: Clock = o.brokerUrl ? { nowMs: () => brokerNowMs } : systemClock;
-  const calendar = await fetchCalendar(alpaca, clock.nowMs() - 10 * DAY_MS, clock.nowMs());
+  const calendar = await port.calendar(clock.nowMs() - 10 * DAY_MS, clock.nowMs());
   const wsBase = o.brokerUrl?.replace(/^http/, "ws");
   const daemon = await Daemon.open({
     config: o.config,
     symbols: o.symbols,
+    slots: o.slots,
     stateDir: o.stateDir,
     log: o.log,
-    alpaca,
+    port,
     stocksUrl: wsBase ? `${wsBase}/v2/${o.config.daemon.feed}` : undefined,
     tradingUrl: wsBase ? `${wsBase}/stream` : undefined,
     broker: o.broker,

@@ -1,6 +1,5 @@
-import type { TradeUpdateLike } from "../adapters/alpaca/venue.ts";
 import { barProblem } from "../data/series-builder.ts";
-import type { FeedBar } from "./broker-history.ts";
+import type { FeedBar, TradeUpdateLike } from "../broker/port.ts";
 import { PlausibilityGate, type PlausibilityLimits } from "../data/plausibility.ts";
 
 /**
@@ -168,6 +167,30 @@ export class StreamInput {
     } else ok = this.checked(b, "stocks stream", `bar #${n}`);
     if (ok === null) this.streamBarsRefused++;
     return ok;
+  }
+
+  /**
+   * A daily bar (`d`) off the stocks stream, or null when refused: the same shape checks as a
+   * minute bar, without the minute gate (a day's range is not a minute's jump). Not counted with
+   * the minute bars a lock-step driver waits for.
+   */
+  streamDailyBar(raw: unknown): FeedBar | null {
+    const n = ++this.seq["stocks stream"];
+    const b = barFromStream(raw);
+    if (typeof b !== "string") return this.checkedDaily(b, "stocks stream", `daily bar #${n}`);
+    const s = isRecord(raw) && typeof raw.symbol === "string" ? raw.symbol : null;
+    return this.refuse("stocks stream", `daily bar #${n}${s === null ? "" : ` of ${sym(s)}`}`, b, plain(s));
+  }
+
+  /** A daily bar fetched over REST (the restart's replay), or null when refused. */
+  restDailyBar(b: FeedBar): FeedBar | null {
+    return this.checkedDaily(b, "REST bars", "daily bar");
+  }
+
+  private checkedDaily(b: FeedBar, source: InputSource, what: string): FeedBar | null {
+    if (!this.symbols.has(b.symbol)) return this.refuse(source, whereOf(b, what), `symbol ${show(b.symbol)} is not one the daemon trades`, plain(b.symbol));
+    const problem = feedBarProblem(b);
+    return problem === null ? b : this.refuse(source, whereOf(b, what), problem, b.symbol);
   }
 
   /** A bar fetched over REST (a backfill, the restart's replay), or null when refused. Symbol and time place it. */

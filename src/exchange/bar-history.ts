@@ -17,6 +17,10 @@ export class BarHistory {
     this.bySymbol.get(b.symbol)?.push(b);
   }
 
+  has(symbol: string): boolean {
+    return this.bySymbol.has(symbol);
+  }
+
   /** The symbol's bars with start time in [fromMs, toMs], oldest first, as new objects. */
   range(symbol: string, fromMs: number, toMs: number): ExBar[] {
     return this.bySymbol.get(symbol)?.range(symbol, fromMs, toMs) ?? [];

@@ -2,6 +2,7 @@ import type { BarHistory } from "./bar-history.ts";
 import { isOpenAt, minuteToHhmm, nextCloseMs, nextOpenMs, nextSession, sessionOf } from "../core/market-calendar.ts";
 import { etDayToIso, isoToEtDay, NyTime } from "../core/ny-time.ts";
 import { fillActivities } from "./activities.ts";
+import { sessionsFromMinutes } from "./daily-replay.ts";
 import type { Book, Position } from "./book.ts";
 import { assetId, isCancelable, isOpen } from "./order-classes.ts";
 import type { AlpacaOrder, ExBar, OrderRequest } from "./types.ts";
@@ -12,6 +13,8 @@ export interface RestContext {
   readonly book: Book;
   /** Per symbol, the bars already replayed (never a future bar: REST must not leak the replay). */
   readonly history: BarHistory;
+  /** Per symbol, the daily bars of sessions already closed (timeframe 1Day). */
+  readonly dailyHistory?: BarHistory;
   readonly accountId: string;
 }
 
@@ -272,7 +275,8 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   const symbols = (q.get("symbols") ?? "").split(",").map((s) => s.trim().toUpperCase()).filter(Boolean);
   if (symbols.length === 0) throw new ExchangeError(422, ERR.invalid, "symbols is required");
   const tf = q.get("timeframe") ?? "";
-  if (!/^1(Min|T)$/.test(tf)) throw new ExchangeError(422, ERR.unprocessable, `unsupported timeframe: ${tf} (the local exchange serves 1Min bars)`);
+  const isDay = /^1(Day|D)$/.test(tf);
+  if (!isDay && !/^1(Min|T)$/.test(tf)) throw new ExchangeError(422, ERR.unprocessable, `unsupported timeframe: ${tf} (the local exchange serves 1Min and 1Day bars)`);
   const startMs = q.get("start") ? Date.parse(q.get("start") ?? "") : -Infinity;
   const endMs = q.get("end") ? Date.parse(q.get("end") ?? "") : Infinity;
   if (Number.isNaN(startMs) || Number.isNaN(endMs)) throw new ExchangeError(422, ERR.invalid, "invalid start or end");
@@ -290,7 +294,7 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   }
   const all: ExBar[] = [];
   for (const s of [...symbols].sort()) {
-    for (const b of ctx.history.range(s, startMs, endMs)) all.push(b);
+    for (const b of isDay ? dailyBars(ctx, s, startMs, endMs) : ctx.history.range(s, startMs, endMs)) all.push(b);
   }
   const page = all.slice(offset, offset + limit);
   const bars: Record<string, unknown[]> = {};
@@ -303,6 +307,16 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   }
   const more = offset + limit < all.length;
   return { bars, next_page_token: more ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64url") : null };
+}
+
+/**
+ * 1Day bars of sessions that have closed (a session's bar is only final at its close): the daily
+ * data's own, or for a symbol with minute data only, its regular-session minutes consolidated
+ * (Alpaca serves 1Day for every symbol).
+ */
+function dailyBars(ctx: RestContext, symbol: string, startMs: number, endMs: number): ExBar[] {
+  if (ctx.dailyHistory?.has(symbol)) return ctx.dailyHistory.range(symbol, startMs, endMs);
+  return sessionsFromMinutes(ctx.history.range(symbol, startMs, endMs + 86_400_000), ctx.book.nowMs).filter((b) => b.tMs >= startMs && b.tMs <= endMs);
 }
 
 /**

@@ -14,6 +14,13 @@ export interface ExchangeOptions {
   readonly keyId: string;
   readonly secretKey: string;
   readonly bars: readonly BarSeries[] | BarSource;
+  /**
+   * 1Day bars (Alpaca's `t`: 00:00 New York of the session), replayed session by session: due at
+   * the session's close, served over REST as timeframe 1Day and streamed as `d` to dailyBars
+   * subscribers. A symbol with daily bars only trades on them: its queued orders fill at the
+   * session's open against the daily bar (a market order sent after the close waits for it).
+   */
+  readonly dailyBars?: readonly BarSeries[];
   /** "max": replay as fast as possible; N: N bar-minutes per wall-clock minute (one every 60000/N ms). */
   readonly speed: "max" | number;
   readonly initialCashUsd: number;
@@ -122,6 +129,8 @@ export interface Exchange {
   readonly fillsPublished: number;
   /** Bars this process has published on the stocks stream (counted once each, subscribers or not). */
   readonly barsPublished: number;
+  /** Final daily bars published at a session's close (from `dailyBars`; counted once each, subscribers or not). */
+  readonly dailyBarsPublished: number;
   /** Bars that failed the plausibility check: replayed and published, but never used to fill or to price. */
   readonly barsRefused: number;
   /** Client frames both streams ignored (garbage, null or non-object, oversized before auth, unknown action, over the symbol cap). */

@@ -8,6 +8,7 @@ import { correctionOf, rejectPicker } from "./knobs.ts";
 import { Book } from "./book.ts";
 import type { MinuteBars } from "./replay.ts";
 import { MinuteCursor } from "./replay.ts";
+import { closedDayBars, DailyCursor, RunningDailyBars, type SessionBars } from "./daily-replay.ts";
 import type { SavedExchange } from "./persist.ts";
 import { BookStore, checkReplay, ReplayTally } from "./persist.ts";
 import type { RestResult } from "./rest.ts";
@@ -33,8 +34,16 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const cursor = new MinuteCursor(opts.bars);
   let upcoming: MinuteBars | null = cursor.next();
   const history = new BarHistory(cursor.symbols);
+  const daily = new DailyCursor(opts.dailyBars ?? []);
+  const dailyHistory = new BarHistory(daily.symbols);
+  const running = new RunningDailyBars();
+  // Symbols with daily bars and no minute bars trade on their daily bars (see stepSession).
+  const minuteSymbols = new Set(cursor.symbols);
+  const allSymbols = [...cursor.symbols, ...daily.symbols.filter((s) => !minuteSymbols.has(s))];
   const log = opts.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
   const fillGate = new FillGate(opts.plausibility, log);
+  const offDays = closedDayBars(opts.dailyBars ?? []);
+  if (offDays > 0) log(`${offDays} daily bars are dated days the NYSE is closed (e.g. a Saturday's after-hours trading): skipped, they fill nothing and are not served`);
   const tally = new ReplayTally();
   let store: BookStore | null = null;
   let saved: SavedExchange | null = null;
@@ -52,11 +61,19 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       // Resume right after the saved clock: re-walk the replayed minutes (rebuilding the REST bar
       // history) and prove they are the bars that were saved.
       const last = saved.replay.lastMinuteMs ?? -Infinity;
-      for (; upcoming && upcoming.tMs <= last; upcoming = cursor.next()) {
-        for (const b of upcoming.bars) history.push(correctionOf(b, corrections) ?? b);
-        // The gate's per-symbol reference is rebuilt from the same bars, quietly (they were logged the first time).
-        fillGate.replay(upcoming.bars);
-        tally.add(upcoming);
+      for (;;) {
+        const dueMs = daily.peekCloseMs();
+        if (upcoming && upcoming.tMs < dueMs && upcoming.tMs <= last) {
+          for (const b of upcoming.bars) history.push(correctionOf(b, corrections) ?? b);
+          // The gate's per-symbol reference is rebuilt from the same bars, quietly (they were logged the first time).
+          fillGate.replay(upcoming.bars);
+          tally.add(upcoming);
+          upcoming = cursor.next();
+        } else if (dueMs <= last) {
+          const s = daily.next() as SessionBars;
+          for (const b of s.bars) dailyHistory.push(b);
+          tally.add({ tMs: s.closeMs, bars: s.bars });
+        } else break;
       }
       checkReplay(opts.persistFile ?? "", saved.replay, tally.state(false));
     }
@@ -68,7 +85,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const bookOpts = {
     initialCashUsd: opts.initialCashUsd,
     frictionPctRoundTrip: opts.frictionPctRoundTrip,
-    symbols: cursor.symbols,
+    symbols: allSymbols,
     partialFill: opts.partialFill,
     ...opts.rules,
     rejectAfterAccept: rejectPicker(opts.rejectAfterAccept),
@@ -76,14 +93,14 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     // Alpaca values a market buy off the last trade; before a symbol's first bar, its coming open stands in for it.
     referencePrice: (sym: string) => fillGate.inRange(upcoming?.bars.find((b) => b.symbol === sym)?.open),
     // Orders placed before the first step arrive at the first bar's start, so it can fill them.
-    startMs: upcoming?.tMs ?? 0,
+    startMs: upcoming?.tMs ?? (opts.dailyBars?.length ? daily.peekSessionOpenMs() : 0),
   };
   const book = saved ? Book.restore(bookOpts, saved.content) : new Book(bookOpts);
   const keys = { keyId: opts.keyId, secretKey: opts.secretKey };
   const frames = { refused: 0 };
   const stocks = new StockStreamHub(keys, { authTimeoutMs: opts.authTimeoutMs ?? 10_000, maxSymbols: opts.maxSymbolsPerConnection ?? 1000 }, frames);
   const trading = new TradingStreamHub(keys, frames);
-  const ctx = { book, history, accountId: saved?.accountId ?? randomUUID() };
+  const ctx = { book, history, dailyHistory, accountId: saved?.accountId ?? randomUUID() };
   store?.attach(book);
   // Trade updates wait here until the state that produced them is on disk (see commit).
   const pending: TradeUpdate[] = [];
@@ -93,6 +110,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   });
   let fillsPublished = 0;
   let barsPublished = 0;
+  let dailyBarsPublished = 0;
 
   const timers = new Set<NodeJS.Timeout>();
   function later(ms: number, fn: () => void): void {
@@ -118,7 +136,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   /** Disk first, then the wire: no client hears of a state a SIGKILL could still lose. */
   function commit(): void {
     scheduleCancels();
-    store?.save(book, ctx.accountId, tally.state(upcoming === null));
+    store?.save(book, ctx.accountId, tally.state(upcoming === null && daily.peekCloseMs() === Infinity));
     for (const u of pending.splice(0)) {
       if (u.event === "fill" || u.event === "partial_fill") fillsPublished++;
       publishUpdate(u);
@@ -219,6 +237,8 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
    */
   function stepOne(): boolean {
     const m = upcoming;
+    const dueMs = daily.peekCloseMs();
+    if (dueMs !== Infinity && (m === null || dueMs <= m.tMs)) return stepSession(daily.next() as SessionBars);
     if (!m) return false;
     book.advanceTo(m.tMs);
     const endMs = m.tMs + 60_000;
@@ -233,7 +253,34 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     publishBars(m.bars);
     const updated = corrected.filter((b): b is ExBar => b !== null);
     if (updated.length > 0) stocks.publish(updated, "u");
+    // Right after the minute mark: the session's daily bar so far (Alpaca's running `d`).
+    const sofar = m.bars.map((b) => running.add(b)).filter((b): b is ExBar => b !== null);
+    if (sofar.length > 0) stocks.publish(sofar, "d");
     opts.onMinute?.(m.bars.length);
+    return true;
+  }
+
+  /**
+   * One session of the daily bars, at its close. Symbols that have only daily bars trade on them:
+   * the book moves to the open (orders queued overnight are routed: Alpaca queues a day order
+   * sent after the close for the next session, see rules/session.ts), the daily bar fills them
+   * (market orders at its open), and the clock moves to the close (day orders expire). Then the
+   * session's final daily bars go out as `d`, and REST serves them as 1Day from now on.
+   */
+  function stepSession(s: SessionBars): boolean {
+    const own = s.bars.filter((b) => !minuteSymbols.has(b.symbol));
+    if (own.length > 0) {
+      book.advanceTo(s.openMs);
+      // The book fills by the bar's start: a daily bar starts at the open as far as fills go, and
+      // its fills are stamped there (a daily bar has no minutes to place a fill inside it).
+      for (const b of own) book.onBar({ ...b, tMs: s.openMs }, s.openMs);
+    }
+    book.advanceTo(s.closeMs);
+    for (const b of s.bars) dailyHistory.push(b);
+    if (store) tally.add({ tMs: s.closeMs, bars: s.bars });
+    commit();
+    stocks.publish(s.bars, "d");
+    dailyBarsPublished += s.bars.length;
     return true;
   }
 
@@ -259,7 +306,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
       return book.nowMs;
     },
     get done() {
-      return upcoming === null;
+      return upcoming === null && daily.peekCloseMs() === Infinity;
     },
     resumed: saved !== null,
     get fillsPublished() {
@@ -267,6 +314,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     },
     get barsPublished() {
       return barsPublished;
+    },
+    get dailyBarsPublished() {
+      return dailyBarsPublished;
     },
     get barsRefused() {
       return fillGate.refused;

@@ -79,11 +79,11 @@ export class StockStreamHub {
    * Publishes one minute's bars (`T` "b") or corrections of bars already published (`T` "u",
    * to `updatedBars` subscribers): one frame per client. Returns how many clients got a frame.
    */
-  publish(bars: readonly ExBar[], T: "b" | "u" = "b"): number {
+  publish(bars: readonly ExBar[], T: "b" | "u" | "d" = "b"): number {
     let sent = 0;
     for (const [ws, c] of this.clients) {
       if (!c.authed) continue;
-      const list = T === "b" ? c.subs.bars : c.subs.updatedBars;
+      const list = T === "b" ? c.subs.bars : T === "u" ? c.subs.updatedBars : c.subs.dailyBars;
       const all = list.has("*");
       const msgs = bars.filter((b) => all || list.has(b.symbol)).map((b) => barMessage(b, T, c.msgpack));
       if (msgs.length > 0 && send(ws, c, msgs)) sent++;
@@ -180,7 +180,7 @@ const MAX_SYMBOL_CHARS = 32;
  * A bar message: `t` a msgpack timestamp (a Date) in msgpack frames, RFC-3339 in JSON ones; `n`
  * and `vw` only when the data has them (never invented).
  */
-function barMessage(b: ExBar, T: "b" | "u", msgpack: boolean): Record<string, unknown> {
+function barMessage(b: ExBar, T: "b" | "u" | "d", msgpack: boolean): Record<string, unknown> {
   const t = msgpack ? new Date(b.tMs) : new Date(b.tMs).toISOString().replace(".000Z", "Z");
   return {
     T, S: b.symbol, o: b.open, h: b.high, l: b.low, c: b.close, v: b.volume, t,

@@ -82,3 +82,8 @@ export function allocationsOf(slots: readonly StrategySlot[]): Map<string, numbe
   for (const s of slots) m.set(s.definition.id, (m.get(s.definition.id) ?? 0) + s.allocation);
   return m;
 }
+
+/** The symbols of the strategies that decide on daily bars (the daemon subscribes their `d` bars). */
+export function dailySymbolsOf(slots: readonly StrategySlot[]): string[] {
+  return slots.filter((s) => s.definition.timeframe === "1Day").flatMap((s) => s.symbols);
+}

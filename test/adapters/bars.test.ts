@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { streaming } from "@alpacahq/alpaca-trade-api";
-import { fetchBars } from "../../src/daemon/broker-history.ts";
+import { fetchBars } from "../../src/adapters/alpaca/history.ts";
 import { StreamInput, type InputRejection } from "../../src/daemon/stream-input.ts";
 import { DATA, KEY, nock, paperClient, SECRET, useNock } from "./alpaca-nock.ts";
 

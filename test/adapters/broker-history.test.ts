@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { trading } from "@alpacahq/alpaca-trade-api";
-import { fetchExecutions, fetchOrders } from "../../src/daemon/broker-history.ts";
+import { fetchExecutions, fetchOrders } from "../../src/adapters/alpaca/history.ts";
 import { FILLS, like, ORDERS, paper, paperClient, useNock, type Json } from "./alpaca-nock.ts";
 
 useNock();

@@ -3,7 +3,8 @@ import { TimeFrame } from "@alpacahq/alpaca-trade-api";
 import { isoToEtDay } from "../../src/core/ny-time.ts";
 import { createAlpacaClient } from "../../src/adapters/alpaca/client.ts";
 import { AlpacaVenue } from "../../src/adapters/alpaca/venue.ts";
-import { fetchCalendar, warmupStartMs } from "../../src/daemon/run-remote.ts";
+import { warmupStartMs } from "../../src/daemon/run-remote.ts";
+import { alpacaPort } from "../../src/adapters/alpaca/port.ts";
 import { SessionCalendar } from "../../src/daemon/session-calendar.ts";
 import { reconcile } from "../../src/daemon/reconcile.ts";
 import { ACCOUNT, DATA, intent, KEY, like, LIVE, nock, ORDERS, paper, paperClient, SECRET, useNock, type Json } from "./alpaca-nock.ts";
@@ -61,7 +62,7 @@ describe("clock and calendar in Alpaca's shapes", () => {
     paper().get("/v2/calendar").query((x) => ((q = x as Record<string, string>), true)).reply(200, ACCOUNT.calendar);
     const from = Date.parse("2024-05-13T00:00:00Z");
     const to = Date.parse("2024-07-04T00:00:00Z");
-    const days = await fetchCalendar(paperClient(), from, to);
+    const days = await alpacaPort(paperClient()).calendar(from, to);
     expect([Date.parse(q.start), Date.parse(q.end)]).toEqual([from, to]);
     expect(days).toEqual([
       { date: "2024-05-13", open: "09:30", close: "16:00" },
@@ -94,7 +95,7 @@ describe("reconcile on Alpaca's positions and open orders", () => {
     paper().get("/v2/orders").query({ status: "open", nested: "false", limit: "500" }).reply(200, [orphan, foreign]);
     paper().delete(`/v2/orders/${String(orphan.id)}`).reply(204);
 
-    const flags = await reconcile({ alpaca: paperClient(), venue, symbols: ["SOFI"], strategyPrefix: "sw-run-", closeUnknown: true, leftovers: [] });
+    const flags = await reconcile({ port: alpacaPort(paperClient()), venue, symbols: ["SOFI"], strategyPrefixes: ["sw-run-"], closeUnknown: true, leftovers: [] });
     expect(flags).toEqual([
       "position SOFI: the bot holds 60, the broker 100",
       "position PLUG: 2.500283 unknown shares closed",

@@ -4,7 +4,7 @@ import type { Fill, OrderIntent } from "../../src/core/types.ts";
 import type { OrderEnded } from "../../src/broker/venue.ts";
 import { AlpacaVenue, type TradeUpdateLike, type VenueObserver } from "../../src/adapters/alpaca/venue.ts";
 import { StreamInput, type InputRejection } from "../../src/daemon/stream-input.ts";
-import { fetchExecutions } from "../../src/daemon/broker-history.ts";
+import { fetchExecutions } from "../../src/adapters/alpaca/history.ts";
 import { ERRORS, FILLS, intent, like, ORDERS, paper, paperClient, UPDATES, useNock, type Json } from "./alpaca-nock.ts";
 
 useNock();

@@ -4,6 +4,7 @@ import type { Fill, OrderIntent } from "../../src/core/types.ts";
 import { startExchange, type Exchange, type RestFault } from "../../src/exchange/server.ts";
 import { createAlpacaClient, type AlpacaClient } from "../../src/adapters/alpaca/client.ts";
 import { AlpacaVenue } from "../../src/adapters/alpaca/venue.ts";
+import { alpacaPort } from "../../src/adapters/alpaca/port.ts";
 import { series } from "../exchange/helpers.ts";
 
 /**
@@ -232,7 +233,7 @@ describe("a position change the broker made on its own", () => {
       },
     } as unknown as AlpacaClient;
     const journaled: Record<string, unknown>[] = [];
-    const flags = await reconcile({ alpaca, venue, symbols: ["ABC", "XYZ"], strategyPrefix: "p.", closeUnknown: false, leftovers: [], journal: (d) => journaled.push({ ...d }), nowMs: () => 1 });
+    const flags = await reconcile({ port: alpacaPort(alpaca), venue, symbols: ["ABC", "XYZ"], strategyPrefixes: ["p."], closeUnknown: false, leftovers: [], journal: (d) => journaled.push({ ...d }), nowMs: () => 1 });
     expect(journaled).toEqual([{ kind: "position_mismatch", symbol: "ABC", botShares: 10, brokerShares: 6, adopted: true }]);
     expect(flags.find((f) => f.startsWith("position"))).toMatch(/the bot holds 10, the broker 6; the 4 sold by the broker booked as broker_liquidation/);
     expect(fills.at(-1)).toMatchObject({ side: "sell", qtyShares: 4, priceUsd: 9.4, purpose: "broker_liquidation" });

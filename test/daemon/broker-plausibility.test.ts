@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AlpacaClient } from "../../src/adapters/alpaca/client.ts";
 import { AlpacaVenue } from "../../src/adapters/alpaca/venue.ts";
+import { alpacaPort } from "../../src/adapters/alpaca/port.ts";
 import { implausibleBrokerFigures } from "../../src/daemon/broker-plausibility.ts";
 import { reconcile } from "../../src/daemon/reconcile.ts";
 
@@ -26,7 +27,7 @@ async function run(account: { cash: string; equity?: string }, positions: { symb
   venue.setCash(100_000);
   const journal: Record<string, unknown>[] = [];
   const refused: string[] = [];
-  const flags = await reconcile({ alpaca, venue, symbols: ["AAA"], strategyPrefix: "bear-trap.", closeUnknown, leftovers: [], journal: (d) => journal.push({ ...d }), refuse: (why) => refused.push(why) });
+  const flags = await reconcile({ port: alpacaPort(alpaca), venue, symbols: ["AAA"], strategyPrefixes: ["bear-trap."], closeUnknown, leftovers: [], journal: (d) => journal.push({ ...d }), refuse: (why) => refused.push(why) });
   return { venue, journal, refused, flags, closed };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Fill } from "../../src/core/types.ts";
 import { createAlpacaClient } from "../../src/adapters/alpaca/client.ts";
 import { AlpacaVenue, executionOf, type TradeUpdateLike } from "../../src/adapters/alpaca/venue.ts";
-import { fetchExecutions } from "../../src/daemon/broker-history.ts";
+import { fetchExecutions } from "../../src/adapters/alpaca/history.ts";
 import { FILLS, nock, PAPER, useNock } from "../adapters/alpaca-nock.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { barPosition, minuteOfTime, replayInOrder } from "../../src/daemon/merge-replay.ts";
 import type { Execution } from "../../src/adapters/alpaca/venue-types.ts";
-import type { FeedBar } from "../../src/daemon/broker-history.ts";
+import type { FeedBar } from "../../src/broker/port.ts";
 
 const T0 = Date.UTC(2024, 4, 13, 13, 30);
 const MIN = 60_000;

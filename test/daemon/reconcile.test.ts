@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AlpacaClient } from "../../src/adapters/alpaca/client.ts";
 import { AlpacaVenue } from "../../src/adapters/alpaca/venue.ts";
+import { alpacaPort } from "../../src/adapters/alpaca/port.ts";
 import { reconcile } from "../../src/daemon/reconcile.ts";
 
 /** A broker with one open order of this bot's, and a record of what was canceled. */
@@ -27,7 +28,7 @@ describe("start-up reconciliation of open orders", () => {
     const venue = new AlpacaVenue(alpaca, ["AAA"], () => undefined);
     venue.setCash(100_000);
     venue.submit({ clientOrderId: "bear-trap.AAA.20240111T1814.entry", symbol: "AAA", symId: 0, side: "buy", type: "market", qtyShares: 10, purpose: "entry" });
-    const flags = await reconcile({ alpaca, venue, symbols: ["AAA"], strategyPrefix: "bear-trap.", closeUnknown: false, leftovers: [] });
+    const flags = await reconcile({ port: alpacaPort(alpaca), venue, symbols: ["AAA"], strategyPrefixes: ["bear-trap."], closeUnknown: false, leftovers: [] });
     expect(flags).toEqual([]);
     expect(canceled).toEqual([]);
   });
@@ -36,7 +37,7 @@ describe("start-up reconciliation of open orders", () => {
     const { alpaca, canceled } = broker("bear-trap.AAA.20240111T1500.entry");
     const venue = new AlpacaVenue(alpaca, ["AAA"], () => undefined);
     venue.setCash(100_000);
-    const flags = await reconcile({ alpaca, venue, symbols: ["AAA"], strategyPrefix: "bear-trap.", closeUnknown: false, leftovers: [] });
+    const flags = await reconcile({ port: alpacaPort(alpaca), venue, symbols: ["AAA"], strategyPrefixes: ["bear-trap."], closeUnknown: false, leftovers: [] });
     expect(canceled).toEqual(["broker-1"]);
     expect(flags).toEqual([expect.stringMatching(/an orphan of this bot .*canceled/)]);
   });

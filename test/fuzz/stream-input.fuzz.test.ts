@@ -12,6 +12,7 @@ import { StreamInput, barFromStream, feedBarProblem, tradeUpdateProblem, type In
 import { Daemon } from "../../src/daemon/daemon.ts";
 import { startExchange, type Exchange } from "../../src/exchange/server.ts";
 import { createAlpacaClient } from "../../src/adapters/alpaca/client.ts";
+import { alpacaPort } from "../../src/adapters/alpaca/port.ts";
 import { defaultConfig } from "../../src/config/load.ts";
 import { series } from "../exchange/helpers.ts";
 
@@ -178,7 +179,7 @@ describe("fuzz: bad frames into a running daemon", () => {
       symbols: SYMBOLS,
       stateDir,
       log: pino({ level: "silent" }),
-      alpaca: createAlpacaClient({ keyId, secretKey, baseUrl: ex.url }),
+      port: alpacaPort(createAlpacaClient({ keyId, secretKey, baseUrl: ex.url })),
       stocksUrl: `${fake.url}/v2/iex`,
       tradingUrl: `${fake.url}/stream`,
       broker: "local",

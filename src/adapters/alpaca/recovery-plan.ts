@@ -3,15 +3,11 @@ import type { OrderIntent } from "../../core/types.ts";
 import type { Order } from "../../orders/order.ts";
 import type { OrderManager } from "../../orders/order-manager.ts";
 import type { BrokerOrderLike } from "./venue-types.ts";
-import type { EndStatus, LoggedEnd } from "../../store/intent-log.ts";
+import type { LoggedEnd } from "../../store/intent-log.ts";
 
-/** An end the run heard, for the replay to hand the engine at the same point. */
-export interface ReplayedEnd {
-  readonly clientOrderId: string;
-  readonly reason: string;
-  /** Absent: the POST itself was refused. */
-  readonly endedAs?: EndStatus;
-}
+/** An end the run heard, for the replay to hand the engine at the same point (the port's shape). */
+export type { ReplayedEnd } from "../../broker/port.ts";
+import type { ReplayedEnd } from "../../broker/port.ts";
 
 /** What the rebuilt engine asked for that the broker does not have yet. */
 export interface RecoveryAction {

@@ -1,6 +1,7 @@
 import type { BarView } from "../../core/bars.ts";
 import type { Fill, OrderIntent } from "../../core/types.ts";
-import type { SubmitResult, Venue, VenueFactory } from "../../broker/venue.ts";
+import type { SubmitResult, VenueFactory } from "../../broker/venue.ts";
+import type { BrokerVenue } from "../../broker/port.ts";
 import { MARKET_BUY_CUSHION } from "../../broker/fill-model.ts";
 import type { AlpacaClient } from "./client.ts";
 import { systemClock, type Clock } from "../../core/clock.ts";
@@ -41,7 +42,7 @@ export interface AlpacaVenueOptions {
  * broker by its client order id and adopted when found; nothing is sent until the replay has
  * caught up, and then only what the broker lacks.
  */
-export class AlpacaVenue implements Venue {
+export class AlpacaVenue implements BrokerVenue {
   /** Every order of the run. */
   readonly orders = new OrderManager();
   private readonly last: Float64Array;

@@ -1,24 +1,7 @@
 import { TimeFrame } from "@alpacahq/alpaca-trade-api";
-import type { AlpacaClient } from "../adapters/alpaca/client.ts";
-import { qtyOf, type BrokerOrderLike, type Execution } from "../adapters/alpaca/venue-types.ts";
-
-/** A bar fetched over REST or taken off the stream, in one shape. */
-export interface FeedBar {
-  readonly symbol: string;
-  readonly tMs: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-}
-
-/** What the broker recorded since a time: the raw material of a restart's replay. */
-export interface BrokerHistory {
-  readonly orders: BrokerOrderLike[];
-  readonly executions: Execution[];
-  readonly bars: FeedBar[];
-}
+import type { AlpacaClient } from "./client.ts";
+import { qtyOf, type BrokerOrderLike, type Execution } from "./venue-types.ts";
+import type { BarTimeframe, FeedBar } from "../../broker/port.ts";
 
 const ORDER_PAGE = 500;
 
@@ -79,10 +62,11 @@ export async function fetchExecutions(alpaca: AlpacaClient, fromMs: number): Pro
   return out.map((x, i) => ({ x, i })).sort((a, b) => a.x.timeMs - b.x.timeMs || a.i - b.i).map((e) => e.x);
 }
 
-/** Minute bars of `symbols` from `fromMs` on, sorted by time and then by the symbols' order. */
-export async function fetchBars(alpaca: AlpacaClient, symbols: readonly string[], fromMs: number, feed: "iex" | "sip"): Promise<FeedBar[]> {
+/** Bars (minute by default, or daily) of `symbols` from `fromMs` on, sorted by time and then by the symbols' order. */
+export async function fetchBars(alpaca: AlpacaClient, symbols: readonly string[], fromMs: number, feed: "iex" | "sip", timeframe: BarTimeframe = "1Min"): Promise<FeedBar[]> {
   if (symbols.length === 0) return [];
-  const got = await alpaca.marketData.getStockBars({ symbols: [...symbols], timeframe: TimeFrame.Minute, start: new Date(fromMs), feed });
+  const tf = timeframe === "1Day" ? TimeFrame.Day : TimeFrame.Minute;
+  const got = await alpaca.marketData.getStockBars({ symbols: [...symbols], timeframe: tf, start: new Date(fromMs), feed });
   const out: FeedBar[] = [];
   for (const symbol of symbols) {
     for (const b of got[symbol] ?? []) {
