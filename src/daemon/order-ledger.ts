@@ -47,19 +47,19 @@ export function orderLedger(d: LedgerDeps): VenueObserver {
       d.journal.append(d.today(), "order_submitted", submittedPayload(i));
     },
     acknowledged: (i, id) => {
-      d.store.markAcknowledged(i.clientOrderId, id);
+      refused(d, d.store.markAcknowledged(i.clientOrderId, id));
       d.changed();
     },
     adopted: (i, id, why) => {
       if (d.store.getOrder(i.clientOrderId) === undefined) d.store.recordIntent(i.clientOrderId, i);
-      d.store.markAcknowledged(i.clientOrderId, id);
+      refused(d, d.store.markAcknowledged(i.clientOrderId, id));
       // Journaled like a submission: during the replay the journal drops it when it already has it.
       d.journal.append(d.today(), "order_submitted", submittedPayload(i));
       if (why !== "recovered") d.journal.append(d.today(), "reconcile", { kind: "adopted", clientOrderId: i.clientOrderId, why });
     },
     rejected: (i, reason) => {
       if (!d.recovering()) d.intentLog.appendRejection(i.clientOrderId, reason, d.nowMs(), d.position());
-      if (d.store.getOrder(i.clientOrderId) !== undefined) d.store.markRejected(i.clientOrderId, reason);
+      if (d.store.getOrder(i.clientOrderId) !== undefined) refused(d, d.store.markRejected(i.clientOrderId, reason));
       d.journal.append(d.today(), "order_update", { clientOrderId: i.clientOrderId, event: "rejected", reason });
       d.warn({ clientOrderId: i.clientOrderId, reason }, "order rejected");
       d.onEnded({ clientOrderId: i.clientOrderId, status: "rejected", reason, timeMs: d.nowMs() });
@@ -71,8 +71,7 @@ export function orderLedger(d: LedgerDeps): VenueObserver {
       if (!d.recovering()) d.intentLog.appendRejection(e.clientOrderId, e.reason, d.nowMs(), d.position(), e.status);
       const rec = d.store.getOrder(e.clientOrderId);
       if (rec !== undefined && !TERMINAL_STATUSES.has(rec.status)) {
-        if (e.status === "rejected") d.store.markRejected(e.clientOrderId, e.reason);
-        else d.store.markOrderStatus(e.clientOrderId, e.status);
+        refused(d, e.status === "rejected" ? d.store.markRejected(e.clientOrderId, e.reason) : d.store.markOrderStatus(e.clientOrderId, e.status));
       }
       d.journal.append(d.today(), "order_update", { clientOrderId: e.clientOrderId, event: e.status, reason: e.reason, unrequested: true });
       d.warn({ clientOrderId: e.clientOrderId, status: e.status, reason: e.reason }, "order ended by the broker");
@@ -83,6 +82,17 @@ export function orderLedger(d: LedgerDeps): VenueObserver {
       d.journal.append(d.today(), "order_update", { clientOrderId: coid, event, ...detail });
     },
   };
+}
+
+/**
+ * A status change the store refused (a finished order told to end again, a second broker id): the
+ * store kept what it had; the refusal is logged and journaled so a person sees the broker and the
+ * bot disagreed, and the run goes on.
+ */
+function refused(d: LedgerDeps, why: string | null): void {
+  if (why === null) return;
+  d.warn({ reason: why }, "order status change refused");
+  d.journal.append(d.today(), "reconcile", { kind: "status_refused", reason: why });
 }
 
 /** Moves an order's ledger record with a trade update from the stream (a finished order stays finished). */
