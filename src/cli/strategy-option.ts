@@ -3,6 +3,7 @@ import { ConfigError, parseConfig, resolveConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import type { StrategyDefinition } from "../core/strategy.ts";
 import { findStrategy, unknownStrategyMessage } from "../../strategies/index.ts";
+import { loadSizingLayers } from "../sizing/layers/index.ts";
 import { loadStrategyFile } from "../strategy/load-file.ts";
 
 /** `--strategy ID[,ID]` and `--strategy-file FILE.ts` (repeatable), on backtest, compare, walkforward and start. */
@@ -41,6 +42,8 @@ export async function resolveRunConfig(configPath: string | undefined, home: str
     strategies.push(def);
   }
   const base = resolveConfig(configPath, home, { strategies });
+  // The config's sizing layer files (paths in sizing.modes), loaded once so every sizer the run makes finds them.
+  await loadSizingLayers(base.sizing);
   const ids = o.strategy === undefined ? [] : o.strategy.split(",").map((s) => s.trim()).filter(Boolean);
   if (o.strategy !== undefined && ids.length === 0) throw new ConfigError("--strategy needs at least one id (see `sizewise strategies`)", ["--strategy"]);
   for (const id of ids) if (findStrategy(id, strategies) === undefined) throw new ConfigError(`--strategy: ${unknownStrategyMessage(id, strategies)}`, ["--strategy"]);

@@ -25,7 +25,7 @@ export function followConfig(daemon: Daemon, file: FollowedConfig, initial: Conf
     onChange: (next, prev) => {
       for (const c of configChanges(prev, next)) {
         if (c.key === "sizing.mode") {
-          daemon.setSizingMode(next.sizing.mode, source);
+          daemon.setSizingMode(next.sizing.mode, source, next.sizing);
           continue;
         }
         daemon.journal.append(daemon.today(), "config_changed", { key: c.key, from: c.from ?? null, to: c.to ?? null, applied: false, note: "takes effect at the next start", source });

@@ -70,7 +70,7 @@ export async function recoverRun(h: StartupHost, run: RunRecord): Promise<Recove
   const modeSwitches = new DueAtPosition(logged.modeSwitches);
   // The run's decisions before its first live switch were made in the mode it switched from.
   const firstMode = modeSwitches.first?.from;
-  if (firstMode !== undefined && isSizingMode(firstMode)) h.sizer = h.sizerFor(firstMode);
+  if (firstMode !== undefined && isSizingMode(firstMode, o.config.sizing.modes)) h.sizer = h.sizerFor(firstMode);
   h.venue.beginRecovery(orders, edgeMs, logged.rejected);
   h.venue.setCash(run.initialCashUsd);
   h.engine.setStartingEquity(run.initialCashUsd);
@@ -166,7 +166,7 @@ function replayRun(h: StartupHost, items: ReplayItems, execs: readonly Execution
   };
   const switchModes = (all: boolean): void =>
     modeSwitches.take(all ? Infinity : h.barPosition(), (s) => {
-      if (isSizingMode(s.to)) h.setSizingMode(s.to, "replayed live switch");
+      if (isSizingMode(s.to, h.o.config.sizing.modes)) h.setSizingMode(s.to, "replayed live switch");
     });
   const left = h.merge(
     items.bars,

@@ -31,6 +31,7 @@ import { notifyEngineEvents } from "../notify/engine-hooks.ts";
 import { mergeEvents } from "../engine/merge-events.ts";
 import { limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
 import { systemClock } from "../core/clock.ts";
+import type { SizingConfig } from "../config/schema.ts";
 import { ledgerUpdate, orderLedger } from "./order-ledger.ts";
 
 export type { BrokerKind, DaemonOptions, RecoveryReport } from "./daemon-options.ts";
@@ -238,10 +239,19 @@ export class Daemon implements StartupHost {
    * journaled as config_changed. Learners a mode needs that this run did not start (the RL table)
    * answer neutral until the next start. Returns false when the mode is already in force.
    */
-  setSizingMode(mode: SizingMode, source: string): boolean {
+  setSizingMode(mode: SizingMode, source: string, sizing: SizingConfig = this.o.config.sizing): boolean {
     const from = this.sizer.mode;
     if (mode === from) return false;
-    this.sizer = this.sizerFor(mode);
+    let next: PipelineSizer;
+    try {
+      // The edited file's own sizing section: a mode it just defined (sizing.modes) is known there.
+      next = this.sizerFor(mode, sizing);
+    } catch (e) {
+      this.journal.append(this.today(), "error", { message: `sizing mode ${mode} not applied: ${(e as Error).message}` });
+      this.o.log.warn({ mode, source }, `sizing mode not applied: ${(e as Error).message}`);
+      return false;
+    }
+    this.sizer = next;
     // Live (not during a restart's replay): a restart must switch at the same point.
     if (this.replayMs === null && this.run !== null) this.intentLog.appendModeSwitch(from, mode, this.barPosition());
     this.journal.append(this.today(), "config_changed", { key: "sizing.mode", from, to: mode, applied: true, source });
@@ -249,8 +259,8 @@ export class Daemon implements StartupHost {
     return true;
   }
 
-  sizerFor(mode: SizingMode): PipelineSizer {
-    return createSizer({ sizing: { ...this.o.config.sizing, mode }, risk: this.o.config.risk });
+  sizerFor(mode: SizingMode, sizing: SizingConfig = this.o.config.sizing): PipelineSizer {
+    return createSizer({ sizing: { ...sizing, mode }, risk: this.o.config.risk });
   }
 
   get runRecord(): RunRecord | null {

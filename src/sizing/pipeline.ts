@@ -10,7 +10,7 @@ import { ENTRY_FEATURES, entryFeatures } from "./entry-features.ts";
 import type { KellyEstimate } from "./kelly.ts";
 import { fixed1, fixed2, fmtFactor, fmtPct } from "./layer.ts";
 import { capFullSize, positionPlan, type RiskCaps } from "./caps.ts";
-import { BUILTIN_LAYERS, type LayerContext, type LayerOutput, type LayerRegistry, type LayerSetup, type PortionLayer, type SizingLayer } from "./layers/index.ts";
+import { knownLayers, type LayerContext, type LayerOutput, type LayerRegistry, type LayerSetup, type PortionLayer, type SizingLayer } from "./layers/index.ts";
 import { BUILTIN_MODES, isBuiltinMode, isLayerFile, modeLayerList, type ModeLists } from "./modes.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeCall } from "./regime-port.ts";
 import { NeutralRlPolicy, type RlPolicy } from "./rl-port.ts";
@@ -96,7 +96,7 @@ export function createSizer(config: SizerConfig, deps: SizerDeps = {}): Pipeline
   const base = baseRiskPct(s.riskPct, s.minRiskPct, s.maxRiskPct);
   const baseFactor: SizingFactor = Object.freeze({ name: "risk", factor: base / 100, reason: `base ${fmtPct(base)}% of equity` });
   const caps: RiskCaps = { minRiskPct: s.minRiskPct, maxRiskPct: s.maxRiskPct, maxNotionalUsd: config.risk.maxNotionalUsd, maxOpenPositions: config.risk.maxOpenPositions };
-  const layers = buildLayers(mode, s, deps.layers ?? BUILTIN_LAYERS, { sizing: s, baseRiskPct: base, defaultRl: deps.rlPolicy ?? NEUTRAL_RL });
+  const layers = buildLayers(mode, s, deps.layers ?? knownLayers(), { sizing: s, baseRiskPct: base, defaultRl: deps.rlPolicy ?? NEUTRAL_RL });
   const portion = (layers.find((l) => l.kind === "portion") as PortionLayer | undefined) ?? null;
   // A layer that needs a stop says so once per sizer, not once per decision.
   const notApplied = new Map(layers.map((l) => [l, Object.freeze({ name: l.name, factor: 1, reason: `${l.name}: needs a stop; sized by allocation: not applied` })]));

@@ -28,7 +28,13 @@ describe("a sizing layer added by one file and one config list", () => {
   });
 
   it("is refused with the way to load it when the sizer is made without loading the file", () => {
-    expect(() => createSizer(cfg)).toThrow(/calm\.ts .*not loaded.*loadSizingLayers/);
+    const unloaded = configWith({ modes: { never: ["kelly", "./test/fixtures/layers/never-loaded.ts"] }, mode: "never" });
+    expect(() => createSizer(unloaded)).toThrow(/never-loaded\.ts .*not loaded.*loadSizingLayers/);
+  });
+
+  it("once loaded, is found by every sizer the process makes later (compare's modes, walk-forward folds, a daemon's mode switch)", async () => {
+    await loadSizingLayers(cfg.sizing, ROOT);
+    expect(createSizer(cfg).mode).toBe(cfg.sizing.mode);
   });
 
   it("refuses a file that does not export a layer, naming it", async () => {

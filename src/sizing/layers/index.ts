@@ -43,10 +43,25 @@ export async function loadSizingLayers(sizing: Pick<SizingConfig, "modes">, base
   for (const list of Object.values(sizing.modes)) {
     for (const entry of list) {
       if (out.has(entry) || !isLayerFile(entry)) continue;
-      out.set(entry, await importLayer(entry, isAbsolute(entry) ? entry : resolve(baseDir, entry)));
+      const def = loaded.get(entry) ?? (await importLayer(entry, isAbsolute(entry) ? entry : resolve(baseDir, entry)));
+      out.set(entry, def);
+      loaded.set(entry, def);
     }
   }
   return out;
+}
+
+/**
+ * Layer files this process has loaded so far (loadSizingLayers), with the built-ins: what a sizer
+ * made without an explicit registry uses. The commands load the config's layer files once at
+ * start-up, so every sizer a run makes later (one per compared mode, per walk-forward fold, a
+ * daemon's mode switch) finds them without each caller carrying the registry.
+ */
+const loaded = new Map<string, SizingLayerDefinition>();
+
+export function knownLayers(): LayerRegistry {
+  if (loaded.size === 0) return BUILTIN_LAYERS;
+  return new Map([...BUILTIN_LAYERS, ...loaded]);
 }
 
 async function importLayer(entry: string, file: string): Promise<SizingLayerDefinition> {
