@@ -22,6 +22,7 @@ import { comparisonIntervals } from "../stats/comparison-intervals.ts";
 import { writeFileSync } from "node:fs";
 import { AS_TRADED, checkMcOptions, monteCarlo, tradesAsTraded, type McMethod, type McResult } from "../whatif/monte-carlo.ts";
 import { buildSlots } from "../strategy/slots.ts";
+import { parseModes } from "./modes-option.ts";
 import { monteCarloHtml } from "../report/monte-carlo-html.ts";
 
 /** The bootstrap's command-line options (compare, walkforward, experiments, replay). */
@@ -93,8 +94,7 @@ Examples:
 
 async function compareCommand(o: CompareOptions): Promise<void> {
   const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, homeDir(), o);
-  const modes = o.modes.split(",").map((m) => m.trim()).filter(Boolean);
-  for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
+  const modes = parseModes(o.modes, config.sizing.modes);
   const boot = parseBootstrapOptions(o);
   const mcMethod = o.monteCarlo;
   if (mcMethod !== undefined && !["shuffle", "bootstrap", "days"].includes(mcMethod)) throw new Error(`--monte-carlo must be shuffle, bootstrap or days (got ${JSON.stringify(mcMethod)})`);

@@ -21,6 +21,7 @@ import { writeComparisonReport } from "./report-file.ts";
 import { homeDir } from "./home.ts";
 import { formatPct } from "../report/format.ts";
 import { buildSlots } from "../strategy/slots.ts";
+import { parseModes } from "./modes-option.ts";
 import type { ReportTable } from "../report/report-tables.ts";
 
 interface WalkForwardCliOptions extends BarInputOptions, FoldCliOptions, BootstrapCliOptions, StrategyCliOptions {
@@ -65,11 +66,6 @@ export function parseFoldOptions(o: FoldCliOptions): Partial<FoldOptions> {
   };
 }
 
-export function parseModes(list: string): SizingMode[] {
-  const modes = list.split(",").map((m) => m.trim()).filter(Boolean);
-  for (const m of modes) if (!(ALL_MODES as readonly string[]).includes(m)) throw new Error(`--modes: unknown mode "${m}" (allowed: ${ALL_MODES.join(", ")})`);
-  return modes as SizingMode[];
-}
 
 export function registerWalkForward(program: Command): void {
   const cmd = withBarInputs(
@@ -97,7 +93,7 @@ Examples:
 async function walkForwardCommand(o: WalkForwardCliOptions): Promise<void> {
   const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, homeDir(), o);
   const folds = { ...DEFAULT_FOLD_OPTIONS, ...parseFoldOptions(o) };
-  const modes = parseModes(o.modes);
+  const modes = parseModes(o.modes, config.sizing.modes);
   const boot = parseBootstrapOptions(o);
   const loaded = loadSeries({ ...o, plausibility: barLimits(config) });
   const bars = MergedBars.fromSeries(loaded.series);
