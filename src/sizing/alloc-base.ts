@@ -17,6 +17,11 @@ export function allocationRefusal(input: SizingInput, caps: RiskCaps): string | 
   const a = input.allocation;
   if (!a) return "no stop and no allocation: not sized";
   if (!(a.weight > 0) || !Number.isFinite(a.weight)) return `no allocation: weight ${a.weight}`;
+  return accountRefusal(input, caps);
+}
+
+/** The refusals every entry shares, whatever its base: no equity, no entry price, max open positions. */
+export function accountRefusal(input: SizingInput, caps: RiskCaps): string | null {
   const e = input.equityUsd;
   if (!(e > 0) || !Number.isFinite(e)) return "no equity";
   const px = input.entryPriceUsd;

@@ -2,7 +2,7 @@ import type { RiskConfig, SizingConfig } from "../config/schema.ts";
 import type { SizingFactor } from "../core/types.ts";
 import { sizeAdd, type AddSizingSetup } from "./add-sizing.ts";
 import { baseRiskPct } from "./base-risk.ts";
-import { allocationRefusal, capAllocation } from "./alloc-base.ts";
+import { accountRefusal, allocationRefusal, capAllocation } from "./alloc-base.ts";
 import type { PipelineDecision } from "./decision.ts";
 import { confidenceProbability } from "./confidence.ts";
 import { drawdownPct } from "./drawdown.ts";
@@ -269,12 +269,7 @@ function safeFactor(x: number): number {
 function entryRefusal(input: SizingInput, r: number, caps: RiskCaps): string | null {
   if (input.halted) return `halted: ${input.halted}`;
   if (!(r > 0) || !Number.isFinite(r)) return "no risk: R <= 0";
-  const e = input.equityUsd;
-  if (!(e > 0) || !Number.isFinite(e)) return "no equity";
-  const px = input.entryPriceUsd;
-  if (!(px > 0) || !Number.isFinite(px)) return "no entry price";
-  if (input.openPositions >= caps.maxOpenPositions) return `max open positions ${caps.maxOpenPositions}`;
-  return null;
+  return accountRefusal(input, caps);
 }
 
 /**

@@ -55,9 +55,7 @@ export function alpacaPort(alpaca: AlpacaClient): BrokerPort {
     marketStream(o: StreamOptions): MarketStream {
       const s = alpaca.marketData.stockStream({
         ...(o.feed ? { feed: o.feed } : {}),
-        ...(o.url ? { url: o.url } : {}),
-        ...(o.initialReconnectMs !== undefined ? { initialReconnectMs: o.initialReconnectMs } : {}),
-        ...(o.maxReconnectAttempts !== undefined ? { maxReconnectAttempts: o.maxReconnectAttempts } : {}),
+        ...connection(o),
       });
       return {
         onBar: (fn) => void s.onBar(fn),
@@ -69,31 +67,17 @@ export function alpacaPort(alpaca: AlpacaClient): BrokerPort {
           if (lists.updatedBars?.length) s.subscribeForUpdatedBars([...lists.updatedBars]);
           if (lists.dailyBars?.length) s.subscribeForDailyBars([...lists.dailyBars]);
         },
-        onConnect: (fn) => void s.onConnect(fn),
-        onReconnected: (fn) => void s.onReconnected(fn),
-        onDisconnect: (fn) => void s.onDisconnect(fn),
-        onError: (fn) => void s.onError(fn),
-        connect: () => s.connect(),
-        disconnect: () => s.disconnect(),
-        whenAuthenticated: async () => void (await s.whenAuthenticated()),
+        ...lifecycle(s),
       };
     },
     tradeStream(o: StreamOptions): TradeStream {
       const s = alpaca.trading.stream({
-        ...(o.url ? { url: o.url } : {}),
-        ...(o.initialReconnectMs !== undefined ? { initialReconnectMs: o.initialReconnectMs } : {}),
-        ...(o.maxReconnectAttempts !== undefined ? { maxReconnectAttempts: o.maxReconnectAttempts } : {}),
+        ...connection(o),
       });
       return {
         onTradeUpdate: (fn) => void s.onTradeUpdate(fn),
         listen: () => s.subscribeTradeUpdates(),
-        onConnect: (fn) => void s.onConnect(fn),
-        onReconnected: (fn) => void s.onReconnected(fn),
-        onDisconnect: (fn) => void s.onDisconnect(fn),
-        onError: (fn) => void s.onError(fn),
-        connect: () => s.connect(),
-        disconnect: () => s.disconnect(),
-        whenAuthenticated: async () => void (await s.whenAuthenticated()),
+        ...lifecycle(s),
       };
     },
     venue(observer, ref, opts) {
@@ -106,5 +90,37 @@ export function alpacaPort(alpaca: AlpacaClient): BrokerPort {
       };
     },
     errorMessage,
+  };
+}
+
+/** The SDK stream's lifecycle in the port's shape (both streams have the same one). */
+interface SdkStream {
+  onConnect(fn: () => void): unknown;
+  onReconnected(fn: () => void): unknown;
+  onDisconnect(fn: () => void): unknown;
+  onError(fn: (message: string) => void): unknown;
+  connect(): void;
+  disconnect(): void;
+  whenAuthenticated(): Promise<unknown>;
+}
+
+function lifecycle(s: SdkStream): Pick<TradeStream, "onConnect" | "onReconnected" | "onDisconnect" | "onError" | "connect" | "disconnect" | "whenAuthenticated"> {
+  return {
+    onConnect: (fn) => void s.onConnect(fn),
+    onReconnected: (fn) => void s.onReconnected(fn),
+    onDisconnect: (fn) => void s.onDisconnect(fn),
+    onError: (fn) => void s.onError(fn),
+    connect: () => s.connect(),
+    disconnect: () => s.disconnect(),
+    whenAuthenticated: async () => void (await s.whenAuthenticated()),
+  };
+}
+
+/** The stream options the SDK takes, only those given (an absent key keeps the SDK's default). */
+function connection(o: StreamOptions): { url?: string; initialReconnectMs?: number; maxReconnectAttempts?: number } {
+  return {
+    ...(o.url ? { url: o.url } : {}),
+    ...(o.initialReconnectMs !== undefined ? { initialReconnectMs: o.initialReconnectMs } : {}),
+    ...(o.maxReconnectAttempts !== undefined ? { maxReconnectAttempts: o.maxReconnectAttempts } : {}),
   };
 }
