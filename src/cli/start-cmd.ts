@@ -5,7 +5,7 @@ import { cliTable } from "./colour.ts";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "pino";
-import { resolveRunConfig, withStrategyOptions, type StrategyCliOptions } from "./strategy-option.ts";
+import { applyStrategyOptions, resolveRunConfig, withStrategyOptions, type StrategyCliOptions } from "./strategy-option.ts";
 import type { Config } from "../config/schema.ts";
 import { runLocal } from "../daemon/run-local.ts";
 import { runRemote } from "../daemon/run-remote.ts";
@@ -19,6 +19,7 @@ import { userConfigPath } from "../config/user-file.ts";
 import { claimPidFile } from "../store/pid-file.ts";
 import { followedConfig, replayProgress } from "./start-extras.ts";
 import { buildSlots, dailySymbolsOf } from "../strategy/slots.ts";
+import { readConfigFile } from "../config/watch.ts";
 import { daemonAlerts, flushAlerts } from "./daemon-alerts.ts";
 
 interface StartOptions extends BarInputOptions, StrategyCliOptions {
@@ -139,7 +140,9 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
       process.once("SIGINT", onSignal);
       process.once("SIGTERM", onSignal);
       // The user config file is followed while running: a changed sizing.mode applies at the next decision.
-      const configFile = followedConfig(o.config);
+      // Re-read with this start's --strategy/--strategy-file applied, so an edit is compared with what runs.
+      const followed = followedConfig(o.config);
+      const configFile = followed && { ...followed, read: (f: string, optional: boolean) => applyStrategyOptions(readConfigFile(f, optional, { strategies: fileStrategies }), o, fileStrategies) };
       if (keys === null || o.local) {
         if (o.live) throw new Error("--live cannot trade the local exchange: it is a paper exchange");
         if (o.brokerUrl) throw new Error("--broker-url needs APCA_API_KEY_ID and APCA_API_SECRET_KEY (the key pair the broker at that URL requires)");

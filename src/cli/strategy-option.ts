@@ -44,13 +44,22 @@ export async function resolveRunConfig(configPath: string | undefined, home: str
   const base = resolveConfig(configPath, home, { strategies });
   // The config's sizing layer files (paths in sizing.modes), loaded once so every sizer the run makes finds them.
   await loadSizingLayers(base.sizing);
+  return { config: applyStrategyOptions(base, o, strategies), strategies };
+}
+
+/**
+ * `config.strategies` as --strategy and --strategy-file rewrite it (see resolveRunConfig); the config
+ * itself when neither is given. The daemon applies it again to every re-read of its config file, so
+ * an edit is compared with the config in force, not with the file's own strategies.
+ */
+export function applyStrategyOptions(base: Config, o: StrategyCliOptions, strategies: readonly StrategyDefinition<unknown, unknown>[]): Config {
   const ids = o.strategy === undefined ? [] : o.strategy.split(",").map((s) => s.trim()).filter(Boolean);
   if (o.strategy !== undefined && ids.length === 0) throw new ConfigError("--strategy needs at least one id (see `sizewise strategies`)", ["--strategy"]);
   for (const id of ids) if (findStrategy(id, strategies) === undefined) throw new ConfigError(`--strategy: ${unknownStrategyMessage(id, strategies)}`, ["--strategy"]);
-  if (ids.length === 0 && strategies.length === 0) return { config: base, strategies };
+  if (ids.length === 0 && strategies.length === 0) return base;
   for (const d of strategies) if (!ids.includes(d.id)) ids.push(d.id);
   if (new Set(ids).size !== ids.length) throw new ConfigError(`--strategy names a strategy twice (${ids.join(", ")})`, ["--strategy"]);
   const list = ids.map((id) => base.strategies.find((s) => s.id === id) ?? { id });
   const raw = { ...(JSON.parse(JSON.stringify(base)) as Record<string, unknown>), strategies: JSON.parse(JSON.stringify(list)) as unknown };
-  return { config: parseConfig(raw, `config with --strategy ${ids.join(",")}`, { strategies }), strategies };
+  return parseConfig(raw, `config with --strategy ${ids.join(",")}`, { strategies });
 }

@@ -1,6 +1,6 @@
 import { existsSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
-import { ConfigError, defaultConfig, parseConfig } from "./load.ts";
+import { ConfigError, defaultConfig, parseConfig, type ParseConfigOptions } from "./load.ts";
 import type { Config } from "./schema.ts";
 import { assertValid, readUserFile } from "./user-file.ts";
 
@@ -18,6 +18,8 @@ export interface ConfigWatchOptions {
   /** A missing file means the defaults (config/local.json is optional); otherwise it is an error. */
   readonly optional?: boolean;
   readonly debounceMs?: number;
+  /** How the file is read (default readConfigFile): `start` re-applies its --strategy options and file strategies. */
+  readonly read?: (file: string, optional: boolean) => Config;
   onChange(next: Config, prev: Config): void;
   onRejected(message: string): void;
 }
@@ -29,14 +31,14 @@ export interface ConfigWatch {
 }
 
 /** Reads the file as a whole config, or throws a ConfigError naming the key, value and what is allowed. */
-export function readConfigFile(file: string, optional: boolean): Config {
+export function readConfigFile(file: string, optional: boolean, opts: ParseConfigOptions = {}): Config {
   if (!existsSync(file)) {
     if (optional) return defaultConfig();
     throw new ConfigError(`cannot read config ${file}: the file is gone`, [file]);
   }
   const raw = readUserFile(file);
   assertValid(raw, file);
-  return parseConfig(raw, file);
+  return parseConfig(raw, file, opts);
 }
 
 export function watchConfig(o: ConfigWatchOptions): ConfigWatch {
@@ -51,7 +53,7 @@ export function watchConfig(o: ConfigWatchOptions): ConfigWatch {
     if (closed) return;
     let next: Config;
     try {
-      next = readConfigFile(o.file, o.optional ?? false);
+      next = (o.read ?? readConfigFile)(o.file, o.optional ?? false);
     } catch (e) {
       o.onRejected(`${(e as Error).message}\nkeeping the config in force`);
       return;

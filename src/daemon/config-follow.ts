@@ -8,6 +8,8 @@ import type { Daemon } from "./daemon.ts";
 export interface FollowedConfig {
   readonly path: string;
   readonly optional: boolean;
+  /** How a re-read file becomes the config (default: parsed as it is); see ConfigWatchOptions.read. */
+  readonly read?: (file: string, optional: boolean) => Config;
 }
 
 /**
@@ -21,6 +23,7 @@ export function followConfig(daemon: Daemon, file: FollowedConfig, initial: Conf
   return watchConfig({
     file: file.path,
     optional: file.optional,
+    read: file.read,
     initial,
     onChange: (next, prev) => {
       for (const c of configChanges(prev, next)) {
