@@ -55,9 +55,13 @@ export function caughtUp(daemon: Daemon, ex: Exchange): Promise<void> {
       daemon.idle &&
       daemon.liveBars + daemon.duplicateBars + daemon.input.streamBarsRefused >= ex.barsPublished &&
       daemon.liveFills >= ex.fillsPublished &&
-      // The session's final daily bars must be in before the next session opens (the bot decides on them at the close).
-      (!daemon.daily.subscribed || daemon.dailyBarsHeard >= ex.dailyBarsPublished),
-    () => `bars ${daemon.liveBars}/${ex.barsPublished}, fills ${daemon.liveFills}/${ex.fillsPublished}, requests ${daemon.venue.inflight}, idle ${daemon.idle}`,
+      // The session's final daily bars must be in before the next session opens (the bot decides on
+      // them at the close). Only its own: the daemon subscribes `d` for its 1Day strategies'
+      // symbols, while the daily files may hold more (issue 14 follow-up: a daily folder of 14
+      // symbols with 6 traded daily stalled the first session close, waiting for 14 bars of 6).
+      (!daemon.daily.subscribed || daemon.dailyBarsHeard >= ex.dailyBarsPublishedOf(daemon.daily.symbolList)),
+    () =>
+      `bars ${daemon.liveBars}/${ex.barsPublished}, fills ${daemon.liveFills}/${ex.fillsPublished}, daily bars ${daemon.dailyBarsHeard}/${ex.dailyBarsPublishedOf(daemon.daily.symbolList)}, requests ${daemon.venue.inflight}, idle ${daemon.idle}`,
   );
 }
 

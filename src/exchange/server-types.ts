@@ -131,6 +131,12 @@ export interface Exchange {
   readonly barsPublished: number;
   /** Final daily bars published at a session's close (from `dailyBars`; counted once each, subscribers or not). */
   readonly dailyBarsPublished: number;
+  /**
+   * Final daily bars published so far for these symbols: what a client subscribed to `d` for
+   * exactly them must have heard (a lock-step driver waits for that many, not for the daily bars
+   * of symbols nobody subscribed).
+   */
+  dailyBarsPublishedOf(symbols: Iterable<string>): number;
   /** Bars that failed the plausibility check: replayed and published, but never used to fill or to price. */
   readonly barsRefused: number;
   /** Client frames both streams ignored (garbage, null or non-object, oversized before auth, unknown action, over the symbol cap). */

@@ -111,6 +111,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   let fillsPublished = 0;
   let barsPublished = 0;
   let dailyBarsPublished = 0;
+  const dailyPublishedBySymbol = new Map<string, number>();
 
   const timers = new Set<NodeJS.Timeout>();
   function later(ms: number, fn: () => void): void {
@@ -240,6 +241,10 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     const dueMs = daily.peekCloseMs();
     if (dueMs !== Infinity && (m === null || dueMs <= m.tMs)) return stepSession(daily.next() as SessionBars);
     if (!m) return false;
+    // A session with minute bars of other symbols: its daily-only symbols' orders fill at its open,
+    // before its first minute moves the clock past the open (and its close expires them).
+    const s = daily.peek();
+    if (s !== null && s.openMs <= m.tMs && openedDay !== s.etDay) openSession(s);
     book.advanceTo(m.tMs);
     const endMs = m.tMs + 60_000;
     // An implausible bar (issue 13, item 3) fills nothing and never becomes a last price; it is still published, as a venue's feed would carry it.
@@ -268,20 +273,28 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
    * session's final daily bars go out as `d`, and REST serves them as 1Day from now on.
    */
   function stepSession(s: SessionBars): boolean {
-    const own = s.bars.filter((b) => !minuteSymbols.has(b.symbol));
-    if (own.length > 0) {
-      book.advanceTo(s.openMs);
-      // The book fills by the bar's start: a daily bar starts at the open as far as fills go, and
-      // its fills are stamped there (a daily bar has no minutes to place a fill inside it).
-      for (const b of own) book.onBar({ ...b, tMs: s.openMs }, s.openMs);
-    }
+    if (openedDay !== s.etDay) openSession(s);
     book.advanceTo(s.closeMs);
     for (const b of s.bars) dailyHistory.push(b);
     if (store) tally.add({ tMs: s.closeMs, bars: s.bars });
     commit();
     stocks.publish(s.bars, "d");
     dailyBarsPublished += s.bars.length;
+    for (const b of s.bars) dailyPublishedBySymbol.set(b.symbol, (dailyPublishedBySymbol.get(b.symbol) ?? 0) + 1);
     return true;
+  }
+
+  /** The session whose daily-only symbols' open has been filled (once per session). */
+  let openedDay = -1;
+  /** The open of a session for the symbols that have only daily bars: their queued orders fill on the daily bar. */
+  function openSession(s: SessionBars): void {
+    openedDay = s.etDay;
+    const own = s.bars.filter((b) => !minuteSymbols.has(b.symbol));
+    if (own.length === 0) return;
+    book.advanceTo(s.openMs);
+    // The book fills by the bar's start: a daily bar starts at the open as far as fills go, and
+    // its fills are stamped there (a daily bar has no minutes to place a fill inside it).
+    for (const b of own) book.onBar({ ...b, tMs: s.openMs }, s.openMs);
   }
 
   let timer: NodeJS.Timeout | null = null;
@@ -317,6 +330,11 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     },
     get dailyBarsPublished() {
       return dailyBarsPublished;
+    },
+    dailyBarsPublishedOf(symbols) {
+      let n = 0;
+      for (const s of symbols) n += dailyPublishedBySymbol.get(s) ?? 0;
+      return n;
     },
     get barsRefused() {
       return fillGate.refused;
