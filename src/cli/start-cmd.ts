@@ -19,6 +19,7 @@ import { userConfigPath } from "../config/user-file.ts";
 import { claimPidFile } from "../store/pid-file.ts";
 import { followedConfig, replayProgress } from "./start-extras.ts";
 import { buildSlots, dailySymbolsOf } from "../strategy/slots.ts";
+import { etToUtcMs, isoToEtDay } from "../core/ny-time.ts";
 import { daemonAlerts, flushAlerts } from "./daemon-alerts.ts";
 
 interface StartOptions extends BarInputOptions, StrategyCliOptions {
@@ -144,7 +145,7 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         if (o.live) throw new Error("--live cannot trade the local exchange: it is a paper exchange");
         if (o.brokerUrl) throw new Error("--broker-url needs APCA_API_KEY_ID and APCA_API_SECRET_KEY (the key pair the broker at that URL requires)");
         const why = localWhy ?? "--local was given";
-        const { series, rejects } = loadSeries({ ...o, cache: true, plausibility: barLimits(config) });
+        const { series, rejects } = loadSeries({ ...o, cache: true, plausibility: barLimits(config), dailyHistory: true });
         const rows = series.reduce((a, s) => a + s.length, 0);
         const data = o.data
           ? `files in ${resolve(o.data)} (${rows} bars)`
@@ -163,7 +164,9 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         const daily = series.filter(isDailySeries);
         const minute = series.filter((s) => !isDailySeries(s));
         const slots = buildSlots(config, series.map((s) => s.symbol), fileStrategies);
-        const r = await runLocal({ config, series: minute, dailySeries: daily, dailySymbols: dailySymbolsOf(slots), slots, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute, alerts: alerts ?? undefined }).finally(async () => {
+        // --from starts the replay: the daily bars before it are history (the daily strategies warm up on them).
+        const replayFromMs = o.from ? etToUtcMs(isoToEtDay(o.from), 0) : undefined;
+        const r = await runLocal({ config, series: minute, dailySeries: daily, replayFromMs, dailySymbols: dailySymbolsOf(slots), slots, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute, alerts: alerts ?? undefined }).finally(async () => {
           progress.stop();
           release();
           await flushAlerts(alerts);

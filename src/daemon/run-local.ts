@@ -19,6 +19,12 @@ export interface LocalRunOptions {
    * Their symbols trade on their daily bars; they join the daemon's symbols and its daily symbols.
    */
   readonly dailySeries?: readonly BarSeries[];
+  /**
+   * The replay's start (`--from`, 00:00 New York of its day). Daily bars of sessions closed before
+   * it are history: the exchange serves them over REST (the daily strategies warm up on them) and
+   * does not replay them; the run starts here. Default: at the first bar.
+   */
+  readonly replayFromMs?: number;
   /** Symbols of the 1Day strategies (default: the daily series' symbols). */
   readonly dailySymbols?: readonly string[];
   /** The strategies (default: buildSlots of the config over every symbol; the CLI passes --strategy-file ones). */
@@ -110,6 +116,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     secretKey,
     bars: o.series,
     ...(o.dailySeries?.length ? { dailyBars: o.dailySeries } : {}),
+    ...(o.replayFromMs === undefined ? {} : { dailyHistoryUntilMs: o.replayFromMs }),
     speed,
     initialCashUsd: config.execution.initialEquityUsd,
     frictionPctRoundTrip: config.execution.frictionRoundTripPct,
@@ -120,7 +127,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
   });
   log.info({ url: ex.url, symbols: o.series.length, resumed: ex.resumed }, ex.resumed ? "local exchange resumed its session" : "local exchange started on 127.0.0.1");
   const all = [...o.series, ...(o.dailySeries ?? [])];
-  const firstBarMs = all.reduce((m, s) => (s.length > 0 ? Math.min(m, s.tMs[0]) : m), Infinity);
+  const firstBarMs = Math.max(all.reduce((m, s) => (s.length > 0 ? Math.min(m, s.tMs[0]) : m), Infinity), o.replayFromMs ?? -Infinity);
   const symbols = [...new Set(all.map((s) => s.symbol))];
   const daemon = await Daemon.open({
     config,

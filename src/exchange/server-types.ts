@@ -21,6 +21,12 @@ export interface ExchangeOptions {
    * session's open against the daily bar (a market order sent after the close waits for it).
    */
   readonly dailyBars?: readonly BarSeries[];
+  /**
+   * The replay's start: daily bars of sessions closed by then are history, not replay. REST serves
+   * them as 1Day from the start (a daily strategy warms up on them, as it would on Alpaca's
+   * history), and they are neither streamed nor traded. Default: every daily bar is replayed.
+   */
+  readonly dailyHistoryUntilMs?: number;
   /** "max": replay as fast as possible; N: N bar-minutes per wall-clock minute (one every 60000/N ms). */
   readonly speed: "max" | number;
   readonly initialCashUsd: number;

@@ -37,6 +37,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const daily = new DailyCursor(opts.dailyBars ?? []);
   const dailyHistory = new BarHistory(daily.symbols);
   const running = new RunningDailyBars();
+  // Sessions closed before the replay starts: history REST serves, never replayed (also on a resume, before the re-walk).
+  const historyUntil = opts.dailyHistoryUntilMs ?? -Infinity;
+  while (daily.peekCloseMs() <= historyUntil) for (const b of (daily.next() as SessionBars).bars) dailyHistory.push(b);
   // Symbols with daily bars and no minute bars trade on their daily bars (see stepSession).
   const minuteSymbols = new Set(cursor.symbols);
   const allSymbols = [...cursor.symbols, ...daily.symbols.filter((s) => !minuteSymbols.has(s))];
