@@ -95,8 +95,10 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     brokerEnd: opts.brokerCancel,
     // Alpaca values a market buy off the last trade; before a symbol's first bar, its coming open stands in for it.
     referencePrice: (sym: string) => fillGate.inRange(upcoming?.bars.find((b) => b.symbol === sym)?.open),
-    // Orders placed before the first step arrive at the first bar's start, so it can fill them.
-    startMs: upcoming?.tMs ?? (opts.dailyBars?.length ? daily.peekSessionOpenMs() : 0),
+    // Orders placed before the first step arrive at the first bar's start, so it can fill them: the
+    // first minute's or the first daily session's open, whichever is first (daily files usually
+    // start sessions before the minute data does; the clock must not start at the minutes').
+    startMs: firstOf(upcoming?.tMs ?? Infinity, opts.dailyBars?.length ? daily.peekSessionOpenMs() : Infinity),
   };
   const book = saved ? Book.restore(bookOpts, saved.content) : new Book(bookOpts);
   const keys = { keyId: opts.keyId, secretKey: opts.secretKey };
@@ -433,4 +435,10 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The earlier of two instants, 0 when neither is set. */
+function firstOf(a: number, b: number): number {
+  const t = Math.min(a, b);
+  return Number.isFinite(t) ? t : 0;
 }
