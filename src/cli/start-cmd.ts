@@ -20,6 +20,8 @@ import { claimPidFile } from "../store/pid-file.ts";
 import { followedConfig, replayProgress } from "./start-extras.ts";
 import { buildSlots, dailySymbolsOf } from "../strategy/slots.ts";
 import { etToUtcMs, isoToEtDay } from "../core/ny-time.ts";
+import { tradesByStrategy } from "../backtest/run.ts";
+import { STRATEGY_HEAD, strategyCells } from "../report/by-strategy.ts";
 import { daemonAlerts, flushAlerts } from "./daemon-alerts.ts";
 
 interface StartOptions extends BarInputOptions, StrategyCliOptions {
@@ -177,8 +179,11 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
           process.stdout.write(`sizewise: ${o.state} held a run whose replay had finished, so this was a NEW run beside it; journal, report and status show the latest run (--run ID or --all-runs for the others)\n`);
         }
         const how = r.resumed ? `resumed the session (${r.recovery.replayedBars} bars replayed, ${r.recovery.adoptedOrders} orders adopted), then replayed` : "replayed";
+        // Trades by strategy (issue 14: the journal and report broken down by strategy), every slot a row.
+        const byStrategy = cliTable({ head: STRATEGY_HEAD });
+        for (const row of tradesByStrategy(r.trades, slots)) byStrategy.push(strategyCells(row));
         process.stdout.write(
-          `${t.toString()}\n${r.stoppedEarly ? "stopped by signal after" : how} ${r.minutes} minutes, ${r.bars} bars over the Alpaca protocol; ${r.trades.length} trades; equity ${formatUsd(r.finalEquityUsd)}\n` +
+          `${t.toString()}\n${byStrategy.toString()}\n${r.stoppedEarly ? "stopped by signal after" : how} ${r.minutes} minutes, ${r.bars} bars over the Alpaca protocol; ${r.trades.length} trades; equity ${formatUsd(r.finalEquityUsd)}\n` +
             `journal: ${o.state}/journal/ (${r.journalDays.length} days), state: ${o.state}/state.json\n`,
         );
         return;

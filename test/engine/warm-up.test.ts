@@ -9,6 +9,9 @@ import { sessionOf } from "../../src/core/market-calendar.ts";
 import { etDayToIso, isoToEtDay } from "../../src/core/ny-time.ts";
 import { dailyTrend } from "../../strategies/daily-trend.ts";
 import { batchOf, dailyBar, recordingSizer, type Row } from "./slots-fixture.ts";
+import { runBacktest } from "../../src/backtest/run.ts";
+import { seriesSource } from "../../src/data/merge-source.ts";
+import type { BarSeries } from "../../src/core/bars.ts";
 
 /*
  * Warm-up (issue 14 follow-up): a daily strategy needs history before its first decision. Bars fed
@@ -106,5 +109,26 @@ describe("engine warm-up", () => {
     cold.finish();
     const firstCold = coldSignals.length > 0 ? RUN.indexOf(etDayToIso(coldSignals[0].etDay)) : Infinity;
     expect(firstCold).toBeGreaterThan(21);
+  });
+
+  it("a backtest with warmupFromMs warms up on the bars before it (the last warmupBars) and trades from it on", () => {
+    const { history, run } = rows();
+    const all = [...history, ...run];
+    const series: BarSeries = {
+      symbol: "SPY",
+      length: all.length,
+      tMs: Float64Array.from(all, (r) => r.tMs),
+      open: Float64Array.from(all, (r) => r.o),
+      high: Float64Array.from(all, (r) => r.h),
+      low: Float64Array.from(all, (r) => r.l),
+      close: Float64Array.from(all, (r) => r.c),
+      volume: Float64Array.from(all, (r) => r.v),
+    };
+    const config = parseConfig({ strategies: [{ id: "daily-trend", params: { bySymbol: {}, default: { period: 21, upper: 58, lower: 42 } }, symbols: ["SPY"] }] });
+    const signals: Signal[] = [];
+    const r = runBacktest({ config, source: seriesSource([series]), events: { signal: (x) => signals.push(x) }, warmupFromMs: run[0].tMs });
+    // 3 x 21 = 63 history bars warmed up on (all there are), none run; the run's 30 bars run.
+    expect(r.engine.bars).toBe(run.length);
+    expect(etDayToIso(signals[0].etDay)).toBe(RUN[0]);
   });
 });
