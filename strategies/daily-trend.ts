@@ -154,4 +154,7 @@ export const dailyTrend = defineStrategy<DailyTrendParams, DailyTrendState>({
   // It reads no shared indicator; ATR (14 daily bars) is reported in the signal when the engine has it.
   indicators: () => ({ atrPeriod: 14, volumeAvgPeriod: 20 }),
   create: createDailyTrend,
+  // Wilder's RSI smooths with weight 1/period, so its first values depend on where it started: three
+  // periods of history let the seed's weight fall to (1 - 1/p)^(2p), about 13%, before any decision.
+  warmupBars: (p) => 3 * Math.max(p.default.period, ...Object.values(p.bySymbol).map((b) => b.period)),
 });

@@ -13,6 +13,7 @@ import type { StrategySlot } from "../core/strategy.ts";
 import { allocationsOf, buildSlots } from "../strategy/slots.ts";
 import { strategyBreakdown, type StrategyRow } from "../report/by-strategy.ts";
 import { computeMetrics, type Metrics } from "./metrics.ts";
+import { BacktestWarmUp } from "./warm-up.ts";
 
 export interface BacktestRun {
   readonly engine: EngineResult;
@@ -39,6 +40,11 @@ export interface RunOptions {
   readonly regime?: RegimeClassifier;
   /** Called after each batch with the bars consumed so far. */
   readonly onProgress?: (bars: number) => void;
+  /**
+   * The run starts here: bars before it are history. A strategy that declares warmupBars warms up
+   * on its symbols' last ones (engine.warmUp); the rest are dropped. Default: every bar is run.
+   */
+  readonly warmupFromMs?: number;
 }
 
 /** Runs the engine over a bar source to the end and measures the result. Deterministic. */
@@ -57,10 +63,13 @@ export function runBacktest(opts: RunOptions): BacktestRun {
     learning,
   });
   const t0 = performance.now();
+  const warm = opts.warmupFromMs === undefined ? null : new BacktestWarmUp(engine, source.symbols, slots, opts.warmupFromMs);
   for (let b = source.nextBatch(); b !== null; b = source.nextBatch()) {
-    engine.runBatch(b);
+    if (warm === null) engine.runBatch(b);
+    else warm.run(b);
     opts.onProgress?.(engine.result.bars);
   }
+  warm?.flush();
   source.close?.();
   const result = engine.finish();
   const elapsedMs = performance.now() - t0;

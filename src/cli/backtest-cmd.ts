@@ -43,14 +43,19 @@ export async function backtestCommand(o: BacktestCliOptions): Promise<void> {
   const t0 = performance.now();
   const { config, strategies: fileStrategies } = await resolveRunConfig(o.config, homeDir(), o);
   let fileBar: Progress | null = null;
-  const loaded = loadBars({ ...o, plausibility: barLimits(config) }, (done, total) => {
+  // With --from, a daily folder is read whole: the sessions before --from are the warm-up history
+  // of the strategies that declare one (the rest of them are dropped, as without it).
+  const loaded = loadBars({ ...o, plausibility: barLimits(config), dailyHistory: true }, (done, total) => {
     fileBar ??= progressBar("loading", total, !o.json);
     fileBar.update(done);
   });
   (fileBar as Progress | null)?.stop();
   const bar = progressBar("backtest", loaded.rows, !o.json);
   const slots = buildSlots(config, loaded.source.symbols, fileStrategies);
-  const run = runBacktest({ config, source: loaded.source, slots, regime: regimeFromOption(o.regimeModel, config), onProgress: (n) => bar.update(n) });
+  // A daily file stamps a session at 00:00 UTC of its date (Alpaca at 00:00 New York, later): from
+  // 00:00 UTC of --from's day on, every bar is the run's; the minute folders were cut at --from already.
+  const warmupFromMs = o.from ? Date.parse(`${o.from}T00:00:00Z`) : undefined;
+  const run = runBacktest({ config, source: loaded.source, slots, regime: regimeFromOption(o.regimeModel, config), onProgress: (n) => bar.update(n), warmupFromMs });
   bar.stop();
   const elapsedMs = performance.now() - t0;
   const e = run.engine;

@@ -24,6 +24,11 @@ export interface BarInputOptions {
   plausibility?: PlausibilityLimits | null;
   /** Split-adjust daily files (default true; commander's `--no-split-adjust` sets false). */
   splitAdjust?: boolean;
+  /**
+   * Keep a daily folder's bars before `--from` (start --local: they are the daily strategies'
+   * warm-up history, served over REST and not replayed). Minute folders are still cut at `--from`.
+   */
+  dailyHistory?: boolean;
 }
 
 /** The plausibility limits of a config's `data.*` keys, as of now. */
@@ -108,14 +113,18 @@ function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (d
   const splits: DetectedSplit[] = [];
   let rows = 0;
   for (const dir of dirs) {
-    const r = loadBarDir(dir, {
-      symbols: dirs.length > 1 && symbols ? symbols.filter((s) => listBarFiles(dir).some((f) => f.symbol.toUpperCase() === s)) : symbols,
-      fromDay: o.from,
-      toDay: o.to,
-      cacheDir: o.cache ? join(o.state, "cache") : null,
-      onFile,
-      plausibility: o.plausibility,
-    });
+    const load = (fromDay: string | undefined): ReturnType<typeof loadBarDir> =>
+      loadBarDir(dir, {
+        symbols: dirs.length > 1 && symbols ? symbols.filter((s) => listBarFiles(dir).some((f) => f.symbol.toUpperCase() === s)) : symbols,
+        fromDay,
+        toDay: o.to,
+        cacheDir: o.cache ? join(o.state, "cache") : null,
+        onFile,
+        plausibility: o.plausibility,
+      });
+    let r = load(o.from);
+    // A daily folder (small) is read again whole: its sessions before --from are history.
+    if (o.dailyHistory && o.from && r.series.some(isDailySeries)) r = load(undefined);
     if (dirs.length === 1) checkAsked(dir, symbols, r.series, o);
     for (const s of r.series) {
       const prev = from.get(s.symbol);

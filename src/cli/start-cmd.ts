@@ -20,6 +20,9 @@ import { claimPidFile } from "../store/pid-file.ts";
 import { followedConfig, replayProgress } from "./start-extras.ts";
 import { buildSlots, dailySymbolsOf } from "../strategy/slots.ts";
 import { readConfigFile } from "../config/watch.ts";
+import { etToUtcMs, isoToEtDay } from "../core/ny-time.ts";
+import { tradesByStrategy } from "../backtest/run.ts";
+import { STRATEGY_HEAD, strategyCells } from "../report/by-strategy.ts";
 import { daemonAlerts, flushAlerts } from "./daemon-alerts.ts";
 
 interface StartOptions extends BarInputOptions, StrategyCliOptions {
@@ -147,7 +150,7 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         if (o.live) throw new Error("--live cannot trade the local exchange: it is a paper exchange");
         if (o.brokerUrl) throw new Error("--broker-url needs APCA_API_KEY_ID and APCA_API_SECRET_KEY (the key pair the broker at that URL requires)");
         const why = localWhy ?? "--local was given";
-        const { series, rejects } = loadSeries({ ...o, cache: true, plausibility: barLimits(config) });
+        const { series, rejects } = loadSeries({ ...o, cache: true, plausibility: barLimits(config), dailyHistory: true });
         const rows = series.reduce((a, s) => a + s.length, 0);
         const data = o.data
           ? `files in ${resolve(o.data)} (${rows} bars)`
@@ -166,7 +169,9 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         const daily = series.filter(isDailySeries);
         const minute = series.filter((s) => !isDailySeries(s));
         const slots = buildSlots(config, series.map((s) => s.symbol), fileStrategies);
-        const r = await runLocal({ config, series: minute, dailySeries: daily, dailySymbols: dailySymbolsOf(slots), slots, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute, alerts: alerts ?? undefined }).finally(async () => {
+        // --from starts the replay: the daily bars before it are history (the daily strategies warm up on them).
+        const replayFromMs = o.from ? etToUtcMs(isoToEtDay(o.from), 0) : undefined;
+        const r = await runLocal({ config, series: minute, dailySeries: daily, replayFromMs, dailySymbols: dailySymbolsOf(slots), slots, stateDir: o.state, log, speed, signal: stop.signal, configFile, onMinute: progress.onMinute, alerts: alerts ?? undefined }).finally(async () => {
           progress.stop();
           release();
           await flushAlerts(alerts);
@@ -177,8 +182,11 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
           process.stdout.write(`sizewise: ${o.state} held a run whose replay had finished, so this was a NEW run beside it; journal, report and status show the latest run (--run ID or --all-runs for the others)\n`);
         }
         const how = r.resumed ? `resumed the session (${r.recovery.replayedBars} bars replayed, ${r.recovery.adoptedOrders} orders adopted), then replayed` : "replayed";
+        // Trades by strategy (issue 14: the journal and report broken down by strategy), every slot a row.
+        const byStrategy = cliTable({ head: STRATEGY_HEAD });
+        for (const row of tradesByStrategy(r.trades, slots)) byStrategy.push(strategyCells(row));
         process.stdout.write(
-          `${t.toString()}\n${r.stoppedEarly ? "stopped by signal after" : how} ${r.minutes} minutes, ${r.bars} bars over the Alpaca protocol; ${r.trades.length} trades; equity ${formatUsd(r.finalEquityUsd)}\n` +
+          `${t.toString()}\n${byStrategy.toString()}\n${r.stoppedEarly ? "stopped by signal after" : how} ${r.minutes} minutes, ${r.bars} bars over the Alpaca protocol; ${r.trades.length} trades; equity ${formatUsd(r.finalEquityUsd)}\n` +
             `journal: ${o.state}/journal/ (${r.journalDays.length} days), state: ${o.state}/state.json\n`,
         );
         return;

@@ -92,6 +92,12 @@ export interface StrategyDefinition<P = unknown, S = unknown> {
   indicators(params: P): IndicatorNeeds;
   /** Builds the strategy for one configured instance (params already parsed, defaults applied). */
   create(params: P): PluginStrategy<S>;
+  /**
+   * Bars of its timeframe the strategy needs before its first decision (optional; none when absent).
+   * A run fetches that many bars before its first session and feeds them to `engine.warmUp`:
+   * indicators and strategy state advance, nothing is traded.
+   */
+  warmupBars?(params: P): number;
 }
 
 /**
@@ -146,4 +152,6 @@ export interface StrategySlot {
   /** Largest position in one symbol, % of equity (the strategy's own limit, else 100). */
   readonly maxPositionPct: number;
   readonly risk: SlotRisk;
+  /** Bars of its timeframe to warm up on before the run's first session (definition.warmupBars; 0 or absent: none). */
+  readonly warmupBars?: number;
 }

@@ -9,6 +9,7 @@ import { compareWithBroker, isBrokerOpen } from "./order-check.ts";
 import { chooseRun } from "./run-choice.ts";
 import type { RecoveryReport } from "./daemon-options.ts";
 import type { StartupHost } from "./startup-host.ts";
+import { warmUpDaily } from "./warm-up.ts";
 
 export type { StartupHost } from "./startup-host.ts";
 
@@ -74,6 +75,12 @@ export async function recoverRun(h: StartupHost, run: RunRecord): Promise<Recove
   h.venue.beginRecovery(orders, edgeMs, logged.rejected);
   h.venue.setCash(run.initialCashUsd);
   h.engine.setStartingEquity(run.initialCashUsd);
+  // Before the run's first bar: the daily strategies' history (anchored to the run's start, see warm-up.ts).
+  h.warmedUpBars = await warmUpDaily(h, run.startMs).catch((e: unknown) => {
+    o.log.warn({ err: (e as Error).message }, "daily warm-up bars could not be fetched: the daily strategies start cold");
+    return 0;
+  });
+  if (h.warmedUpBars > 0) o.log.info({ bars: h.warmedUpBars, sessions: h.dailyWarmupBars }, "daily strategies warmed up on the sessions before the run");
   h.journal.beginReplay();
   const fillsBefore = h.venue.fillsSeen;
   let leftovers: Execution[];

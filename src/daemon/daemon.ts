@@ -8,7 +8,7 @@ import { FAIL_SAFE_REGIME_CALL, type RegimeClassifier } from "../sizing/regime-p
 import { LATEST_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
 import { createSizer, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
 import { serializeQTable } from "../sizing/rl/persist.ts";
-import { allocationsOf, buildSlots, dailySymbolsOf } from "../strategy/slots.ts";
+import { allocationsOf, buildSlots, dailySymbolsOf, warmupBarsOf } from "../strategy/slots.ts";
 import type { BrokerVenue, Execution, FeedBar, TradeUpdateLike } from "../broker/port.ts";
 import { executionOf, fillKey } from "../broker/executions.ts";
 import { Journal } from "../store/journal.ts";
@@ -76,6 +76,10 @@ export class Daemon implements StartupHost {
   duplicateBars = 0;
   /** Bars and trade updates refused at the boundary (malformed, out of range), counted by source and reason. */
   readonly input: StreamInput;
+  /** 1Day bars the daily strategies warm up on before the run's first session (src/daemon/warm-up.ts). */
+  readonly dailyWarmupBars: number;
+  /** Bars the engine warmed up on at this start (0: none needed, none served, or the fetch failed). */
+  warmedUpBars = 0;
   /** The HALT flag and the emergency conditions (risk.emergency). */
   readonly killSwitch: KillSwitch;
   recovery: RecoveryReport | null = null;
@@ -157,6 +161,7 @@ export class Daemon implements StartupHost {
     const ref: { venue?: BrokerVenue } = {};
     const slots = o.slots ?? buildSlots(cfg, o.symbols);
     this.strategyIds = [...new Set(slots.map((s) => s.definition.id))];
+    this.dailyWarmupBars = warmupBarsOf(slots, "1Day");
     this.learning.setAllocations(allocationsOf(slots));
     const ledger = orderLedger({
       store,
@@ -447,6 +452,10 @@ export class Daemon implements StartupHost {
     this.dailyBarsTaken++;
     try {
       this.engine.onBar(id, b.tMs, b.open, b.high, b.low, b.close, b.volume);
+      // The engine holds a daily bar until its clock reaches the close (engine.advanceTo's contract):
+      // no later bar may come for a day, so the decision is made now, at the close, not at the next bar
+      // (which, on daily bars alone, is the next session's close: its order would miss that open).
+      if (Number.isFinite(closeMs)) this.engine.advanceTo(closeMs);
     } catch (e) {
       this.error(`daily bar ${b.symbol} ${new Date(b.tMs).toISOString()}`, e);
     }

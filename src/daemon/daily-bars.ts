@@ -60,6 +60,11 @@ export class DailyBars {
     return this.symbols.size > 0;
   }
 
+  /** The symbols whose `d` bars are subscribed. */
+  get symbolList(): readonly string[] {
+    return [...this.symbols];
+  }
+
   has(symbol: string): boolean {
     return this.symbols.has(symbol);
   }

@@ -19,6 +19,12 @@ export interface LocalRunOptions {
    * Their symbols trade on their daily bars; they join the daemon's symbols and its daily symbols.
    */
   readonly dailySeries?: readonly BarSeries[];
+  /**
+   * The replay's start (`--from`, 00:00 New York of its day). Daily bars of sessions closed before
+   * it are history: the exchange serves them over REST (the daily strategies warm up on them) and
+   * does not replay them; the run starts here. Default: at the first bar.
+   */
+  readonly replayFromMs?: number;
   /** Symbols of the 1Day strategies (default: the daily series' symbols). */
   readonly dailySymbols?: readonly string[];
   /** The strategies (default: buildSlots of the config over every symbol; the CLI passes --strategy-file ones). */
@@ -55,9 +61,13 @@ export function caughtUp(daemon: Daemon, ex: Exchange): Promise<void> {
       daemon.idle &&
       daemon.liveBars + daemon.duplicateBars + daemon.input.streamBarsRefused >= ex.barsPublished &&
       daemon.liveFills >= ex.fillsPublished &&
-      // The session's final daily bars must be in before the next session opens (the bot decides on them at the close).
-      (!daemon.daily.subscribed || daemon.dailyBarsHeard >= ex.dailyBarsPublished),
-    () => `bars ${daemon.liveBars}/${ex.barsPublished}, fills ${daemon.liveFills}/${ex.fillsPublished}, requests ${daemon.venue.inflight}, idle ${daemon.idle}`,
+      // The session's final daily bars must be in before the next session opens (the bot decides on
+      // them at the close). Only its own: the daemon subscribes `d` for its 1Day strategies'
+      // symbols, while the daily files may hold more (issue 14 follow-up: a daily folder of 14
+      // symbols with 6 traded daily stalled the first session close, waiting for 14 bars of 6).
+      (!daemon.daily.subscribed || daemon.dailyBarsHeard >= ex.dailyBarsPublishedOf(daemon.daily.symbolList)),
+    () =>
+      `bars ${daemon.liveBars}/${ex.barsPublished}, fills ${daemon.liveFills}/${ex.fillsPublished}, daily bars ${daemon.dailyBarsHeard}/${ex.dailyBarsPublishedOf(daemon.daily.symbolList)}, requests ${daemon.venue.inflight}, idle ${daemon.idle}`,
   );
 }
 
@@ -106,6 +116,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     secretKey,
     bars: o.series,
     ...(o.dailySeries?.length ? { dailyBars: o.dailySeries } : {}),
+    ...(o.replayFromMs === undefined ? {} : { dailyHistoryUntilMs: o.replayFromMs }),
     speed,
     initialCashUsd: config.execution.initialEquityUsd,
     frictionPctRoundTrip: config.execution.frictionRoundTripPct,
@@ -116,7 +127,7 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
   });
   log.info({ url: ex.url, symbols: o.series.length, resumed: ex.resumed }, ex.resumed ? "local exchange resumed its session" : "local exchange started on 127.0.0.1");
   const all = [...o.series, ...(o.dailySeries ?? [])];
-  const firstBarMs = all.reduce((m, s) => (s.length > 0 ? Math.min(m, s.tMs[0]) : m), Infinity);
+  const firstBarMs = Math.max(all.reduce((m, s) => (s.length > 0 ? Math.min(m, s.tMs[0]) : m), Infinity), o.replayFromMs ?? -Infinity);
   const symbols = [...new Set(all.map((s) => s.symbol))];
   const daemon = await Daemon.open({
     config,

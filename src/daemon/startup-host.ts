@@ -9,6 +9,7 @@ import type { DedupingJournal } from "./journal-dedupe.ts";
 import type { KillSwitch } from "./kill-switch.ts";
 import type { DaemonOptions } from "./daemon-options.ts";
 import type { DailyBars } from "./daily-bars.ts";
+import type { StreamInput } from "./stream-input.ts";
 
 /**
  * What the start-up (daemon-startup.ts) reads and sets of the daemon: its options, stores and
@@ -27,7 +28,12 @@ export interface StartupHost {
   readonly strategyIds: readonly string[];
   readonly heldUpdates: readonly TradeUpdateLike[];
   readonly daily: DailyBars;
+  /** Checks bars fetched over REST (a refused one is counted and skipped). */
+  readonly input: StreamInput;
+  /** 1Day bars the daily strategies warm up on before the run's first session (the largest of their warmupBars). */
+  readonly dailyWarmupBars: number;
   run: RunRecord | null;
+  warmedUpBars: number;
   resumed: boolean;
   regime: RegimeClassifier;
   sizer: PipelineSizer;

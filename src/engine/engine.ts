@@ -1,7 +1,7 @@
 import type { BarBatch, BarView } from "../core/bars.ts";
 import { createBarView } from "../core/bars.ts";
-import { NyTime, etDayToIso } from "../core/ny-time.ts";
-import type { SessionLookup } from "../core/market-calendar.ts";
+import { NyTime, etDayToIso, etToUtcMs } from "../core/ny-time.ts";
+import { sessionOf, type SessionLookup } from "../core/market-calendar.ts";
 import type { Strategy, StrategySlot } from "../core/strategy.ts";
 import type { Fill, Signal } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
@@ -17,7 +17,7 @@ import { ExitOrders } from "./exit-orders.ts";
 import { PositionOrders } from "./position-orders.ts";
 import type { EngineEvents, EngineResult } from "./events.ts";
 import { DayBook } from "./day-book.ts";
-import { DailyBarQueue, type DailyPhase } from "./daily-bars.ts";
+import { DailyBarQueue, dailyBarDay, type DailyPhase } from "./daily-bars.ts";
 import { SlotTable } from "./slot-table.ts";
 import { legacyIndicators, legacySlot, sessionSettings } from "./slots.ts";
 import { EntryPath, type PositionBook } from "./entry-path.ts";
@@ -83,6 +83,9 @@ export class Engine<S = unknown> {
   private lastBarMs = NaN;
 
   readonly result: EngineResult;
+  /** Bars taken by warmUp (history before the run; not in `result.bars`). */
+  warmedUp = 0;
+  private readonly calendar: SessionLookup;
 
   constructor(deps: EngineDeps<S>) {
     this.cfg = deps.config;
@@ -96,6 +99,7 @@ export class Engine<S = unknown> {
     // flatten job does (SPEC 5: entries stop and positions flatten 5 minutes before that close).
     this.day = new DayBook(ex.initialEquityUsd, deps.symbols.length, slots.length, session.flattenMinutesBeforeClose, session.regularHoursOnly, deps.calendar);
     this.dailyBars = new DailyBarQueue(deps.calendar);
+    this.calendar = deps.calendar ?? sessionOf;
     const friction = frictionPerSide(ex.frictionRoundTripPct);
     const makeVenue =
       deps.venue ?? simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: friction, buyingPowerMultiple: ex.buyingPowerMultiple, sessions: deps.calendar });
@@ -185,6 +189,46 @@ export class Engine<S = unknown> {
    */
   advanceTo(tMs: number): void {
     for (let p = this.dailyBars.take(tMs); p !== null; p = this.dailyBars.take(tMs)) this.dailyPhase(p);
+  }
+
+  /**
+   * Feeds one bar of history from before the run (warm-up): the symbol's indicators and its
+   * strategy's state advance as on a bar of the run (exitSignal, then onBar), but whatever they
+   * return is discarded: no signal, no order, no equity, no day roll, no bar counted, nothing
+   * journaled. A daily bar is taken whole, as at its session's close (it closed before the run).
+   * Bars must come before the run's first bar, in time order; a bar of a symbol no strategy
+   * trades, or of a day without a session, is skipped. Returns whether the bar was taken.
+   */
+  warmUp(sym: number, t: number, o: number, h: number, l: number, c: number, v: number): boolean {
+    const k = this.slots.slotOf[sym] ?? -1;
+    if (k < 0) return false;
+    let etDay: number;
+    let etMinute: number;
+    if (this.slots.daily[sym] === 1) {
+      etDay = dailyBarDay(t, this.ny);
+      const s = this.calendar(etDay);
+      if (s === null) return false;
+      etMinute = s.closeMinute - 1;
+      t = etToUtcMs(etDay, etMinute);
+    } else {
+      const local = this.ny.localMs(t);
+      etDay = Math.floor(local / DAY_MS);
+      etMinute = Math.floor((local - etDay * DAY_MS) / MIN_MS);
+    }
+    this.setView(sym, t, etDay, etMinute, o, h, l, c, v);
+    const bar = this.view;
+    const ind = this.indicators[sym];
+    ind.update(bar);
+    const strategy = this.slots.slots[k].strategy;
+    try {
+      strategy.exitSignal?.(this.states[sym], ind, bar);
+      strategy.onBar(this.states[sym], ind, bar);
+    } catch (e) {
+      this.result.strategyErrors++;
+      this.events.error?.(`strategy ${strategy.id} failed warming up on ${ind.symbol} at ${new Date(t).toISOString()}: ${(e as Error).message}`);
+    }
+    this.warmedUp++;
+    return true;
   }
 
   private dailyPhase(p: DailyPhase): void {

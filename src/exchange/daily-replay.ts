@@ -58,6 +58,15 @@ export class DailyCursor {
   }
 
   next(): SessionBars | null {
+    return this.take(true);
+  }
+
+  /** The next session's bars without moving past them (its open may be due before its close is). */
+  peek(): SessionBars | null {
+    return this.take(false);
+  }
+
+  private take(advance: boolean): SessionBars | null {
     const day = this.nextDay();
     if (day === null) return null;
     const bars: ExBar[] = [];
@@ -67,7 +76,7 @@ export class DailyCursor {
       if (i < s.length && sessionDayOf(s.tMs[i]) === day) {
         // Served with Alpaca's own stamp, 00:00 New York of the session, whatever the file held.
         bars.push({ symbol: s.symbol, tMs: etToUtcMs(day, 0), open: s.open[i], high: s.high[i], low: s.low[i], close: s.close[i], volume: s.volume[i] });
-        this.heads[k] = i + 1;
+        if (advance) this.heads[k] = i + 1;
       }
     }
     return { etDay: day, ...sessionTimes(day), bars };

@@ -21,6 +21,12 @@ export interface ExchangeOptions {
    * session's open against the daily bar (a market order sent after the close waits for it).
    */
   readonly dailyBars?: readonly BarSeries[];
+  /**
+   * The replay's start: daily bars of sessions closed by then are history, not replay. REST serves
+   * them as 1Day from the start (a daily strategy warms up on them, as it would on Alpaca's
+   * history), and they are neither streamed nor traded. Default: every daily bar is replayed.
+   */
+  readonly dailyHistoryUntilMs?: number;
   /** "max": replay as fast as possible; N: N bar-minutes per wall-clock minute (one every 60000/N ms). */
   readonly speed: "max" | number;
   readonly initialCashUsd: number;
@@ -131,6 +137,12 @@ export interface Exchange {
   readonly barsPublished: number;
   /** Final daily bars published at a session's close (from `dailyBars`; counted once each, subscribers or not). */
   readonly dailyBarsPublished: number;
+  /**
+   * Final daily bars published so far for these symbols: what a client subscribed to `d` for
+   * exactly them must have heard (a lock-step driver waits for that many, not for the daily bars
+   * of symbols nobody subscribed).
+   */
+  dailyBarsPublishedOf(symbols: Iterable<string>): number;
   /** Bars that failed the plausibility check: replayed and published, but never used to fill or to price. */
   readonly barsRefused: number;
   /** Client frames both streams ignored (garbage, null or non-object, oversized before auth, unknown action, over the symbol cap). */

@@ -37,6 +37,9 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   const daily = new DailyCursor(opts.dailyBars ?? []);
   const dailyHistory = new BarHistory(daily.symbols);
   const running = new RunningDailyBars();
+  // Sessions closed before the replay starts: history REST serves, never replayed (also on a resume, before the re-walk).
+  const historyUntil = opts.dailyHistoryUntilMs ?? -Infinity;
+  while (daily.peekCloseMs() <= historyUntil) for (const b of (daily.next() as SessionBars).bars) dailyHistory.push(b);
   // Symbols with daily bars and no minute bars trade on their daily bars (see stepSession).
   const minuteSymbols = new Set(cursor.symbols);
   const allSymbols = [...cursor.symbols, ...daily.symbols.filter((s) => !minuteSymbols.has(s))];
@@ -92,8 +95,10 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     brokerEnd: opts.brokerCancel,
     // Alpaca values a market buy off the last trade; before a symbol's first bar, its coming open stands in for it.
     referencePrice: (sym: string) => fillGate.inRange(upcoming?.bars.find((b) => b.symbol === sym)?.open),
-    // Orders placed before the first step arrive at the first bar's start, so it can fill them.
-    startMs: upcoming?.tMs ?? (opts.dailyBars?.length ? daily.peekSessionOpenMs() : 0),
+    // Orders placed before the first step arrive at the first bar's start, so it can fill them: the
+    // first minute's or the first daily session's open, whichever is first (daily files usually
+    // start sessions before the minute data does; the clock must not start at the minutes').
+    startMs: firstOf(upcoming?.tMs ?? Infinity, opts.dailyBars?.length ? daily.peekSessionOpenMs() : Infinity),
   };
   const book = saved ? Book.restore(bookOpts, saved.content) : new Book(bookOpts);
   const keys = { keyId: opts.keyId, secretKey: opts.secretKey };
@@ -111,6 +116,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
   let fillsPublished = 0;
   let barsPublished = 0;
   let dailyBarsPublished = 0;
+  const dailyPublishedBySymbol = new Map<string, number>();
 
   const timers = new Set<NodeJS.Timeout>();
   function later(ms: number, fn: () => void): void {
@@ -240,6 +246,10 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     const dueMs = daily.peekCloseMs();
     if (dueMs !== Infinity && (m === null || dueMs <= m.tMs)) return stepSession(daily.next() as SessionBars);
     if (!m) return false;
+    // A session with minute bars of other symbols: its daily-only symbols' orders fill at its open,
+    // before its first minute moves the clock past the open (and its close expires them).
+    const s = daily.peek();
+    if (s !== null && s.openMs <= m.tMs && openedDay !== s.etDay) openSession(s);
     book.advanceTo(m.tMs);
     const endMs = m.tMs + 60_000;
     // An implausible bar (issue 13, item 3) fills nothing and never becomes a last price; it is still published, as a venue's feed would carry it.
@@ -268,20 +278,28 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
    * session's final daily bars go out as `d`, and REST serves them as 1Day from now on.
    */
   function stepSession(s: SessionBars): boolean {
-    const own = s.bars.filter((b) => !minuteSymbols.has(b.symbol));
-    if (own.length > 0) {
-      book.advanceTo(s.openMs);
-      // The book fills by the bar's start: a daily bar starts at the open as far as fills go, and
-      // its fills are stamped there (a daily bar has no minutes to place a fill inside it).
-      for (const b of own) book.onBar({ ...b, tMs: s.openMs }, s.openMs);
-    }
+    if (openedDay !== s.etDay) openSession(s);
     book.advanceTo(s.closeMs);
     for (const b of s.bars) dailyHistory.push(b);
     if (store) tally.add({ tMs: s.closeMs, bars: s.bars });
     commit();
     stocks.publish(s.bars, "d");
     dailyBarsPublished += s.bars.length;
+    for (const b of s.bars) dailyPublishedBySymbol.set(b.symbol, (dailyPublishedBySymbol.get(b.symbol) ?? 0) + 1);
     return true;
+  }
+
+  /** The session whose daily-only symbols' open has been filled (once per session). */
+  let openedDay = -1;
+  /** The open of a session for the symbols that have only daily bars: their queued orders fill on the daily bar. */
+  function openSession(s: SessionBars): void {
+    openedDay = s.etDay;
+    const own = s.bars.filter((b) => !minuteSymbols.has(b.symbol));
+    if (own.length === 0) return;
+    book.advanceTo(s.openMs);
+    // The book fills by the bar's start: a daily bar starts at the open as far as fills go, and
+    // its fills are stamped there (a daily bar has no minutes to place a fill inside it).
+    for (const b of own) book.onBar({ ...b, tMs: s.openMs }, s.openMs);
   }
 
   let timer: NodeJS.Timeout | null = null;
@@ -317,6 +335,11 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     },
     get dailyBarsPublished() {
       return dailyBarsPublished;
+    },
+    dailyBarsPublishedOf(symbols) {
+      let n = 0;
+      for (const s of symbols) n += dailyPublishedBySymbol.get(s) ?? 0;
+      return n;
     },
     get barsRefused() {
       return fillGate.refused;
@@ -412,4 +435,10 @@ async function readBody(req: IncomingMessage): Promise<string | null> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The earlier of two instants, 0 when neither is set. */
+function firstOf(a: number, b: number): number {
+  const t = Math.min(a, b);
+  return Number.isFinite(t) ? t : 0;
 }

@@ -60,8 +60,20 @@ export function buildSlots(config: Pick<Config, "strategies">, dataSymbols: read
       allocation: allocations[i],
       maxPositionPct: typeof ownMax === "number" && ownMax > 0 ? ownMax : 100,
       risk: { maxOpenPositions: inst.risk.maxOpenPositions, dailyLossLimitPct: inst.risk.dailyLossLimitPct },
+      warmupBars: warmupOf(definition, params),
     };
   });
+}
+
+/** The definition's warm-up length for these params: a whole number >= 0 (a bad value means none). */
+function warmupOf(definition: AnyDefinition, params: unknown): number {
+  const n = definition.warmupBars?.(params) ?? 0;
+  return Number.isFinite(n) && n > 0 ? Math.ceil(n) : 0;
+}
+
+/** Bars of its timeframe each symbol needs to warm up on: the largest of its slots' (0 when none). */
+export function warmupBarsOf(slots: readonly StrategySlot[], timeframe: StrategySlot["definition"]["timeframe"]): number {
+  return slots.filter((s) => s.definition.timeframe === timeframe).reduce((m, s) => Math.max(m, s.warmupBars ?? 0), 0);
 }
 
 /** Allocations with every null an equal share of what the set ones leave of 1. */

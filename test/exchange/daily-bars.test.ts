@@ -152,4 +152,27 @@ describe("daily bars on the local exchange", () => {
     o.ex.stepBars(1);
     expect(await got()).toHaveLength(1); // Wednesday's is still running
   });
+  it("in a session with minute bars of other symbols, a daily-only symbol's queued order fills at that session's open (not expired at its close)", async () => {
+    // ABC trades minutes on Monday 2024-01-08 from the open; SPY has daily bars only.
+    const monOpen = etToUtcMs(ny.etDay(Date.parse("2024-01-08T12:00:00Z")), 570);
+    const o = await openExchange([series("ABC", [[10, 10.5, 9.9, 10.1], [10.1, 11, 10, 10.8]], monOpen)], { dailyBars: [daily("SPY")] });
+    ex = o.ex;
+    o.ex.stepBars(1); // Friday's close (daily only)
+    expect(o.ex.nowMs).toBe(closeOf("2024-01-05"));
+    const sent = await o.alpaca.trading.orders.market({ symbol: "SPY", qty: "10", side: "buy", timeInForce: "day", clientOrderId: "daily-trend.SPY.mixed" } as never);
+    o.ex.stepBars(1); // Monday 09:30: ABC's first minute
+    const filled = await o.alpaca.trading.orders.getOrderByOrderID({ orderId: idOf(sent) });
+    expect([filled.status, Number(filled.filledAvgPrice), filled.filledAt?.getTime()]).toEqual(["filled", 105, monOpen]);
+  });
+
+  it("daily bars of sessions closed before the replay start are history: served over REST from the start, never replayed", async () => {
+    const o = await openExchange([], { dailyBars: [daily("SPY")], dailyHistoryUntilMs: dayT("2024-01-08") });
+    ex = o.ex;
+    const r = await o.alpaca.marketData.getStockBars({ symbols: ["SPY"], timeframe: TimeFrame.Day, start: new Date(dayT("2024-01-01")), feed: "iex" });
+    expect(r.SPY?.map((b) => [b.timestamp.getTime(), b.close])).toEqual([[dayT("2024-01-05"), 103]]);
+    // The replay starts with Monday: two sessions left, Friday not published again.
+    expect(o.ex.stepBars(5)).toBe(2);
+    expect(o.ex.dailyBarsPublished).toBe(2);
+    expect(o.ex.nowMs).toBe(closeOf("2024-01-09"));
+  });
 });
