@@ -7,9 +7,10 @@ import { alpacaPort } from "../../src/adapters/alpaca/port.ts";
 import { createAlpacaClient } from "../../src/adapters/alpaca/client.ts";
 import { defaultConfig } from "../../src/config/load.ts";
 import type { BarSeries } from "../../src/core/bars.ts";
-import { etToUtcMs, NyTime } from "../../src/core/ny-time.ts";
+import { etToUtcMs } from "../../src/core/ny-time.ts";
 import { Daemon } from "../../src/daemon/daemon.ts";
 import { caughtUp, settle } from "../../src/daemon/run-local.ts";
+import { dailyBars, sessionDay } from "./daily-fixtures.ts";
 import { startExchange, type Exchange } from "../../src/exchange/server.ts";
 
 /**
@@ -21,24 +22,10 @@ import { startExchange, type Exchange } from "../../src/exchange/server.ts";
 
 const KEY = "PKDAILY";
 const SECRET = "daily-secret-value";
-const ny = new NyTime();
-const day = (iso: string): number => ny.etDay(Date.parse(`${iso}T12:00:00Z`));
+const day = sessionDay;
 const DAYS = ["2024-01-05", "2024-01-08", "2024-01-09"]; // Friday, Monday, Tuesday
 
-function daily(symbol: string, base: number): BarSeries {
-  const t = DAYS.map((d) => etToUtcMs(day(d), 0));
-  const c = DAYS.map((_d, i) => base + i);
-  return {
-    symbol,
-    length: t.length,
-    tMs: Float64Array.from(t),
-    open: Float64Array.from(c, (x) => x - 0.5),
-    high: Float64Array.from(c, (x) => x + 1),
-    low: Float64Array.from(c, (x) => x - 1),
-    close: Float64Array.from(c),
-    volume: Float64Array.from(c, () => 1e6),
-  };
-}
+const daily = (symbol: string, base: number): BarSeries => dailyBars(symbol, base, DAYS);
 
 interface Seen {
   readonly sym: number;

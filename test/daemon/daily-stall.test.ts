@@ -5,8 +5,8 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../src/config/load.ts";
 import type { BarSeries } from "../../src/core/bars.ts";
-import { etToUtcMs, NyTime } from "../../src/core/ny-time.ts";
 import { runLocal } from "../../src/daemon/run-local.ts";
+import { dailyBars } from "./daily-fixtures.ts";
 import { generateSeries } from "../../src/data/generator.ts";
 
 /**
@@ -17,25 +17,10 @@ import { generateSeries } from "../../src/data/generator.ts";
  * strategy trades was never heard.
  */
 
-const ny = new NyTime();
-const day = (iso: string): number => ny.etDay(Date.parse(`${iso}T12:00:00Z`));
 // Five daily-only sessions (Jan 2-8, 2024), then two with minute bars too (Jan 9-10).
 const DAYS = ["2024-01-02", "2024-01-03", "2024-01-04", "2024-01-05", "2024-01-08", "2024-01-09", "2024-01-10"];
 
-function daily(symbol: string, base: number): BarSeries {
-  const t = DAYS.map((d) => etToUtcMs(day(d), 0));
-  const c = DAYS.map((_d, i) => base + i);
-  return {
-    symbol,
-    length: t.length,
-    tMs: Float64Array.from(t),
-    open: Float64Array.from(c, (x) => x - 0.5),
-    high: Float64Array.from(c, (x) => x + 1),
-    low: Float64Array.from(c, (x) => x - 1),
-    close: Float64Array.from(c),
-    volume: Float64Array.from(c, () => 1e6),
-  };
-}
+const daily = (symbol: string, base: number): BarSeries => dailyBars(symbol, base, DAYS);
 
 describe("a local replay whose first sessions have daily bars only", () => {
   it("advances through the daily-only sessions into the minute sessions, with daily files of symbols no daily strategy trades", async () => {
