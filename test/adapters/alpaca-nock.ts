@@ -65,9 +65,14 @@ export function like<T extends Json>(base: T, changes: Json): T {
   return { ...structuredClone(base), ...changes } as T;
 }
 
-/** The client the daemon builds for Alpaca paper (no base URL: the SDK's own hosts, retries and limiter on). */
+/**
+ * The client the daemon builds for Alpaca paper (no base URL: the SDK's own hosts, retries and
+ * limiter on). The timeout is long: no test here times a request out, and on a loaded machine a 2 s
+ * timeout aborted a request while nock's interceptor was answering it, which undici then failed on
+ * outside any test (an uncaught "reading 'statusCode'" that turns the whole run red).
+ */
 export function paperClient(): AlpacaClient {
-  return createAlpacaClient({ keyId: KEY, secretKey: SECRET, timeoutMs: 2_000 });
+  return createAlpacaClient({ keyId: KEY, secretKey: SECRET, timeoutMs: 30_000 });
 }
 
 /** nock's interceptor for Alpaca's paper host that checks the key headers the SDK must send. */
