@@ -74,7 +74,10 @@ Examples:
     .action((key: string, o: FileOption) => {
       const { config: c } = effective(o);
       const hit = presentKey(c, key);
-      process.stdout.write(`${JSON.stringify(hit ? hit.value : getKey(c, key), null, 2)}\n`);
+      const value = hit ? hit.value : getKey(c, key);
+      // A valid key with nothing there (an index past the end of a list): no JSON to print, so say so and fail.
+      if (value === undefined) throw new ConfigError(`${key}: nothing there in the effective config (an index past the end of its list?)`, [key]);
+      process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
     });
   config
     .command("set")

@@ -54,6 +54,11 @@ describe("sizewise config set/get/unset", () => {
     const unknownGet = await runCli(["config", "get", "risk.maxTrades", "--config", file]);
     expect(unknownGet.code).toBe(1);
     expect(unknownGet.err).toContain("did you mean risk.maxTradesPerDay?");
+    // A valid key with nothing there prints no "undefined" (not JSON): it fails and says why.
+    const pastEnd = await runCli(["config", "get", "trading.symbols.0", "--config", file]);
+    expect(pastEnd.code).toBe(1);
+    expect(pastEnd.out).toBe("");
+    expect(pastEnd.err).toMatch(/trading\.symbols\.0: nothing there/);
   });
 
   it("sets one field of a template without dropping the rest of the templates", async () => {
