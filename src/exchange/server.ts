@@ -241,7 +241,11 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
    * One minute, in the order a real venue produces it: orders fill during the minute (their trade
    * updates go out then), and the minute's bar is published when it closes.
    */
-  function stepOne(): boolean {
+  /** A minute whose fills went out and whose bars wait for publishHeld (stepFills). */
+  let held: { readonly m: MinuteBars; readonly corrected: readonly (ExBar | null)[] } | null = null;
+
+  function stepOne(hold = false): boolean {
+    publishHeld();
     const m = upcoming;
     const dueMs = daily.peekCloseMs();
     if (dueMs !== Infinity && (m === null || dueMs <= m.tMs)) return stepSession(daily.next() as SessionBars);
@@ -260,6 +264,19 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     if (store) tally.add(m);
     upcoming = cursor.next();
     commit();
+    if (hold) held = { m, corrected };
+    else publishMinute(m, corrected);
+    return true;
+  }
+
+  function publishHeld(): void {
+    const h = held;
+    held = null;
+    if (h !== null) publishMinute(h.m, h.corrected);
+  }
+
+  /** The minute's bars, once it has ended: its bars (`b`), corrections (`u`) and running daily bars (`d`). */
+  function publishMinute(m: MinuteBars, corrected: readonly (ExBar | null)[]): void {
     publishBars(m.bars);
     const updated = corrected.filter((b): b is ExBar => b !== null);
     if (updated.length > 0) stocks.publish(updated, "u");
@@ -267,7 +284,6 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     const sofar = m.bars.map((b) => running.add(b)).filter((b): b is ExBar => b !== null);
     if (sofar.length > 0) stocks.publish(sofar, "d");
     opts.onMinute?.(m.bars.length);
-    return true;
   }
 
   /**
@@ -375,8 +391,13 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     stepBars(n = 1) {
       let k = 0;
       while (k < n && stepOne()) k++;
+      publishHeld();
       return k;
     },
+    stepFills() {
+      return stepOne(true);
+    },
+    publishHeld,
     play() {
       if (playing) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
