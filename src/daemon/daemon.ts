@@ -127,7 +127,7 @@ export class Daemon implements StartupHost {
     this.streams = new LiveStreams({
       o,
       input: this.input,
-      daily: (this.daily = new DailyBars({ symbols: (o.dailySymbols ?? dailySymbolsOf(o.slots ?? buildSlots(o.config, o.symbols))).filter((s) => this.symId.has(s)), sessions: () => this.sessions, onFinal: (b) => this.ingestDaily(b) })),
+      daily: (this.daily = new DailyBars({ symbols: (o.dailySymbols ?? dailySymbolsOf(o.slots ?? buildSlots(o.config, o.symbols))).filter((s) => this.symId.has(s)), sessions: () => this.sessions, onFinal: (b) => this.ingestDaily(b), onRunning: (b) => this.markDaily(b) })),
       nowMs: () => this.nowMs(),
       today: () => this.today(),
       journal: (type, detail) => this.journal.append(this.today(), type, detail),
@@ -439,6 +439,23 @@ export class Daemon implements StartupHost {
    * the bar's own Alpaca timestamp). In the bar sequence it sits in the close's last minute, after
    * that minute's bars, where a restart's replay puts it too.
    */
+  /**
+   * A daily symbol's session so far (a running `d`): the venue marks a position in it at the bar's
+   * close, its latest trade, as Alpaca's account equity does. Without this the position stays at the
+   * previous close until the session's final bar, while a backtest marks it at the open from the
+   * open on (engine/daily-bars.ts): the two would size the same minute entries from different equity.
+   * Only the mark: the engine still sees the daily bar once, final, at the close.
+   */
+  private markDaily(b: FeedBar): void {
+    const id = this.symId.get(b.symbol);
+    if (id === undefined) return;
+    const nowMs = this.nowMs();
+    const px = b.close;
+    const local = this.ny.localMs(nowMs);
+    const etDay = Math.floor(local / 86_400_000);
+    this.venue.onBar({ symId: id, tMs: nowMs, open: px, high: px, low: px, close: px, volume: 0, etDay, etMinute: Math.floor((local - etDay * 86_400_000) / 60_000) });
+  }
+
   private ingestDaily(b: FeedBar): void {
     const id = this.symId.get(b.symbol);
     if (id === undefined) return;

@@ -26,6 +26,11 @@ export interface DailyBarsOptions {
   readonly sessions: () => SessionLookup;
   /** Hands a session's final daily bar on, once, after its close; `tMs` is Alpaca's own (00:00 New York of the session). */
   readonly onFinal: (b: FeedBar) => void;
+  /**
+   * A running `d` of a session not closed yet: its close is the symbol's latest trade, the price
+   * Alpaca marks the position at (a bot without minute bars of the symbol learns it only here).
+   */
+  readonly onRunning?: (b: FeedBar) => void;
 }
 
 /**
@@ -77,6 +82,7 @@ export class DailyBars {
     if (p.daily === null || nowMs >= p.dailyAtMs) {
       p.daily = b;
       p.dailyAtMs = nowMs;
+      if (nowMs < p.closeMs) this.o.onRunning?.(b);
     }
     if (nowMs >= p.closeMs) this.close(b.symbol);
   }

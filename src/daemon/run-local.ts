@@ -84,6 +84,14 @@ export interface LocalRunResult {
   readonly brokerOrders: readonly { readonly clientOrderId: string; readonly status: string; readonly filledQty: number }[];
 }
 
+/** Lock step inside a minute: resolves once the daemon has taken every fill published and has nothing under way. */
+function fillsTaken(daemon: Daemon, ex: Exchange): Promise<void> {
+  return settle(
+    () => daemon.idle && daemon.liveFills >= ex.fillsPublished,
+    () => `fills ${daemon.liveFills}/${ex.fillsPublished}, requests ${daemon.venue.inflight}, idle ${daemon.idle}`,
+  );
+}
+
 /** Resolves when `cond` holds, checking after each turn of the event loop (bounded, so a stuck stream fails loudly). */
 export async function settle(cond: () => boolean, what: () => string, maxMs = 30_000): Promise<void> {
   const t0 = Date.now();
@@ -160,7 +168,11 @@ export async function runLocal(o: LocalRunOptions): Promise<LocalRunResult> {
     await waitCaughtUp();
     if (speed === "max") {
       while (!ex.done && !o.signal?.aborted) {
-        ex.stepBars(1);
+        // The minute's fills first, its bars once the bot has taken them (and what it sent on
+        // them): on Alpaca a fill inside a minute arrives before that minute's bar does.
+        ex.stepFills();
+        await fillsTaken(daemon, ex);
+        ex.publishHeld();
         minutes++;
         await waitCaughtUp();
         await o.onMinute?.({ exchange: ex, daemon, minute: minutes });

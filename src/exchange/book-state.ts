@@ -177,6 +177,15 @@ export class BookState {
     return this.lastPrice.get(symbol);
   }
 
+  /**
+   * Sets the price a symbol's position is marked at without a bar that fills anything: Alpaca marks
+   * a position at its latest trade, and for a symbol the exchange replays only daily bars of, the
+   * latest trade it knows is the session's open once the session opened and its close after it.
+   */
+  markLast(symbol: string, priceUsd: number): void {
+    if (Number.isFinite(priceUsd) && priceUsd > 0) this.lastPrice.set(symbol, priceUsd);
+  }
+
   position(symbol: string): Position | undefined {
     return this.positions.get(symbol);
   }

@@ -153,6 +153,16 @@ export interface Exchange {
   brokerCancel(orderId: string, status?: "canceled" | "expired"): void;
   /** Replays up to `n` minutes synchronously; returns how many were replayed. */
   stepBars(n?: number): number;
+  /**
+   * Replays one minute (as stepBars(1)) up to its fills, and holds its bars back until
+   * `publishHeld`: on Alpaca a fill inside a minute reaches the client before that minute's bar,
+   * which is published only after the minute ends, while the two websockets of a replay run at
+   * once could deliver them the other way round. A lock-step driver lets the client take the fills
+   * first. Returns false when there is nothing left.
+   */
+  stepFills(): boolean;
+  /** Publishes the bars `stepFills` held back (nothing when none are held). */
+  publishHeld(): void;
   /** Replays at the configured speed until the data ends or `pause()`; resolves then. */
   play(): Promise<void>;
   pause(): void;

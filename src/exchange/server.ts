@@ -241,7 +241,11 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
    * One minute, in the order a real venue produces it: orders fill during the minute (their trade
    * updates go out then), and the minute's bar is published when it closes.
    */
-  function stepOne(): boolean {
+  /** A minute whose fills went out and whose bars wait for publishHeld (stepFills). */
+  let held: { readonly m: MinuteBars; readonly corrected: readonly (ExBar | null)[] } | null = null;
+
+  function stepOne(hold = false): boolean {
+    publishHeld();
     const m = upcoming;
     const dueMs = daily.peekCloseMs();
     if (dueMs !== Infinity && (m === null || dueMs <= m.tMs)) return stepSession(daily.next() as SessionBars);
@@ -249,7 +253,7 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     // A session with minute bars of other symbols: its daily-only symbols' orders fill at its open,
     // before its first minute moves the clock past the open (and its close expires them).
     const s = daily.peek();
-    if (s !== null && s.openMs <= m.tMs && openedDay !== s.etDay) openSession(s);
+    if (s !== null && s.openMs <= m.tMs && openedDay !== s.etDay) openSession(s, true);
     book.advanceTo(m.tMs);
     const endMs = m.tMs + 60_000;
     // An implausible bar (issue 13, item 3) fills nothing and never becomes a last price; it is still published, as a venue's feed would carry it.
@@ -260,6 +264,19 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     if (store) tally.add(m);
     upcoming = cursor.next();
     commit();
+    if (hold) held = { m, corrected };
+    else publishMinute(m, corrected);
+    return true;
+  }
+
+  function publishHeld(): void {
+    const h = held;
+    held = null;
+    if (h !== null) publishMinute(h.m, h.corrected);
+  }
+
+  /** The minute's bars, once it has ended: its bars (`b`), corrections (`u`) and running daily bars (`d`). */
+  function publishMinute(m: MinuteBars, corrected: readonly (ExBar | null)[]): void {
     publishBars(m.bars);
     const updated = corrected.filter((b): b is ExBar => b !== null);
     if (updated.length > 0) stocks.publish(updated, "u");
@@ -267,7 +284,6 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     const sofar = m.bars.map((b) => running.add(b)).filter((b): b is ExBar => b !== null);
     if (sofar.length > 0) stocks.publish(sofar, "d");
     opts.onMinute?.(m.bars.length);
-    return true;
   }
 
   /**
@@ -278,21 +294,23 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
    * session's final daily bars go out as `d`, and REST serves them as 1Day from now on.
    */
   function stepSession(s: SessionBars): boolean {
-    if (openedDay !== s.etDay) openSession(s);
+    // No running `d` at the open: the session's close (and its final `d`) follows at once.
+    if (openedDay !== s.etDay) openSession(s, false);
     book.advanceTo(s.closeMs);
+    // The session's close is now the latest trade of its daily-only symbols (see openSession).
+    for (const b of s.bars) if (!minuteSymbols.has(b.symbol)) book.markLast(b.symbol, b.close);
     for (const b of s.bars) dailyHistory.push(b);
     if (store) tally.add({ tMs: s.closeMs, bars: s.bars });
     commit();
     stocks.publish(s.bars, "d");
-    dailyBarsPublished += s.bars.length;
-    for (const b of s.bars) dailyPublishedBySymbol.set(b.symbol, (dailyPublishedBySymbol.get(b.symbol) ?? 0) + 1);
+    countDaily(s.bars);
     return true;
   }
 
   /** The session whose daily-only symbols' open has been filled (once per session). */
   let openedDay = -1;
   /** The open of a session for the symbols that have only daily bars: their queued orders fill on the daily bar. */
-  function openSession(s: SessionBars): void {
+  function openSession(s: SessionBars, publishOpen: boolean): void {
     openedDay = s.etDay;
     const own = s.bars.filter((b) => !minuteSymbols.has(b.symbol));
     if (own.length === 0) return;
@@ -300,6 +318,21 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     // The book fills by the bar's start: a daily bar starts at the open as far as fills go, and
     // its fills are stamped there (a daily bar has no minutes to place a fill inside it).
     for (const b of own) book.onBar({ ...b, tMs: s.openMs }, s.openMs);
+    // Alpaca marks a position at its latest trade. Of a daily-only symbol only the open has traded
+    // yet: marking at the bar's close (as onBar leaves it) would value the account on a price
+    // nobody knows before the close. The engine marks such a position at the open too (DailyBarQueue).
+    for (const b of own) book.markLast(b.symbol, b.open);
+    // Alpaca's running `d` "contains all trades until the time it was emitted": at the open, the
+    // opening trade alone. It is how a client learns the open of a symbol it has no minute bars of.
+    if (!publishOpen) return;
+    // Counted with the daily bars published, since a lock-step driver counts every `d` it hears of them.
+    stocks.publish(own.map((b) => ({ ...b, high: b.open, low: b.open, close: b.open, volume: 0 })), "d");
+    countDaily(own);
+  }
+
+  function countDaily(bars: readonly ExBar[]): void {
+    dailyBarsPublished += bars.length;
+    for (const b of bars) dailyPublishedBySymbol.set(b.symbol, (dailyPublishedBySymbol.get(b.symbol) ?? 0) + 1);
   }
 
   let timer: NodeJS.Timeout | null = null;
@@ -358,8 +391,13 @@ export async function startExchange(opts: ExchangeOptions): Promise<Exchange> {
     stepBars(n = 1) {
       let k = 0;
       while (k < n && stepOne()) k++;
+      publishHeld();
       return k;
     },
+    stepFills() {
+      return stepOne(true);
+    },
+    publishHeld,
     play() {
       if (playing) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
