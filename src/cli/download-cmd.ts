@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { downloadBars, TIMEFRAMES, type DownloadProgress, type DownloadReport, type Timeframe } from "../data/download.ts";
+import { ADJUSTMENTS, downloadBars, TIMEFRAMES, type Adjustment, type DownloadProgress, type DownloadReport, type Timeframe } from "../data/download.ts";
 import { askedSymbols } from "./load-bars.ts";
 import { homeDir } from "./home.ts";
 import { missingKeysReason, readKeys } from "./keys.ts";
@@ -11,6 +11,7 @@ interface DownloadCmdOptions {
   to?: string;
   timeframe: string;
   feed: string;
+  adjustment: string;
   out?: string;
   force?: boolean;
   dataUrl?: string;
@@ -34,6 +35,7 @@ function withDownloadOptions(cmd: Command): Command {
     .requiredOption("--to <date>", "last New York date, YYYY-MM-DD (inclusive)")
     .option("--timeframe <tf>", `bar size: ${TIMEFRAMES.join(", ")}`, "1Min")
     .option("--feed <feed>", "iex (free accounts) or sip (all US exchanges, paid data plan)", "iex")
+    .option("--adjustment <kind>", `Alpaca's price adjustment: ${ADJUSTMENTS.join(", ")} (split for daily bars a trend strategy reads over years: a raw split reads as a crash)`, "raw")
     .requiredOption("--out <dir>", "folder to write SYMBOL.csv files to (created when missing)")
     .option("--force", "download again symbols whose file is already complete")
     .option("--data-url <url>", "market-data host (default https://data.alpaca.markets; the local exchange's URL works too)")
@@ -52,6 +54,7 @@ async function downloadCommand(o: DownloadCmdOptions): Promise<void> {
   const symbols = askedSymbols(o) ?? [];
   if (symbols.length === 0) throw new Error("--symbols names no symbol");
   if (o.feed !== "iex" && o.feed !== "sip") throw new Error(`--feed must be iex or sip (got ${o.feed})`);
+  if (!(ADJUSTMENTS as readonly string[]).includes(o.adjustment)) throw new Error(`--adjustment must be one of ${ADJUSTMENTS.join(", ")} (got ${o.adjustment})`);
   const keys = readKeys(process.env, homeDir());
   if (!keys) throw new Error(`no Alpaca keys: ${missingKeysReason(process.env, homeDir())}`);
   // A bar that moves with every page on a terminal; elsewhere (a pipe, a log file) one line a page.
@@ -63,6 +66,7 @@ async function downloadCommand(o: DownloadCmdOptions): Promise<void> {
     to: o.to!,
     timeframe: o.timeframe as Timeframe,
     feed: o.feed,
+    adjustment: o.adjustment as Adjustment,
     outDir: o.out!,
     keyId: keys.keyId,
     secretKey: keys.secretKey,

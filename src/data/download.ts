@@ -23,6 +23,11 @@ export interface DownloadOptions {
   readonly to: string;
   readonly timeframe: Timeframe;
   readonly feed: "iex" | "sip";
+  /**
+   * Alpaca's corporate-action adjustment of the prices (default "raw", Alpaca's own default). "split"
+   * divides bars before a split by its ratio: what a daily strategy reading a long history needs.
+   */
+  readonly adjustment?: Adjustment;
   readonly outDir: string;
   readonly keyId: string;
   readonly secretKey: string;
@@ -98,10 +103,14 @@ interface AlpacaBar {
 }
 
 export const DEFAULT_DATA_URL = "https://data.alpaca.markets";
+
+/** The values of Alpaca's `adjustment` query parameter on GET /v2/stocks/bars. */
+export const ADJUSTMENTS = ["raw", "split", "dividend", "all"] as const;
+export type Adjustment = (typeof ADJUSTMENTS)[number];
 const MAX_TRIES = 6;
 
 /** The query of one page for one symbol. */
-export function barsQuery(o: Pick<DownloadOptions, "from" | "to" | "timeframe" | "feed" | "limit">, symbol: string, pageToken: string | null): URLSearchParams {
+export function barsQuery(o: Pick<DownloadOptions, "from" | "to" | "timeframe" | "feed" | "limit" | "adjustment">, symbol: string, pageToken: string | null): URLSearchParams {
   const period = periodMs(o);
   const q = new URLSearchParams({
     symbols: symbol,
@@ -109,7 +118,7 @@ export function barsQuery(o: Pick<DownloadOptions, "from" | "to" | "timeframe" |
     start: new Date(period.start).toISOString(),
     end: new Date(period.end).toISOString(),
     limit: String(o.limit ?? 10_000),
-    adjustment: "raw",
+    adjustment: o.adjustment ?? "raw",
     feed: o.feed,
     sort: "asc",
   });
@@ -210,7 +219,7 @@ class Downloader {
     const file = join(o.outDir, `${symbol}.csv`);
     const part = `${file}.part`;
     const resumeFile = `${file}.resume`;
-    const params = JSON.stringify({ from: o.from, to: o.to, timeframe: o.timeframe, feed: o.feed });
+    const params = JSON.stringify({ from: o.from, to: o.to, timeframe: o.timeframe, feed: o.feed, adjustment: o.adjustment ?? "raw" });
     let state: ResumeState | null = existsSync(resumeFile) ? (JSON.parse(readFileSync(resumeFile, "utf8")) as ResumeState) : null;
     if (state && (state.params !== params || !existsSync(part))) state = null;
     if (!state && existsSync(file) && !o.force) return this.done({ symbol, status: "skipped", bars: 0, pages: 0, file });
@@ -241,7 +250,7 @@ class Downloader {
       return this.done({ symbol, status: "empty", bars, pages, file: null });
     }
     renameSync(part, file);
-    const provenance = { symbol, file: `${symbol}.csv`, source: `${o.baseUrl ?? DEFAULT_DATA_URL}/v2/stocks/bars`, feed: o.feed, timeframe: o.timeframe, adjustment: "raw", from: o.from, to: o.to, bars, pages, downloadedAt: new Date(o.now()).toISOString() };
+    const provenance = { symbol, file: `${symbol}.csv`, source: `${o.baseUrl ?? DEFAULT_DATA_URL}/v2/stocks/bars`, feed: o.feed, timeframe: o.timeframe, adjustment: o.adjustment ?? "raw", from: o.from, to: o.to, bars, pages, downloadedAt: new Date(o.now()).toISOString() };
     appendFileSync(join(o.outDir, "download.jsonl"), `${JSON.stringify(provenance)}\n`);
     return this.done({ symbol, status: resumed ? "resumed" : "downloaded", bars, pages, file });
   }

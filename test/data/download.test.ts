@@ -102,6 +102,9 @@ describe("bar downloads", () => {
     expect(q.get("end")).toBe("2024-04-03T03:59:59.000Z");
     expect(q.get("symbols")).toBe("AMC");
     expect(q.get("page_token")).toBe("tok");
+    // Alpaca's default (raw) unless asked; split when asked, as a daily trend strategy needs.
+    expect(q.get("adjustment")).toBe("raw");
+    expect(barsQuery({ from: "2024-04-01", to: "2024-04-02", timeframe: "1Day", feed: "iex", adjustment: "split" }, "AAPL", null).get("adjustment")).toBe("split");
   });
 
   it("waits out a 429 until X-RateLimit-Reset and when the window is spent", async () => {
