@@ -11,6 +11,7 @@ import { parseConfig } from "../../src/config/load.ts";
 import type { BarSeries } from "../../src/core/bars.ts";
 import { sessionOf } from "../../src/core/market-calendar.ts";
 import { etToUtcMs, isoToEtDay } from "../../src/core/ny-time.ts";
+import { tradeView } from "./trade-view.ts";
 import type { TradeRecord } from "../../src/core/types.ts";
 
 /**
@@ -51,17 +52,7 @@ function spy(days: readonly number[]): BarSeries {
   };
 }
 
-function view(ts: readonly TradeRecord[]) {
-  return ts.map((t) => ({
-    strategy: t.strategyId,
-    symbol: t.symbol,
-    entryTime: t.entryTime,
-    exitTime: t.exitTime,
-    shares: t.shares,
-    reason: t.exitReason,
-    legs: [...t.entries, ...t.exits].map((e) => `${e.reason} ${e.qtyShares} @${new Date(e.timeMs).toISOString()}`),
-  }));
-}
+const view = tradeView;
 
 describe("parity of a mixed run: a minute strategy and a daily strategy in one account", () => {
   it("gives the same Bear Trap trade list in backtest and in the daemon when a daily position is held through gapping opens", async () => {

@@ -8,19 +8,10 @@ import { runBacktest } from "../../src/backtest/run.ts";
 import { generateSeries } from "../../src/data/generator.ts";
 import { seriesSource } from "../../src/data/merge-source.ts";
 import { parseConfig } from "../../src/config/load.ts";
+import { tradeView } from "./trade-view.ts";
 import type { TradeRecord } from "../../src/core/types.ts";
 
-/** What a trade list must agree on exactly: symbols, times, sizes, every leg. */
-function view(ts: readonly TradeRecord[]) {
-  return ts.map((t) => ({
-    symbol: t.symbol,
-    entryTime: t.entryTime,
-    exitTime: t.exitTime,
-    shares: t.shares,
-    reason: t.exitReason,
-    legs: [...t.entries, ...t.exits].map((e) => `${e.reason} ${e.qtyShares} @${new Date(e.timeMs).toISOString()}`),
-  }));
-}
+const view = tradeView;
 
 /** Prices agree to the exchange's wire precision (it sends prices as strings with 6 decimals). */
 function expectSamePrices(a: readonly TradeRecord[], b: readonly TradeRecord[]): void {
