@@ -9,7 +9,7 @@ import { progressBar, type Progress } from "./progress.ts";
 import { regimeFromOption, withRegimeModelOption } from "./regime-option.ts";
 import { homeDir } from "./home.ts";
 import { buildSlots } from "../strategy/slots.ts";
-import { etDayToIso, nyOffsetMs } from "../core/ny-time.ts";
+import { etDayToIso, NyTime } from "../core/ny-time.ts";
 import type { DetectedSplit } from "../data/splits.ts";
 import { STRATEGY_HEAD, strategyCells, type StrategyRow } from "../report/by-strategy.ts";
 
@@ -137,6 +137,5 @@ function splitText(x: DetectedSplit): string {
   return `${x.symbol} ${r} ${nyDate(x.tMs)}`;
 }
 
-function nyDate(tMs: number): string {
-  return etDayToIso(Math.floor((tMs + nyOffsetMs(tMs)) / 86_400_000));
-}
+const ny = new NyTime();
+const nyDate = (tMs: number): string => etDayToIso(ny.etDay(tMs));

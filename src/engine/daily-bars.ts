@@ -44,14 +44,12 @@ export interface DailyPhase {
  *   indicators, the exit signal and the strategy, as the last bar of D.
  * This was chosen over re-timing the bars in the source because the daemon receives daily bars the
  * same way (Alpaca's `d` stream messages carry the session's 00:00 stamp): one rule serves both.
- * Days without a session (a stray weekend row) are dropped and counted.
+ * Days without a session (a stray weekend row) are refused (push returns false; the engine counts them).
  */
 export class DailyBarQueue {
   private readonly pending: DailyPhase[] = [];
   /** The earliest `atMs` held (Infinity when empty): the engine compares one number per bar. */
   nextMs = Infinity;
-  /** Daily bars dropped: their day has no session. */
-  dropped = 0;
   private readonly ny = new NyTime();
 
   constructor(private readonly sessions: SessionLookup = sessionOf) {}
@@ -60,10 +58,7 @@ export class DailyBarQueue {
   push(symId: number, tMs: number, o: number, h: number, l: number, c: number, v: number): boolean {
     const etDay = dailyBarDay(tMs, this.ny);
     const s = this.sessions(etDay);
-    if (s === null) {
-      this.dropped++;
-      return false;
-    }
+    if (s === null) return false;
     const base = { symId, etDay, open: o, high: h, low: l, close: c, volume: v, openMinute: s.openMinute, closeMinute: s.closeMinute };
     this.insert({ ...base, phase: "open", atMs: etToUtcMs(etDay, s.openMinute) });
     this.insert({ ...base, phase: "close", atMs: etToUtcMs(etDay, s.closeMinute) });

@@ -2,7 +2,7 @@ import type { BarBatch, BarView } from "../core/bars.ts";
 import { createBarView } from "../core/bars.ts";
 import { NyTime, etDayToIso, etToUtcMs } from "../core/ny-time.ts";
 import { sessionOf, type SessionLookup } from "../core/market-calendar.ts";
-import type { Strategy, StrategySlot } from "../core/strategy.ts";
+import type { PluginStrategy, Strategy, StrategySlot } from "../core/strategy.ts";
 import type { Fill, Signal } from "../core/types.ts";
 import type { Config } from "../config/schema.ts";
 import { simVenue } from "../broker/sim-broker.ts";
@@ -274,7 +274,8 @@ export class Engine<S = unknown> {
     const pos = this.book.positions[sym];
     if (pos !== null && !pos.closing) {
       this.manage(pos, bar, k);
-      if (!pos.closing && strategy.exitSignal !== undefined) this.askExit(pos, strategy.exitSignal.bind(strategy), bar);
+      // The strategy itself is passed, not a bound method: binding would allocate on every bar a position is open.
+      if (!pos.closing && strategy.exitSignal !== undefined) this.askExit(pos, strategy, bar);
     }
     let sig: Signal | null = null;
     try {
@@ -291,10 +292,10 @@ export class Engine<S = unknown> {
   }
 
   /** The strategy's rule exit for an open position: closed at market (the next open under exitFill next_open). */
-  private askExit(pos: OpenPosition, exitSignal: (state: unknown, snap: SymbolIndicators, bar: BarView) => string | null, bar: BarView): void {
+  private askExit(pos: OpenPosition, strategy: PluginStrategy<unknown>, bar: BarView): void {
     let reason: string | null = null;
     try {
-      reason = exitSignal(this.states[pos.symId], this.indicators[pos.symId], bar);
+      reason = strategy.exitSignal?.(this.states[pos.symId], this.indicators[pos.symId], bar) ?? null;
     } catch (e) {
       this.result.strategyErrors++;
       this.events.error?.(`strategy ${pos.signal.strategyId} exitSignal failed on ${pos.signal.symbol} at ${new Date(bar.tMs).toISOString()}: ${(e as Error).message}`);
