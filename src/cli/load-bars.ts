@@ -8,6 +8,7 @@ import { generateSeries, syntheticSymbols } from "../data/generator.ts";
 import { plausibleSeries } from "../data/plausible-series.ts";
 import { DEFAULT_PLAUSIBILITY as DEFAULT_DATA, limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
 import { adjustSplits, type DetectedSplit } from "../data/splits.ts";
+import { isDateStamped } from "../data/day-range.ts";
 import type { Config } from "../config/schema.ts";
 
 export interface BarInputOptions {
@@ -124,7 +125,7 @@ function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (d
       });
     let r = load(o.from);
     // A daily folder (small) is read again whole: its sessions before --from are history.
-    if (o.dailyHistory && o.from && r.series.some(isDailySeries)) r = load(undefined);
+    if (o.dailyHistory && o.from && r.series.some(isDateStamped)) r = load(undefined);
     if (dirs.length === 1) checkAsked(dir, symbols, r.series, o);
     for (const s of r.series) {
       const prev = from.get(s.symbol);
@@ -151,19 +152,10 @@ function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (d
  * and a share count sized before the split is in today's shares.
  */
 function splitAdjusted(s: BarSeries, found: DetectedSplit[]): BarSeries {
-  if (!isDailySeries(s)) return s;
+  if (!isDateStamped(s)) return s;
   const r = adjustSplits(s);
   found.push(...r.splits);
   return r.series;
-}
-
-/** Bars at least 20 hours apart in the median: daily (or coarser) bars. */
-export function isDailySeries(s: BarSeries): boolean {
-  if (s.length < 3) return false;
-  const gaps: number[] = [];
-  for (let i = 1; i < Math.min(s.length, 64); i++) gaps.push(s.tMs[i] - s.tMs[i - 1]);
-  gaps.sort((a, b) => a - b);
-  return gaps[gaps.length >> 1] >= 20 * 3_600_000;
 }
 
 /** Bars as whole series (for commands that run the same bars several times). */

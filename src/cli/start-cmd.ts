@@ -10,7 +10,7 @@ import type { Config } from "../config/schema.ts";
 import { runLocal } from "../daemon/run-local.ts";
 import { runRemote } from "../daemon/run-remote.ts";
 import { startNewRun } from "../daemon/run-files.ts";
-import { askedSymbols, barLimits, isDailySeries, loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
+import { askedSymbols, barLimits, loadSeries, withBarInputs, type BarInputOptions } from "./load-bars.ts";
 import { createLogger } from "./logger.ts";
 import { missingKeysReason, readKeys } from "./keys.ts";
 import { homeDir, homeSource } from "./home.ts";
@@ -23,6 +23,7 @@ import { readConfigFile } from "../config/watch.ts";
 import { etToUtcMs, isoToEtDay } from "../core/ny-time.ts";
 import { tradesByStrategy } from "../backtest/run.ts";
 import { STRATEGY_HEAD, strategyCells } from "../report/by-strategy.ts";
+import { isDateStamped } from "../data/day-range.ts";
 import { daemonAlerts, flushAlerts } from "./daemon-alerts.ts";
 
 interface StartOptions extends BarInputOptions, StrategyCliOptions {
@@ -166,8 +167,8 @@ data (GENERATED bars, files in DIR, or Alpaca), the symbols, and the absolute pa
         const hadRun = existsSync(join(o.state, "state.json"));
         const alerts = daemonAlerts(config, home, log, []);
         // Daily files (a 1day folder in --data) are replayed by the exchange as Alpaca's daily bars.
-        const daily = series.filter(isDailySeries);
-        const minute = series.filter((s) => !isDailySeries(s));
+        const daily = series.filter(isDateStamped);
+        const minute = series.filter((s) => !isDateStamped(s));
         const slots = buildSlots(config, series.map((s) => s.symbol), fileStrategies);
         // --from starts the replay: the daily bars before it are history (the daily strategies warm up on them).
         const replayFromMs = o.from ? etToUtcMs(isoToEtDay(o.from), 0) : undefined;
