@@ -7,7 +7,6 @@ import { fileURLToPath } from "node:url";
 import { RejectLog, type BarBatch } from "../src/core/bars.ts";
 import { defaultConfig } from "../src/config/load.ts";
 import { Engine } from "../src/engine/engine.ts";
-import { createBearTrap } from "../strategies/bear-trap.ts";
 import { loadBarDir } from "../src/data/load-dir.ts";
 import { cachedFilesSource, seriesSource } from "../src/data/merge-source.ts";
 import { parseBarsCsv } from "../src/data/csv-bars.ts";
@@ -21,7 +20,7 @@ import { createSizer } from "../src/sizing/pipeline.ts";
 import { LearningState } from "../src/engine/learning.ts";
 import { SeededRng } from "../src/core/rng.ts";
 import { benchSizing } from "../src/sizing/bench.ts";
-import { strategyParams } from "../src/config/strategy-params.ts";
+import { buildSlots } from "../src/strategy/slots.ts";
 
 const stateDir = resolve(fileURLToPath(import.meta.url), "../../state/bench");
 const config = defaultConfig();
@@ -29,7 +28,7 @@ const config = defaultConfig();
 function newEngine(cfg: Config, symbols: readonly string[]): Engine<unknown> {
   const sizer = createSizer({ sizing: cfg.sizing, risk: cfg.risk });
   const learning = cfg.sizing.mode === "fixed" ? undefined : new LearningState(cfg, new SeededRng(cfg.execution.seed));
-  return new Engine<unknown>({ config: cfg, symbols, strategy: createBearTrap(strategyParams(cfg, "bear-trap")) as never, sizer, learning });
+  return new Engine<unknown>({ config: cfg, symbols, slots: buildSlots(cfg, symbols), sizer, learning });
 }
 
 /** Collects garbage between phases when run with --expose-gc (bench.ts does), so phases do not stack. */

@@ -10,7 +10,6 @@
  */
 import { parseConfig } from "../src/config/load.ts";
 import { Engine } from "../src/engine/engine.ts";
-import { createBearTrap } from "../strategies/bear-trap.ts";
 import { createSizer } from "../src/sizing/pipeline.ts";
 import { simVenue } from "../src/broker/sim-broker.ts";
 import { frictionPerSide } from "../src/broker/fill-model.ts";
@@ -19,7 +18,7 @@ import { generateSeries } from "../src/data/generator.ts";
 import { seriesSource } from "../src/data/merge-source.ts";
 import { loadBarDir } from "../src/data/load-dir.ts";
 import type { BarSeries } from "../src/core/bars.ts";
-import { strategyParams } from "../src/config/strategy-params.ts";
+import { buildSlots } from "../src/strategy/slots.ts";
 
 const dir = process.argv[2];
 const series: readonly BarSeries[] = dir ? loadBarDir(dir, { cacheDir: null }).series : generateSeries({ seed: 11, symbols: 20, days: 60, selloffProb: 0.1 });
@@ -29,7 +28,7 @@ for (const mode of ["fixed", "full"] as const) {
     const ex = config.execution;
     const { factory, tally } = tallyRefusals(simVenue({ initialCashUsd: ex.initialEquityUsd, frictionPerSide: frictionPerSide(ex.frictionRoundTripPct), buyingPowerMultiple: ex.buyingPowerMultiple }));
     const source = seriesSource(series);
-    const engine = new Engine({ config, symbols: source.symbols, strategy: createBearTrap(strategyParams(config, "bear-trap")), sizer: createSizer(config), venue: factory });
+    const engine = new Engine({ config, symbols: source.symbols, slots: buildSlots(config, source.symbols), sizer: createSizer(config), venue: factory });
     for (let b = source.nextBatch(); b !== null; b = source.nextBatch()) engine.runBatch(b);
     const r = engine.finish();
     const legs = r.trades.reduce((a, t) => a + t.entries.length + t.exits.length, 0);
