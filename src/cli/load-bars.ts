@@ -114,9 +114,12 @@ function loadDirs(o: BarInputOptions, symbols: string[] | undefined, onFile?: (d
   const splits: DetectedSplit[] = [];
   let rows = 0;
   for (const dir of dirs) {
+    // With several folders, each is asked only for the symbols it has (listed once, not once per symbol).
+    const here = dirs.length > 1 && symbols ? new Set(listBarFiles(dir).map((f) => f.symbol.toUpperCase())) : null;
+    const mine = here && symbols ? symbols.filter((s) => here.has(s)) : symbols;
     const load = (fromDay: string | undefined): ReturnType<typeof loadBarDir> =>
       loadBarDir(dir, {
-        symbols: dirs.length > 1 && symbols ? symbols.filter((s) => listBarFiles(dir).some((f) => f.symbol.toUpperCase() === s)) : symbols,
+        symbols: mine,
         fromDay,
         toDay: o.to,
         cacheDir: o.cache ? join(o.state, "cache") : null,
