@@ -21,12 +21,9 @@ export function legacyIndicators(config: Config): IndicatorNeeds {
  * account, intraday, 1-minute bars, the account's own limits.
  */
 export function legacySlot<S>(strategy: Strategy<S>, symbols: readonly string[], indicators: IndicatorNeeds): StrategySlot {
-  const plugin: PluginStrategy<S> = {
-    id: strategy.id,
-    createState: () => strategy.createState(),
-    onBar: (s, snap, bar) => strategy.onBar(s, snap, bar),
-    exitPlan: (sig, px) => strategy.exitPlan(sig, px),
-  };
+  // A Strategy already is a PluginStrategy (its createState ignores the symbol; its plans always
+  // have a stop and a time stop): used as it is, so no wrapper sits on the per-bar call.
+  const plugin: PluginStrategy<S> = strategy;
   const definition: StrategyDefinition<unknown, unknown> = {
     id: strategy.id,
     description: strategy.id,
