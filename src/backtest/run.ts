@@ -87,11 +87,9 @@ export function runBacktest(opts: RunOptions): BacktestRun {
 
 /** The per-strategy breakdown of a run's trades; every slot has a row (its configured allocation), traded or not. */
 export function tradesByStrategy(trades: readonly TradeRecord[], slots: readonly StrategySlot[]): StrategyRow[] {
-  const allocations: Record<string, number> = {};
-  for (const s of slots) allocations[s.definition.id] = (allocations[s.definition.id] ?? 0) + s.allocation;
   return strategyBreakdown(
     trades.map((t) => ({ strategy: t.strategyId, pnlUsd: t.pnlUsd, notionalUsd: t.shares * t.entryPriceUsd, equityUsd: t.sizing.equityUsd })),
-    allocations,
+    Object.fromEntries(allocationsOf(slots)),
   );
 }
 
