@@ -8,6 +8,12 @@ import type { DaemonOptions } from "./daemon-options.ts";
 import type { DedupingJournal } from "./journal-dedupe.ts";
 import { LATEST_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
 
+/**
+ * The daemon's sizing over a run: which mode sizes the next decision, a switch of it while running
+ * (and its write-ahead record, so a restart switches at the same bar), and what the learners have
+ * learned, kept for the next run. Apart from daemon.ts because none of it touches bars or orders.
+ */
+
 /** What switching the sizer and saving the learning read and set of the daemon. */
 export interface SizingHost {
   readonly o: DaemonOptions;
@@ -22,12 +28,6 @@ export interface SizingHost {
   today(): string;
   barPosition(): number;
 }
-
-/*
- * The daemon's sizing over a run: which mode sizes the next decision, a switch of it while running
- * (and its write-ahead record, so a restart switches at the same bar), and what the learners have
- * learned, kept for the next run. Apart from daemon.ts because none of it touches bars or orders.
- */
 
 /** A sizer for `mode` under `sizing` (the run's config, or an edited file's own section). */
 export function sizerFor(o: DaemonOptions, mode: SizingMode, sizing: SizingConfig = o.config.sizing): PipelineSizer {

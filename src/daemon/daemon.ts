@@ -8,7 +8,6 @@ import { FAIL_SAFE_REGIME_CALL, type RegimeClassifier } from "../sizing/regime-p
 import { createSizer, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
 import { allocationsOf, buildSlots, dailySymbolsOf, warmupBarsOf } from "../strategy/slots.ts";
 import type { BrokerVenue, Execution, FeedBar, TradeUpdateLike } from "../broker/port.ts";
-import { executionOf, fillKey } from "../broker/executions.ts";
 import { Journal } from "../store/journal.ts";
 import { FileStateStore } from "../store/state-store.ts";
 import type { RunRecord } from "../store/state-store.ts";
@@ -16,11 +15,13 @@ import { IntentLog } from "../store/intent-log.ts";
 import { chooseRunFor, recoverRun, type StartupHost } from "./daemon-startup.ts";
 import { journalEvents } from "./journal-events.ts";
 import { DedupingJournal } from "./journal-dedupe.ts";
-import { minuteOfTime, replayInOrder } from "./merge-replay.ts";
-import { StreamInput } from "./stream-input.ts";
+import type { StreamInput } from "./stream-input.ts";
+import { inputGate } from "./input-gate.ts";
 import type { DailyBars } from "./daily-bars.ts";
 import { DailyPath } from "./daily-path.ts";
 import { BarIngest } from "./bar-ingest.ts";
+import { FillIntake } from "./fill-intake.ts";
+import { StateSync } from "./state-sync.ts";
 import { saveLearning, sizerFor, storeLearning, switchSizingMode } from "./daemon-sizing.ts";
 import { LiveStreams } from "./daemon-streams.ts";
 import { KillSwitch } from "./kill-switch.ts";
@@ -30,10 +31,8 @@ import { DaemonJobs } from "./daemon-jobs.ts";
 import { brokerSessions, sessionOf, type SessionLookup } from "../core/market-calendar.ts";
 import { notifyEngineEvents } from "../notify/engine-hooks.ts";
 import { mergeEvents } from "../engine/merge-events.ts";
-import { limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
-import { systemClock } from "../core/clock.ts";
 import type { SizingConfig } from "../config/schema.ts";
-import { ledgerUpdate, orderLedger } from "./order-ledger.ts";
+import { orderLedger } from "./order-ledger.ts";
 
 export type { BrokerKind, DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 
@@ -60,13 +59,16 @@ export class Daemon implements StartupHost {
   private readonly bars: BarIngest;
   /** The 1Day strategies' bars: stream marks, final bars at the close, the REST fetch for a replay. */
   private readonly dailyPath: DailyPath;
+  /** Order updates and fills into the venue, each fill's bar position written ahead. */
+  private readonly fills: FillIntake;
+  /** The state file following the engine. */
+  private readonly state: StateSync;
   /** Swapped by setSizingMode; the engine asks it through a forwarder, so a switch applies at the next decision. */
   sizer: PipelineSizer;
   /** Fills the bot has applied this run, by fill key (order and cumulative qty, see fillKey), with the bar position they came at. */
   fillsSeenAt = new Map<string, number>();
   readonly learning: LearningState;
   replayMs: number | null = null;
-  private flushQueued = false;
   run: RunRecord | null = null;
   /** Bars ingested from the streams or a backfill (not the start-up replay). */
   liveBars = 0;
@@ -85,8 +87,6 @@ export class Daemon implements StartupHost {
   readonly killSwitch: KillSwitch;
   recovery: RecoveryReport | null = null;
   private jobs: DaemonJobs | null = null;
-  /** The stream and REST bar gate's limits (shared by every symbol's gate; the future bound moves with the clock). */
-  private plausibility: { -readonly [K in keyof PlausibilityLimits]: PlausibilityLimits[K] };
   /** Which days trade and when they close: the NYSE rules until the broker's calendar is fetched. */
   private sessions: SessionLookup = sessionOf;
   readonly strategyIds: readonly string[];
@@ -110,22 +110,8 @@ export class Daemon implements StartupHost {
     journal: Journal,
   ) {
     this.journal = new DedupingJournal(journal);
-    this.input = new StreamInput(
-      new Set(o.symbols),
-      (r, total) => {
-        o.log.warn({ source: r.source, where: r.where, total }, `input refused: ${r.reason}`);
-        this.journal.append(this.today(), "rejection", { source: r.source, symbol: r.symbol, where: r.where, reason: r.reason, refusedSoFar: total });
-      },
-      50,
-      (event, where) => {
-        o.log.warn({ event, where }, "trade update of an undocumented event type: taken and journaled");
-        this.journal.append(this.today(), "reconcile", { kind: "unknown_event", event, where });
-      },
-      // Sessions are the engine's (from the broker's calendar), so the stream gate checks time, price
-      // and jumps. "Now" for the future bound is the machine's wall clock, not the run's clock: a
-      // replay's clock sits at the last bar, and the next session's first bar is days after it.
-      (this.plausibility = { ...limitsFromConfig(o.config.data, systemClock.nowMs()), checkSessions: false }),
-    );
+    const gate = inputGate(o, this.journal, () => this.today());
+    this.input = gate.input;
     const slots = o.slots ?? buildSlots(o.config, o.symbols);
     const bars = (this.bars = new BarIngest({
       symbols: o.symbols,
@@ -133,8 +119,7 @@ export class Daemon implements StartupHost {
       daily: () => this.daily,
       onNewMinute: () => {
         this.killSwitch.onNewMinute();
-        // "Now + a day" moves with the wall clock: a daemon that runs for weeks keeps taking today's bars.
-        this.plausibility.maxTimeMs = systemClock.nowMs() + o.config.data.maxFutureDays * DAY_MS;
+        gate.moveFutureBound();
       },
       onBarTime: (endMs) => this.onBarTime?.(endMs),
       // Jobs due at or before this bar's start run first (the flatten before the bar after it).
@@ -142,6 +127,25 @@ export class Daemon implements StartupHost {
       error: (where, e) => this.error(where, e),
       afterActivity: () => this.afterActivity(),
     }));
+    this.fills = new FillIntake({
+      venue: () => this.venue,
+      intentLog,
+      store,
+      seenAt: () => this.fillsSeenAt,
+      nowMs: () => this.nowMs(),
+      position: () => bars.position(),
+      addLiveFills: (n) => (this.liveFills += n),
+      error: (where, e) => this.error(where, e),
+      afterActivity: () => this.afterActivity(),
+    });
+    this.state = new StateSync({
+      store,
+      engine: () => this.engine,
+      venue: () => this.venue,
+      bars,
+      storeLearning: () => storeLearning(this, (where, e) => this.error(where, e)),
+      error: (where, e) => this.error(where, e),
+    });
     this.dailyPath = new DailyPath({
       o,
       symbols: (o.dailySymbols ?? dailySymbolsOf(slots)).filter((s) => bars.symId.has(s)),
@@ -168,11 +172,11 @@ export class Daemon implements StartupHost {
       runStartMs: () => this.run?.startMs ?? 0,
       hasApplied: (x) => this.venue.hasApplied(x),
       fillsSeen: () => this.venue.fillsSeen,
-      merge: (bars, execs, bar) => this.merge(bars, execs, bar),
+      merge: (b, execs, bar) => this.merge(b, execs, bar),
       pushFrame: (b) => this.frames.push(b),
       ingestLive: (b) => this.ingestLive(b),
-      onUpdate: (u) => this.onUpdate(u),
-      recordUpdate: (u) => this.recordUpdate(u),
+      onUpdate: (u) => this.fills.onUpdate(u),
+      recordUpdate: (u) => this.fills.recordUpdate(u),
       symbolRank: (sym) => bars.symId.get(sym) ?? 0,
       addLiveFills: (n) => (this.liveFills += n),
     });
@@ -334,21 +338,9 @@ export class Daemon implements StartupHost {
   /** Refusals the run heard, by client order id, with the bar position they came at. */
   refusedAt = new Map<string, number>();
 
-  /** Bars and fills interleaved in broker order (see replayInOrder); returns fills no order of the engine explains. */
+  /** Bars and fills interleaved in broker order (see FillIntake.merge); returns fills no order of the engine explains. */
   merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void, timeOf?: (b: FeedBar) => number): Execution[] {
-    return replayInOrder(
-      bars,
-      execs,
-      minuteOfTime,
-      {
-        canApply: (x) => this.venue.knowsOrderOf(x),
-        apply: (x) => this.applyExecution(x),
-        bar,
-        position: () => this.barPosition(),
-      },
-      (x) => this.fillsSeenAt.get(fillKey(x)),
-      timeOf,
-    );
+    return this.fills.merge(bars, execs, bar, timeOf);
   }
 
   /** Order updates held back (the start-up recovery, a hold): reconcile does not take a pending fill for a broker's sale. */
@@ -369,19 +361,6 @@ export class Daemon implements StartupHost {
   /** True while the order-update stream is down (bars are being held). */
   get ordersStreamDown(): boolean {
     return this.streams.tradingDown;
-  }
-
-  private onUpdate(u: TradeUpdateLike): void {
-    try {
-      if (u.event === "fill" || u.event === "partial_fill") this.noteFillSeen(executionOf(u, this.nowMs()));
-      const before = this.venue.fillsSeen;
-      this.venue.onTradeUpdate(u);
-      this.liveFills += this.venue.fillsSeen - before;
-      this.recordUpdate(u);
-    } catch (e) {
-      this.error(`trade update ${u.event} for ${u.order.clientOrderId ?? u.order.id ?? "?"}`, e);
-    }
-    this.afterActivity();
   }
 
   /** Live bars, so that an order decided inside a frame leaves before the rest of the frame is processed. */
@@ -420,36 +399,10 @@ export class Daemon implements StartupHost {
     return this.bars.position();
   }
 
-  /**
-   * Write-ahead: where in the bar sequence a fill reached the engine, before it does. Fills the
-   * venue already has are duplicates (stream and activities both report them) and change nothing.
-   */
-  private noteFillSeen(x: Execution): void {
-    const key = fillKey(x);
-    if (this.fillsSeenAt.has(key) || this.venue.hasApplied(x)) return;
-    const at = this.barPosition();
-    this.fillsSeenAt.set(key, at);
-    this.intentLog.appendFillSeen(key, at);
-  }
-
-  private applyExecution(x: Execution): void {
-    this.noteFillSeen(x);
-    try {
-      this.venue.applyExecution(x);
-    } catch (e) {
-      this.error(`fill ${x.executionId}`, e);
-    }
-  }
-
   /** The minute bars since `fromMs` over REST, each checked at the boundary like a stream bar. */
   async historyBars(fromMs: number): Promise<FeedBar[]> {
     const bars = await this.o.port.bars(this.o.symbols, fromMs, "1Min", this.o.config.daemon.feed);
     return bars.filter((b) => this.input.restBar(b) !== null);
-  }
-
-  /** The order ledger follows the stream (an OCO's stop leg reports under its own id). */
-  private recordUpdate(u: TradeUpdateLike): void {
-    ledgerUpdate(this.store, (u.order.id !== undefined ? this.venue.clientIdOf(u.order.id) : undefined) ?? u.order.clientOrderId, u);
   }
 
   private onTradeClosed(): void {
@@ -457,7 +410,7 @@ export class Daemon implements StartupHost {
     if (Number.isFinite(equity)) this.store.raiseEquityHighWater(equity);
     this.killSwitch.equity(equity);
     // The engine tells of a trade before its learners take it: save what they learned at the flush.
-    this.learningChanged = true;
+    this.state.learningChanged = true;
   }
 
   private error(where: string, e: unknown): void {
@@ -468,37 +421,8 @@ export class Daemon implements StartupHost {
 
   /** State follows the engine once per turn of the event loop, however many bars and fills the turn brought. */
   afterActivity(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    setImmediate(() => {
-      this.flushQueued = false;
-      this.syncState();
-      void this.store.commit().catch((e: unknown) => this.error("state write", e));
-    });
+    this.state.queue();
   }
-
-  private learningChanged = false;
-
-  private syncState(): void {
-    if (this.learningChanged) {
-      this.learningChanged = false;
-      storeLearning(this, (where, e) => this.error(where, e));
-    }
-    const e = this.engine;
-    this.store.replacePositions(e.openPositions());
-    this.store.setOrderSnapshots(this.venue.orders.snapshots());
-    const day = e.dayStatus();
-    if (day.day !== null) this.store.setDaily({ date: day.day, realizedPnlUsd: day.dayPnlUsd, entries: day.entriesToday, haltedReason: day.halted });
-    // Bar times change every minute and matter only to `status`: they ride along with a write that
-    // something else caused, or go down at most every few seconds, so a quiet minute costs no write.
-    const now = Date.now();
-    if (this.store.dirty || now - this.barTimesWrittenMs > 5000) {
-      this.barTimesWrittenMs = now;
-      this.bars.writeBarTimes(this.store);
-    }
-  }
-
-  private barTimesWrittenMs = 0;
 
   /**
    * Graceful stop: no new entries, wait (bounded) for requests under way, close the streams,
@@ -512,7 +436,7 @@ export class Daemon implements StartupHost {
     this.streams.disconnect();
     // Only a run that is over closes its books (the day's summary); a stop mid-session resumes later.
     const result = endOfRun ? this.engine.finish() : this.engine.result;
-    this.syncState();
+    this.state.sync();
     this.journal.append(this.today(), "shutdown", { reason, trades: result.trades.length, equityUsd: this.venue.equityUsd(), inputRefused: this.input.total });
     await this.store.commit();
     this.journal.close();
