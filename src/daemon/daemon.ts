@@ -1,16 +1,13 @@
 import { SeededRng } from "../core/rng.ts";
-import { NyTime, etDayToIso, etToUtcMs } from "../core/ny-time.ts";
+import { NyTime, etDayToIso } from "../core/ny-time.ts";
 import { Engine } from "../engine/engine.ts";
 import type { EngineResult } from "../engine/events.ts";
 import { LearningState } from "../engine/learning.ts";
 import { OrderFirstFrames } from "./order-first-frames.ts";
 import { FAIL_SAFE_REGIME_CALL, type RegimeClassifier } from "../sizing/regime-port.ts";
-import { LATEST_FILE, toLearningFile, writeLearningFile } from "./learning-checkpoint.ts";
 import { createSizer, type PipelineSizer, type SizingMode } from "../sizing/pipeline.ts";
-import { serializeQTable } from "../sizing/rl/persist.ts";
 import { allocationsOf, buildSlots, dailySymbolsOf, warmupBarsOf } from "../strategy/slots.ts";
 import type { BrokerVenue, Execution, FeedBar, TradeUpdateLike } from "../broker/port.ts";
-import { executionOf, fillKey } from "../broker/executions.ts";
 import { Journal } from "../store/journal.ts";
 import { FileStateStore } from "../store/state-store.ts";
 import type { RunRecord } from "../store/state-store.ts";
@@ -18,9 +15,14 @@ import { IntentLog } from "../store/intent-log.ts";
 import { chooseRunFor, recoverRun, type StartupHost } from "./daemon-startup.ts";
 import { journalEvents } from "./journal-events.ts";
 import { DedupingJournal } from "./journal-dedupe.ts";
-import { barPosition, minuteOfTime, replayInOrder } from "./merge-replay.ts";
-import { StreamInput } from "./stream-input.ts";
-import { DailyBars } from "./daily-bars.ts";
+import type { StreamInput } from "./stream-input.ts";
+import { inputGate } from "./input-gate.ts";
+import type { DailyBars } from "./daily-bars.ts";
+import { DailyPath } from "./daily-path.ts";
+import { BarIngest } from "./bar-ingest.ts";
+import { FillIntake } from "./fill-intake.ts";
+import { StateSync } from "./state-sync.ts";
+import { saveLearning, sizerFor, storeLearning, switchSizingMode } from "./daemon-sizing.ts";
 import { LiveStreams } from "./daemon-streams.ts";
 import { KillSwitch } from "./kill-switch.ts";
 import { checkRunFiles } from "./run-files.ts";
@@ -29,10 +31,8 @@ import { DaemonJobs } from "./daemon-jobs.ts";
 import { brokerSessions, sessionOf, type SessionLookup } from "../core/market-calendar.ts";
 import { notifyEngineEvents } from "../notify/engine-hooks.ts";
 import { mergeEvents } from "../engine/merge-events.ts";
-import { limitsFromConfig, type PlausibilityLimits } from "../data/plausibility.ts";
-import { systemClock } from "../core/clock.ts";
 import type { SizingConfig } from "../config/schema.ts";
-import { ledgerUpdate, orderLedger } from "./order-ledger.ts";
+import { orderLedger } from "./order-ledger.ts";
 
 export type { BrokerKind, DaemonOptions, RecoveryReport } from "./daemon-options.ts";
 
@@ -55,25 +55,28 @@ export class Daemon implements StartupHost {
   readonly venue: BrokerVenue;
   readonly journal: DedupingJournal;
   private readonly ny = new NyTime();
-  private readonly symId: Map<string, number>;
-  private readonly lastBarMs: Float64Array;
-  private readonly lastCloseUsd: Float64Array;
+  /** The minute bars' path into the engine, and the bar position. */
+  private readonly bars: BarIngest;
+  /** The 1Day strategies' bars: stream marks, final bars at the close, the REST fetch for a replay. */
+  private readonly dailyPath: DailyPath;
+  /** Order updates and fills into the venue, each fill's bar position written ahead. */
+  private readonly fills: FillIntake;
+  /** The state file following the engine. */
+  private readonly state: StateSync;
   /** Swapped by setSizingMode; the engine asks it through a forwarder, so a switch applies at the next decision. */
   sizer: PipelineSizer;
-  /** The bar position (see barPosition): the latest bar minute processed and how many bars of it. */
-  private latestMinuteMs = -Infinity;
-  private barsOfLatestMinute = 0;
   /** Fills the bot has applied this run, by fill key (order and cumulative qty, see fillKey), with the bar position they came at. */
   fillsSeenAt = new Map<string, number>();
   readonly learning: LearningState;
   replayMs: number | null = null;
-  private flushQueued = false;
   run: RunRecord | null = null;
   /** Bars ingested from the streams or a backfill (not the start-up replay). */
   liveBars = 0;
   /** Fills applied outside the start-up replay. */
   liveFills = 0;
-  duplicateBars = 0;
+  get duplicateBars(): number {
+    return this.bars.duplicates;
+  }
   /** Bars and trade updates refused at the boundary (malformed, out of range), counted by source and reason. */
   readonly input: StreamInput;
   /** 1Day bars the daily strategies warm up on before the run's first session (src/daemon/warm-up.ts). */
@@ -84,8 +87,6 @@ export class Daemon implements StartupHost {
   readonly killSwitch: KillSwitch;
   recovery: RecoveryReport | null = null;
   private jobs: DaemonJobs | null = null;
-  /** The stream and REST bar gate's limits (shared by every symbol's gate; the future bound moves with the clock). */
-  private plausibility: { -readonly [K in keyof PlausibilityLimits]: PlausibilityLimits[K] };
   /** Which days trade and when they close: the NYSE rules until the broker's calendar is fetched. */
   private sessions: SessionLookup = sessionOf;
   readonly strategyIds: readonly string[];
@@ -94,7 +95,9 @@ export class Daemon implements StartupHost {
   /** Final daily bars of the 1Day strategies' symbols, handed to the engine once each after their session's close. */
   readonly daily: DailyBars;
   /** Final daily bars the engine has had. */
-  dailyBarsTaken = 0;
+  get dailyBarsTaken(): number {
+    return this.dailyPath.taken;
+  }
   /** The streams, and what is held back from the engine while it must wait. */
   private readonly streams: LiveStreams;
   /** Told the end time of every bar ingested (a replaying broker's clock follows its bars). */
@@ -107,50 +110,76 @@ export class Daemon implements StartupHost {
     journal: Journal,
   ) {
     this.journal = new DedupingJournal(journal);
-    this.input = new StreamInput(
-      new Set(o.symbols),
-      (r, total) => {
-        o.log.warn({ source: r.source, where: r.where, total }, `input refused: ${r.reason}`);
-        this.journal.append(this.today(), "rejection", { source: r.source, symbol: r.symbol, where: r.where, reason: r.reason, refusedSoFar: total });
+    const gate = inputGate(o, this.journal, () => this.today());
+    this.input = gate.input;
+    const slots = o.slots ?? buildSlots(o.config, o.symbols);
+    const bars = (this.bars = new BarIngest({
+      symbols: o.symbols,
+      engine: () => this.engine,
+      daily: () => this.daily,
+      onNewMinute: () => {
+        this.killSwitch.onNewMinute();
+        gate.moveFutureBound();
       },
-      50,
-      (event, where) => {
-        o.log.warn({ event, where }, "trade update of an undocumented event type: taken and journaled");
-        this.journal.append(this.today(), "reconcile", { kind: "unknown_event", event, where });
-      },
-      // Sessions are the engine's (from the broker's calendar), so the stream gate checks time, price
-      // and jumps. "Now" for the future bound is the machine's wall clock, not the run's clock: a
-      // replay's clock sits at the last bar, and the next session's first bar is days after it.
-      (this.plausibility = { ...limitsFromConfig(o.config.data, systemClock.nowMs()), checkSessions: false }),
-    );
-    this.symId = new Map(o.symbols.map((s, i) => [s, i]));
+      onBarTime: (endMs) => this.onBarTime?.(endMs),
+      // Jobs due at or before this bar's start run first (the flatten before the bar after it).
+      advanceJobs: (tMs) => this.jobs?.advance(tMs),
+      error: (where, e) => this.error(where, e),
+      afterActivity: () => this.afterActivity(),
+    }));
+    this.fills = new FillIntake({
+      venue: () => this.venue,
+      intentLog,
+      store,
+      seenAt: () => this.fillsSeenAt,
+      nowMs: () => this.nowMs(),
+      position: () => bars.position(),
+      addLiveFills: (n) => (this.liveFills += n),
+      error: (where, e) => this.error(where, e),
+      afterActivity: () => this.afterActivity(),
+    });
+    this.state = new StateSync({
+      store,
+      engine: () => this.engine,
+      venue: () => this.venue,
+      bars,
+      storeLearning: () => storeLearning(this, (where, e) => this.error(where, e)),
+      error: (where, e) => this.error(where, e),
+    });
+    this.dailyPath = new DailyPath({
+      o,
+      symbols: (o.dailySymbols ?? dailySymbolsOf(slots)).filter((s) => bars.symId.has(s)),
+      bars,
+      input: this.input,
+      sessions: () => this.sessions,
+      engine: () => this.engine,
+      venue: () => this.venue,
+      nowMs: () => this.nowMs(),
+      onBarTime: (endMs) => this.onBarTime?.(endMs),
+      error: (where, e) => this.error(where, e),
+      afterActivity: () => this.afterActivity(),
+    });
     this.streams = new LiveStreams({
       o,
       input: this.input,
-      daily: (this.daily = new DailyBars({ symbols: (o.dailySymbols ?? dailySymbolsOf(o.slots ?? buildSlots(o.config, o.symbols))).filter((s) => this.symId.has(s)), sessions: () => this.sessions, onFinal: (b) => this.ingestDaily(b), onRunning: (b) => this.markDaily(b) })),
+      daily: (this.daily = this.dailyPath.daily),
       nowMs: () => this.nowMs(),
       today: () => this.today(),
       journal: (type, detail) => this.journal.append(this.today(), type, detail),
       error: (where, e) => this.error(where, e),
-      backfillFromMs: () => {
-        let from = Infinity;
-        for (let i = 0; i < this.lastBarMs.length; i++) from = Math.min(from, this.lastBarMs[i] === -Infinity ? (this.run?.startMs ?? 0) : this.lastBarMs[i] + 60_000);
-        return from;
-      },
+      backfillFromMs: () => bars.backfillFromMs(this.run?.startMs ?? 0),
       historyBars: (fromMs) => this.historyBars(fromMs),
       runStartMs: () => this.run?.startMs ?? 0,
       hasApplied: (x) => this.venue.hasApplied(x),
       fillsSeen: () => this.venue.fillsSeen,
-      merge: (bars, execs, bar) => this.merge(bars, execs, bar),
+      merge: (b, execs, bar) => this.merge(b, execs, bar),
       pushFrame: (b) => this.frames.push(b),
       ingestLive: (b) => this.ingestLive(b),
-      onUpdate: (u) => this.onUpdate(u),
-      recordUpdate: (u) => this.recordUpdate(u),
-      symbolRank: (sym) => this.symId.get(sym) ?? 0,
+      onUpdate: (u) => this.fills.onUpdate(u),
+      recordUpdate: (u) => this.fills.recordUpdate(u),
+      symbolRank: (sym) => bars.symId.get(sym) ?? 0,
       addLiveFills: (n) => (this.liveFills += n),
     });
-    this.lastBarMs = new Float64Array(o.symbols.length).fill(-Infinity);
-    this.lastCloseUsd = new Float64Array(o.symbols.length).fill(NaN);
     const cfg = o.config;
     this.sizer = createSizer(cfg);
     this.learning = new LearningState(cfg, new SeededRng(cfg.execution.seed));
@@ -159,7 +188,6 @@ export class Daemon implements StartupHost {
     const alerts = alertSink ? notifyEngineEvents({ notify: (e) => (this.venue !== undefined && !this.venue.recovering ? alertSink.notify(e) : false) }, () => this.nowMs()) : null;
     const events = mergeEvents(journalEvents(this.journal, () => this.nowMs()), alerts);
     const ref: { venue?: BrokerVenue } = {};
-    const slots = o.slots ?? buildSlots(cfg, o.symbols);
     this.strategyIds = [...new Set(slots.map((s) => s.definition.id))];
     this.dailyWarmupBars = warmupBarsOf(slots, "1Day");
     this.learning.setAllocations(allocationsOf(slots));
@@ -239,33 +267,13 @@ export class Daemon implements StartupHost {
     return this.sizer.mode;
   }
 
-  /**
-   * Switches the sizing mode from the next decision on (the config file changed while running);
-   * journaled as config_changed. Learners a mode needs that this run did not start (the RL table)
-   * answer neutral until the next start. Returns false when the mode is already in force.
-   */
+  /** Switches the sizing mode from the next decision on (see switchSizingMode); false when it is in force already. */
   setSizingMode(mode: SizingMode, source: string, sizing: SizingConfig = this.o.config.sizing): boolean {
-    const from = this.sizer.mode;
-    if (mode === from) return false;
-    let next: PipelineSizer;
-    try {
-      // The edited file's own sizing section: a mode it just defined (sizing.modes) is known there.
-      next = this.sizerFor(mode, sizing);
-    } catch (e) {
-      this.journal.append(this.today(), "error", { message: `sizing mode ${mode} not applied: ${(e as Error).message}` });
-      this.o.log.warn({ mode, source }, `sizing mode not applied: ${(e as Error).message}`);
-      return false;
-    }
-    this.sizer = next;
-    // Live (not during a restart's replay): a restart must switch at the same point.
-    if (this.replayMs === null && this.run !== null) this.intentLog.appendModeSwitch(from, mode, this.barPosition());
-    this.journal.append(this.today(), "config_changed", { key: "sizing.mode", from, to: mode, applied: true, source });
-    this.o.log.info({ from, to: mode, source }, "sizing mode switched");
-    return true;
+    return switchSizingMode(this, mode, source, sizing);
   }
 
   sizerFor(mode: SizingMode, sizing: SizingConfig = this.o.config.sizing): PipelineSizer {
-    return createSizer({ sizing: { ...sizing, mode }, risk: this.o.config.risk });
+    return sizerFor(this.o, mode, sizing);
   }
 
   get runRecord(): RunRecord | null {
@@ -322,34 +330,17 @@ export class Daemon implements StartupHost {
   /** Fail-safe NORMAL until the run's model is chosen. */
   regime: RegimeClassifier = { classify: () => FAIL_SAFE_REGIME_CALL };
 
-  /** The latest learning, for the next run. Not during the start-up replay: it ends where the last write left off. */
+  /** The latest learning, for the next run (not during the start-up replay). */
   saveLearning(): void {
-    if (this.replayMs !== null || this.run === null) return;
-    try {
-      writeLearningFile(this.o.stateDir, LATEST_FILE, toLearningFile(this.run.id, this.learning.fitted(), this.nowMs()));
-    } catch (e) {
-      this.error("saving learning", e);
-    }
+    saveLearning(this, (where, e) => this.error(where, e));
   }
 
   /** Refusals the run heard, by client order id, with the bar position they came at. */
   refusedAt = new Map<string, number>();
 
-  /** Bars and fills interleaved in broker order (see replayInOrder); returns fills no order of the engine explains. */
+  /** Bars and fills interleaved in broker order (see FillIntake.merge); returns fills no order of the engine explains. */
   merge(bars: readonly FeedBar[], execs: readonly Execution[], bar: (b: FeedBar) => void, timeOf?: (b: FeedBar) => number): Execution[] {
-    return replayInOrder(
-      bars,
-      execs,
-      minuteOfTime,
-      {
-        canApply: (x) => this.venue.knowsOrderOf(x),
-        apply: (x) => this.applyExecution(x),
-        bar,
-        position: () => this.barPosition(),
-      },
-      (x) => this.fillsSeenAt.get(fillKey(x)),
-      timeOf,
-    );
+    return this.fills.merge(bars, execs, bar, timeOf);
   }
 
   /** Order updates held back (the start-up recovery, a hold): reconcile does not take a pending fill for a broker's sale. */
@@ -372,19 +363,6 @@ export class Daemon implements StartupHost {
     return this.streams.tradingDown;
   }
 
-  private onUpdate(u: TradeUpdateLike): void {
-    try {
-      if (u.event === "fill" || u.event === "partial_fill") this.noteFillSeen(executionOf(u, this.nowMs()));
-      const before = this.venue.fillsSeen;
-      this.venue.onTradeUpdate(u);
-      this.liveFills += this.venue.fillsSeen - before;
-      this.recordUpdate(u);
-    } catch (e) {
-      this.error(`trade update ${u.event} for ${u.order.clientOrderId ?? u.order.id ?? "?"}`, e);
-    }
-    this.afterActivity();
-  }
-
   /** Live bars, so that an order decided inside a frame leaves before the rest of the frame is processed. */
   private readonly frames = new OrderFirstFrames({
     ingest: (b) => this.ingestLive(b),
@@ -402,122 +380,23 @@ export class Daemon implements StartupHost {
     if (this.ingestBar(b)) this.liveBars++;
   }
 
-  /** One bar into the engine, once: a bar at or before the symbol's last one (a duplicate or out-of-order frame) is dropped and counted. */
+  /** One bar into the engine, once (see BarIngest.ingest); false for a duplicate or unknown symbol. */
   ingestBar(b: FeedBar): boolean {
-    const id = this.symId.get(b.symbol);
-    if (id === undefined) return false;
-    if (!(b.tMs > this.lastBarMs[id])) {
-      this.duplicateBars++;
-      return false;
-    }
-    this.lastBarMs[id] = b.tMs;
-    this.lastCloseUsd[id] = b.close;
-    // A session whose close has passed without its final `d` is closed before this bar (see DailyBars).
-    this.daily.advance(b.tMs);
-    this.daily.minute(b);
-    if (b.tMs > this.latestMinuteMs) {
-      this.killSwitch.onNewMinute();
-      this.latestMinuteMs = b.tMs;
-      this.barsOfLatestMinute = 1;
-      // "Now + a day" moves with the wall clock: a daemon that runs for weeks keeps taking today's bars.
-      this.plausibility.maxTimeMs = systemClock.nowMs() + this.o.config.data.maxFutureDays * DAY_MS;
-    } else if (b.tMs === this.latestMinuteMs) this.barsOfLatestMinute++;
-    this.onBarTime?.(b.tMs + 60_000);
-    // Jobs due at or before this bar's start run first (the flatten before the bar after it).
-    this.jobs?.advance(b.tMs);
-    try {
-      this.engine.onBar(id, b.tMs, b.open, b.high, b.low, b.close, b.volume);
-    } catch (e) {
-      this.error(`bar ${b.symbol} ${new Date(b.tMs).toISOString()}`, e);
-    }
-    this.afterActivity();
-    return true;
-  }
-
-  /**
-   * A session's final daily bar into the engine (issue 14 contract: after the session's close, with
-   * the bar's own Alpaca timestamp). In the bar sequence it sits in the close's last minute, after
-   * that minute's bars, where a restart's replay puts it too.
-   */
-  /**
-   * A daily symbol's session so far (a running `d`): the venue marks a position in it at the bar's
-   * close, its latest trade, as Alpaca's account equity does. Without this the position stays at the
-   * previous close until the session's final bar, while a backtest marks it at the open from the
-   * open on (engine/daily-bars.ts): the two would size the same minute entries from different equity.
-   * Only the mark: the engine still sees the daily bar once, final, at the close.
-   */
-  private markDaily(b: FeedBar): void {
-    const id = this.symId.get(b.symbol);
-    if (id === undefined) return;
-    const nowMs = this.nowMs();
-    const px = b.close;
-    const local = this.ny.localMs(nowMs);
-    const etDay = Math.floor(local / 86_400_000);
-    this.venue.onBar({ symId: id, tMs: nowMs, open: px, high: px, low: px, close: px, volume: 0, etDay, etMinute: Math.floor((local - etDay * 86_400_000) / 60_000) });
-  }
-
-  private ingestDaily(b: FeedBar): void {
-    const id = this.symId.get(b.symbol);
-    if (id === undefined) return;
-    const closeMs = this.daily.closeOfBar(b);
-    const slot = closeMs - 60_000;
-    if (slot > this.latestMinuteMs) {
-      this.latestMinuteMs = slot;
-      this.barsOfLatestMinute = 1;
-    } else if (slot === this.latestMinuteMs) this.barsOfLatestMinute++;
-    if (Number.isFinite(closeMs)) this.onBarTime?.(closeMs);
-    this.dailyBarsTaken++;
-    try {
-      this.engine.onBar(id, b.tMs, b.open, b.high, b.low, b.close, b.volume);
-      // The engine holds a daily bar until its clock reaches the close (engine.advanceTo's contract):
-      // no later bar may come for a day, so the decision is made now, at the close, not at the next bar
-      // (which, on daily bars alone, is the next session's close: its order would miss that open).
-      if (Number.isFinite(closeMs)) this.engine.advanceTo(closeMs);
-    } catch (e) {
-      this.error(`daily bar ${b.symbol} ${new Date(b.tMs).toISOString()}`, e);
-    }
-    this.afterActivity();
+    return this.bars.ingest(b);
   }
 
   /** During the start-up replay: a daily bar fetched over REST, final at its session's close. */
   replayDaily(b: FeedBar): void {
-    this.daily.daily(b, this.daily.closeOfBar(b));
+    this.dailyPath.replay(b);
   }
 
-  /** The final daily bars of `daily` symbols since `fromMs` over REST (a session not closed by the broker's now is left out: Alpaca serves today's bar so far). */
-  async historyDailyBars(fromMs: number): Promise<FeedBar[]> {
-    const syms = this.o.symbols.filter((s) => this.daily.has(s));
-    if (syms.length === 0) return [];
-    const now = this.o.clock.nowMs();
-    // From 00:00 New York of the start's day: a 1Day bar is stamped there, and a run that starts
-    // during a session had that session's bar at its close.
-    const bars = await this.o.port.bars(syms, etToUtcMs(this.ny.etDay(fromMs), 0), "1Day", this.o.config.daemon.feed);
-    return bars.filter((b) => this.input.restDailyBar(b) !== null && this.daily.closeOfBar(b) > fromMs && this.daily.closeOfBar(b) <= now);
+  /** The final daily bars since `fromMs` over REST (see DailyPath.history). */
+  historyDailyBars(fromMs: number): Promise<FeedBar[]> {
+    return this.dailyPath.history(fromMs);
   }
 
   barPosition(): number {
-    return barPosition(this.latestMinuteMs, this.barsOfLatestMinute);
-  }
-
-  /**
-   * Write-ahead: where in the bar sequence a fill reached the engine, before it does. Fills the
-   * venue already has are duplicates (stream and activities both report them) and change nothing.
-   */
-  private noteFillSeen(x: Execution): void {
-    const key = fillKey(x);
-    if (this.fillsSeenAt.has(key) || this.venue.hasApplied(x)) return;
-    const at = this.barPosition();
-    this.fillsSeenAt.set(key, at);
-    this.intentLog.appendFillSeen(key, at);
-  }
-
-  private applyExecution(x: Execution): void {
-    this.noteFillSeen(x);
-    try {
-      this.venue.applyExecution(x);
-    } catch (e) {
-      this.error(`fill ${x.executionId}`, e);
-    }
+    return this.bars.position();
   }
 
   /** The minute bars since `fromMs` over REST, each checked at the boundary like a stream bar. */
@@ -526,17 +405,12 @@ export class Daemon implements StartupHost {
     return bars.filter((b) => this.input.restBar(b) !== null);
   }
 
-  /** The order ledger follows the stream (an OCO's stop leg reports under its own id). */
-  private recordUpdate(u: TradeUpdateLike): void {
-    ledgerUpdate(this.store, (u.order.id !== undefined ? this.venue.clientIdOf(u.order.id) : undefined) ?? u.order.clientOrderId, u);
-  }
-
   private onTradeClosed(): void {
     const equity = this.venue.equityUsd();
     if (Number.isFinite(equity)) this.store.raiseEquityHighWater(equity);
     this.killSwitch.equity(equity);
     // The engine tells of a trade before its learners take it: save what they learned at the flush.
-    this.learningChanged = true;
+    this.state.learningChanged = true;
   }
 
   private error(where: string, e: unknown): void {
@@ -547,39 +421,8 @@ export class Daemon implements StartupHost {
 
   /** State follows the engine once per turn of the event loop, however many bars and fills the turn brought. */
   afterActivity(): void {
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    setImmediate(() => {
-      this.flushQueued = false;
-      this.syncState();
-      void this.store.commit().catch((e: unknown) => this.error("state write", e));
-    });
+    this.state.queue();
   }
-
-  private learningChanged = false;
-
-  private syncState(): void {
-    if (this.learningChanged) {
-      this.learningChanged = false;
-      this.store.setKelly(this.learning.kelly.toJSON());
-      if (this.learning.rl !== null) this.store.setQTable(serializeQTable(this.learning.rl.table));
-      this.saveLearning();
-    }
-    const e = this.engine;
-    this.store.replacePositions(e.openPositions());
-    this.store.setOrderSnapshots(this.venue.orders.snapshots());
-    const day = e.dayStatus();
-    if (day.day !== null) this.store.setDaily({ date: day.day, realizedPnlUsd: day.dayPnlUsd, entries: day.entriesToday, haltedReason: day.halted });
-    // Bar times change every minute and matter only to `status`: they ride along with a write that
-    // something else caused, or go down at most every few seconds, so a quiet minute costs no write.
-    const now = Date.now();
-    if (this.store.dirty || now - this.barTimesWrittenMs > 5000) {
-      this.barTimesWrittenMs = now;
-      for (let i = 0; i < this.lastBarMs.length; i++) if (this.lastBarMs[i] > -Infinity) this.store.setLastBarTime(this.o.symbols[i], this.lastBarMs[i], this.lastCloseUsd[i]);
-    }
-  }
-
-  private barTimesWrittenMs = 0;
 
   /**
    * Graceful stop: no new entries, wait (bounded) for requests under way, close the streams,
@@ -593,7 +436,7 @@ export class Daemon implements StartupHost {
     this.streams.disconnect();
     // Only a run that is over closes its books (the day's summary); a stop mid-session resumes later.
     const result = endOfRun ? this.engine.finish() : this.engine.result;
-    this.syncState();
+    this.state.sync();
     this.journal.append(this.today(), "shutdown", { reason, trades: result.trades.length, equityUsd: this.venue.equityUsd(), inputRefused: this.input.total });
     await this.store.commit();
     this.journal.close();
