@@ -4,7 +4,7 @@ import type { BarSeries } from "../../src/core/bars.ts";
 import type { Exchange } from "../../src/exchange/server.ts";
 import { etToUtcMs, NyTime } from "../../src/core/ny-time.ts";
 import { series } from "./helpers.ts";
-import { idOf, openExchange } from "./sdk-helpers.ts";
+import { idOf, openExchange, RAW_HEADERS } from "./sdk-helpers.ts";
 import type { Alpaca } from "@alpacahq/alpaca-trade-api";
 
 /**
@@ -174,5 +174,27 @@ describe("daily bars on the local exchange", () => {
     expect(o.ex.stepBars(5)).toBe(2);
     expect(o.ex.dailyBarsPublished).toBe(2);
     expect(o.ex.nowMs).toBe(closeOf("2024-01-09"));
+  });
+
+  it("refuses what Alpaca refuses on GET /v2/stocks/bars: an unknown timeframe (422) and an unknown, empty or repeated adjustment (400)", async () => {
+    const { ex } = await dailyOnly();
+    const get = async (query: string): Promise<[number, unknown]> => {
+      const r = await fetch(`${ex.url}/v2/stocks/bars?symbols=SPY&${query}`, { headers: RAW_HEADERS });
+      return [r.status, await r.json()];
+    };
+    // alpacahq/Alpaca-API#178: {"code":42210000,"message":"invalid timeframe"}.
+    const [tfStatus, tfBody] = await get("timeframe=1Week5");
+    expect(tfStatus).toBe(422);
+    expect(tfBody).toMatchObject({ code: 42210000, message: expect.stringMatching(/^invalid timeframe/) as unknown });
+    // Alpaca Market Data changelog 2026-11-02: "unknown, empty, and repeated values still return 400".
+    for (const bad of ["adjustment=both", "adjustment=", "adjustment=split,split", "adjustment=split&adjustment=all"]) {
+      const [status, body] = await get(`timeframe=1Day&${bad}`);
+      expect([bad, status]).toEqual([bad, 400]);
+      expect(body).toMatchObject({ code: 40010001, message: expect.stringMatching(/^invalid adjustment/) as unknown });
+    }
+    for (const good of ["adjustment=raw", "adjustment=split,spin-off", "adjustment=all"]) {
+      const [status] = await get(`timeframe=1Day&${good}`);
+      expect([good, status]).toEqual([good, 200]);
+    }
   });
 });
