@@ -331,9 +331,10 @@ function validAdjustment(v: string): boolean {
 }
 
 /**
- * 1Day bars of sessions that have closed (a session's bar is only final at its close): the daily
- * data's own, or for a symbol with minute data only, its regular-session minutes consolidated
- * (Alpaca serves 1Day for every symbol).
+ * 1Day bars: the daily data's own (sessions that have closed: a daily file has nothing to build a
+ * bar so far from), or for a symbol with minute data only, its regular-session minutes consolidated,
+ * the session in progress included with its minutes so far, as Alpaca serves today's bar during a
+ * session (Alpaca serves 1Day for every symbol).
  */
 function dailyBars(ctx: RestContext, symbol: string, startMs: number, endMs: number): ExBar[] {
   if (ctx.dailyHistory?.has(symbol)) return ctx.dailyHistory.range(symbol, startMs, endMs);
