@@ -94,8 +94,10 @@ export class DailyCursor {
 }
 
 /**
- * The daily bars of the sessions in `minutes` (one symbol's, time order) that closed by `nowMs`:
- * regular-session minutes only, as the running `d` is built, stamped 00:00 New York.
+ * The daily bars of the sessions in `minutes` (one symbol's, time order) that opened by `nowMs`:
+ * regular-session minutes only, as the running `d` is built, stamped 00:00 New York. The session in
+ * progress is served with its minutes so far, as Alpaca's 1Day answers during a session (not final
+ * until the close: a client must not take it for the session's bar; the daemon's history drops it).
  */
 export function sessionsFromMinutes(minutes: readonly ExBar[], nowMs: number): ExBar[] {
   const running = new RunningDailyBars();
@@ -108,7 +110,7 @@ export function sessionsFromMinutes(minutes: readonly ExBar[], nowMs: number): E
     last = d;
   }
   if (last !== null) out.push(last);
-  return out.filter((b) => sessionTimes(sessionDayOf(b.tMs)).closeMs <= nowMs);
+  return out.filter((b) => sessionTimes(sessionDayOf(b.tMs)).openMs < nowMs);
 }
 
 /** How many of these daily bars are dated a day the NYSE is closed (they are skipped). */

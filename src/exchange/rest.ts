@@ -276,7 +276,15 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   if (symbols.length === 0) throw new ExchangeError(422, ERR.invalid, "symbols is required");
   const tf = q.get("timeframe") ?? "";
   const isDay = /^1(Day|D)$/.test(tf);
-  if (!isDay && !/^1(Min|T)$/.test(tf)) throw new ExchangeError(422, ERR.unprocessable, `unsupported timeframe: ${tf} (the local exchange serves 1Min and 1Day bars)`);
+  // Alpaca answers an unknown timeframe 422 {code:42210000,message:"invalid timeframe"} (alpacahq/Alpaca-API#178).
+  // Valid Alpaca timeframes other than 1Min/1Day (5Min, 1Hour, ...) are refused here too: stricter, never kinder.
+  if (!isDay && !/^1(Min|T)$/.test(tf)) throw new ExchangeError(422, ERR.unprocessable, `invalid timeframe: ${tf} (the local exchange serves 1Min and 1Day bars)`);
+  // "unknown, empty, and repeated values still return 400" (Alpaca Market Data changelog 2026-11-02,
+  // "adjustment on historical stock bars endpoints is now an enum array"); a repeated key too.
+  const adjustments = q.getAll("adjustment");
+  if (adjustments.length > 1 || (adjustments.length === 1 && !validAdjustment(adjustments[0]))) {
+    throw new ExchangeError(400, ERR.invalid, `invalid adjustment: ${adjustments.join("&")}`);
+  }
   const startMs = q.get("start") ? Date.parse(q.get("start") ?? "") : -Infinity;
   const endMs = q.get("end") ? Date.parse(q.get("end") ?? "") : Infinity;
   if (Number.isNaN(startMs) || Number.isNaN(endMs)) throw new ExchangeError(422, ERR.invalid, "invalid start or end");
@@ -309,10 +317,24 @@ function stockBars(ctx: RestContext, q: URLSearchParams): Record<string, unknown
   return { bars, next_page_token: more ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64url") : null };
 }
 
+const ADJUSTMENTS = new Set(["raw", "split", "dividend", "spin-off", "all"]);
+
 /**
- * 1Day bars of sessions that have closed (a session's bar is only final at its close): the daily
- * data's own, or for a symbol with minute data only, its regular-session minutes consolidated
- * (Alpaca serves 1Day for every symbol).
+ * Alpaca's `adjustment`: a comma list of raw, split, dividend, spin-off, all (changelog 2026-11-02;
+ * "split,spin-off" combines, changelog "Optionally adjust bars after spin-offs"), none empty or
+ * repeated. The prices served are the data's own whatever the value: the bar files are raw
+ * (src/data/splits.ts) and the daemon sends none (Alpaca's default is raw).
+ */
+function validAdjustment(v: string): boolean {
+  const parts = v.split(",");
+  return parts.every((p) => ADJUSTMENTS.has(p)) && new Set(parts).size === parts.length;
+}
+
+/**
+ * 1Day bars: the daily data's own (sessions that have closed: a daily file has nothing to build a
+ * bar so far from), or for a symbol with minute data only, its regular-session minutes consolidated,
+ * the session in progress included with its minutes so far, as Alpaca serves today's bar during a
+ * session (Alpaca serves 1Day for every symbol).
  */
 function dailyBars(ctx: RestContext, symbol: string, startMs: number, endMs: number): ExBar[] {
   if (ctx.dailyHistory?.has(symbol)) return ctx.dailyHistory.range(symbol, startMs, endMs);

@@ -4,7 +4,7 @@ import type { BarSeries } from "../../src/core/bars.ts";
 import type { Exchange } from "../../src/exchange/server.ts";
 import { etToUtcMs, NyTime } from "../../src/core/ny-time.ts";
 import { series } from "./helpers.ts";
-import { idOf, openExchange } from "./sdk-helpers.ts";
+import { idOf, openExchange, RAW_HEADERS } from "./sdk-helpers.ts";
 import type { Alpaca } from "@alpacahq/alpaca-trade-api";
 
 /**
@@ -121,7 +121,7 @@ describe("daily bars on the local exchange", () => {
     ]);
   });
 
-  it("REST 1Day for a symbol with minute bars only: its regular-session minutes consolidated, once the session has closed", async () => {
+  it("REST 1Day for a symbol with minute bars only: its regular-session minutes consolidated; the session in progress so far, as Alpaca serves it", async () => {
     const t = (iso: string, hhmm: string): number => etToUtcMs(ny.etDay(Date.parse(`${iso}T12:00:00Z`)), Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3)));
     const rows: [number, number, number, number, number][] = [
       [t("2024-01-02", "09:00"), 1, 99, 0.5, 1], // pre-market: not in the daily bar
@@ -146,11 +146,13 @@ describe("daily bars on the local exchange", () => {
       return (r.ABC ?? []).map((b) => [b.timestamp.getTime(), b.open, b.high, b.low, b.close, b.volume]);
     };
     o.ex.stepBars(2);
-    expect(await got()).toEqual([]); // 09:31: the session is not over
+    // 09:31: the session's bar so far (Alpaca's 1Day includes today's bar during a session), pre-market left out.
+    expect(await got()).toEqual([[dayT("2024-01-02"), 10, 11, 9, 10.5, 1000]]);
     o.ex.stepBars(1);
     expect(await got()).toEqual([[dayT("2024-01-02"), 10, 12, 9, 11.5, 2000]]);
     o.ex.stepBars(1);
-    expect(await got()).toHaveLength(1); // Wednesday's is still running
+    // Wednesday's is running: served with its one minute so far.
+    expect(await got()).toEqual([[dayT("2024-01-02"), 10, 12, 9, 11.5, 2000], [dayT("2024-01-03"), 11.5, 11.6, 11.4, 11.5, 1000]]);
   });
   it("in a session with minute bars of other symbols, a daily-only symbol's queued order fills at that session's open (not expired at its close)", async () => {
     // ABC trades minutes on Monday 2024-01-08 from the open; SPY has daily bars only.
@@ -174,5 +176,27 @@ describe("daily bars on the local exchange", () => {
     expect(o.ex.stepBars(5)).toBe(2);
     expect(o.ex.dailyBarsPublished).toBe(2);
     expect(o.ex.nowMs).toBe(closeOf("2024-01-09"));
+  });
+
+  it("refuses what Alpaca refuses on GET /v2/stocks/bars: an unknown timeframe (422) and an unknown, empty or repeated adjustment (400)", async () => {
+    const { ex } = await dailyOnly();
+    const get = async (query: string): Promise<[number, unknown]> => {
+      const r = await fetch(`${ex.url}/v2/stocks/bars?symbols=SPY&${query}`, { headers: RAW_HEADERS });
+      return [r.status, await r.json()];
+    };
+    // alpacahq/Alpaca-API#178: {"code":42210000,"message":"invalid timeframe"}.
+    const [tfStatus, tfBody] = await get("timeframe=1Week5");
+    expect(tfStatus).toBe(422);
+    expect(tfBody).toMatchObject({ code: 42210000, message: expect.stringMatching(/^invalid timeframe/) as unknown });
+    // Alpaca Market Data changelog 2026-11-02: "unknown, empty, and repeated values still return 400".
+    for (const bad of ["adjustment=both", "adjustment=", "adjustment=split,split", "adjustment=split&adjustment=all"]) {
+      const [status, body] = await get(`timeframe=1Day&${bad}`);
+      expect([bad, status]).toEqual([bad, 400]);
+      expect(body).toMatchObject({ code: 40010001, message: expect.stringMatching(/^invalid adjustment/) as unknown });
+    }
+    for (const good of ["adjustment=raw", "adjustment=split,spin-off", "adjustment=all"]) {
+      const [status] = await get(`timeframe=1Day&${good}`);
+      expect([good, status]).toEqual([good, 200]);
+    }
   });
 });
